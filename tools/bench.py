@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Benchmark wfengine with ../shared/bench/wfbench.py and record the figures.
+
+    python tools/bench.py [--deployment embedded|multi|both] [--repeat N]
+                          [--workload all] [--no-record]
+
+Starts a fresh embedded server (SQLite, in-process messaging) and/or a fresh
+multi-process deployment (api + engine + executor + notifier over RabbitMQ
+and PostgreSQL on 127.0.0.1), runs wfbench against each, stops them, and
+appends the summary lines with the command and date to
+doc/source/performance.rst. A benchmark, not a test: nothing asserts times.
+"""
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+
+import sqlalchemy as sa
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+WFBENCH = ROOT.parent / "shared" / "bench" / "wfbench.py"
+PERF_DOC = ROOT / "doc" / "source" / "performance.rst"
+PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_config(workdir, port, db_url, transport_url=None):
+    lines = ["[DEFAULT]"]
+    if transport_url:
+        tag = uuid.uuid4().hex[:8]
+        lines += ["transport_url = %s" % transport_url,
+                  "control_exchange = wfbench_%s" % tag,
+                  "[engine]", "topic = wfbench_engine_%s" % tag,
+                  "[executor]", "topic = wfbench_executor_%s" % tag]
+    lines += ["[api]", "port = %d" % port, "[database]",
+              "connection = %s" % db_url]
+    path = workdir / "wfengine.conf"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def start(config, servers, workdir):
+    procs = []
+    for i, server in enumerate(servers):
+        log = open(workdir / ("%s-%d.log" % (server, i)), "w")
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "wfengine.cmd.launch", "--config-file",
+             str(config), "--server", server],
+            stdout=log, stderr=subprocess.STDOUT, cwd=workdir))
+    return procs
+
+
+def wait_for_api(url, procs, deadline=60):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if any(p.poll() is not None for p in procs):
+            raise RuntimeError("a server process exited during start")
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("API did not answer at %s" % url)
+
+
+def stop(procs):
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def run_wfbench(url, args, label, workdir):
+    out = workdir / "wfbench.json"
+    cmd = [sys.executable, str(WFBENCH), "--url", url, "--workload",
+           args.workload, "--repeat", str(args.repeat), "--label", label,
+           "--json", str(out)] + args.wfbench_args
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    sys.stderr.write(proc.stderr[-4000:])
+    return proc.returncode, proc.stdout.strip().splitlines()
+
+
+def create_pg_database():
+    name = "wfbench_%s" % uuid.uuid4().hex[:8]
+    engine = sa.create_engine(PG_ADMIN + "postgres",
+                              isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CREATE DATABASE %s" % name)
+    engine.dispose()
+    return name
+
+
+def drop_pg_database(name):
+    engine = sa.create_engine(PG_ADMIN + "postgres",
+                              isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+    engine.dispose()
+
+
+def bench_embedded(args, workdir):
+    port = free_port()
+    config = write_config(workdir, port,
+                          "sqlite:///%s" % (workdir / "wfengine.sqlite"))
+    procs = start(config, ["all"], workdir)
+    try:
+        url = "http://127.0.0.1:%d/v2" % port
+        wait_for_api(url, procs)
+        return run_wfbench(url, args, "wfengine embedded", workdir)
+    finally:
+        stop(procs)
+
+
+def bench_multi(args, workdir):
+    port = free_port()
+    db = create_pg_database()
+    try:
+        config = write_config(workdir, port, PG_ADMIN + db,
+                              "rabbit://guest:guest@127.0.0.1:5672/")
+        subprocess.run([sys.executable, "-m", "wfengine.cmd.db_manage",
+                        "--config-file", str(config), "upgrade", "head"],
+                       check=True, cwd=workdir)
+        procs = start(config, ["engine", "executor", "notifier", "api"],
+                      workdir)
+        try:
+            url = "http://127.0.0.1:%d/v2" % port
+            wait_for_api(url, procs)
+            return run_wfbench(url, args, "wfengine multi", workdir)
+        finally:
+            stop(procs)
+    finally:
+        drop_pg_database(db)
+
+
+def record(results, args):
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime(
+        "%Y-%m-%d %H:%M UTC")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True,
+                            cwd=ROOT).stdout.strip()
+    lines = ["", "Run of %s (commit %s)" % (stamp, commit or "?"),
+             "-" * len("Run of %s (commit %s)" % (stamp, commit or "?")), "",
+             "Command: ``python tools/bench.py %s``" % " ".join(
+                 sys.argv[1:]), "", "::", ""]
+    for name, (code, summary) in results.items():
+        lines.append("    [%s] exit %s" % (name, code))
+        lines.extend("    " + line for line in summary)
+    with open(PERF_DOC, "a") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deployment", default="both",
+                        choices=("embedded", "multi", "both"))
+    parser.add_argument("--workload", default="all")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--no-record", action="store_true")
+    parser.add_argument("wfbench_args", nargs="*",
+                        help="extra wfbench options, after --")
+    args = parser.parse_args()
+    results = {}
+    for name, fn in (("embedded", bench_embedded), ("multi", bench_multi)):
+        if args.deployment in (name, "both"):
+            workdir = pathlib.Path(tempfile.mkdtemp(prefix="wfbench-"))
+            try:
+                results[name] = fn(args, workdir)
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
+            print(json.dumps({name: results[name]}, indent=1))
+    if not args.no_record:
+        record(results, args)
+    return max(code for code, _ in results.values())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

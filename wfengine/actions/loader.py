@@ -1,0 +1,29 @@
+"""Finds action classes by name through the ``wfengine.actions`` entry points."""
+import functools
+from importlib import metadata
+
+from wfengine import exceptions
+
+GROUP = "wfengine.actions"
+
+
+@functools.lru_cache(maxsize=1)
+def _entry_points():
+    return {ep.name: ep for ep in metadata.entry_points(group=GROUP)}
+
+
+def names():
+    """Names of every installed action."""
+    return sorted(_entry_points())
+
+
+@functools.lru_cache(maxsize=None)
+def get_action_class(name):
+    """The class registered as ``name``.
+
+    :raises ActionError: no action of that name is installed.
+    """
+    entry_point = _entry_points().get(name)
+    if entry_point is None:
+        raise exceptions.ActionError("Action not found [name=%s]" % name)
+    return entry_point.load()

@@ -1,0 +1,50 @@
+"""wfengine-db-manage: migrate the database of ``[database] connection``.
+
+    wfengine-db-manage [--config-file F] upgrade [head]
+    wfengine-db-manage [--config-file F] downgrade <revision>
+    wfengine-db-manage [--config-file F] current
+    wfengine-db-manage [--config-file F] revision -m "message"
+"""
+import sys
+
+from oslo_config import cfg
+
+from wfengine import conf as wf_conf
+from wfengine.db import migration
+
+
+def _add_commands(subparsers):
+    up = subparsers.add_parser("upgrade", help="Migrate up to a revision.")
+    up.add_argument("revision", nargs="?", default="head")
+    down = subparsers.add_parser("downgrade",
+                                 help="Migrate down to a revision.")
+    down.add_argument("revision")
+    subparsers.add_parser("current", help="Show the current revision.")
+    rev = subparsers.add_parser("revision",
+                                help="Generate a new migration from models.")
+    rev.add_argument("-m", "--message", required=True)
+
+
+COMMAND_OPT = cfg.SubCommandOpt("command", handler=_add_commands)
+
+
+def main(argv=None):
+    conf = wf_conf.CONF
+    conf.register_cli_opt(COMMAND_OPT)
+    conf(sys.argv[1:] if argv is None else argv, project="wfengine",
+         prog="wfengine-db-manage")
+    url = conf.database.connection
+    name = conf.command.name
+    if name == "upgrade":
+        migration.upgrade(url, conf.command.revision)
+    elif name == "downgrade":
+        migration.downgrade(url, conf.command.revision)
+    elif name == "current":
+        migration.current(url)
+    elif name == "revision":
+        migration.revision(url, conf.command.message)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""wfengine-server: run the api, engine, executor and notifier services.
+
+    wfengine-server [--config-file F] [--server all|api,engine,executor,...]
+
+With no ``transport_url`` and every service in this process (the embedded
+default) messages stay in memory; a SQLite database is created and
+migrated on first start.
+"""
+import logging
+import signal
+import sys
+import threading
+
+from oslo_config import cfg
+
+from wfengine import conf as wf_conf
+from wfengine.cmd import services
+
+LOG = logging.getLogger(__name__)
+
+SERVER_OPTS = [
+    cfg.ListOpt("server", default=["all"],
+                help="Services to run in this process: all, or a comma "
+                     "list of %s." % ", ".join(services.ALL)),
+]
+
+
+def parse_args(argv):
+    conf = wf_conf.CONF
+    conf.register_cli_opts(SERVER_OPTS)
+    conf(argv, project="wfengine", prog="wfengine-server")
+    names = services.expand(conf.server)
+    return conf, names
+
+
+def main(argv=None):
+    try:
+        conf, names = parse_args(sys.argv[1:] if argv is None else argv)
+    except (cfg.Error, ValueError) as e:
+        sys.stderr.write("wfengine-server: %s\n" % e)
+        return 2
+    services.setup_logging(conf)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        running = services.start(conf, names)
+    except ValueError as e:
+        LOG.error("%s", e)
+        return 2
+    LOG.info("wfengine running: %s", ", ".join(names))
+    stop.wait()
+    LOG.info("Stopping")
+    services.stop(running)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

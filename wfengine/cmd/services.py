@@ -1,0 +1,133 @@
+"""Builds and starts the services a process was asked to run."""
+import logging
+import os
+
+from wfengine.api import app
+from wfengine.api import server
+from wfengine.db import migration
+from wfengine.db import session as db_session
+from wfengine.engine import outbox
+from wfengine.engine import service as engine_service
+from wfengine.executor import service as executor_service
+from wfengine.rpc import clients
+from wfengine.rpc import server as rpc_server
+
+LOG = logging.getLogger(__name__)
+
+ALL = ("api", "engine", "executor", "notifier")
+
+
+def expand(names):
+    """Turn ``--server`` values into an ordered list of service names."""
+    result = []
+    for name in names:
+        for part in name.split(","):
+            part = part.strip()
+            if part == "all":
+                result.extend(ALL)
+            elif part in ALL:
+                result.append(part)
+            elif part:
+                raise ValueError("unknown service %r (allowed: all, %s)"
+                                 % (part, ", ".join(ALL)))
+    return list(dict.fromkeys(result))
+
+
+def setup_logging(conf):
+    level = logging.DEBUG if conf.debug else logging.INFO
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(process)d %(levelname)s "
+                            "%(name)s %(message)s")
+    for noisy in ("oslo_messaging", "amqp", "kombu", "cheroot"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def start(conf, names):
+    """Start ``names`` in this process; returns objects to ``stop``."""
+    in_process = not conf.transport_url
+    if in_process and set(names) != set(ALL):
+        raise ValueError(
+            "transport_url is not set: in-process messaging only works when "
+            "this process runs every service (--server all); set "
+            "[DEFAULT] transport_url to run %s alone" % ",".join(names))
+    _setup_database(conf, embedded=in_process)
+    rpc_server.init(conf, in_process=in_process)
+    running = []
+    for name in ("executor", "engine", "notifier", "api"):
+        if name in names:
+            running.append(_STARTERS[name](conf))
+    return running
+
+
+def stop(running):
+    for stopper in reversed(running):
+        try:
+            stopper()
+        except Exception:
+            LOG.exception("Error while stopping a service")
+    rpc_server.cleanup()
+    db_session.dispose()
+
+
+def _setup_database(conf, embedded):
+    url = conf.database.connection
+    db_session.configure(url, max_retries=conf.database.max_retries,
+                         pool_size=conf.database.max_pool_size,
+                         max_overflow=conf.database.max_overflow)
+    if conf.database.auto_upgrade or (embedded and url.startswith("sqlite")):
+        migration.upgrade(url, "head")
+
+
+def _start_engine(conf):
+    box = outbox.Outbox(clients.ExecutorClient(),
+                        conf.engine.outbox_resend_after,
+                        conf.engine.outbox_sweep_interval)
+    endpoint = engine_service.EngineEndpoint(
+        engine_service.EngineService(box))
+    srv = rpc_server.get_server(conf.engine.topic,
+                                rpc_server.host_name(conf.engine.host),
+                                [endpoint])
+    srv.start()
+    box.start()
+    LOG.info("Engine listening on topic %s", conf.engine.topic)
+
+    def stop():
+        box.stop()
+        srv.stop()
+        srv.wait()
+    return stop
+
+
+def _start_executor(conf):
+    svc = executor_service.ExecutorService(
+        clients.EngineClient(), conf.executor.workers,
+        conf.executor.report_timeout, conf.executor.report_retry_max_delay)
+    srv = rpc_server.get_server(conf.executor.topic,
+                                rpc_server.host_name(conf.executor.host),
+                                [executor_service.ExecutorEndpoint(svc)])
+    srv.start()
+    LOG.info("Executor listening on topic %s", conf.executor.topic)
+
+    def stop():
+        srv.stop()
+        svc.stop()
+        srv.wait()
+    return stop
+
+
+def _start_notifier(conf):
+    LOG.info("Notifier started (no publishers configured yet)")
+    return lambda: None
+
+
+def _start_api(conf):
+    wsgi = server.build_server(app.setup_app(), conf.api.host, conf.api.port,
+                               conf.api.api_workers)
+    wsgi.start_in_thread()
+    LOG.info("API listening on http://%s:%s (pid %s)", conf.api.host,
+             conf.api.port, os.getpid())
+    return wsgi.stop
+
+
+_STARTERS = {"api": _start_api, "engine": _start_engine,
+             "executor": _start_executor, "notifier": _start_notifier}

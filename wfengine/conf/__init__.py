@@ -1,0 +1,26 @@
+"""oslo.config options, one module per group; ``CONF`` is the global."""
+import oslo_messaging as messaging
+from oslo_config import cfg
+from oslo_messaging import opts as messaging_opts
+
+from wfengine.conf import api
+from wfengine.conf import database
+from wfengine.conf import default
+from wfengine.conf import engine
+from wfengine.conf import executor
+
+CONF = cfg.CONF
+
+default.register_opts(CONF)
+api.register_opts(CONF)
+database.register_opts(CONF)
+engine.register_opts(CONF)
+executor.register_opts(CONF)
+
+# oslo.messaging registers its options lazily; register the [DEFAULT] ones
+# now so that an unset transport_url can mean "in-process messaging".
+messaging.set_transport_defaults("wfengine")
+for _group, _opts in messaging_opts.list_opts():
+    if _group is None or _group == "DEFAULT":
+        CONF.register_opts(_opts)
+CONF.set_default("transport_url", None)

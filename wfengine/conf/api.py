@@ -1,0 +1,21 @@
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup("api", title="REST API options")
+
+OPTS = [
+    cfg.HostAddressOpt("host", default="127.0.0.1",
+                       help="Address the API server binds to."),
+    cfg.PortOpt("port", default=8989, help="Port the API server binds to."),
+    cfg.IntOpt("api_workers", default=16, min=1,
+               help="Threads serving API requests."),
+    cfg.StrOpt("public_url",
+               help="Public base URL of the API (callbacks, links); "
+                    "default http://<host>:<port>."),
+    cfg.IntOpt("max_request_body_size", default=1024 * 1024, min=1024,
+               help="Largest request body accepted, in bytes."),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(OPTS, group=GROUP)

@@ -1,0 +1,26 @@
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup("database", title="Database options")
+
+OPTS = [
+    cfg.StrOpt("connection", secret=True,
+               default="sqlite:///wfengine.sqlite",
+               help="SQLAlchemy URL of the database, e.g. "
+                    "postgresql+psycopg2://user@127.0.0.1/wfengine."),
+    cfg.IntOpt("max_pool_size", default=10, min=1,
+               help="Connections kept in the pool per process."),
+    cfg.IntOpt("max_overflow", default=20, min=0,
+               help="Connections allowed beyond the pool size."),
+    cfg.IntOpt("max_retries", default=10, min=0,
+               help="Times a unit of work is retried after a transient "
+                    "database error (deadlock, serialization failure, "
+                    "lost connection) before the error is raised."),
+    cfg.BoolOpt("auto_upgrade", default=False,
+                help="Migrate the database to the latest schema at start "
+                     "(the embedded default turns this on)."),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(OPTS, group=GROUP)

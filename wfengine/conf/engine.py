@@ -1,0 +1,27 @@
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup("engine", title="Engine options")
+
+OPTS = [
+    cfg.StrOpt("topic", default="wfengine_engine",
+               help="RPC topic the engines listen on."),
+    cfg.StrOpt("host", default=None,
+               help="Name of this engine (default: host name and pid)."),
+    cfg.IntOpt("rpc_workers", default=8, min=1,
+               help="Threads handling RPC messages in one engine."),
+    cfg.FloatOpt("outbox_sweep_interval", default=2.0, min=0.1,
+                 help="Seconds between sweeps that re-send outbox rows "
+                      "nobody acknowledged."),
+    cfg.FloatOpt("outbox_resend_after", default=5.0, min=0.1,
+                 help="Seconds an outbox row may stay unacknowledged "
+                      "after its last send before a sweeper sends it "
+                      "again."),
+    cfg.IntOpt("execution_field_size_limit_kb", default=1024, min=-1,
+               help="Largest input, output or published data of one "
+                    "execution, in KB; -1 for no limit."),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(OPTS, group=GROUP)

@@ -1,0 +1,23 @@
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup("executor", title="Executor options")
+
+OPTS = [
+    cfg.StrOpt("topic", default="wfengine_executor",
+               help="RPC topic the executors listen on."),
+    cfg.StrOpt("host", default=None,
+               help="Name of this executor (default: host name and pid)."),
+    cfg.IntOpt("workers", default=16, min=1,
+               help="Actions one executor runs at once."),
+    cfg.FloatOpt("report_timeout", default=10.0, min=0.5,
+                 help="Seconds an executor waits for the engine to take "
+                      "a claim or a result before it asks again."),
+    cfg.FloatOpt("report_retry_max_delay", default=10.0, min=0.1,
+                 help="Longest pause between two attempts to report to "
+                      "the engine."),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(OPTS, group=GROUP)

@@ -1,0 +1,509 @@
+"""Queries and updates. Every function takes the session; none commits.
+
+State changes are compare-and-set updates that return whether they won,
+so that a duplicate or late event changes nothing (DESIGN.md rule 2).
+"""
+import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import orm
+
+from wfengine import exceptions
+from wfengine.db import models
+
+
+# ---- Definitions ----
+
+def find_workflow_definition(session, identifier, namespace=""):
+    """A workflow definition by id, or by name within ``namespace``.
+
+    A name not found in ``namespace`` is looked up in the default (empty)
+    namespace, as Mistral does.
+
+    :raises NotFound: naming the identifier and the namespace.
+    """
+    model = models.WorkflowDefinition
+    wf_def = session.get(model, identifier)
+    if wf_def is not None:
+        return wf_def
+    for ns in dict.fromkeys([namespace or "", ""]):
+        stmt = sa.select(model).where(model.name == identifier,
+                                      model.namespace == ns)
+        wf_def = session.execute(stmt).scalars().first()
+        if wf_def is not None:
+            return wf_def
+    raise exceptions.NotFound(
+        "Workflow not found [name=%s, namespace=%s]"
+        % (identifier, namespace or ""))
+
+
+# ---- Engine: executions ----
+
+def add(session, obj):
+    """Stage a new row; it is written when the unit of work commits."""
+    session.add(obj)
+    return obj
+
+
+def flush(session):
+    """Write staged rows now, turning a unique violation into an error."""
+    try:
+        session.flush()
+    except sa_exc.IntegrityError as e:
+        raise exceptions.DBDuplicateEntry(
+            "Duplicate entry: %s" % e.orig) from e
+
+
+def lock_workflow_execution(session, wf_ex_id):
+    """Load a workflow execution and hold its row lock until commit.
+
+    This is what serializes the changes of one execution across engine
+    processes: PostgreSQL takes a row lock (``FOR UPDATE``); SQLite already
+    holds the database write lock since ``BEGIN IMMEDIATE``.
+
+    :raises NotFound: no such execution.
+    """
+    stmt = (sa.select(models.WorkflowExecution)
+            .where(models.WorkflowExecution.id == wf_ex_id)
+            .options(orm.undefer(models.WorkflowExecution.spec),
+                     orm.undefer(models.WorkflowExecution.context),
+                     orm.undefer(models.WorkflowExecution.params),
+                     orm.undefer(models.WorkflowExecution.input))
+            .with_for_update())
+    wf_ex = session.execute(stmt).scalar_one_or_none()
+    if wf_ex is None:
+        raise exceptions.NotFound(
+            "Workflow execution not found [id=%s]" % wf_ex_id)
+    return wf_ex
+
+
+def get_task_executions_for_engine(session, wf_ex_id):
+    """All task executions of one workflow execution, with their data."""
+    stmt = (sa.select(models.TaskExecution)
+            .where(models.TaskExecution.workflow_execution_id == wf_ex_id)
+            .options(orm.undefer(models.TaskExecution.published),
+                     orm.undefer(models.TaskExecution.in_context),
+                     orm.undefer(models.TaskExecution.runtime_context))
+            .order_by(models.TaskExecution.created_at))
+    return list(session.execute(stmt).scalars())
+
+
+def get_action_execution_for_engine(session, action_ex_id):
+    """One action execution with its input and output, or None."""
+    stmt = (sa.select(models.ActionExecution)
+            .where(models.ActionExecution.id == action_ex_id)
+            .options(orm.undefer(models.ActionExecution.input),
+                     orm.undefer(models.ActionExecution.output)))
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def get_action_executions_of_task(session, task_ex_id):
+    stmt = (sa.select(models.ActionExecution)
+            .where(models.ActionExecution.task_execution_id == task_ex_id)
+            .options(orm.undefer(models.ActionExecution.output))
+            .order_by(models.ActionExecution.created_at))
+    return list(session.execute(stmt).scalars())
+
+
+def cas_update(session, model, obj_id, from_states, **values):
+    """Compare-and-set: update the row only while its state is expected.
+
+    :param model: the model class.
+    :param obj_id: the row's id.
+    :param from_states: states the row must be in for the update to win.
+    :param values: columns to set (usually ``state`` and ``state_info``).
+    :returns: True if this call won (exactly one row changed).
+    """
+    if "updated_at" not in values:
+        values["updated_at"] = models.utcnow()
+    stmt = (sa.update(model)
+            .where(model.id == obj_id, model.state.in_(tuple(from_states)))
+            .values(**values)
+            .execution_options(synchronize_session=False))
+    return session.execute(stmt).rowcount == 1
+
+
+def claim_action_execution(session, action_ex_id, executor):
+    """Record that ``executor`` runs the action; True if it may run it.
+
+    Idempotent for the same executor (a claim whose answer was lost can be
+    asked again), exclusive between executors, and refused once the action
+    is no longer RUNNING.
+    """
+    model = models.ActionExecution
+    stmt = (sa.update(model)
+            .where(model.id == action_ex_id, model.state == "RUNNING",
+                   sa.or_(model.claimed_by.is_(None),
+                          model.claimed_by == executor))
+            .values(claimed_by=executor, claimed_at=models.utcnow())
+            .execution_options(synchronize_session=False))
+    return session.execute(stmt).rowcount == 1
+
+
+# ---- Engine: outbox ----
+
+def outbox_add(session, kind, ref_id, payload, next_send_at):
+    """Stage a message to send after commit; returns the staged row.
+
+    The writer sends it right after commit; ``next_send_at`` is when a
+    sweeper sends it if it is still not acknowledged by then.
+    """
+    return add(session, models.OutboxMessage(
+        kind=kind, ref_id=ref_id, payload=payload, created_at=models.utcnow(),
+        next_send_at=next_send_at))
+
+
+def outbox_ack(session, kind, ref_id):
+    """Drop the outbox rows of ``kind`` about ``ref_id``: they arrived."""
+    model = models.OutboxMessage
+    session.execute(sa.delete(model).where(model.ref_id == ref_id,
+                                           model.kind == kind)
+                    .execution_options(synchronize_session=False))
+
+
+def outbox_claim_due(session, now, resend_after, limit=100):
+    """Rows whose send is due; pushes their next send ``resend_after`` on.
+
+    On PostgreSQL rows locked by another sweeper are skipped, so two
+    engines never send the same row in the same round.
+    """
+    model = models.OutboxMessage
+    stmt = (sa.select(model).where(model.next_send_at <= now)
+            .order_by(model.next_send_at).limit(limit)
+            .with_for_update(skip_locked=True))
+    rows = list(session.execute(stmt).scalars())
+    later = now + datetime.timedelta(seconds=resend_after)
+    for row in rows:
+        row.next_send_at = later
+        row.attempts += 1
+    return rows
+
+
+# ---- Queries for the API: reads and definition writes ----
+#
+# Owned by the API layer. Lists share one filter/sort/marker implementation
+# (``api_list_rows``). Filters are ``{column: value}`` or
+# ``{column: (op, value)}`` with op one of API_FILTER_OPS; ``fields`` names
+# the model columns a caller will read, so that deferred ones it needs are
+# loaded in the same query and the others stay unloaded.
+
+import uuid  # noqa: E402  (the section keeps its own imports)
+
+API_FILTER_OPS = ("eq", "neq", "in", "nin", "gt", "gte", "lt", "lte", "has",
+                  "null", "notnull")
+
+
+def _api_flush(session):
+    try:
+        session.flush()
+    except sa_exc.IntegrityError as e:
+        raise exceptions.DBDuplicateEntry(
+            "Duplicate entry: %s" % e.orig) from e
+
+
+def _api_looks_like_uuid(value):
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _api_column(model, name):
+    attr = model.__mapper__.column_attrs.get(name)
+    if attr is None:
+        raise exceptions.InputError(
+            "Unknown column %r of %s" % (name, model.__tablename__))
+    return getattr(model, name)
+
+
+def _api_filter_clause(column, op, value):
+    simple = {"eq": column.__eq__, "neq": column.__ne__, "gt": column.__gt__,
+              "gte": column.__ge__, "lt": column.__lt__, "lte": column.__le__}
+    if op in simple:
+        return simple[op](value)
+    if op == "in":
+        return column.in_(list(value))
+    if op == "nin":
+        return column.not_in(list(value))
+    if op == "has":
+        return column.contains(value, autoescape=True)
+    if op == "null":
+        return column.is_(None)
+    if op == "notnull":
+        return column.is_not(None)
+    raise exceptions.InputError(
+        "Unknown filter operator %r (allowed: %s)"
+        % (op, ", ".join(API_FILTER_OPS)))
+
+
+def _api_apply_filters(stmt, model, filters):
+    for name, cond in (filters or {}).items():
+        op, value = cond if isinstance(cond, tuple) else ("eq", cond)
+        stmt = stmt.where(_api_filter_clause(_api_column(model, name), op,
+                                             value))
+    return stmt
+
+
+def _api_after_marker(model, keys, dirs, marker_values):
+    """Keyset condition: rows strictly after the marker in this order.
+
+    NULL sorts lowest (the ORDER BY says NULLS FIRST/LAST to match on
+    every database).
+    """
+    alternatives = []
+    for i, (key, direction) in enumerate(zip(keys, dirs)):
+        column = _api_column(model, key)
+        equal = [_api_equal(_api_column(model, k), marker_values[k])
+                 for k in keys[:i]]
+        beyond = _api_beyond(column, direction, marker_values[key])
+        if beyond is not None:
+            alternatives.append(sa.and_(*equal, beyond))
+    return sa.or_(*alternatives) if alternatives else sa.false()
+
+
+def _api_equal(column, value):
+    return column.is_(None) if value is None else column == value
+
+
+def _api_beyond(column, direction, value):
+    if direction == "asc":
+        return column.is_not(None) if value is None else column > value
+    if value is None:
+        return None
+    return sa.or_(column < value, column.is_(None))
+
+
+def _api_order(column, direction):
+    if direction == "asc":
+        return column.asc().nulls_first()
+    return column.desc().nulls_last()
+
+
+def _api_marker_values(session, model, marker, keys):
+    columns = [_api_column(model, k) for k in keys]
+    row = session.execute(
+        sa.select(*columns).where(model.id == marker)).first()
+    if row is None:
+        raise exceptions.InputError(
+            "Invalid marker %r: no %s with this id"
+            % (marker, model.__tablename__))
+    return dict(zip(keys, row))
+
+
+def _api_undefer(model, fields):
+    options = []
+    for name in fields or ():
+        attr = model.__mapper__.column_attrs.get(name)
+        if attr is not None and attr.deferred:
+            options.append(orm.undefer(getattr(model, name)))
+    return options
+
+
+def api_list_rows(session, model, filters=None, limit=None, marker=None,
+                  sort_keys=None, sort_dirs=None, fields=None):
+    """One page of ``model`` rows: filtered, sorted, after ``marker``.
+
+    :param filters: ``{column: value or (op, value)}``.
+    :param limit: the page size, or None for all rows.
+    :param marker: id of the last row of the previous page.
+    :param sort_keys: columns to sort by (default ``created_at``); ``id`` is
+        appended as the tie-breaker that makes the marker exact.
+    :param sort_dirs: ``asc``/``desc`` per key (missing ones are ``asc``).
+    :param fields: model columns the caller will read; deferred ones among
+        them are loaded with the rows.
+    :raises InputError: unknown column or operator, or a marker that names
+        no row.
+    """
+    keys = list(sort_keys or ["created_at"])
+    dirs = list(sort_dirs or [])
+    dirs += ["asc"] * (len(keys) - len(dirs))
+    if "id" not in keys:
+        keys.append("id")
+        dirs.append("asc")
+    stmt = _api_apply_filters(sa.select(model), model, filters)
+    if marker:
+        values = _api_marker_values(session, model, marker, keys)
+        stmt = stmt.where(_api_after_marker(model, keys, dirs, values))
+    stmt = stmt.order_by(*[_api_order(_api_column(model, k), d)
+                           for k, d in zip(keys, dirs)])
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    stmt = stmt.options(*_api_undefer(model, fields))
+    return list(session.execute(stmt).scalars())
+
+
+def _api_get_by_id(session, model, obj_id, fields, label):
+    stmt = (sa.select(model).where(model.id == str(obj_id))
+            .options(*_api_undefer(model, fields)))
+    obj = session.execute(stmt).scalar_one_or_none()
+    if obj is None:
+        raise exceptions.NotFound("%s not found [id=%s]" % (label, obj_id))
+    return obj
+
+
+# Workflow definitions.
+
+def api_get_workflow_definition(session, identifier, namespace="",
+                                fields=None):
+    """A workflow definition by id, or by name within ``namespace``.
+
+    :raises NotFound: no such workflow.
+    """
+    model = models.WorkflowDefinition
+    stmt = sa.select(model).options(*_api_undefer(model, fields))
+    if _api_looks_like_uuid(identifier):
+        by_id = session.execute(
+            stmt.where(model.id == str(identifier))).scalar_one_or_none()
+        if by_id is not None:
+            return by_id
+    wf_def = session.execute(
+        stmt.where(model.name == identifier,
+                   model.namespace == (namespace or ""))).scalar_one_or_none()
+    if wf_def is None:
+        raise exceptions.NotFound(
+            "Workflow not found [name=%s, namespace=%s]"
+            % (identifier, namespace or ""))
+    return wf_def
+
+
+def api_create_workflow_definitions(session, values_list):
+    """Create workflow definitions, all or none.
+
+    :param values_list: dicts of WorkflowDefinition columns (``name``,
+        ``namespace``, ``definition``, ``spec``, ``input``, ``tags``,
+        ``scope``); ``id`` is generated when missing.
+    :returns: the new rows.
+    :raises DBDuplicateEntry: a workflow of that name already exists in
+        that namespace (or the text defines it twice).
+    """
+    model = models.WorkflowDefinition
+    seen = set()
+    rows = []
+    for values in values_list:
+        key = (values["name"], values.get("namespace") or "")
+        exists = session.execute(
+            sa.select(model.id).where(model.name == key[0],
+                                      model.namespace == key[1])).first()
+        if exists is not None or key in seen:
+            raise exceptions.DBDuplicateEntry(
+                "Workflow %r already exists in namespace %r"
+                % (key[0], key[1]))
+        seen.add(key)
+        values = dict(values, namespace=key[1])
+        values.setdefault("id", str(uuid.uuid4()))
+        row = model(**values)
+        session.add(row)
+        rows.append(row)
+    _api_flush(session)
+    return rows
+
+
+def api_update_workflow_definition(session, identifier, values,
+                                   namespace=""):
+    """Update the definition ``identifier`` (id or name) with ``values``.
+
+    :raises NotFound: no such workflow.
+    :raises DBDuplicateEntry: a rename collides with another workflow.
+    """
+    wf_def = api_get_workflow_definition(session, identifier, namespace,
+                                         fields=("definition", "spec"))
+    for key, value in values.items():
+        setattr(wf_def, key, value)
+    wf_def.updated_at = models.utcnow()
+    _api_flush(session)
+    return wf_def
+
+
+def api_delete_workflow_definition(session, identifier, namespace=""):
+    """Delete the definition ``identifier`` (id or name).
+
+    :raises NotFound: no such workflow.
+    """
+    wf_def = api_get_workflow_definition(session, identifier, namespace)
+    session.delete(wf_def)
+    session.flush()
+
+
+def api_list_workflow_definitions(session, filters=None, limit=None,
+                                  marker=None, sort_keys=None,
+                                  sort_dirs=None, fields=None):
+    """A page of workflow definitions (see :func:`api_list_rows`)."""
+    return api_list_rows(session, models.WorkflowDefinition, filters, limit,
+                         marker, sort_keys, sort_dirs, fields)
+
+
+# Executions.
+
+def api_get_workflow_execution(session, wf_ex_id, fields=None):
+    """One workflow execution, loading the deferred columns in ``fields``.
+
+    :raises NotFound: no such execution.
+    """
+    return _api_get_by_id(session, models.WorkflowExecution, wf_ex_id,
+                          fields, "Workflow execution")
+
+
+def api_list_workflow_executions(session, filters=None, limit=None,
+                                 marker=None, sort_keys=None, sort_dirs=None,
+                                 fields=None):
+    """A page of workflow executions (see :func:`api_list_rows`)."""
+    return api_list_rows(session, models.WorkflowExecution, filters, limit,
+                         marker, sort_keys, sort_dirs, fields)
+
+
+def api_get_task_execution(session, task_ex_id, fields=None):
+    """One task execution; :raises NotFound: no such task execution."""
+    return _api_get_by_id(session, models.TaskExecution, task_ex_id,
+                          fields, "Task execution")
+
+
+def api_list_task_executions(session, filters=None, limit=None, marker=None,
+                             sort_keys=None, sort_dirs=None, fields=None):
+    """A page of task executions (see :func:`api_list_rows`)."""
+    return api_list_rows(session, models.TaskExecution, filters, limit,
+                         marker, sort_keys, sort_dirs, fields)
+
+
+def api_get_action_execution(session, action_ex_id, fields=None):
+    """One action execution; :raises NotFound: no such action execution."""
+    return _api_get_by_id(session, models.ActionExecution, action_ex_id,
+                          fields, "Action execution")
+
+
+def api_list_action_executions(session, filters=None, limit=None,
+                               marker=None, sort_keys=None, sort_dirs=None,
+                               fields=None):
+    """A page of action executions (see :func:`api_list_rows`)."""
+    return api_list_rows(session, models.ActionExecution, filters, limit,
+                         marker, sort_keys, sort_dirs, fields)
+
+
+def api_get_task_results_data(session, task_ex_ids):
+    """What task results are made of, for the tasks ``task_ex_ids``.
+
+    :returns: ``{task_ex_id: [(kind, accepted, output), ...]}`` in creation
+        order, where kind is ``"action"`` (output as stored by the engine,
+        ``{"result": ...}``) or ``"workflow"`` (a sub-workflow's output).
+    """
+    ids = list(task_ex_ids)
+    found = {task_id: [] for task_id in ids}
+    if not ids:
+        return found
+    a_model = models.ActionExecution
+    stmt = (sa.select(a_model.task_execution_id, a_model.accepted,
+                      a_model.output)
+            .where(a_model.task_execution_id.in_(ids))
+            .order_by(a_model.created_at, a_model.id))
+    for task_id, accepted, output in session.execute(stmt):
+        found[task_id].append(("action", accepted, output))
+    w_model = models.WorkflowExecution
+    stmt = (sa.select(w_model.task_execution_id, w_model.state,
+                      w_model.output)
+            .where(w_model.task_execution_id.in_(ids))
+            .order_by(w_model.created_at, w_model.id))
+    for task_id, state, output in session.execute(stmt):
+        done = state in ("SUCCESS", "ERROR", "CANCELLED")
+        found[task_id].append(("workflow", done, output))
+    return found

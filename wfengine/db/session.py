@@ -1,0 +1,148 @@
+"""Database engine, sessions and the unit of work.
+
+Transactions begin and end only in :func:`unit_of_work` (writes) and
+:func:`reader` (reads). A unit of work that fails with a transient error
+(deadlock, serialization failure, lost connection, SQLite busy) is retried
+whole, so callers pass a function, never a half-done session.
+"""
+import logging
+import random
+import threading
+import time
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import orm
+
+LOG = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_engine = None
+_sessionmaker = None
+_max_retries = 10
+
+# SQLSTATEs worth retrying on PostgreSQL: serialization failure, deadlock.
+_RETRY_PGCODES = {"40001", "40P01"}
+
+
+def configure(url, max_retries=10, pool_size=10, max_overflow=20):
+    """Create the process's database engine for ``url`` (once)."""
+    global _engine, _sessionmaker, _max_retries
+    with _lock:
+        if _engine is not None:
+            return _engine
+        _max_retries = max_retries
+        _engine = _create_engine(url, pool_size, max_overflow)
+        _sessionmaker = orm.sessionmaker(bind=_engine, expire_on_commit=False)
+        return _engine
+
+
+def dispose():
+    """Forget the engine (tests, and processes that fork)."""
+    global _engine, _sessionmaker
+    with _lock:
+        if _engine is not None:
+            _engine.dispose()
+        _engine = None
+        _sessionmaker = None
+
+
+def get_engine():
+    if _engine is None:
+        raise RuntimeError("database is not configured")
+    return _engine
+
+
+def is_sqlite():
+    return get_engine().dialect.name == "sqlite"
+
+
+def _create_engine(url, pool_size, max_overflow):
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30})
+        _make_sqlite_serial(engine)
+        return engine
+    return sa.create_engine(url, pool_size=pool_size,
+                            max_overflow=max_overflow, pool_pre_ping=True)
+
+
+def _make_sqlite_serial(engine):
+    """Let SQLite take its single write lock when a transaction begins.
+
+    pysqlite's own transaction handling begins lazily with a plain BEGIN,
+    so two readers could both decide and then race to write; BEGIN
+    IMMEDIATE serializes writers up front, which is what makes the
+    per-execution serialization of the engine hold on SQLite.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql("BEGIN " + mode)
+
+
+def is_transient(error):
+    """True for database errors after which the whole unit may be retried."""
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, sa_exc.OperationalError):
+        text = str(error.orig).lower()
+        if "locked" in text or "busy" in text:
+            return True
+        if getattr(error.orig, "pgcode", None) in _RETRY_PGCODES:
+            return True
+        return "server closed" in text or "could not connect" in text
+    orig = getattr(error, "orig", None)
+    return getattr(orig, "pgcode", None) in _RETRY_PGCODES
+
+
+def unit_of_work(fn, *args, **kwargs):
+    """Run ``fn(session, *args, **kwargs)`` in one write transaction.
+
+    Commits when ``fn`` returns, rolls back when it raises. A transient
+    database error retries the whole call with a short jittered back-off.
+
+    :returns: what ``fn`` returned.
+    :raises: what ``fn`` raised, or the database error once retries are
+        exhausted.
+    """
+    attempt = 0
+    while True:
+        session = _sessionmaker()
+        try:
+            with session.begin():
+                result = fn(session, *args, **kwargs)
+            return result
+        except sa_exc.DBAPIError as e:
+            if not is_transient(e) or attempt >= _max_retries:
+                raise
+            attempt += 1
+            LOG.debug("Transient database error, retrying unit of work "
+                      "(attempt %s): %s", attempt, e)
+            time.sleep(min(0.05 * 2 ** attempt, 2.0) * random.random())
+        finally:
+            session.close()
+
+
+def reader(fn, *args, **kwargs):
+    """Run ``fn(session, *args, **kwargs)`` in a read-only transaction."""
+    session = _sessionmaker()
+    try:
+        conn_opts = {"sqlite_begin": "DEFERRED"} if is_sqlite() else {}
+        if conn_opts:
+            session.connection(execution_options=conn_opts)
+        return fn(session, *args, **kwargs)
+    finally:
+        session.rollback()
+        session.close()

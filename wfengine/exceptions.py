@@ -1,0 +1,79 @@
+"""The one exception hierarchy of wfengine.
+
+Every exception carries its message and the HTTP code the API answers
+with. The constructor takes the final message as its only positional
+argument, so that oslo.messaging can rebuild the exception on the calling
+side (this module is an allowed remote exception module): a ``NotFound``
+raised in the engine reaches the API as a ``NotFound`` and becomes a 404.
+"""
+
+
+class WFEngineException(Exception):
+    """Base of all wfengine errors; ``http_code`` is what the API answers."""
+
+    http_code = 500
+    message = "An unknown error occurred"
+
+    def __init__(self, message=None):
+        self.message = message or self.message
+        super().__init__(self.message)
+
+    def __str__(self):
+        return self.message
+
+
+class NotFound(WFEngineException):
+    http_code = 404
+    message = "Object not found"
+
+
+class DBDuplicateEntry(WFEngineException):
+    http_code = 409
+    message = "Database object already exists"
+
+
+class InputError(WFEngineException):
+    """The request is understood but its content is wrong."""
+
+    http_code = 400
+    message = "Invalid input"
+
+
+class InvalidModelException(InputError):
+    """A workflow text that does not parse or violates the language."""
+
+    message = "Invalid workflow definition"
+
+
+class InvalidStateTransition(InputError):
+    """An event that the current state of an entity does not allow."""
+
+    message = "Invalid state transition"
+
+
+class ExpressionError(WFEngineException):
+    """An expression failed to compile or evaluate."""
+
+    http_code = 400
+    message = "Expression error"
+
+
+class ActionError(WFEngineException):
+    """An action failed or could not be loaded."""
+
+    http_code = 400
+    message = "Action error"
+
+
+class Conflict(WFEngineException):
+    """A change that lost a race (the object moved on in the meantime)."""
+
+    http_code = 409
+    message = "Conflict"
+
+
+class EngineUnavailable(WFEngineException):
+    """No engine answered in time."""
+
+    http_code = 503
+    message = "The engine did not answer in time; retry the request"

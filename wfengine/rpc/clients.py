@@ -1,0 +1,67 @@
+"""RPC clients: the only senders of messages between services."""
+import logging
+
+import oslo_messaging as messaging
+
+from wfengine import exceptions
+from wfengine.conf import CONF
+from wfengine.rpc import messages
+from wfengine.rpc import server
+
+LOG = logging.getLogger(__name__)
+
+
+class EngineClient:
+    """Calls the engine (used by the API and by executors)."""
+
+    def __init__(self, timeout=None):
+        self._client = server.get_client(CONF.engine.topic,
+                                         messages.RPC_VERSION, timeout)
+
+    def _call(self, method, msg, timeout=None):
+        client = self._client
+        if timeout is not None:
+            client = client.prepare(timeout=timeout)
+        try:
+            return client.call({}, method, msg=msg.to_dict())
+        except messaging.MessagingTimeout as e:
+            raise exceptions.EngineUnavailable() from e
+
+    def start_workflow(self, wf_identifier, wf_namespace="", wf_input=None,
+                       description="", params=None):
+        """Create and start an execution; returns ``{"id": ...}``.
+
+        :raises NotFound: no such workflow.
+        :raises InputError: the input does not fit the workflow.
+        :raises EngineUnavailable: no engine answered in time.
+        """
+        msg = messages.StartWorkflow(
+            wf_identifier=wf_identifier, wf_namespace=wf_namespace or "",
+            wf_input=wf_input or {}, description=description or "",
+            params=params or {})
+        return self._call("start_workflow", msg)
+
+    def claim_action(self, action_ex_id, claim, timeout=None):
+        """Ask whether this executor may run the action; returns a bool."""
+        msg = messages.ClaimAction(action_ex_id=action_ex_id, claim=claim)
+        return self._call("claim_action", msg, timeout)
+
+    def on_action_complete(self, result, timeout=None):
+        """Report an action's outcome (``messages.ActionResult``).
+
+        Returns True if the result was taken, False if it was a duplicate
+        or came too late.
+        """
+        return self._call("on_action_complete", result, timeout)
+
+
+class ExecutorClient:
+    """Casts work to the executors (used by the engine's outbox only)."""
+
+    def __init__(self):
+        self._client = server.get_client(CONF.executor.topic,
+                                         messages.RPC_VERSION)
+
+    def run_action(self, msg):
+        """Hand ``messages.RunAction`` to any executor (a cast: no answer)."""
+        self._client.cast({}, "run_action", msg=msg.to_dict())

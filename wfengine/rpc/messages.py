@@ -1,0 +1,86 @@
+"""The RPC contract: one frozen dataclass per message.
+
+RPC_VERSION changelog:
+  1.0 - start_workflow, claim_action, on_action_complete (engine);
+        run_action (executor).
+
+A new field gets a default, so that older senders stay understood;
+``from_dict`` ignores fields it does not know, so newer senders do too.
+"""
+import dataclasses
+from typing import Any
+
+RPC_VERSION = "1.0"
+
+
+class Message:
+    """Base: conversion to and from the plain dicts that travel."""
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data):
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclasses.dataclass(frozen=True)
+class StartWorkflow(Message):
+    """API -> engine: create and start a workflow execution."""
+
+    wf_identifier: str
+    wf_namespace: str = ""
+    wf_input: dict = dataclasses.field(default_factory=dict)
+    description: str = ""
+    params: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunAction(Message):
+    """Engine -> executor: run one action execution.
+
+    Everything the executor needs travels here: executors have no database.
+    """
+
+    action_ex_id: str
+    action_name: str
+    action_input: dict
+    task_ex_id: str | None = None
+    task_name: str | None = None
+    wf_ex_id: str | None = None
+    wf_name: str | None = None
+    safe_rerun: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class ClaimAction(Message):
+    """Executor -> engine: may I run this action execution?
+
+    ``claim`` is the executor's token for this one delivery, so that asking
+    again after a lost answer is recognised, while a duplicate delivery
+    (another token) is refused.
+    """
+
+    action_ex_id: str
+    claim: str
+
+
+SUCCESS = "SUCCESS"
+ERROR = "ERROR"
+CANCELLED = "CANCELLED"
+RESULT_STATES = (SUCCESS, ERROR, CANCELLED)
+
+
+@dataclasses.dataclass(frozen=True)
+class ActionResult(Message):
+    """Executor -> engine: the outcome of an action execution.
+
+    ``state`` is SUCCESS, ERROR or CANCELLED; ``result`` the action's
+    result, or for ERROR the error data; ``state_info`` a message.
+    """
+
+    action_ex_id: str
+    state: str
+    result: Any = None
+    state_info: str | None = None
