@@ -5,6 +5,7 @@ Transactions begin and end only in :func:`unit_of_work` (writes) and
 (deadlock, serialization failure, lost connection, SQLite busy) is retried
 whole, so callers pass a function, never a half-done session.
 """
+import contextlib
 import logging
 import random
 import threading
@@ -18,6 +19,9 @@ from sqlalchemy import orm
 LOG = logging.getLogger(__name__)
 
 _lock = threading.Lock()
+# SQLite has one writer at a time. Taking turns on a lock in the process is
+# the same order SQLite would impose, without its busy handler's sleeps.
+_sqlite_writer = threading.Lock()
 _engine = None
 _sessionmaker = None
 _max_retries = 10
@@ -121,9 +125,8 @@ def unit_of_work(fn, *args, **kwargs):
     while True:
         session = _sessionmaker()
         try:
-            with session.begin():
-                result = fn(session, *args, **kwargs)
-            return result
+            with _writer_turn(), session.begin():
+                return fn(session, *args, **kwargs)
         except sa_exc.DBAPIError as e:
             if not is_transient(e) or attempt >= _max_retries:
                 raise
@@ -133,6 +136,10 @@ def unit_of_work(fn, *args, **kwargs):
             time.sleep(min(0.05 * 2 ** attempt, 2.0) * random.random())
         finally:
             session.close()
+
+
+def _writer_turn():
+    return _sqlite_writer if is_sqlite() else contextlib.nullcontext()
 
 
 def reader(fn, *args, **kwargs):

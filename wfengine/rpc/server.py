@@ -1,8 +1,8 @@
 """Transport, targets and RPC servers: the one place that knows them.
 
 In-process mode (no ``transport_url`` and every service in one process)
-uses oslo.messaging's in-memory transport, so embedded and distributed
-deployments run the very same clients and endpoints.
+uses ``rpc.local``'s bus, so embedded and distributed deployments run the
+very same clients and endpoints, with the same message semantics.
 """
 import os
 import socket
@@ -10,29 +10,32 @@ import socket
 import oslo_messaging as messaging
 
 from wfengine import exceptions
+from wfengine.rpc import local
 
 ALLOWED_EXMODS = [exceptions.__name__]
-IN_PROCESS_URL = "fake:/"
 
 _transport = None
+_bus = None
 
 
 def init(conf, in_process=False):
-    """Create the process's transport (once)."""
-    global _transport
-    if _transport is None:
-        if in_process:
-            conf.set_override("transport_url", IN_PROCESS_URL)
+    """Create the process's transport, or its in-process bus (once)."""
+    global _transport, _bus
+    if in_process:
+        _bus = _bus or local.Bus()
+    elif _transport is None:
         _transport = messaging.get_rpc_transport(
             conf, allowed_remote_exmods=ALLOWED_EXMODS)
-    return _transport
 
 
 def cleanup():
-    global _transport
+    global _transport, _bus
     if _transport is not None:
         _transport.cleanup()
+    if _bus is not None:
+        _bus.shutdown()
     _transport = None
+    _bus = None
 
 
 def get_transport():
@@ -52,12 +55,17 @@ def target(topic, server=None, version=None):
 
 def get_server(topic, server_name, endpoints):
     """An RPC server on ``topic`` dispatching to ``endpoints`` in threads."""
+    if _bus is not None:
+        return local.Server(_bus, topic, endpoints)
     return messaging.get_rpc_server(
         get_transport(), target(topic, server=server_name), endpoints,
         executor="threading")
 
 
 def get_client(topic, version, timeout=None):
+    """A client for ``topic``: ``call``, ``cast`` and ``prepare``."""
+    if _bus is not None:
+        return local.Client(_bus, topic)
     return messaging.get_rpc_client(
         get_transport(), target(topic, version=version), timeout=timeout)
 
