@@ -1,0 +1,92 @@
+"""YAQL evaluation through the expressions facade."""
+
+import pytest
+
+from wfengine import exceptions
+from wfengine import expressions
+
+CTX = {"x": 1, "name": "wf", "items": [1, 2, 3],
+       "nested": {"a": {"b": [10, {"c": "deep"}]}}}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("<% $.x %>", 1),
+    ("<% $.x + 41 %>", 42),
+    ("<% $.items %>", [1, 2, 3]),
+    ("<% $.nested.a.b[1].c %>", "deep"),
+    ("<% $.items.select($ * 2) %>", [2, 4, 6]),
+    ("<% $.items.where($ > 1).len() %>", 2),
+    ("<% dict(k => $.x) %>", {"k": 1}),
+    ("<% $.nested %>", {"a": {"b": [10, {"c": "deep"}]}}),
+    ("<% $.get(missing) %>", None),
+    ("<% true %>", True),
+])
+def test_whole_expression_returns_raw_value(text, expected):
+    assert expressions.evaluate(text, CTX) == expected
+
+
+def test_whitespace_around_a_whole_expression_still_gives_raw_value():
+    assert expressions.evaluate("  <% $.items %>\n", CTX) == [1, 2, 3]
+
+
+def test_interpolation_converts_values_with_str():
+    result = expressions.evaluate("n=<% $.x %>, l=<% $.items %>!", CTX)
+    assert result == "n=1, l=[1, 2, 3]!"
+
+
+def test_interpolation_of_several_expressions():
+    text = "<% $.name %>-<% $.x %>-<% $.x + 1 %>"
+    assert expressions.evaluate(text, CTX) == "wf-1-2"
+
+
+def test_multiline_expression():
+    assert expressions.evaluate("<% $.items\n  .sum() %>", CTX) == 6
+
+
+def test_distinct_over_dicts_needs_frozen_data_and_works():
+    ctx = {"ld": [{"a": 1}, {"a": 1}, {"a": 2}]}
+    assert expressions.evaluate("<% $.ld.distinct() %>", ctx) == [
+        {"a": 1}, {"a": 2}]
+
+
+def test_evaluation_does_not_modify_the_context():
+    ctx = {"l": [1], "d": {"a": 1}}
+    expressions.evaluate("<% $.l.append(2) %><% $.d.set(b => 2) %>", ctx)
+    assert ctx == {"l": [1], "d": {"a": 1}}
+
+
+def test_missing_key_raises_expression_error_naming_expression():
+    with pytest.raises(exceptions.ExpressionError) as info:
+        expressions.evaluate("<% $.nope.deeper %>", CTX)
+    message = str(info.value)
+    assert "$.nope.deeper" in message
+    assert "nope" in message and "YAQL" in message
+
+
+def test_syntax_error_raises_expression_error():
+    with pytest.raises(exceptions.ExpressionError) as info:
+        expressions.evaluate("<% $.x[ %>", CTX)
+    assert "$.x[" in str(info.value)
+    assert "syntax" in str(info.value)
+
+
+def test_error_inside_interpolation_names_the_failing_expression():
+    with pytest.raises(exceptions.ExpressionError) as info:
+        expressions.evaluate("ok <% $.x %> bad <% $.missing %>", CTX)
+    assert "$.missing" in str(info.value)
+
+
+def test_runaway_string_multiplication_is_bounded():
+    with pytest.raises(exceptions.ExpressionError) as info:
+        expressions.evaluate("<% 'a' * 100000000 %>", {})
+    assert "memory" in str(info.value)
+
+
+def test_runaway_collection_is_bounded():
+    with pytest.raises(exceptions.ExpressionError) as info:
+        expressions.evaluate("<% range(0, 100000).select($).len() %>", {})
+    assert "10000" in str(info.value)
+
+
+def test_none_context_is_allowed():
+    assert expressions.evaluate("<% 1 + 1 %>", None) == 2

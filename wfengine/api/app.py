@@ -1,0 +1,109 @@
+"""The WSGI application of the REST API (Pecan).
+
+``setup_app()`` builds it: the root controller, a hook that gives
+controllers the engine client as ``pecan.request.engine`` (created on
+first use unless one is passed in, as tests do), the hook that shapes
+errors, and a body-size limit in front of everything.
+"""
+import io
+import threading
+
+import pecan
+from pecan import hooks
+
+from wfengine.api.controllers import root
+from wfengine.api import errors
+from wfengine import conf
+
+
+class _LazyEngine:
+    """The engine client, created when a controller first uses it."""
+
+    def __init__(self, client=None):
+        self._client = client
+        self._lock = threading.Lock()
+
+    def get(self):
+        """The engine client (created on the first call)."""
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    from wfengine.rpc import clients
+                    self._client = clients.EngineClient()
+        return self._client
+
+    def __getattr__(self, name):
+        return getattr(self.get(), name)
+
+
+class EngineHook(hooks.PecanHook):
+    """Exposes the engine client to controllers as ``pecan.request.engine``.
+
+    Requests that never call the engine never create the client.
+    """
+
+    def __init__(self, engine_client=None):
+        self._engine = _LazyEngine(engine_client)
+
+    def before(self, state):
+        state.request.engine = self._engine
+
+
+class BodySizeLimit:
+    """WSGI middleware: refuse bodies larger than ``limit`` bytes (413).
+
+    A declared Content-Length is checked before reading; a chunked body
+    is read up to the limit and replaced by what was read.
+    """
+
+    def __init__(self, app, limit):
+        self.app = app
+        self.limit = limit
+
+    def __call__(self, environ, start_response):
+        length = environ.get("CONTENT_LENGTH")
+        if length:
+            try:
+                too_big = int(length) > self.limit
+            except ValueError:
+                return self._refuse(environ, start_response, 400,
+                                    "Invalid Content-Length %r" % length)
+            if too_big:
+                return self._too_big(environ, start_response)
+        elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            body = environ["wsgi.input"].read(self.limit + 1)
+            if len(body) > self.limit:
+                return self._too_big(environ, start_response)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+        return self.app(environ, start_response)
+
+    def _too_big(self, environ, start_response):
+        return self._refuse(
+            environ, start_response, 413,
+            "Request body is larger than the allowed %d bytes "
+            "([api] max_request_body_size)" % self.limit)
+
+    def _refuse(self, environ, start_response, code, message):
+        errors.log_error(code, message, None)
+        return errors.fault_response(code, message)(environ, start_response)
+
+
+def setup_app(engine_client=None, max_request_body_size=None):
+    """The API's WSGI application.
+
+    :param engine_client: the engine client to use (tests pass a fake);
+        by default an ``rpc.clients.EngineClient`` made on first use.
+    :param max_request_body_size: bytes; default ``[api]
+        max_request_body_size``.
+    """
+    app = pecan.make_app(
+        root.RootController(),
+        hooks=[EngineHook(engine_client), errors.ErrorHook()],
+        force_canonical=False,
+        guess_content_type_from_ext=False,
+        logging=False,
+        debug=False,
+    )
+    limit = max_request_body_size or conf.CONF.api.max_request_body_size
+    return BodySizeLimit(app, limit)

@@ -1,0 +1,52 @@
+"""What every controller shares: base URL, lists, request bodies."""
+import pecan
+from webob import exc as webob_exc
+
+from wfengine.api import listing
+from wfengine import conf
+from wfengine import exceptions
+from wfengine.db import session
+
+
+def base_url():
+    """The API's public base URL (``[api] public_url`` or the request's)."""
+    public = conf.CONF.api.public_url
+    return public.rstrip("/") if public else pecan.request.host_url
+
+
+def only(*methods):
+    """Refuse (405) a request whose method is not one of ``methods``."""
+    if pecan.request.method not in methods:
+        raise webob_exc.HTTPMethodNotAllowed()
+
+
+def list_response(spec, params, fetch, shape, forced=None):
+    """The body of ``GET /v2/<collection>``: one page and its ``next``.
+
+    :param fetch: a ``db.api`` list function.
+    :param shape: ``shape(session, rows, names)`` -> list of dicts.
+    :param forced: filters fixed by the route (wire name to value).
+    """
+    query = listing.parse(spec, params, forced)
+    items = session.reader(_read_page, fetch, shape, query)
+    body = {spec.collection: items}
+    link = listing.next_link(base_url(), spec, query, items)
+    if link:
+        body["next"] = link
+    return body
+
+
+def _read_page(sess, fetch, shape, query):
+    rows = fetch(sess, filters=query.filters, limit=query.limit,
+                 marker=query.marker, sort_keys=query.sort_columns,
+                 sort_dirs=query.sort_dirs, fields=query.columns)
+    return shape(sess, rows, query.names)
+
+
+def request_text():
+    """The request body as text (UTF-8)."""
+    try:
+        return pecan.request.body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise exceptions.InputError(
+            "The request body is not valid UTF-8 text: %s" % e) from e

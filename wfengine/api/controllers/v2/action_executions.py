@@ -1,0 +1,52 @@
+"""``/v2/action_executions`` and ``/v2/tasks/<id>/action_executions``."""
+import pecan
+from pecan import rest
+
+from wfengine.api.controllers import common
+from wfengine.api import resources
+from wfengine.db import api as db_api
+from wfengine.db import session
+
+SPEC = resources.ACTION_EXECUTION
+
+
+def _get(sess, action_ex_id):
+    row = db_api.api_get_action_execution(
+        sess, action_ex_id, fields=SPEC.columns(SPEC.names()))
+    return resources.action_execution_dict(row)
+
+
+def _shape(sess, rows, names):
+    return [resources.action_execution_dict(row, names) for row in rows]
+
+
+def list_action_executions(params, forced=None):
+    """The body of an action execution list for query ``params``."""
+    return common.list_response(SPEC, params,
+                                db_api.api_list_action_executions, _shape,
+                                forced)
+
+
+class ActionExecutionsController(rest.RestController):
+    """``GET /v2/action_executions[/<id>]``."""
+
+    @pecan.expose("json")
+    def get_one(self, action_ex_id, **_params):
+        """One action execution, with its input and output."""
+        return session.reader(_get, action_ex_id)
+
+    @pecan.expose("json")
+    def get_all(self, **params):
+        """Action executions, filtered and paged (output with
+        ``include_output=true`` or ``fields``)."""
+        return list_action_executions(params)
+
+
+class TaskActionExecutionsController(rest.RestController):
+    """``GET /v2/tasks/<id>/action_executions``."""
+
+    @pecan.expose("json")
+    def get_all(self, task_ex_id, **params):
+        """The action executions of one task."""
+        return list_action_executions(
+            params, forced={"task_execution_id": task_ex_id})

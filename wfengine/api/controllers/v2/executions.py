@@ -1,0 +1,69 @@
+"""``/v2/executions``: start workflows and read their executions."""
+import pecan
+from pecan import rest
+
+from wfengine.api.controllers import common
+from wfengine.api.controllers.v2 import tasks
+from wfengine.api import resources
+from wfengine.db import api as db_api
+from wfengine.db import session
+
+SPEC = resources.EXECUTION
+
+
+def _get(sess, wf_ex_id):
+    row = db_api.api_get_workflow_execution(
+        sess, wf_ex_id, fields=SPEC.columns(SPEC.names()))
+    return resources.execution_dict(row)
+
+
+def _shape(sess, rows, names):
+    return [resources.execution_dict(row, names) for row in rows]
+
+
+def list_executions(params, forced=None):
+    """The body of a workflow execution list for query ``params``."""
+    return common.list_response(SPEC, params,
+                                db_api.api_list_workflow_executions, _shape,
+                                forced)
+
+
+class ExecutionsController(rest.RestController):
+    """``POST /v2/executions``, ``GET /v2/executions[/<id>]`` and
+    ``GET /v2/executions/<id>/tasks``."""
+
+    tasks = tasks.ExecutionTasksController()
+
+    @pecan.expose("json")
+    def get_one(self, wf_ex_id, **_params):
+        """One workflow execution, with its input, output and params."""
+        return session.reader(_get, wf_ex_id)
+
+    @pecan.expose("json")
+    def get_all(self, **params):
+        """Workflow executions, filtered and paged (output only with
+        ``include_output=true`` or ``fields``)."""
+        return list_executions(params)
+
+    @pecan.expose("json")
+    def post(self, **_params):
+        """Start a workflow; 201 with the new execution."""
+        data = resources.parse_json_body(pecan.request.body)
+        args = resources.parse_execution_create(data)
+        started = pecan.request.engine.start_workflow(
+            args["wf_identifier"], wf_namespace=args["wf_namespace"],
+            wf_input=args["wf_input"], description=args["description"],
+            params=args["params"])
+        body = session.reader(_get, started["id"])
+        pecan.response.status = 201
+        return body
+
+
+class TaskExecutionsController(rest.RestController):
+    """``GET /v2/tasks/<id>/workflow_executions``: sub-workflows of a task."""
+
+    @pecan.expose("json")
+    def get_all(self, task_ex_id, **params):
+        """The workflow executions started by one task."""
+        return list_executions(params,
+                               forced={"task_execution_id": task_ex_id})

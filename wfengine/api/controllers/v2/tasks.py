@@ -1,0 +1,61 @@
+"""``/v2/tasks`` and ``/v2/executions/<id>/tasks``."""
+import pecan
+from pecan import rest
+
+from wfengine.api.controllers import common
+from wfengine.api.controllers.v2 import action_executions
+from wfengine.api import resources
+from wfengine.db import api as db_api
+from wfengine.db import session
+
+SPEC = resources.TASK
+
+
+def _get(sess, task_ex_id):
+    row = db_api.api_get_task_execution(sess, task_ex_id,
+                                        fields=SPEC.columns(SPEC.names()))
+    parts = db_api.api_get_task_results_data(sess, [row.id])[row.id]
+    return resources.task_dict(row, parts=parts)
+
+
+def _shape(sess, rows, names):
+    parts = {}
+    if "result" in names:
+        parts = db_api.api_get_task_results_data(sess, [r.id for r in rows])
+    return [resources.task_dict(row, names, parts.get(row.id))
+            for row in rows]
+
+
+def list_tasks(params, forced=None):
+    """The body of a task list for query ``params``."""
+    return common.list_response(SPEC, params,
+                                db_api.api_list_task_executions, _shape,
+                                forced)
+
+
+class TasksController(rest.RestController):
+    """``GET /v2/tasks[/<id>]``; ``/v2/tasks/<id>/action_executions``.
+
+    ``/v2/tasks/<id>/workflow_executions`` is attached by ``v2.root``.
+    """
+
+    action_executions = action_executions.TaskActionExecutionsController()
+
+    @pecan.expose("json")
+    def get_one(self, task_ex_id, **_params):
+        """One task execution, with its result."""
+        return session.reader(_get, task_ex_id)
+
+    @pecan.expose("json")
+    def get_all(self, **params):
+        """Task executions, filtered and paged."""
+        return list_tasks(params)
+
+
+class ExecutionTasksController(rest.RestController):
+    """``GET /v2/executions/<id>/tasks``."""
+
+    @pecan.expose("json")
+    def get_all(self, wf_ex_id, **params):
+        """The task executions of one workflow execution."""
+        return list_tasks(params, forced={"workflow_execution_id": wf_ex_id})

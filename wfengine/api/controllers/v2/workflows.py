@@ -1,0 +1,145 @@
+"""``/v2/workflows``: workflow definitions, written as YAML text.
+
+``POST`` and ``PUT`` take the workflow language text itself
+(``Content-Type: text/plain``) with ``namespace`` and ``scope`` in the
+query string, and answer ``{"workflows": [...]}`` (``PUT
+/v2/workflows/<id>`` answers the one workflow).
+"""
+import re
+
+import pecan
+from pecan import rest
+
+from wfengine.api.controllers import common
+from wfengine.api import resources
+from wfengine.db import api as db_api
+from wfengine.db import session
+from wfengine import exceptions
+
+SPEC = resources.WORKFLOW
+_TOP_LEVEL_KEY = re.compile(r"^(['\"]?)([^\s#'\"][^:]*?)\1\s*:")
+
+
+def _parse_workflows(text):
+    """The parser's workflow specs for ``text`` (a seam for tests)."""
+    from wfengine.lang import parser
+    return parser.parse_workflows(text)
+
+
+def workflow_text(text, name, count):
+    """The part of ``text`` that defines workflow ``name``.
+
+    A text with one workflow is kept whole; from a text with several, the
+    workflow's own top-level section is cut, after a ``version`` line.
+    """
+    if count <= 1:
+        return text
+    lines = text.splitlines(keepends=True)
+    section, inside = [], False
+    for line in lines:
+        match = _TOP_LEVEL_KEY.match(line)
+        if match:
+            inside = match.group(2).strip() == name
+        if inside:
+            section.append(line)
+    if not section:
+        return text
+    return "version: '2.0'\n\n" + "".join(section)
+
+
+def _definition_values(text, scope, namespace):
+    if not text.strip():
+        raise exceptions.InvalidModelException(
+            "The request body is empty: expected the text of one or more "
+            "workflows (Content-Type: text/plain)")
+    specs = _parse_workflows(text)
+    return [{"name": spec.name, "namespace": namespace or "",
+             "definition": workflow_text(text, spec.name, len(specs)),
+             "spec": spec.to_dict(), "input": spec.input_signature(),
+             "tags": list(spec.tags or []), "scope": scope}
+            for spec in specs]
+
+
+def _create(sess, values_list):
+    rows = db_api.api_create_workflow_definitions(sess, values_list)
+    return [resources.workflow_dict(row) for row in rows]
+
+
+def _update(sess, values_list, namespace, identifier):
+    shown = []
+    for values in values_list:
+        row = db_api.api_update_workflow_definition(
+            sess, identifier or values["name"], values, namespace)
+        shown.append(resources.workflow_dict(row))
+    return shown
+
+
+def _get(sess, identifier, namespace):
+    row = db_api.api_get_workflow_definition(
+        sess, identifier, namespace, fields=SPEC.columns(SPEC.names()))
+    return resources.workflow_dict(row)
+
+
+def _shape(sess, rows, names):
+    return [resources.workflow_dict(row, names) for row in rows]
+
+
+class WorkflowsController(rest.RestController):
+    """Create, update, read, list, delete and validate workflows."""
+
+    _custom_actions = {"validate": ["POST"]}
+
+    @pecan.expose("json")
+    def get_one(self, identifier, **params):
+        """One workflow by id or name (``namespace`` for names)."""
+        return session.reader(_get, identifier, params.get("namespace", ""))
+
+    @pecan.expose("json")
+    def get_all(self, **params):
+        """Workflows, filtered and paged."""
+        return common.list_response(
+            SPEC, params, db_api.api_list_workflow_definitions, _shape)
+
+    @pecan.expose("json")
+    def post(self, **params):
+        """Create the workflows of the text body; 201 with them."""
+        values = _definition_values(
+            common.request_text(), resources.check_scope(params.get("scope")),
+            params.get("namespace", ""))
+        created = session.unit_of_work(_create, values)
+        pecan.response.status = 201
+        return {"workflows": created}
+
+    @pecan.expose("json")
+    def put(self, identifier=None, **params):
+        """Replace workflows by the text body (matched by name, or the one
+        workflow ``identifier``)."""
+        namespace = params.get("namespace", "")
+        values = _definition_values(
+            common.request_text(), resources.check_scope(params.get("scope")),
+            namespace)
+        if identifier and len(values) != 1:
+            raise exceptions.InputError(
+                "Updating workflow %r needs a text with exactly one "
+                "workflow; this one has %d" % (identifier, len(values)))
+        updated = session.unit_of_work(_update, values, namespace,
+                                       identifier)
+        return updated[0] if identifier else {"workflows": updated}
+
+    @pecan.expose()
+    def delete(self, identifier, **params):
+        """Delete one workflow by id or name; 204."""
+        session.unit_of_work(db_api.api_delete_workflow_definition,
+                             identifier, params.get("namespace", ""))
+        pecan.response.status = 204
+        return ""
+
+    @pecan.expose("json")
+    def validate(self, **_params):
+        """Check a text without storing it: ``{"valid", "error"}``."""
+        text = common.request_text()
+        try:
+            _definition_values(text, "private", "")
+        except exceptions.InputError as e:
+            return {"valid": False, "error": str(e)}
+        return {"valid": True, "error": None}

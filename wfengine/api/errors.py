@@ -1,0 +1,95 @@
+"""Every error the API answers, in Mistral's shape.
+
+Mistral answers errors through WSME: the HTTP status of the error and a
+JSON body ``{"faultcode": "Client"|"Server", "faultstring": "<message>",
+"debuginfo": null}``; python-mistralclient shows ``faultstring``. Here the
+status is the ``http_code`` of the wfengine exception, pecan's own HTTP
+errors (unknown route 404, wrong method 405) keep their status, and any
+other exception is a 500. 4xx are logged at DEBUG, 5xx at ERROR with the
+traceback.
+"""
+import json
+import logging
+
+import oslo_messaging
+from pecan import hooks
+import webob
+from webob import exc as webob_exc
+
+from wfengine import exceptions
+
+LOG = logging.getLogger(__name__)
+
+
+def fault_body(code, message):
+    """Mistral's error body for HTTP status ``code``."""
+    return {"faultcode": "Client" if code < 500 else "Server",
+            "faultstring": message,
+            "debuginfo": None}
+
+
+def fault_response(code, message):
+    """A complete error response (JSON, UTF-8)."""
+    return webob.Response(
+        status=code, content_type="application/json", charset="UTF-8",
+        body=json.dumps(fault_body(code, message)).encode("utf-8"))
+
+
+def classify(error, request=None):
+    """``(status, message)`` for any exception the API may see."""
+    error = _unwrap(error)
+    if isinstance(error, oslo_messaging.RemoteError):
+        known = getattr(exceptions, error.exc_type or "", None)
+        if isinstance(known, type) and issubclass(
+                known, exceptions.WFEngineException):
+            return known.http_code, error.value or known.message
+    if isinstance(error, oslo_messaging.MessagingTimeout):
+        return (exceptions.EngineUnavailable.http_code,
+                exceptions.EngineUnavailable.message)
+    if isinstance(error, exceptions.WFEngineException):
+        return error.http_code, str(error)
+    if isinstance(error, webob_exc.HTTPException):
+        return error.code, _http_message(error, request)
+    return 500, "Internal server error: %s: %s" % (type(error).__name__,
+                                                   error)
+
+
+def _unwrap(error):
+    """The exception an RPC endpoint marked as expected, else ``error``."""
+    if isinstance(error, oslo_messaging.ExpectedException):
+        inner = (getattr(error, "exc_info", None) or (None, None))[1]
+        if inner is not None:
+            return inner
+    return error
+
+
+def _http_message(error, request):
+    where = ""
+    if request is not None:
+        where = ": %s %s" % (request.method, request.path)
+    if error.code == 404:
+        return "Resource not found%s" % where
+    if error.code == 405:
+        return "Method not allowed%s" % where
+    detail = error.detail or error.explanation or error.title
+    return "%s%s" % (detail, where)
+
+
+def log_error(code, message, error):
+    """Log at DEBUG for client errors, at ERROR with traceback otherwise."""
+    if code < 500:
+        LOG.debug("API request failed with %s: %s", code, message)
+    else:
+        LOG.error("API request failed with %s: %s", code, message,
+                  exc_info=(type(error), error, error.__traceback__))
+
+
+class ErrorHook(hooks.PecanHook):
+    """Turns whatever a request raised into Mistral's error response."""
+
+    priority = 1000
+
+    def on_error(self, state, e):
+        code, message = classify(e, state.request)
+        log_error(code, message, e)
+        return fault_response(code, message)

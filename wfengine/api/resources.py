@@ -1,0 +1,375 @@
+"""The wire shapes of Mistral's v2 API, and database rows turned into them.
+
+Every quirk of Mistral's JSON lives here:
+
+* ``created_at``/``updated_at`` (and a task's ``started_at``/``finished_at``)
+  are printed as ``"%Y-%m-%d %H:%M:%S"`` (UTC, no zone, no fraction), the
+  form python-mistralclient parses to compute durations;
+* fields Mistral types as JSON (execution ``input``/``output``/``params``,
+  task ``published``/``runtime_context``, action execution
+  ``input``/``output``/``params``) are JSON *strings* inside the JSON body;
+  a task's ``result`` is a JSON string too;
+* a field without a value is ``null``, never missing.
+
+A resource is described once (:class:`ResourceSpec`): its wire field names
+in Mistral's order, the column each reads, what its lists show by default
+and which query parameters filter it. Request bodies are checked here too.
+"""
+import dataclasses
+import json
+
+from wfengine import exceptions
+from wfengine.db import models
+
+DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+PLAIN = "plain"
+JSON = "json"
+DATETIME = "datetime"
+
+SCOPES = ("private", "public")
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    """One wire field: its name, the column it reads and how it is shown.
+
+    ``column`` None means the value is computed (passed in ``extra``).
+    """
+
+    name: str
+    column: str | None = None
+    kind: str = PLAIN
+    in_list: bool = True
+    needs: tuple = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class ResourceSpec:
+    """A Mistral resource: where it lives and how it is shown."""
+
+    singular: str
+    collection: str
+    model: type
+    fields: tuple
+    filters: frozenset
+
+    def names(self):
+        """All wire field names, in Mistral's order."""
+        return [f.name for f in self.fields]
+
+    def field(self, name):
+        """The :class:`Field` called ``name`` (KeyError if none)."""
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def list_names(self):
+        """Fields a list shows when no ``fields`` parameter is given."""
+        return [f.name for f in self.fields if f.in_list]
+
+    def column(self, name):
+        """The model column behind wire field ``name``, or None."""
+        return self.field(name).column
+
+    def columns(self, names):
+        """Model columns to load to show the wire fields ``names``."""
+        found = []
+        for name in names:
+            f = self.field(name)
+            found += ([f.column] if f.column else []) + list(f.needs)
+        return list(dict.fromkeys(found))
+
+    def to_dict(self, row, names=None, extra=None):
+        """Shape ``row`` as Mistral prints it, with only ``names`` if given.
+
+        :param extra: values of computed fields, by wire name.
+        """
+        extra = extra or {}
+        shown = {}
+        for name in names or self.names():
+            f = self.field(name)
+            if f.column is None:
+                value = extra.get(name)
+            else:
+                value = getattr(row, f.column)
+            shown[name] = _show(f.kind, value)
+        return shown
+
+
+def _f(name, column=None, kind=PLAIN, in_list=True, computed=False,
+       needs=()):
+    return Field(name, None if computed else (column or name), kind, in_list,
+                 needs)
+
+
+def _show(kind, value):
+    if value is None:
+        return None
+    if kind == JSON:
+        return json.dumps(value)
+    if kind == DATETIME:
+        return format_datetime(value)
+    return value
+
+
+def format_datetime(value):
+    """A datetime as Mistral prints it: ``2024-01-31 12:00:05``."""
+    return value.strftime(DATETIME_FORMAT) if value is not None else None
+
+
+_COMMON_FILTERS = ("id", "created_at", "updated_at", "project_id", "state",
+                   "state_info")
+
+WORKFLOW = ResourceSpec(
+    "Workflow", "workflows", models.WorkflowDefinition,
+    (_f("id"), _f("name"), _f("namespace"), _f("input"),
+     _f("interface", computed=True, in_list=False, needs=("spec",)),
+     _f("definition", in_list=False), _f("tags"), _f("scope"),
+     _f("project_id"), _f("created_at", kind=DATETIME),
+     _f("updated_at", kind=DATETIME)),
+    frozenset({"id", "name", "namespace", "input", "scope", "project_id",
+               "created_at", "updated_at"}))
+
+EXECUTION = ResourceSpec(
+    "Execution", "executions", models.WorkflowExecution,
+    (_f("id"), _f("workflow_id"), _f("workflow_name", "name"),
+     _f("workflow_namespace"), _f("description"), _f("tags"),
+     _f("params", kind=JSON), _f("task_execution_id"),
+     _f("root_execution_id"), _f("source_execution_id", computed=True),
+     _f("state"), _f("state_info"), _f("input", kind=JSON),
+     _f("output", kind=JSON, in_list=False),
+     _f("created_at", kind=DATETIME), _f("updated_at", kind=DATETIME),
+     _f("project_id")),
+    frozenset(_COMMON_FILTERS + (
+        "workflow_id", "workflow_name", "workflow_namespace", "description",
+        "task_execution_id", "root_execution_id")))
+
+TASK = ResourceSpec(
+    "Task", "tasks", models.TaskExecution,
+    (_f("id"), _f("name"), _f("type"), _f("workflow_name"),
+     _f("workflow_namespace"), _f("workflow_id"),
+     _f("workflow_execution_id"), _f("state"), _f("state_info"),
+     _f("project_id"),
+     _f("runtime_context", kind=JSON, in_list=False),
+     _f("result", computed=True, needs=("runtime_context",)),
+     _f("published", kind=JSON), _f("processed"),
+     _f("created_at", kind=DATETIME), _f("updated_at", kind=DATETIME),
+     _f("started_at", kind=DATETIME), _f("finished_at", kind=DATETIME)),
+    frozenset(_COMMON_FILTERS + (
+        "name", "type", "workflow_name", "workflow_namespace", "workflow_id",
+        "workflow_execution_id", "processed", "started_at", "finished_at")))
+
+ACTION_EXECUTION = ResourceSpec(
+    "ActionExecution", "action_executions", models.ActionExecution,
+    (_f("id"), _f("workflow_name"), _f("workflow_namespace"),
+     _f("workflow_execution_id"), _f("task_name"), _f("task_execution_id"),
+     _f("state"), _f("state_info"), _f("tags"), _f("name"),
+     _f("description"), _f("project_id"), _f("accepted"),
+     _f("input", kind=JSON), _f("output", kind=JSON, in_list=False),
+     _f("created_at", kind=DATETIME), _f("updated_at", kind=DATETIME),
+     _f("params", kind=JSON)),
+    frozenset(_COMMON_FILTERS + (
+        "name", "description", "workflow_name", "workflow_namespace",
+        "workflow_execution_id", "task_name", "task_execution_id",
+        "accepted")))
+
+
+# Computed fields.
+
+def workflow_interface(spec_dict):
+    """The ``interface`` of a workflow: its input and output declarations.
+
+    Mistral shows it as a JSON string ``{"input": [...], "output": [...]}``
+    (output being the names of the declared outputs).
+    """
+    if not isinstance(spec_dict, dict):
+        spec_dict = {}
+    output = spec_dict.get("output") or {}
+    names = list(output) if isinstance(output, dict) else []
+    inputs = [_input_item(p) for p in spec_dict.get("input") or []]
+    return json.dumps({"input": inputs, "output": names})
+
+
+def _input_item(param):
+    """One input as written in the language: ``name`` or ``{name: default}``.
+
+    Accepts the spec's stored form ``{"name", "default", "has_default"}``.
+    """
+    if isinstance(param, dict) and "name" in param and "has_default" in param:
+        if param["has_default"]:
+            return {param["name"]: param.get("default")}
+        return param["name"]
+    return param
+
+
+def action_result(output):
+    """The result of one action execution from its stored output.
+
+    The engine stores ``{"result": value}``; anything else is shown as is.
+    """
+    if isinstance(output, dict) and set(output) <= {"result"}:
+        return output.get("result")
+    return output
+
+
+def is_with_items(task_row):
+    """Whether a task ran its action once per item (result is a list).
+
+    Read from the engine's bookkeeping in ``runtime_context``.
+    """
+    context = task_row.runtime_context or {}
+    return bool(context.get("with_items") or context.get("with_items_index")
+                or "with_items_count" in context)
+
+
+def task_result(task_row, parts):
+    """A task's result as Mistral shows it: a JSON string.
+
+    :param parts: ``[(kind, accepted, output), ...]`` of the task's action
+        executions (``kind == "action"``, output as stored) and sub-workflow
+        executions (``kind == "workflow"``), oldest first.
+    :returns: the JSON of the single accepted result (``null`` when there is
+        none yet), or of the list of accepted results of a with-items task.
+    """
+    results = [action_result(output) if kind == "action" else output
+               for kind, accepted, output in parts if accepted]
+    if is_with_items(task_row):
+        return json.dumps(results)
+    return json.dumps(results[0] if results else None)
+
+
+# Rows to dicts.
+
+def workflow_dict(row, names=None):
+    """A workflow definition row as Mistral's Workflow resource."""
+    extra = {}
+    if names is None or "interface" in names:
+        extra["interface"] = workflow_interface(row.spec)
+    return WORKFLOW.to_dict(row, names, extra)
+
+
+def execution_dict(row, names=None):
+    """A workflow execution row as Mistral's Execution resource."""
+    return EXECUTION.to_dict(row, names, {"source_execution_id": None})
+
+
+def task_dict(row, names=None, parts=None):
+    """A task execution row as Mistral's Task resource.
+
+    :param parts: what :func:`task_result` needs, when ``result`` is shown.
+    """
+    extra = {}
+    if names is None or "result" in names:
+        extra["result"] = task_result(row, parts or [])
+    return TASK.to_dict(row, names, extra)
+
+
+def action_execution_dict(row, names=None):
+    """An action execution row as Mistral's ActionExecution resource."""
+    return ACTION_EXECUTION.to_dict(row, names)
+
+
+# Request bodies.
+
+EXECUTION_CREATE_FIELDS = ("workflow_id", "workflow_name",
+                           "workflow_namespace", "description", "input",
+                           "params")
+
+
+def parse_json_body(body, what="request body"):
+    """Decode a JSON request body that must be an object.
+
+    :raises InputError: not JSON, or not an object.
+    """
+    try:
+        data = json.loads(body.decode("utf-8") if isinstance(body, bytes)
+                          else body)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise exceptions.InputError(
+            "The %s is not valid JSON: %s" % (what, e)) from e
+    if not isinstance(data, dict):
+        raise exceptions.InputError(
+            "The %s must be a JSON object, got %s"
+            % (what, type(data).__name__))
+    return data
+
+
+def json_object_field(name, value):
+    """A field that is a JSON object, sent as an object or a JSON string.
+
+    ``None``, ``""`` and ``"null"`` mean an empty object.
+
+    :raises InputError: naming the field, when the value is not an object
+        or a string holding one.
+    """
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as e:
+            raise exceptions.InputError(
+                "Field %r must be a JSON object or a string holding one; "
+                "got %r which is not valid JSON: %s" % (name, value, e)) from e
+        if value is None:
+            return {}
+    if not isinstance(value, dict):
+        raise exceptions.InputError(
+            "Field %r must be a JSON object, got %s"
+            % (name, type(value).__name__))
+    return value
+
+
+def _text_field(data, name, max_length=255):
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise exceptions.InputError(
+            "Field %r must be a string, got %s: %r"
+            % (name, type(value).__name__, value))
+    if len(value) > max_length:
+        raise exceptions.InputError(
+            "Field %r is %d characters long; at most %d are allowed"
+            % (name, len(value), max_length))
+    return value
+
+
+def parse_execution_create(data):
+    """Check the body of ``POST /v2/executions``.
+
+    :returns: dict with ``wf_identifier``, ``wf_namespace``, ``wf_input``,
+        ``description`` and ``params`` (the engine client's arguments).
+    :raises InputError: unknown field, wrong type, bad JSON in ``input`` or
+        ``params``, or neither ``workflow_id`` nor ``workflow_name``.
+    """
+    unknown = sorted(set(data) - set(EXECUTION_CREATE_FIELDS))
+    if unknown:
+        raise exceptions.InputError(
+            "Unknown field(s) in execution: %s (allowed: %s)"
+            % (", ".join(unknown), ", ".join(EXECUTION_CREATE_FIELDS)))
+    identifier = (_text_field(data, "workflow_id")
+                  or _text_field(data, "workflow_name"))
+    if not identifier:
+        raise exceptions.InputError(
+            "Field 'workflow_id' or 'workflow_name' must be provided "
+            "(workflow ID is recommended)")
+    return {
+        "wf_identifier": identifier,
+        "wf_namespace": _text_field(data, "workflow_namespace"),
+        "wf_input": json_object_field("input", data.get("input")),
+        "description": _text_field(data, "description"),
+        "params": json_object_field("params", data.get("params")),
+    }
+
+
+def check_scope(scope):
+    """``scope`` of a workflow, checked; :raises InputError: unknown."""
+    scope = scope or "private"
+    if scope not in SCOPES:
+        raise exceptions.InputError(
+            "Invalid scope %r: allowed values are %s"
+            % (scope, ", ".join(SCOPES)))
+    return scope

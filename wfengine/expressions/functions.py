@@ -1,0 +1,91 @@
+"""The custom functions offered to both YAQL and Jinja expressions.
+
+Every function here is pure: the engine hands in a ``runtime`` dict of
+plain data (see :func:`wfengine.expressions.evaluate`) and nothing here
+reaches a database. The YAQL and Jinja plugins wrap these functions in
+the calling conventions of their library.
+"""
+
+import json
+import uuid as uuid_lib
+
+import yaml
+
+from wfengine.lang import safe_yaml
+
+# Largest text json_parse() / yaml_parse() accept, in characters.
+MAX_PARSE_SIZE = 1024 * 1024
+
+
+def env(runtime):
+    """The environment of the running execution (``{}`` when none)."""
+    return _get(runtime, "env", {})
+
+
+def execution(runtime):
+    """The running workflow execution as a dict (``{}`` when none)."""
+    return _get(runtime, "execution", {})
+
+
+def task(runtime, name=None):
+    """A task execution as a dict: the current one, or the one named.
+
+    Returns ``None`` when no task of that name is known, as Mistral does.
+    """
+    current = _get(runtime, "task", None)
+    if name is None:
+        return current
+    tasks = _get(runtime, "tasks", None) or {}
+    found = tasks.get(name)
+    if found is None and isinstance(current, dict):
+        if current.get("name") == name:
+            return current
+    return found
+
+
+def json_pp(data):
+    """Pretty-print ``data`` as indented JSON text."""
+    return json.dumps(data, indent=4, separators=(",", ": "), default=str)
+
+
+def json_dump(data):
+    """Serialize ``data`` as compact JSON text."""
+    return json.dumps(data, default=str)
+
+
+def json_parse(text):
+    """Parse JSON text into data."""
+    _check_size(text, "json_parse")
+    return json.loads(text)
+
+
+def yaml_dump(data):
+    """Serialize ``data`` as block-style YAML text."""
+    return yaml.safe_dump(data, default_flow_style=False)
+
+
+def yaml_parse(text):
+    """Parse YAML text into data, with the same bounds as workflow text."""
+    _check_size(text, "yaml_parse")
+    return safe_yaml.load(text, what="yaml_parse() argument")
+
+
+def uuid():
+    """A new random UUID as text."""
+    return str(uuid_lib.uuid4())
+
+
+def _get(runtime, key, default):
+    if not runtime:
+        return default
+    value = runtime.get(key)
+    return default if value is None else value
+
+
+def _check_size(text, func_name):
+    if not isinstance(text, str):
+        raise TypeError("%s() expects a string, got %s"
+                        % (func_name, type(text).__name__))
+    if len(text) > MAX_PARSE_SIZE:
+        raise ValueError("%s() argument is longer than %d characters"
+                         % (func_name, MAX_PARSE_SIZE))

@@ -1,0 +1,188 @@
+"""YAQL evaluation (``<% ... %>``).
+
+One YAQL engine and one root context (standard library plus the custom
+functions of :mod:`wfengine.expressions.functions`) are built at import
+time. Each evaluate() call gets a :class:`Scope`, whose cheap child
+context holds the data (``$``) and the runtime dict. Parsed expressions
+are kept in a bounded LRU cache keyed by their text.
+"""
+
+import collections.abc  # noqa: F401  (yaql needs it loaded first)
+import functools
+import inspect
+
+import yaql
+from yaql.language import exceptions as yaql_exc
+from yaql.language import factory
+from yaql.language import utils as yaql_utils
+
+from wfengine import exceptions
+from wfengine.expressions import functions
+
+LIMIT_ITERATORS = 10000
+MEMORY_QUOTA = 10 * 1024 * 1024
+CACHE_SIZE = 4096
+
+ENGINE_OPTIONS = {
+    "yaql.limitIterators": LIMIT_ITERATORS,
+    "yaql.memoryQuota": MEMORY_QUOTA,
+    "yaql.convertTuplesToLists": True,
+    "yaql.convertSetsToLists": True,
+    "yaql.iterableDicts": False,
+    "yaql.convertOutputData": True,
+}
+
+_RUNTIME_KEY = "__wf_runtime"
+
+_ENGINE = factory.YaqlFactory(allow_delegates=False).create(
+    options=ENGINE_OPTIONS)
+
+
+def _no_limit(iterable):
+    return iterable
+
+
+def _runtime(context):
+    return context[_RUNTIME_KEY]
+
+
+def _env(context):
+    return functions.env(_runtime(context))
+
+
+def _execution(context):
+    return functions.execution(_runtime(context))
+
+
+def _task(context, name=None):
+    return functions.task(_runtime(context), name)
+
+
+def _plain(data):
+    """YAQL hands frozen dicts/tuples to functions: make them plain data."""
+    return yaql_utils.convert_output_data(data, _no_limit, _ENGINE)
+
+
+def _json_pp(data):
+    return functions.json_pp(_plain(data))
+
+
+def _json_dump(data):
+    return functions.json_dump(_plain(data))
+
+
+def _yaml_dump(data):
+    return functions.yaml_dump(_plain(data))
+
+
+def _build_root_context():
+    root = yaql.create_context()
+    registered = {
+        "env": _env, "execution": _execution, "task": _task,
+        "json_pp": _json_pp, "json_dump": _json_dump,
+        "yaml_dump": _yaml_dump, "json_parse": functions.json_parse,
+        "yaml_parse": functions.yaml_parse, "uuid": functions.uuid,
+    }
+    for name, func in registered.items():
+        root.register_function(func, name=name)
+    return root
+
+
+_ROOT_CONTEXT = _build_root_context()
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _parse(expression):
+    return _ENGINE(expression)
+
+
+def validate(expression):
+    """None when ``expression`` (without ``<% %>``) parses, else the error."""
+    try:
+        _parse(expression)
+    except (yaql_exc.YaqlException, KeyError, ValueError, TypeError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def _make_context(data, runtime):
+    context = _ROOT_CONTEXT.create_child_context()
+    context["$"] = data
+    context[_RUNTIME_KEY] = runtime or {}
+    return context
+
+
+class Scope:
+    """The data and runtime of one evaluate() call, for any number of
+    YAQL expressions.
+
+    Expressions first run on the caller's data as is (no copy). Some
+    YAQL operations need hashable containers (``distinct()`` over dicts,
+    for instance) and fail with TypeError on plain dicts: only then is
+    the data converted once to YAQL's frozen types and the expression run
+    again. YAQL functions are pure, so the second run is safe.
+    """
+
+    __slots__ = ("_data", "_runtime", "_plain", "_frozen")
+
+    def __init__(self, data, runtime):
+        self._data = data
+        self._runtime = runtime
+        self._plain = None
+        self._frozen = None
+
+    def evaluate(self, expression):
+        """Evaluate one YAQL ``expression`` (without ``<% %>``).
+
+        Raises ExpressionError naming the expression and the cause.
+        """
+        try:
+            statement = _parse(expression)
+        except Exception as exc:
+            raise _error(expression, "syntax error", exc) from None
+        try:
+            return self._run(statement)
+        except Exception as exc:
+            raise _error(expression, "evaluation failed", exc) from None
+
+    def _run(self, statement):
+        if self._plain is None:
+            self._plain = _make_context(self._data, self._runtime)
+        try:
+            return _sanitize(statement.evaluate(context=self._plain))
+        except TypeError:
+            frozen = self._frozen_context()
+            return _sanitize(statement.evaluate(context=frozen))
+
+    def _frozen_context(self):
+        if self._frozen is None:
+            self._frozen = _make_context(
+                yaql_utils.convert_input_data(self._data), self._runtime)
+        return self._frozen
+
+
+def _sanitize(result):
+    if isinstance(result, yaql_utils.FrozenDict):
+        return yaql_utils.convert_output_data(result, _no_limit, _ENGINE)
+    if inspect.isgenerator(result) or isinstance(result,
+                                                 collections.abc.Iterator):
+        return list(yaql_utils.limit_iterable(result, LIMIT_ITERATORS))
+    return result
+
+
+def _error(expression, what, exc):
+    return exceptions.ExpressionError(
+        "YAQL expression '<%% %s %%>': %s: %s"
+        % (expression, what, _cause(exc)))
+
+
+def _cause(exc):
+    if isinstance(exc, KeyError):
+        return "no key %s in the data" % exc
+    if isinstance(exc, yaql_exc.CollectionTooLargeException):
+        return "a collection exceeds %d elements" % LIMIT_ITERATORS
+    if isinstance(exc, yaql_exc.MemoryQuotaExceededException):
+        return "memory quota of %d bytes exceeded" % MEMORY_QUOTA
+    text = str(exc)
+    return "%s: %s" % (type(exc).__name__, text) if text else \
+        type(exc).__name__
