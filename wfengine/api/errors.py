@@ -50,8 +50,10 @@ def classify(error, request=None):
         return error.http_code, str(error)
     if isinstance(error, webob_exc.HTTPException):
         return error.code, _http_message(error, request)
-    return 500, "Internal server error: %s: %s" % (type(error).__name__,
-                                                   error)
+    # The text of an unexpected error may quote data (SQL parameters,
+    # inputs); it goes to the log with the trace, never to the client.
+    return 500, ("Internal server error (%s); the server log has the "
+                 "details" % type(error).__name__)
 
 
 def _unwrap(error):

@@ -193,3 +193,34 @@ class OutboxMessage(Base):
                                    nullable=False)
     next_send_at = orm.mapped_column(sa.DateTime, nullable=False)
     attempts = orm.mapped_column(sa.Integer, nullable=False, default=0)
+
+
+class Event(Base):
+    """A workflow or task event, written with the state change causing it.
+
+    The notifier delivers events after commit (an outbox): ``id`` orders
+    them, so the events of one execution are delivered in the order they
+    happened. ``data`` is a snapshot of the execution or task row's fields
+    at that moment.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        sa.Index("ix_events_dispatched_id", "dispatched", "id"),
+        sa.Index("ix_events_workflow_execution_id", "workflow_execution_id"),
+    )
+
+    id = orm.mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    uuid = orm.mapped_column(sa.String(36), nullable=False, unique=True)
+    event = orm.mapped_column(sa.String(40), nullable=False)
+    workflow_execution_id = orm.mapped_column(sa.String(36), nullable=False)
+    root_execution_id = orm.mapped_column(sa.String(36))
+    task_execution_id = orm.mapped_column(sa.String(36))
+    workflow_name = orm.mapped_column(sa.String(255))
+    task_name = orm.mapped_column(sa.String(255))
+    state = orm.mapped_column(sa.String(20), nullable=False)
+    state_info = orm.mapped_column(sa.Text)
+    data = _json(deferred=True)
+    dispatched = orm.mapped_column(sa.Boolean, nullable=False, default=False)
+    created_at = orm.mapped_column(sa.DateTime, default=utcnow,
+                                   nullable=False)

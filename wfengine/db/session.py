@@ -63,13 +63,16 @@ def is_sqlite():
 
 
 def _create_engine(url, pool_size, max_overflow):
+    # hide_parameters: errors must not quote values (inputs carry secrets).
     if url.startswith("sqlite"):
         engine = sa.create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30})
+            url, connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True)
         _make_sqlite_serial(engine)
         return engine
     return sa.create_engine(url, pool_size=pool_size,
-                            max_overflow=max_overflow, pool_pre_ping=True)
+                            max_overflow=max_overflow, pool_pre_ping=True,
+                            hide_parameters=True)
 
 
 def _make_sqlite_serial(engine):

@@ -13,10 +13,16 @@ from wfengine import exceptions
 from wfengine.db import api as db_api
 from wfengine.db import models
 from wfengine.engine import conductor
+from wfengine.engine import events
 from wfengine.engine import states
 from wfengine.lang import spec as lang_spec
 
 LOG = logging.getLogger(__name__)
+
+_COMPLETION_EVENTS = {states.SUCCESS: states.SUCCEED,
+                      states.ERROR: states.FAIL,
+                      states.CANCELLED: states.CANCEL,
+                      states.SKIPPED: states.SKIP}
 
 _MODELS = {"workflow": models.WorkflowExecution,
            "task": models.TaskExecution,
@@ -102,14 +108,16 @@ def apply_plan(session, wf_ex, cond, original_states, plan, send_at):
             if change.event:
                 last_events[change.task_ex_id] = change.event
     for task_id, event in last_events.items():
-        _update_task(session, cond.tasks[task_id], original_states[task_id],
-                     event)
+        _update_task(session, wf_ex, cond.tasks[task_id],
+                     original_states[task_id], event)
     outbox = [_stage_action(session, wf_ex, run, send_at)
               for run in plan.run_actions]
     if plan.workflow_change:
         change = plan.workflow_change
-        move(session, "workflow", wf_ex.id, wf_ex.state, change.event,
-             state_info=change.state_info, output=change.output)
+        new = move(session, "workflow", wf_ex.id, wf_ex.state, change.event,
+                   state_info=change.state_info, output=change.output)
+        events.emit_workflow(session, wf_ex, change.event, new,
+                             change.state_info, change.output)
     return outbox
 
 
@@ -128,9 +136,13 @@ def _insert_task(session, wf_ex, view):
         finished_at=now if completed else None))
     LOG.info("Task execution %s (%s) of workflow execution %s created in "
              "state %s", view.id, view.name, wf_ex.id, view.state)
+    if view.state != states.WAITING:
+        events.emit_task(session, wf_ex, view, states.RUN)
+    if completed:
+        events.emit_task(session, wf_ex, view, _COMPLETION_EVENTS[view.state])
 
 
-def _update_task(session, view, original, event):
+def _update_task(session, wf_ex, view, original, event):
     values = dict(state_info=view.state_info, published=view.published,
                   runtime_context=view.runtime_context,
                   in_context=view.in_context, processed=view.processed)
@@ -145,6 +157,7 @@ def _update_task(session, view, original, event):
         raise exceptions.Conflict(
             "Task execution %s: planned %s but the table gives %s"
             % (view.id, view.state, new))
+    events.emit_task(session, wf_ex, view, event)
 
 
 def _stage_action(session, wf_ex, run, send_at):

@@ -15,6 +15,7 @@ from wfengine.db import api as db_api
 from wfengine.db import models
 from wfengine.db import session as db_session
 from wfengine.engine import conductor
+from wfengine.engine import events
 from wfengine.engine import persist
 from wfengine.engine import states
 from wfengine.lang import spec as lang_spec
@@ -74,6 +75,7 @@ class EngineService:
         db_api.flush(session)
         LOG.info("Workflow execution %s of %s created in state %s",
                  wf_ex.id, spec.name, wf_ex.state)
+        events.emit_workflow(session, wf_ex, states.START, wf_ex.state, None)
         return wf_ex
 
     def claim_action(self, msg):
