@@ -16,16 +16,16 @@ def _tables(url):
 
 
 def test_upgrade_downgrade_upgrade(db_url):
-    migration.upgrade(db_url, "head")
+    migration.upgrade(db_url, "heads")
     assert _tables(db_url) == set(models.Base.metadata.tables)
     migration.downgrade(db_url, "base")
     assert _tables(db_url) == set()
-    migration.upgrade(db_url, "head")
+    migration.upgrade(db_url, "heads")
     assert _tables(db_url) == set(models.Base.metadata.tables)
 
 
 def test_models_match_migrations(db_url):
-    migration.upgrade(db_url, "head")
+    migration.upgrade(db_url, "heads")
     engine = sa.create_engine(db_url)
     try:
         with engine.connect() as conn:

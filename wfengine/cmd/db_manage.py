@@ -15,7 +15,7 @@ from wfengine.db import migration
 
 def _add_commands(subparsers):
     up = subparsers.add_parser("upgrade", help="Migrate up to a revision.")
-    up.add_argument("revision", nargs="?", default="head")
+    up.add_argument("revision", nargs="?", default="heads")
     down = subparsers.add_parser("downgrade",
                                  help="Migrate down to a revision.")
     down.add_argument("revision")

@@ -75,7 +75,7 @@ def _setup_database(conf, embedded):
                          pool_size=conf.database.max_pool_size,
                          max_overflow=conf.database.max_overflow)
     if conf.database.auto_upgrade or (embedded and url.startswith("sqlite")):
-        migration.upgrade(url, "head")
+        migration.upgrade(url, "heads")
 
 
 def _start_engine(conf):

@@ -29,7 +29,7 @@ def alembic_cfg(url):
     return cfg
 
 
-def upgrade(url, revision="head"):
+def upgrade(url, revision="heads"):
     command.upgrade(alembic_cfg(url), revision)
 
 
