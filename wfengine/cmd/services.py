@@ -82,8 +82,9 @@ def _start_engine(conf):
     box = outbox.Outbox(clients.ExecutorClient(),
                         conf.engine.outbox_resend_after,
                         conf.engine.outbox_sweep_interval)
-    endpoint = engine_service.EngineEndpoint(
-        engine_service.EngineService(box))
+    svc = engine_service.EngineService(box)
+    box.set_local_handler(svc.handle_local)
+    endpoint = engine_service.EngineEndpoint(svc)
     srv = rpc_server.get_server(conf.engine.topic,
                                 rpc_server.host_name(conf.engine.host),
                                 [endpoint])

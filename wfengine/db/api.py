@@ -90,11 +90,10 @@ def get_task_executions_for_engine(session, wf_ex_id):
 
 
 def get_action_execution_for_engine(session, action_ex_id):
-    """One action execution with its input and output, or None."""
+    """One action execution with its params, or None."""
     stmt = (sa.select(models.ActionExecution)
             .where(models.ActionExecution.id == action_ex_id)
-            .options(orm.undefer(models.ActionExecution.input),
-                     orm.undefer(models.ActionExecution.output)))
+            .options(orm.undefer(models.ActionExecution.params)))
     return session.execute(stmt).scalar_one_or_none()
 
 
@@ -104,6 +103,24 @@ def get_action_executions_of_task(session, task_ex_id):
             .options(orm.undefer(models.ActionExecution.output))
             .order_by(models.ActionExecution.created_at))
     return list(session.execute(stmt).scalars())
+
+
+def get_task_execution_for_engine(session, task_ex_id):
+    """One task execution (without its data), or None."""
+    return session.get(models.TaskExecution, task_ex_id)
+
+
+def get_item_results(session, task_ex_id, retry_no):
+    """Results of a with-items task's actions of one attempt, by index."""
+    model = models.ActionExecution
+    stmt = (sa.select(model.params, model.output)
+            .where(model.task_execution_id == task_ex_id))
+    items = {}
+    for params, output in session.execute(stmt):
+        params = params or {}
+        if params.get("retry_no", 0) == retry_no and "index" in params:
+            items[params["index"]] = (output or {}).get("result")
+    return [items.get(i) for i in range(len(items))]
 
 
 def cas_update(session, model, obj_id, from_states, **values):
@@ -160,6 +177,14 @@ def outbox_ack(session, kind, ref_id):
     session.execute(sa.delete(model).where(model.ref_id == ref_id,
                                            model.kind == kind)
                     .execution_options(synchronize_session=False))
+
+
+def outbox_take(session, row_id):
+    """Delete one outbox row; True if this call took it (exactly once)."""
+    model = models.OutboxMessage
+    stmt = (sa.delete(model).where(model.id == row_id)
+            .execution_options(synchronize_session=False))
+    return session.execute(stmt).rowcount == 1
 
 
 def outbox_claim_due(session, now, resend_after, limit=100):
@@ -507,3 +532,363 @@ def api_get_task_results_data(session, task_ex_ids):
         done = state in ("SUCCESS", "ERROR", "CANCELLED")
         found[task_id].append(("workflow", done, output))
     return found
+
+
+# ---- API: environments, actions, workbooks, cron triggers ----
+#
+# Definitions the API writes (environments, action definitions, workbooks,
+# cron triggers), the deletion of finished executions, and the cron
+# scheduler's compare-and-set claims.
+
+def _api_by_name(session, model, label, name, namespace=None, fields=None):
+    """The row of ``model`` called ``name`` (or with that id).
+
+    :raises NotFound: naming the label, the name and the namespace.
+    """
+    stmt = sa.select(model).options(*_api_undefer(model, fields))
+    if _api_looks_like_uuid(name):
+        row = session.execute(
+            stmt.where(model.id == str(name))).scalar_one_or_none()
+        if row is not None:
+            return row
+    stmt = stmt.where(model.name == name)
+    if namespace is not None:
+        stmt = stmt.where(model.namespace == (namespace or ""))
+    row = session.execute(stmt).scalar_one_or_none()
+    if row is None:
+        where = "" if namespace is None else ", namespace=%s" % namespace
+        raise exceptions.NotFound("%s not found [name=%s%s]"
+                                  % (label, name, where))
+    return row
+
+
+def _api_insert(session, model, label, values, namespace=None):
+    """Insert one row of ``model``; refuses a name already taken."""
+    stmt = sa.select(model.id).where(model.name == values["name"])
+    if namespace is not None:
+        stmt = stmt.where(model.namespace == namespace)
+    if session.execute(stmt).first() is not None:
+        where = "" if namespace is None else " in namespace %r" % namespace
+        raise exceptions.DBDuplicateEntry(
+            "%s %r already exists%s" % (label, values["name"], where))
+    row = model(**dict(values, id=values.get("id") or str(uuid.uuid4())))
+    session.add(row)
+    _api_flush(session)
+    return row
+
+
+def _api_set(session, row, values):
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.updated_at = models.utcnow()
+    _api_flush(session)
+    return row
+
+
+# Environments.
+
+def api_get_environment(session, identifier, fields=None):
+    """An environment by name or id; :raises NotFound: no such one."""
+    return _api_by_name(session, models.Environment, "Environment",
+                        identifier, fields=fields)
+
+
+def api_get_environment_by_name(session, name):
+    """The environment ``name`` with its variables (for ``params.env``).
+
+    :returns: the Environment row; ``row.variables`` is a dict.
+    :raises NotFound: no environment of that name.
+    """
+    return _api_by_name(session, models.Environment, "Environment", name,
+                        fields=("variables",))
+
+
+def api_create_environment(session, values):
+    """Create an environment from column ``values``.
+
+    :raises DBDuplicateEntry: the name is taken.
+    """
+    return _api_insert(session, models.Environment, "Environment", values)
+
+
+def api_update_environment(session, name, values):
+    """Change the environment ``name``; :raises NotFound: no such one."""
+    row = api_get_environment(session, name, fields=("variables",))
+    return _api_set(session, row, values)
+
+
+def api_delete_environment(session, name):
+    """Delete the environment ``name``; :raises NotFound: no such one."""
+    session.delete(api_get_environment(session, name))
+    session.flush()
+
+
+def api_list_environments(session, filters=None, limit=None, marker=None,
+                          sort_keys=None, sort_dirs=None, fields=None):
+    """A page of environments (see :func:`api_list_rows`)."""
+    return api_list_rows(session, models.Environment, filters, limit,
+                         marker, sort_keys, sort_dirs, fields)
+
+
+# Action definitions.
+
+def api_sync_system_actions(session, values_list):
+    """Mirror the built-in actions: add missing ones, refresh the others.
+
+    :param values_list: ActionDefinition columns per built-in action, each
+        with a stable ``id`` so that every API process agrees on it.
+    """
+    model = models.ActionDefinition
+    existing = {row.name: row for row in session.execute(
+        sa.select(model).where(model.is_system.is_(True))).scalars()}
+    for values in values_list:
+        row = existing.get(values["name"])
+        if row is None:
+            session.add(model(**dict(values, is_system=True)))
+        elif row.input != values.get("input") or \
+                row.description != values.get("description"):
+            _api_set(session, row, {"input": values.get("input"),
+                                    "description": values.get("description")})
+    _api_flush(session)
+
+
+def api_get_action_definition(session, identifier, namespace="",
+                              fields=None):
+    """An action by id, or by name in ``namespace`` (else the default one).
+
+    :raises NotFound: no such action.
+    """
+    model = models.ActionDefinition
+    try:
+        return _api_by_name(session, model, "Action", identifier,
+                            namespace or "", fields)
+    except exceptions.NotFound:
+        if not namespace:
+            raise
+    return _api_by_name(session, model, "Action", identifier, "", fields)
+
+
+def api_create_action_definitions(session, values_list):
+    """Create ad-hoc actions, all or none.
+
+    :raises DBDuplicateEntry: an action of that name exists in the
+        namespace.
+    """
+    return [_api_insert(session, models.ActionDefinition, "Action", values,
+                        values.get("namespace") or "")
+            for values in values_list]
+
+
+def api_update_action_definition(session, identifier, values, namespace=""):
+    """Change the ad-hoc action ``identifier``.
+
+    :raises NotFound: no such action.
+    :raises InputError: it is a built-in action.
+    """
+    row = _api_by_name(session, models.ActionDefinition, "Action",
+                       identifier, namespace or "", ("definition", "spec"))
+    _api_refuse_system(row, "update")
+    return _api_set(session, row, values)
+
+
+def api_delete_action_definition(session, identifier, namespace=""):
+    """Delete the ad-hoc action ``identifier``.
+
+    :raises NotFound: no such action.
+    :raises InputError: it is a built-in action.
+    """
+    row = _api_by_name(session, models.ActionDefinition, "Action",
+                       identifier, namespace or "")
+    _api_refuse_system(row, "delete")
+    session.delete(row)
+    session.flush()
+
+
+def _api_refuse_system(row, verb):
+    if row.is_system:
+        raise exceptions.InputError(
+            "Cannot %s action %s: it is a system action (only ad-hoc "
+            "actions can be changed)" % (verb, row.name))
+
+
+def api_list_action_definitions(session, filters=None, limit=None,
+                                marker=None, sort_keys=None, sort_dirs=None,
+                                fields=None):
+    """A page of actions (see :func:`api_list_rows`)."""
+    return api_list_rows(session, models.ActionDefinition, filters, limit,
+                         marker, sort_keys, sort_dirs, fields)
+
+
+# Workbooks.
+
+def api_get_workbook(session, name, namespace="", fields=None):
+    """The workbook ``name`` in ``namespace``; :raises NotFound:."""
+    return _api_by_name(session, models.Workbook, "Workbook", name,
+                        namespace or "", fields)
+
+
+def api_create_workbook(session, values, workflows, actions):
+    """Create a workbook with its workflows and ad-hoc actions.
+
+    :param workflows: WorkflowDefinition columns per workflow.
+    :param actions: ActionDefinition columns per ad-hoc action.
+    :raises DBDuplicateEntry: the workbook, or one of the definitions it
+        makes, already exists in the namespace.
+    """
+    namespace = values.get("namespace") or ""
+    row = _api_insert(session, models.Workbook, "Workbook", values,
+                      namespace)
+    api_create_workflow_definitions(session, workflows)
+    api_create_action_definitions(session, actions)
+    return row
+
+
+def api_update_workbook(session, values, workflows, actions):
+    """Replace a workbook and its definitions (matched by full name).
+
+    Definitions the new text no longer holds are deleted.
+
+    :raises NotFound: no such workbook.
+    """
+    namespace = values.get("namespace") or ""
+    row = api_get_workbook(session, values["name"], namespace,
+                           fields=("definition", "spec"))
+    old_spec = row.spec or {}
+    _api_set(session, row, values)
+    _api_replace(session, models.WorkflowDefinition, namespace,
+                 old_spec.get("workflow_names", []), workflows)
+    _api_replace(session, models.ActionDefinition, namespace,
+                 old_spec.get("action_names", []), actions)
+    _api_flush(session)
+    return row
+
+
+def _api_replace(session, model, namespace, old_names, new_values):
+    new_names = {v["name"] for v in new_values}
+    _api_delete_named(session, model, namespace,
+                      [n for n in old_names if n not in new_names])
+    for values in new_values:
+        existing = session.execute(
+            sa.select(model).where(model.name == values["name"],
+                                   model.namespace == namespace)
+        ).scalar_one_or_none()
+        if existing is None:
+            session.add(model(**dict(values, id=str(uuid.uuid4()))))
+        else:
+            _api_set(session, existing, values)
+
+
+def _api_delete_named(session, model, namespace, names):
+    if names:
+        session.execute(sa.delete(model).where(
+            model.name.in_(list(names)), model.namespace == namespace)
+            .execution_options(synchronize_session=False))
+
+
+def api_delete_workbook(session, name, namespace=""):
+    """Delete a workbook and the workflows and actions it defined.
+
+    :raises NotFound: no such workbook.
+    """
+    row = api_get_workbook(session, name, namespace, fields=("spec",))
+    spec = row.spec or {}
+    namespace = row.namespace
+    _api_delete_named(session, models.WorkflowDefinition, namespace,
+                      spec.get("workflow_names", []))
+    _api_delete_named(session, models.ActionDefinition, namespace,
+                      spec.get("action_names", []))
+    session.delete(row)
+    session.flush()
+
+
+def api_list_workbooks(session, filters=None, limit=None, marker=None,
+                       sort_keys=None, sort_dirs=None, fields=None):
+    """A page of workbooks (see :func:`api_list_rows`)."""
+    return api_list_rows(session, models.Workbook, filters, limit, marker,
+                         sort_keys, sort_dirs, fields)
+
+
+# Cron triggers.
+
+def api_get_cron_trigger(session, identifier, fields=None):
+    """A cron trigger by name or id; :raises NotFound: no such one."""
+    return _api_by_name(session, models.CronTrigger, "Cron trigger",
+                        identifier, fields=fields)
+
+
+def api_create_cron_trigger(session, values):
+    """Create a cron trigger; :raises DBDuplicateEntry: name taken."""
+    return _api_insert(session, models.CronTrigger, "Cron trigger", values)
+
+
+def api_delete_cron_trigger(session, identifier):
+    """Delete a cron trigger; :raises NotFound: no such one."""
+    session.delete(api_get_cron_trigger(session, identifier))
+    session.flush()
+
+
+def api_list_cron_triggers(session, filters=None, limit=None, marker=None,
+                           sort_keys=None, sort_dirs=None, fields=None):
+    """A page of cron triggers (see :func:`api_list_rows`)."""
+    return api_list_rows(session, models.CronTrigger, filters, limit,
+                         marker, sort_keys, sort_dirs, fields)
+
+
+def api_get_due_cron_triggers(session, now, limit=50):
+    """Cron triggers whose next execution time is ``now`` or earlier."""
+    model = models.CronTrigger
+    stmt = (sa.select(model).where(model.next_execution_time <= now)
+            .order_by(model.next_execution_time).limit(limit)
+            .options(orm.undefer(model.workflow_input),
+                     orm.undefer(model.workflow_params)))
+    return list(session.execute(stmt).scalars())
+
+
+def api_claim_cron_trigger(session, trigger_id, expected_next, new_next,
+                           remaining):
+    """Compare-and-set: move a due trigger on to its next time.
+
+    Wins only while ``next_execution_time`` is still ``expected_next``, so
+    that of several schedulers exactly one fires a given due time. A
+    ``remaining`` of 0 deletes the trigger instead (its last firing).
+
+    :returns: True if this call won.
+    """
+    model = models.CronTrigger
+    where = (model.id == trigger_id,
+             model.next_execution_time == expected_next)
+    if remaining == 0:
+        stmt = sa.delete(model).where(*where)
+    else:
+        stmt = sa.update(model).where(*where).values(
+            next_execution_time=new_next, remaining_executions=remaining,
+            updated_at=models.utcnow())
+    stmt = stmt.execution_options(synchronize_session=False)
+    return session.execute(stmt).rowcount == 1
+
+
+# Deleting workflow executions.
+
+def api_delete_workflow_execution(session, wf_ex_id, allowed_states):
+    """Delete an execution, its sub-workflows, tasks and action executions.
+
+    :param allowed_states: states the execution may be in (None: any).
+    :raises NotFound: no such execution.
+    :raises Conflict: its state is not one of ``allowed_states``.
+    """
+    wf_ex = _api_get_by_id(session, models.WorkflowExecution, wf_ex_id,
+                           None, "Workflow execution")
+    if allowed_states is not None and wf_ex.state not in allowed_states:
+        raise exceptions.Conflict(
+            "Cannot delete workflow execution %s in state %s: only "
+            "executions in %s can be deleted (use force to override)"
+            % (wf_ex_id, wf_ex.state, ", ".join(sorted(allowed_states))))
+    w_model = models.WorkflowExecution
+    ids = [wf_ex.id] + list(session.execute(
+        sa.select(w_model.id).where(w_model.root_execution_id == wf_ex.id))
+        .scalars())
+    for model in (models.ActionExecution, models.TaskExecution, w_model):
+        column = model.id if model is w_model else \
+            model.workflow_execution_id
+        session.execute(sa.delete(model).where(column.in_(ids))
+                        .execution_options(synchronize_session=False))

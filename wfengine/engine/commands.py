@@ -34,6 +34,45 @@ class RunAction:
     name: str
     input: dict
     safe_rerun: bool = False
+    index: int | None = None
+
+
+@dataclasses.dataclass
+class StartSubworkflow:
+    """A sub-workflow execution to start for a task."""
+
+    task_ex_id: str
+    task_name: str
+    workflow_name: str
+    input: dict
+    env: dict
+
+
+@dataclasses.dataclass
+class ScheduleTimer:
+    """Wake the engine for a task after ``delay`` seconds.
+
+    ``kind`` is one of ``TIMER_KINDS``; the timer is a durable row, fired
+    once by whichever engine is alive, no earlier than due.
+    """
+
+    kind: str
+    task_ex_id: str
+    delay: float
+
+
+RUN_TASK = "run_task"
+COMPLETE_TASK = "complete_task"
+TASK_TIMEOUT = "task_timeout"
+TIMER_KINDS = (RUN_TASK, COMPLETE_TASK, TASK_TIMEOUT)
+
+
+@dataclasses.dataclass
+class AbortActions:
+    """Fail the still-running action executions of a task (timeout)."""
+
+    task_ex_id: str
+    state_info: str
 
 
 @dataclasses.dataclass
@@ -65,5 +104,7 @@ class Plan:
     new_tasks: list = dataclasses.field(default_factory=list)
     task_changes: list = dataclasses.field(default_factory=list)
     run_actions: list = dataclasses.field(default_factory=list)
+    subworkflows: list = dataclasses.field(default_factory=list)
+    timers: list = dataclasses.field(default_factory=list)
+    aborts: list = dataclasses.field(default_factory=list)
     workflow_change: WorkflowChange | None = None
-    context: dict | None = None

@@ -1,9 +1,15 @@
 """The workflow conductor: pure decisions for direct workflows.
 
 Given a snapshot of one workflow execution (its spec, context and task
-executions) and one event (start, an action result), it returns a
-``commands.Plan``. It reads no database, clock, configuration or network;
-the engine service loads the snapshot and applies the plan.
+executions) and one event (start, an action or sub-workflow result, a
+timer), it returns a ``commands.Plan``. It reads no database, clock,
+configuration or network; the engine service loads the snapshot and
+applies the plan.
+
+A task's life: created RUNNING (or WAITING at a join), optionally delayed
+(``wait-before``), then its action runs (once, per item for
+``with-items``, again for ``retry``), its result may be held
+(``wait-after``), and finally it completes: publish, then transitions.
 """
 import dataclasses
 import uuid
@@ -11,7 +17,10 @@ import uuid
 from wfengine import exceptions
 from wfengine import expressions
 from wfengine.engine import commands
+from wfengine.engine import context as ctx_lib
+from wfengine.engine import policies
 from wfengine.engine import states
+from wfengine.engine import with_items
 
 
 @dataclasses.dataclass
@@ -47,48 +56,6 @@ def new_id():
     return str(uuid.uuid4())
 
 
-def prepare_input(wf_spec, given):
-    """Check the given input against the spec and apply defaults.
-
-    :raises InputError: a required input is missing or an unknown one given,
-        naming them all.
-    """
-    given = dict(given or {})
-    declared = {p.name for p in wf_spec.input}
-    unknown = sorted(set(given) - declared)
-    missing = [p.name for p in wf_spec.input
-               if not p.has_default and p.name not in given]
-    problems = []
-    if missing:
-        problems.append("missing required input: %s" % ", ".join(missing))
-    if unknown:
-        problems.append("unexpected input: %s (declared: %s)"
-                        % (", ".join(unknown), ", ".join(sorted(declared))
-                           or "none"))
-    if problems:
-        raise exceptions.InputError(
-            "Invalid input for workflow '%s': %s"
-            % (wf_spec.name, "; ".join(problems)))
-    result = {}
-    for param in wf_spec.input:
-        value = given[param.name] if param.name in given else param.default
-        result[param.name] = expressions.evaluate(value, result) \
-            if param.name not in given else value
-    return result
-
-
-def initial_context(wf_spec, wf_input, runtime):
-    """The workflow's context at start: its input plus evaluated vars."""
-    ctx = dict(wf_input)
-    try:
-        ctx.update(expressions.evaluate(wf_spec.vars or {}, ctx, runtime))
-    except exceptions.ExpressionError as e:
-        raise exceptions.InputError(
-            "Can not evaluate 'vars' of workflow '%s': %s"
-            % (wf_spec.name, e)) from e
-    return ctx
-
-
 class Conductor:
     """Decides what follows an event in one direct workflow execution."""
 
@@ -108,12 +75,57 @@ class Conductor:
         self._check_completion()
         return self.plan
 
-    def on_action_complete(self, task_ex_id, state, result, state_info=None):
-        """Plan what follows the completion of the task's action."""
+    def on_action_complete(self, task_ex_id, state, result, state_info=None,
+                           item_results=None):
+        """Plan what follows the completion of one of the task's actions.
+
+        :param item_results: for a ``with-items`` task whose last item this
+            is, the results of all items in index order.
+        """
         task = self.tasks[task_ex_id]
         if task.state != states.RUNNING:
             return self.plan
-        self._complete_task(task, state, result, state_info)
+        progress = task.runtime_context.get(with_items.KEY)
+        if progress is not None:
+            with_items.record(progress, state == states.SUCCESS)
+            if not with_items.finished(progress):
+                self._run_items(task, progress)
+                self._change(task, None, runtime_context=task.runtime_context)
+                return self.plan
+            failed = progress["failed"] > 0
+            state = states.ERROR if failed else states.SUCCESS
+            result = item_results
+            state_info = (
+                "%d of %d items failed" % (progress["failed"],
+                                           progress["count"])
+                if failed else None)
+        self._after_run(task, state, result, state_info)
+        self._check_completion()
+        return self.plan
+
+    def on_subworkflow_complete(self, task_ex_id, state, output, state_info):
+        """Plan what follows the end of a task's sub-workflow execution."""
+        task = self.tasks[task_ex_id]
+        if task.state == states.RUNNING:
+            self._after_run(task, state, output, state_info)
+            self._check_completion()
+        return self.plan
+
+    def on_timer(self, kind, task_ex_id):
+        """Plan what a due timer of a task means now."""
+        task = self.tasks.get(task_ex_id)
+        if task is None or task.state in states.COMPLETED:
+            return self.plan
+        if kind == commands.TASK_TIMEOUT:
+            self._time_out(task)
+        elif task.state == states.RUNNING_DELAYED:
+            self._move(task, states.RUN)
+            held = task.runtime_context.pop("held_result", None)
+            if kind == commands.COMPLETE_TASK and held is not None:
+                self._complete_task(task, held["state"], held["result"],
+                                    held["state_info"])
+            else:
+                self._dispatch(task)
         self._check_completion()
         return self.plan
 
@@ -126,7 +138,7 @@ class Conductor:
             self._arrive_at_join(task_spec, from_task, in_ctx)
             return
         task = self._new_task(name, states.RUNNING, in_ctx)
-        self._run(task)
+        self._start_task(task)
 
     def _arrive_at_join(self, task_spec, from_task, in_ctx):
         task = next((t for t in self.tasks.values()
@@ -137,12 +149,12 @@ class Conductor:
         arrivals = set(task.runtime_context.get("join_arrivals", []))
         arrivals.add(from_task.name if from_task else "")
         task.runtime_context["join_arrivals"] = sorted(arrivals)
-        task.in_context = _merge(task.in_context, in_ctx)
+        task.in_context = ctx_lib.merge(task.in_context, in_ctx)
         self._change(task, None, runtime_context=task.runtime_context,
                      in_context=task.in_context)
         if len(arrivals) >= self._join_required(task_spec):
             self._move(task, states.RUN)
-            self._run(task)
+            self._start_task(task)
 
     def _join_required(self, task_spec):
         if task_spec.join == "all":
@@ -151,28 +163,131 @@ class Conductor:
             return 1
         return int(task_spec.join)
 
-    def _run(self, task):
+    def _start_task(self, task):
+        """A task just became RUNNING: apply wait-before and timeout."""
         task_spec = self.spec.tasks[task.name]
-        if task_spec.workflow:
-            self._complete_task(task, states.ERROR, None,
-                                "Sub-workflow tasks are not supported yet "
-                                "[task=%s]" % task.name)
-            return
-        ctx = self._task_context(task)
-        runtime = self._runtime(task)
         try:
-            action_name = expressions.evaluate(task_spec.action, ctx, runtime)
-            action_input = expressions.evaluate(task_spec.input or {}, ctx,
-                                                runtime)
+            ctx, runtime = self._task_context(task), self._runtime(task)
+            delay = policies.seconds("wait-before", task_spec.wait_before,
+                                     ctx, runtime)
+            timeout = policies.seconds("timeout", task_spec.timeout, ctx,
+                                       runtime)
         except exceptions.ExpressionError as e:
             self._complete_task(task, states.ERROR, None, str(e))
             return
+        if timeout:
+            self._timer(commands.TASK_TIMEOUT, task, timeout)
+        if delay:
+            self._move(task, states.DELAY)
+            self._timer(commands.RUN_TASK, task, delay)
+            return
+        self._dispatch(task)
+
+    def _dispatch(self, task):
+        """Start the task's work: an action, items, or a sub-workflow."""
+        task_spec = self.spec.tasks[task.name]
+        ctx, runtime = self._task_context(task), self._runtime(task)
+        try:
+            if task_spec.with_items is not None:
+                self._start_items(task, task_spec, ctx, runtime)
+            elif task_spec.workflow:
+                self._start_subworkflow(task, task_spec, ctx, runtime)
+            else:
+                self._run_action(task, task_spec, ctx, runtime)
+        except exceptions.ExpressionError as e:
+            self._complete_task(task, states.ERROR, None, str(e))
+
+    def _run_action(self, task, task_spec, ctx, runtime, index=None):
+        name = expressions.evaluate(task_spec.action, ctx, runtime)
+        action_input = expressions.evaluate(task_spec.input or {}, ctx,
+                                            runtime)
         self.plan.run_actions.append(commands.RunAction(
             id=self._new_id(), task_ex_id=task.id, task_name=task.name,
-            name=action_name, input=action_input,
-            safe_rerun=bool(task_spec.safe_rerun)))
+            name=name, input=action_input,
+            safe_rerun=bool(task_spec.safe_rerun), index=index))
+
+    def _start_subworkflow(self, task, task_spec, ctx, runtime):
+        self.plan.subworkflows.append(commands.StartSubworkflow(
+            task_ex_id=task.id, task_name=task.name,
+            workflow_name=expressions.evaluate(task_spec.workflow, ctx,
+                                               runtime),
+            input=expressions.evaluate(task_spec.input or {}, ctx, runtime),
+            env=self.wf.env))
+
+    def _start_items(self, task, task_spec, ctx, runtime):
+        items = with_items.expand(task_spec.with_items, ctx, runtime)
+        if not items:
+            self._after_run(task, states.SUCCESS, [], None)
+            return
+        limit = expressions.evaluate(task_spec.concurrency, ctx, runtime)
+        progress = with_items.start(len(items), limit)
+        task.runtime_context[with_items.KEY] = progress
+        self._run_items(task, progress, items)
+        self._change(task, None, runtime_context=task.runtime_context)
+
+    def _run_items(self, task, progress, items=None):
+        indexes = with_items.take_next(progress)
+        if not indexes:
+            return
+        task_spec = self.spec.tasks[task.name]
+        ctx, runtime = self._task_context(task), self._runtime(task)
+        if items is None:
+            items = with_items.expand(task_spec.with_items, ctx, runtime)
+        for index in indexes:
+            item_ctx = dict(ctx, **items[index])
+            self._run_action(task, task_spec, item_ctx, runtime, index)
 
     # ---- completion ----
+
+    def _after_run(self, task, state, result, state_info):
+        """The task's work ended: retry, fail-on, wait-after, or complete."""
+        task_spec = self.spec.tasks[task.name]
+        task_data = self._task_data(task, state, result, state_info)
+        ctx, runtime = self._task_context(task), self._runtime(task, task_data)
+        try:
+            policy = policies.retry_policy(task_spec.retry, ctx, runtime)
+            attempts = task.runtime_context.get("retry_no", 0)
+            succeeded = state == states.SUCCESS
+            if policies.should_retry(policy, attempts, succeeded, ctx,
+                                     runtime):
+                self._retry(task, attempts + 1, policy.delay)
+                return
+            if succeeded and policies.fails_on(task_spec.fail_on, ctx,
+                                               runtime):
+                state = states.ERROR
+                state_info = "Task '%s' failed: its fail-on condition " \
+                    "holds" % task.name
+            delay = policies.seconds("wait-after", task_spec.wait_after, ctx,
+                                     runtime)
+        except exceptions.ExpressionError as e:
+            state, state_info, delay = states.ERROR, str(e), 0
+        if delay:
+            task.runtime_context["held_result"] = {
+                "state": state, "result": result, "state_info": state_info}
+            self._move(task, states.DELAY,
+                       runtime_context=task.runtime_context)
+            self._timer(commands.COMPLETE_TASK, task, delay)
+            return
+        self._complete_task(task, state, result, state_info)
+
+    def _retry(self, task, attempt, delay):
+        task.runtime_context["retry_no"] = attempt
+        task.runtime_context.pop(with_items.KEY, None)
+        if delay:
+            self._move(task, states.DELAY,
+                       runtime_context=task.runtime_context)
+            self._timer(commands.RUN_TASK, task, delay)
+            return
+        self._change(task, None, runtime_context=task.runtime_context)
+        self._dispatch(task)
+
+    def _time_out(self, task):
+        message = "Task '%s' timed out" % task.name
+        self.plan.aborts.append(commands.AbortActions(task.id, message))
+        if task.state == states.RUNNING_DELAYED:
+            self._move(task, states.RUN)
+        task.runtime_context.pop("held_result", None)
+        self._complete_task(task, states.ERROR, None, message)
 
     def _complete_task(self, task, state, result, state_info):
         task_spec = self.spec.tasks[task.name]
@@ -197,7 +312,7 @@ class Conductor:
         clauses = (task_spec.on_success if task.state == states.SUCCESS
                    else task_spec.on_error) or []
         clauses = list(clauses) + list(task_spec.on_complete or [])
-        ctx = _merge(self._task_context(task), task.published)
+        ctx = ctx_lib.merge(self._task_context(task), task.published)
         runtime = self._runtime(task, task_data)
         try:
             chosen = [t for t in clauses
@@ -207,9 +322,9 @@ class Conductor:
             return
         if task.state == states.ERROR:
             task.runtime_context["error_handled"] = bool(chosen)
+        task.processed = True
         self._change(task, None, processed=True,
                      runtime_context=task.runtime_context)
-        task.processed = True
         for transition in chosen:
             if self.plan.workflow_change:
                 break
@@ -219,16 +334,20 @@ class Conductor:
                 self._schedule(transition.name, task)
 
     def _fail_task_after_the_fact(self, task, message):
-        """A transition condition failed: the task counts as failed.
-
-        The task was RUNNING when this plan began, so the net change the
-        service writes is RUNNING -> ERROR through the ``fail`` event.
-        """
-        task.state = states.ERROR
+        """A transition condition failed: the task counts as failed."""
+        if task.state == states.SUCCESS:
+            # Within this plan the task went RUNNING -> SUCCESS: rewrite
+            # that step as RUNNING -> ERROR.
+            step = next(c for c in reversed(self.plan.task_changes)
+                        if c.task_ex_id == task.id
+                        and c.event == states.SUCCEED)
+            step.event = states.FAIL
+            task.state = states.transition("task", states.RUNNING,
+                                           states.FAIL)
         task.state_info = message
         task.processed = True
         task.runtime_context["error_handled"] = False
-        self._change(task, states.FAIL, state_info=message, processed=True,
+        self._change(task, None, state_info=message, processed=True,
                      runtime_context=task.runtime_context)
 
     def _engine_command(self, task, transition, ctx, runtime):
@@ -266,7 +385,7 @@ class Conductor:
                     else self.spec.output_on_error)
         try:
             output = (expressions.evaluate(out_spec, ctx, self._runtime())
-                      if out_spec else self._default_output(ctx, event))
+                      if out_spec else self._default_output(event))
         except exceptions.ExpressionError as e:
             event, output = states.FAIL, {}
             state_info = "Failed to evaluate workflow output: %s" % e
@@ -275,27 +394,29 @@ class Conductor:
         self.plan.workflow_change = commands.WorkflowChange(
             event, state_info, output)
 
-    def _default_output(self, ctx, event):
+    def _default_output(self, event):
+        if event != states.SUCCEED:
+            return {}
         published = {}
-        for task in self._completed_in_order():
+        for task in self._completed():
             published.update(task.published or {})
-        return published if event == states.SUCCEED else {}
+        return published
 
     # ---- contexts ----
 
     def _task_context(self, task):
-        return _merge(self.wf.context, task.in_context)
+        return ctx_lib.merge(self.wf.context, task.in_context)
 
     def _out_context(self, task):
-        return _merge(task.in_context, task.published or {})
+        return ctx_lib.merge(task.in_context, task.published or {})
 
     def _final_context(self):
         ctx = dict(self.wf.context)
-        for task in self._completed_in_order():
-            ctx = _merge(ctx, self._out_context(task))
+        for task in self._completed():
+            ctx = ctx_lib.merge(ctx, self._out_context(task))
         return ctx
 
-    def _completed_in_order(self):
+    def _completed(self):
         return [t for t in self.tasks.values() if t.state in states.COMPLETED]
 
     def _runtime(self, task=None, task_data=None):
@@ -329,6 +450,9 @@ class Conductor:
             in_context=task.in_context, runtime_context=task.runtime_context))
         return task
 
+    def _timer(self, kind, task, delay):
+        self.plan.timers.append(commands.ScheduleTimer(kind, task.id, delay))
+
     def _move(self, task, event, **values):
         task.state = states.transition("task", task.state, event)
         if "state_info" in values:
@@ -344,17 +468,6 @@ def _condition_holds(condition, ctx, runtime):
     if condition is None:
         return True
     return bool(expressions.evaluate(condition, ctx, runtime))
-
-
-def _merge(left, right):
-    """Recursive merge: keys of ``right`` win, nested dicts merge."""
-    result = dict(left or {})
-    for key, value in (right or {}).items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = _merge(result[key], value)
-        else:
-            result[key] = value
-    return result
 
 
 def _failure_info(failed):

@@ -1,75 +1,124 @@
 """Send outbox rows after commit, and sweep for the ones never acknowledged.
 
-A row is written with the state change that needs it; the writer sends it
-right after its commit. The sweeper sends again any row still present when
-it is due (its receiver never acknowledged it: the engine died before
-sending, or the message was lost). Receivers de-duplicate by ``ref_id``.
+A row is written with the state change that needs it. Right after commit
+the writer sends it: ``run_action`` rows go to the executors; rows addressed
+to the engine itself (a sub-workflow to start or finished, a timer) are
+handled by this engine, at once or, for a timer, when it is due. Any row
+still present when due is sent again by the sweeper of whichever engine is
+alive (its receiver never acknowledged it: the engine died before sending,
+or the message was lost). Receivers de-duplicate by the row's id or
+``ref_id``.
 """
-import datetime
+import heapq
+import itertools
 import logging
 import threading
+import time
 
 from wfengine.db import api as db_api
 from wfengine.db import models
 from wfengine.db import session as db_session
+from wfengine.engine import persist
 from wfengine.rpc import messages
 
 LOG = logging.getLogger(__name__)
 
 
 class Outbox:
-    """Sends staged messages through the RPC clients."""
+    """Sends staged messages; sweeps; keeps this engine's timers."""
 
     def __init__(self, executor_client, resend_after, sweep_interval):
         self._executor = executor_client
-        self._resend_after = resend_after
+        self.resend_after = resend_after
         self._sweep_interval = sweep_interval
+        self._local = None
         self._stop = threading.Event()
-        self._thread = None
+        self._threads = []
+        self._timers = []
+        self._timer_seq = itertools.count()
+        self._timer_cv = threading.Condition()
 
-    def send_at(self):
-        """When a sweeper should re-send a row staged now."""
-        return models.utcnow() + datetime.timedelta(
-            seconds=self._resend_after)
+    def set_local_handler(self, handler):
+        """``handler(row_id, kind, payload)`` processes engine-bound rows."""
+        self._local = handler
 
     def flush(self, rows):
-        """Send rows that were just committed (best effort: sweeper backs)."""
+        """Send rows that were just committed (the sweeper backs this up)."""
+        now = models.utcnow()
         for row in rows:
-            self._send(row.kind, row.payload)
+            if row.kind == persist.TIMER and row.next_send_at > now:
+                self._schedule(row, (row.next_send_at - now).total_seconds())
+            else:
+                self._send(row.id, row.kind, row.payload)
 
-    def _send(self, kind, payload):
+    def _send(self, row_id, kind, payload):
         try:
-            if kind == "run_action":
+            if kind == persist.RUN_ACTION:
                 self._executor.run_action(
                     messages.RunAction.from_dict(payload))
+            elif kind in persist.ENGINE_KINDS and self._local:
+                self._local(row_id, kind, payload)
             else:
-                LOG.error("Unknown outbox message kind %s", kind)
+                LOG.error("No handler for outbox message kind %s", kind)
         except Exception:
             # The row stays; the sweeper sends it again when it is due.
-            LOG.warning("Sending %s failed; the sweeper will retry", kind,
-                        exc_info=True)
+            LOG.warning("Sending %s (row %s) failed; the sweeper will retry",
+                        kind, row_id, exc_info=True)
 
     def sweep_once(self):
         """Send every due row once; returns how many were sent."""
         rows = db_session.unit_of_work(
-            db_api.outbox_claim_due, models.utcnow(), self._resend_after)
+            db_api.outbox_claim_due, models.utcnow(), self.resend_after)
         for row in rows:
-            LOG.info("Re-sending %s for %s (attempt %s)", row.kind,
-                     row.ref_id, row.attempts)
-            self._send(row.kind, row.payload)
+            if row.kind == persist.RUN_ACTION or row.attempts > 1:
+                LOG.info("Re-sending %s for %s (attempt %s)", row.kind,
+                         row.ref_id, row.attempts)
+            self._send(row.id, row.kind, row.payload)
         return len(rows)
 
+    # ---- timers ----
+
+    def _schedule(self, row, delay):
+        with self._timer_cv:
+            heapq.heappush(self._timers, (
+                time.monotonic() + delay, next(self._timer_seq),
+                row.id, row.kind, row.payload))
+            self._timer_cv.notify()
+
+    def _run_timers(self):
+        while not self._stop.is_set():
+            with self._timer_cv:
+                due = self._pop_due()
+                if due is None:
+                    wait = (self._timers[0][0] - time.monotonic()
+                            if self._timers else self._sweep_interval)
+                    self._timer_cv.wait(max(min(wait, 1.0), 0.001))
+                    continue
+            self._send(*due)
+
+    def _pop_due(self):
+        if self._timers and self._timers[0][0] <= time.monotonic():
+            _, _, row_id, kind, payload = heapq.heappop(self._timers)
+            return row_id, kind, payload
+        return None
+
+    # ---- lifecycle ----
+
     def start(self):
-        self._thread = threading.Thread(target=self._run, daemon=True,
-                                        name="outbox-sweeper")
-        self._thread.start()
+        for target, name in ((self._run_sweeper, "outbox-sweeper"),
+                             (self._run_timers, "outbox-timers")):
+            thread = threading.Thread(target=target, daemon=True, name=name)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self):
         self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
+        with self._timer_cv:
+            self._timer_cv.notify_all()
+        for thread in self._threads:
+            thread.join(timeout=5)
 
-    def _run(self):
+    def _run_sweeper(self):
         while not self._stop.wait(self._sweep_interval):
             try:
                 self.sweep_once()

@@ -1,11 +1,14 @@
 """Load conductor snapshots from rows and write conductor plans back.
 
-Every state change goes through :func:`move`: ``states.transition`` checks
-the event, a compare-and-set writes it, one log line records it. A CAS
-that loses while the engine holds the execution's lock means the database
-changed under us: the unit of work is abandoned and retried whole.
+Every state change goes through :func:`move` (or, for a task that moved
+several times within one plan, :func:`_update_task`, which walks the same
+table): ``states.transition`` checks each event, a compare-and-set writes
+the result, one log line records it, and the matching event row is added.
+A CAS that loses while the engine holds the execution's lock means the
+database changed under us: the unit of work is abandoned and retried whole.
 """
 import collections
+import datetime
 import logging
 import threading
 
@@ -19,14 +22,20 @@ from wfengine.lang import spec as lang_spec
 
 LOG = logging.getLogger(__name__)
 
-_COMPLETION_EVENTS = {states.SUCCESS: states.SUCCEED,
-                      states.ERROR: states.FAIL,
-                      states.CANCELLED: states.CANCEL,
-                      states.SKIPPED: states.SKIP}
+# Outbox kinds: sent to executors, or handled by an engine itself.
+RUN_ACTION = "run_action"
+TIMER = "timer"
+START_SUBWORKFLOW = "start_subworkflow"
+SUBWORKFLOW_DONE = "subworkflow_done"
+ENGINE_KINDS = (TIMER, START_SUBWORKFLOW, SUBWORKFLOW_DONE)
 
 _MODELS = {"workflow": models.WorkflowExecution,
            "task": models.TaskExecution,
            "action": models.ActionExecution}
+
+_SPEC_CACHE_SIZE = 1024
+_spec_cache = collections.OrderedDict()
+_spec_lock = threading.Lock()
 
 
 def move(session, entity, obj_id, current, event, **values):
@@ -39,6 +48,11 @@ def move(session, entity, obj_id, current, event, **values):
     :raises Conflict: the row is no longer in ``current``.
     """
     new = states.transition(entity, current, event)
+    _write(session, entity, obj_id, current, new, event, values)
+    return new
+
+
+def _write(session, entity, obj_id, current, new, why, values):
     values["state"] = new
     if new in states.COMPLETED and entity == "task":
         values.setdefault("finished_at", models.utcnow())
@@ -46,14 +60,9 @@ def move(session, entity, obj_id, current, event, **values):
                              **values):
         raise exceptions.Conflict(
             "%s execution %s is no longer %s" % (entity, obj_id, current))
-    LOG.info("%s execution %s moved from %s to %s (%s)",
-             entity.capitalize(), obj_id, current, new, event)
-    return new
-
-
-_SPEC_CACHE_SIZE = 1024
-_spec_cache = collections.OrderedDict()
-_spec_lock = threading.Lock()
+    if new != current:
+        LOG.info("%s execution %s moved from %s to %s (%s)",
+                 entity.capitalize(), obj_id, current, new, why)
 
 
 def workflow_spec(wf_ex):
@@ -88,44 +97,77 @@ def task_views(task_exs):
         processed=t.processed) for t in task_exs]
 
 
-def apply_plan(session, wf_ex, cond, original_states, plan, send_at):
+def apply_plan(session, wf_ex, cond, original_states, plan, send_after):
     """Write a conductor plan; returns the outbox rows it staged.
 
     :param original_states: task id -> state when the snapshot was taken.
-    :param send_at: when a sweeper should send the staged messages if the
-        sender has not had them acknowledged by then.
+    :param send_after: seconds after which a sweeper re-sends a staged
+        message nobody acknowledged.
     """
-    new_ids = {t.id for t in plan.new_tasks}
+    chains, created = _task_chains(plan)
     for new in plan.new_tasks:
-        _insert_task(session, wf_ex, cond.tasks[new.id])
+        _insert_task(session, wf_ex, cond.tasks[new.id], new.state,
+                     chains[new.id])
     # Without ORM relationships the unit of work does not know that action
     # rows refer to task rows: write the tasks first.
     db_api.flush(session)
-    last_events = {}
-    for change in plan.task_changes:
-        if change.task_ex_id not in new_ids:
-            last_events.setdefault(change.task_ex_id, None)
-            if change.event:
-                last_events[change.task_ex_id] = change.event
-    for task_id, event in last_events.items():
-        _update_task(session, wf_ex, cond.tasks[task_id],
-                     original_states[task_id], event)
-    outbox = [_stage_action(session, wf_ex, run, send_at)
+    for task_id, chain in chains.items():
+        if task_id not in created:
+            _update_task(session, wf_ex, cond.tasks[task_id],
+                         original_states[task_id], chain)
+    for abort in plan.aborts:
+        _abort_actions(session, abort)
+    now = models.utcnow()
+    resend = now + datetime.timedelta(seconds=send_after)
+    outbox = [_stage_action(session, wf_ex, cond, run, resend)
               for run in plan.run_actions]
+    outbox += [_stage_subworkflow(session, wf_ex, sub, resend)
+               for sub in plan.subworkflows]
+    outbox += [_stage_timer(session, wf_ex, timer, now)
+               for timer in plan.timers]
     if plan.workflow_change:
-        change = plan.workflow_change
-        new = move(session, "workflow", wf_ex.id, wf_ex.state, change.event,
-                   state_info=change.state_info, output=change.output)
-        events.emit_workflow(session, wf_ex, change.event, new,
-                             change.state_info, change.output)
+        outbox += _finish_workflow(session, wf_ex, plan.workflow_change,
+                                   resend)
     return outbox
 
 
-def _insert_task(session, wf_ex, view):
+def _task_chains(plan):
+    """Task id -> the events it went through in this plan, in order."""
+    chains = collections.OrderedDict()
+    created = {t.id for t in plan.new_tasks}
+    for task_id in created:
+        chains[task_id] = []
+    for change in plan.task_changes:
+        chain = chains.setdefault(change.task_ex_id, [])
+        if change.event:
+            chain.append(change.event)
+    return chains, created
+
+
+def _walk(task_id, start, chain, expected):
+    state = start
+    for event in chain:
+        state = states.transition("task", state, event)
+    if state != expected:
+        raise exceptions.Conflict(
+            "Task execution %s: planned %s but the table gives %s"
+            % (task_id, expected, state))
+
+
+def _emit_chain(session, wf_ex, view, start, chain):
+    state = start
+    for event in chain:
+        before, state = state, states.transition("task", state, event)
+        if event != states.RUN or before in (states.WAITING, states.IDLE):
+            events.emit_task(session, wf_ex, view, event)
+
+
+def _insert_task(session, wf_ex, view, initial, chain):
+    _walk(view.id, initial, chain, view.state)
     now = models.utcnow()
-    completed = view.state in states.COMPLETED
     db_api.add(session, models.TaskExecution(
-        id=view.id, name=view.name, type=workflow_spec(wf_ex).tasks[view.name].type,
+        id=view.id, name=view.name,
+        type=workflow_spec(wf_ex).tasks[view.name].type,
         workflow_execution_id=wf_ex.id, workflow_name=wf_ex.name,
         workflow_id=wf_ex.workflow_id,
         workflow_namespace=wf_ex.workflow_namespace, state=view.state,
@@ -133,46 +175,81 @@ def _insert_task(session, wf_ex, view):
         published=view.published, runtime_context=view.runtime_context,
         processed=view.processed, project_id=wf_ex.project_id,
         created_at=now, started_at=now,
-        finished_at=now if completed else None))
+        finished_at=now if view.state in states.COMPLETED else None))
     LOG.info("Task execution %s (%s) of workflow execution %s created in "
              "state %s", view.id, view.name, wf_ex.id, view.state)
-    if view.state != states.WAITING:
+    if initial == states.RUNNING:
         events.emit_task(session, wf_ex, view, states.RUN)
-    if completed:
-        events.emit_task(session, wf_ex, view, _COMPLETION_EVENTS[view.state])
+    _emit_chain(session, wf_ex, view, initial, chain)
 
 
-def _update_task(session, wf_ex, view, original, event):
+def _update_task(session, wf_ex, view, original, chain):
+    _walk(view.id, original, chain, view.state)
     values = dict(state_info=view.state_info, published=view.published,
                   runtime_context=view.runtime_context,
                   in_context=view.in_context, processed=view.processed)
-    if event is None:
-        if not db_api.cas_update(session, models.TaskExecution, view.id,
-                                 [original], **values):
-            raise exceptions.Conflict("Task execution %s is no longer %s"
-                                      % (view.id, original))
-        return
-    new = move(session, "task", view.id, original, event, **values)
-    if new != view.state:
-        raise exceptions.Conflict(
-            "Task execution %s: planned %s but the table gives %s"
-            % (view.id, view.state, new))
-    events.emit_task(session, wf_ex, view, event)
+    _write(session, "task", view.id, original, view.state,
+           ", ".join(chain) or "update", values)
+    _emit_chain(session, wf_ex, view, original, chain)
 
 
-def _stage_action(session, wf_ex, run, send_at):
+def _abort_actions(session, abort):
+    for action_ex in db_api.get_action_executions_of_task(
+            session, abort.task_ex_id):
+        if action_ex.state == states.RUNNING:
+            move(session, "action", action_ex.id, states.RUNNING,
+                 states.FAIL, state_info=abort.state_info)
+            db_api.outbox_ack(session, RUN_ACTION, action_ex.id)
+
+
+def _stage_action(session, wf_ex, cond, run, send_at):
+    params = None
+    if run.index is not None:
+        retry_no = cond.tasks[run.task_ex_id].runtime_context.get(
+            "retry_no", 0)
+        params = {"index": run.index, "retry_no": retry_no}
     db_api.add(session, models.ActionExecution(
         id=run.id, name=run.name, task_execution_id=run.task_ex_id,
         workflow_execution_id=wf_ex.id, workflow_name=wf_ex.name,
         workflow_namespace=wf_ex.workflow_namespace, task_name=run.task_name,
-        state=states.RUNNING, input=run.input, is_sync=True,
+        state=states.RUNNING, input=run.input, params=params, is_sync=True,
         project_id=wf_ex.project_id))
     payload = {"action_ex_id": run.id, "action_name": run.name,
                "action_input": run.input, "task_ex_id": run.task_ex_id,
                "task_name": run.task_name, "wf_ex_id": wf_ex.id,
                "wf_name": wf_ex.name, "safe_rerun": run.safe_rerun}
-    return db_api.outbox_add(session, "run_action", run.id, payload,
-                             send_at)
+    return db_api.outbox_add(session, RUN_ACTION, run.id, payload, send_at)
+
+
+def _stage_subworkflow(session, wf_ex, sub, send_at):
+    payload = {"wf_ex_id": wf_ex.id, "task_ex_id": sub.task_ex_id,
+               "workflow_name": sub.workflow_name, "input": sub.input,
+               "env": sub.env}
+    return db_api.outbox_add(session, START_SUBWORKFLOW, sub.task_ex_id,
+                             payload, send_at)
+
+
+def _stage_timer(session, wf_ex, timer, now):
+    due = now + datetime.timedelta(seconds=timer.delay)
+    payload = {"wf_ex_id": wf_ex.id, "task_ex_id": timer.task_ex_id,
+               "kind": timer.kind}
+    return db_api.outbox_add(session, TIMER, timer.task_ex_id, payload, due)
+
+
+def _finish_workflow(session, wf_ex, change, send_at):
+    new = move(session, "workflow", wf_ex.id, wf_ex.state, change.event,
+               state_info=change.state_info, output=change.output)
+    events.emit_workflow(session, wf_ex, change.event, new,
+                         change.state_info, change.output)
+    if new not in states.COMPLETED or not wf_ex.task_execution_id:
+        return []
+    # A sub-workflow hands its outcome to the parent task: a row any engine
+    # processes, so the parent is locked in a unit of work of its own.
+    payload = {"task_ex_id": wf_ex.task_execution_id, "wf_ex_id": wf_ex.id,
+               "state": new, "output": change.output,
+               "state_info": change.state_info}
+    return [db_api.outbox_add(session, SUBWORKFLOW_DONE, wf_ex.id, payload,
+                              send_at)]
 
 
 def _time(value):

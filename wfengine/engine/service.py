@@ -1,9 +1,9 @@
-"""The engine service: one unit of work per RPC message.
+"""The engine service: one unit of work per message.
 
 Each method loads what the conductor needs under the execution's lock,
 lets the conductor decide, writes the plan and its outbox rows in the same
-transaction, and sends the outbox rows after commit. Nothing inside a
-transaction performs I/O other than the database.
+transaction, and hands the outbox rows to the sender after commit. Nothing
+inside a transaction performs I/O other than the database.
 """
 import logging
 import uuid
@@ -15,16 +15,17 @@ from wfengine.db import api as db_api
 from wfengine.db import models
 from wfengine.db import session as db_session
 from wfengine.engine import conductor
+from wfengine.engine import context as ctx_lib
 from wfengine.engine import events
 from wfengine.engine import persist
 from wfengine.engine import states
+from wfengine.engine import with_items
 from wfengine.lang import spec as lang_spec
 from wfengine.rpc import messages
 
 LOG = logging.getLogger(__name__)
 
-_RESULT_STATES = {states.SUCCESS: states.SUCCEED, states.ERROR: states.FAIL,
-                  states.CANCELLED: states.CANCEL}
+_RESULT_STATES = {states.SUCCESS, states.ERROR, states.CANCELLED}
 
 
 class EngineService:
@@ -32,6 +33,15 @@ class EngineService:
 
     def __init__(self, outbox):
         self._outbox = outbox
+        self._resend_after = outbox.resend_after
+
+    def _run(self, fn, *args):
+        """One unit of work, then send what it staged."""
+        result, rows = db_session.unit_of_work(fn, *args)
+        self._outbox.flush(rows)
+        return result
+
+    # ---- starting executions ----
 
     def start_workflow(self, msg):
         """Create a workflow execution and start its first tasks.
@@ -40,9 +50,7 @@ class EngineService:
         :returns: ``{"id": <execution id>}`` once committed.
         :raises InputError: unknown workflow, or input that does not fit.
         """
-        wf_ex_id, rows = db_session.unit_of_work(self._start, msg)
-        self._outbox.flush(rows)
-        return {"id": wf_ex_id}
+        return self._run(self._start, msg)
 
     def _start(self, session, msg):
         try:
@@ -50,33 +58,48 @@ class EngineService:
                 session, msg.wf_identifier, msg.wf_namespace)
         except exceptions.NotFound as e:
             raise exceptions.InputError(str(e)) from e
+        wf_ex, rows = self._create_and_start(
+            session, wf_def, msg.wf_input, dict(msg.params or {}),
+            msg.description)
+        return {"id": wf_ex.id}, rows
+
+    def _create_and_start(self, session, wf_def, wf_input, params,
+                          description="", parent=None):
         spec = lang_spec.WorkflowSpec.from_dict(wf_def.spec)
-        wf_input = conductor.prepare_input(spec, msg.wf_input)
-        wf_ex = self._create_execution(session, wf_def, spec, wf_input, msg)
+        wf_input = ctx_lib.prepare_input(spec, wf_input)
+        wf_ex = self._create_execution(session, wf_def, spec, wf_input,
+                                       params, description, parent)
         cond = conductor.Conductor(persist.workflow_view(wf_ex, spec), [])
         plan = cond.start()
-        return wf_ex.id, persist.apply_plan(session, wf_ex, cond, {}, plan,
-                                            self._outbox.send_at())
+        return wf_ex, persist.apply_plan(session, wf_ex, cond, {}, plan,
+                                         self._resend_after)
 
-    def _create_execution(self, session, wf_def, spec, wf_input, msg):
-        params = dict(msg.params or {})
+    def _create_execution(self, session, wf_def, spec, wf_input, params,
+                          description, parent):
         wf_ex_id = str(uuid.uuid4())
         runtime = {"env": params.get("env") or {},
                    "execution": {"id": wf_ex_id, "name": spec.name,
                                  "input": wf_input, "params": params}}
-        context = conductor.initial_context(spec, wf_input, runtime)
+        context = ctx_lib.initial_context(spec, wf_input, runtime)
+        parent_task_id, root_id = None, None
+        if parent is not None:
+            parent_task_id = parent["task_ex_id"]
+            root_id = parent["root_execution_id"]
         wf_ex = db_api.add(session, models.WorkflowExecution(
             id=wf_ex_id, name=spec.name, workflow_id=wf_def.id,
             workflow_namespace=wf_def.namespace,
-            description=msg.description or "", spec=spec.to_dict(),
+            description=description or "", spec=spec.to_dict(),
             state=states.RUNNING, input=wf_input, params=params,
             context=context, output={}, project_id=wf_def.project_id,
+            task_execution_id=parent_task_id, root_execution_id=root_id,
             created_at=models.utcnow()))
         db_api.flush(session)
         LOG.info("Workflow execution %s of %s created in state %s",
                  wf_ex.id, spec.name, wf_ex.state)
         events.emit_workflow(session, wf_ex, states.START, wf_ex.state, None)
         return wf_ex
+
+    # ---- actions ----
 
     def claim_action(self, msg):
         """Let one executor take an action execution; True if it may run.
@@ -90,7 +113,7 @@ class EngineService:
         won = db_api.claim_action_execution(session, msg.action_ex_id,
                                             msg.claim)
         if won:
-            db_api.outbox_ack(session, "run_action", msg.action_ex_id)
+            db_api.outbox_ack(session, persist.RUN_ACTION, msg.action_ex_id)
         return won
 
     def on_action_complete(self, msg):
@@ -105,9 +128,7 @@ class EngineService:
             raise exceptions.InputError(
                 "Invalid action result state %s (allowed: %s)"
                 % (msg.state, ", ".join(sorted(_RESULT_STATES))))
-        won, rows = db_session.unit_of_work(self._complete, msg)
-        self._outbox.flush(rows)
-        return won
+        return self._run(self._complete, msg)
 
     def _complete(self, session, msg):
         action_ex = db_api.get_action_execution_for_engine(
@@ -119,27 +140,101 @@ class EngineService:
             return False, []
         wf_ex = db_api.lock_workflow_execution(
             session, action_ex.workflow_execution_id)
-        output = {"result": msg.result}
         if not db_api.cas_update(
                 session, models.ActionExecution, action_ex.id,
                 [states.RUNNING], state=msg.state, state_info=msg.state_info,
-                output=output, accepted=True):
+                output={"result": msg.result}, accepted=True):
             return False, []
         LOG.info("Action execution %s moved from RUNNING to %s",
                  action_ex.id, msg.state)
-        db_api.outbox_ack(session, "run_action", action_ex.id)
-        return True, self._continue(session, wf_ex, action_ex, msg)
+        db_api.outbox_ack(session, persist.RUN_ACTION, action_ex.id)
 
-    def _continue(self, session, wf_ex, action_ex, msg):
+        def decide(cond):
+            task_id = action_ex.task_execution_id
+            items = _item_results(session, cond.tasks.get(task_id),
+                                  msg.state == states.SUCCESS)
+            return cond.on_action_complete(task_id, msg.state, msg.result,
+                                           msg.state_info, items)
+        return True, self._advance(session, wf_ex, decide)
+
+    def _advance(self, session, wf_ex, decide):
+        """Load the snapshot, let ``decide(conductor)`` plan, write it."""
         task_exs = db_api.get_task_executions_for_engine(session, wf_ex.id)
         originals = {t.id: t.state for t in task_exs}
         cond = conductor.Conductor(persist.workflow_view(wf_ex),
                                    persist.task_views(task_exs))
-        plan = cond.on_action_complete(
-            action_ex.task_execution_id, msg.state, msg.result,
-            msg.state_info)
+        plan = decide(cond)
         return persist.apply_plan(session, wf_ex, cond, originals, plan,
-                                  self._outbox.send_at())
+                                  self._resend_after)
+
+    # ---- rows addressed to the engine itself ----
+
+    def handle_local(self, row_id, kind, payload):
+        """Process an engine-bound outbox row (timer, sub-workflow), once.
+
+        The row is deleted in the same unit of work as its effect, so a row
+        handled by two engines (the in-memory timer and a sweeper) takes
+        effect once.
+        """
+        handler = {persist.TIMER: self._on_timer,
+                   persist.START_SUBWORKFLOW: self._on_start_subworkflow,
+                   persist.SUBWORKFLOW_DONE: self._on_subworkflow_done}[kind]
+        return self._run(self._take_and_handle, row_id, handler, payload)
+
+    @staticmethod
+    def _take_and_handle(session, row_id, handler, payload):
+        if not db_api.outbox_take(session, row_id):
+            return False, []
+        return True, handler(session, payload)
+
+    def _on_timer(self, session, payload):
+        wf_ex = db_api.lock_workflow_execution(session, payload["wf_ex_id"])
+        return self._advance(session, wf_ex, lambda cond: cond.on_timer(
+            payload["kind"], payload["task_ex_id"]))
+
+    def _on_start_subworkflow(self, session, payload):
+        parent = db_api.lock_workflow_execution(session, payload["wf_ex_id"])
+        task_ex = db_api.get_task_execution_for_engine(
+            session, payload["task_ex_id"])
+        if task_ex is None or task_ex.state != states.RUNNING:
+            return []
+        try:
+            # Everything that can refuse the start (unknown workflow, input
+            # that does not fit) does so before a row is written.
+            wf_def = db_api.find_workflow_definition(
+                session, payload["workflow_name"], parent.workflow_namespace)
+            _, rows = self._create_and_start(
+                session, wf_def, payload["input"],
+                {"env": payload.get("env") or {}}, "",
+                {"task_ex_id": task_ex.id,
+                 "root_execution_id": parent.root_execution_id or parent.id})
+            return rows
+        except (exceptions.NotFound, exceptions.InputError) as e:
+            message = "Can not start sub-workflow: %s" % e
+            return self._advance(
+                session, parent, lambda cond: cond.on_subworkflow_complete(
+                    task_ex.id, states.ERROR, None, message))
+
+    def _on_subworkflow_done(self, session, payload):
+        task_ex = db_api.get_task_execution_for_engine(
+            session, payload["task_ex_id"])
+        if task_ex is None:
+            return []
+        parent = db_api.lock_workflow_execution(
+            session, task_ex.workflow_execution_id)
+        return self._advance(
+            session, parent, lambda cond: cond.on_subworkflow_complete(
+                task_ex.id, payload["state"], payload["output"],
+                payload["state_info"]))
+
+
+def _item_results(session, task, succeeded):
+    """A with-items task's results, loaded only when this result ends it."""
+    progress = task and task.runtime_context.get(with_items.KEY)
+    if not progress or not with_items.completes(progress, succeeded):
+        return None
+    return db_api.get_item_results(session, task.id,
+                                   task.runtime_context.get("retry_no", 0))
 
 
 class EngineEndpoint:

@@ -1,13 +1,18 @@
 """Drive the pure conductor through a workflow with mocked action results.
 
 The rehearsal plays the engine service's part in memory: it keeps the task
-views between events, feeds each planned action its mocked result, and
-records the order in which tasks completed. No database, no broker.
+views between events, answers each planned action with its mocked result
+at once, fires timers on a virtual clock, and records the order in which
+actions completed. No database, no broker, no sleeping.
 """
 import dataclasses
+import heapq
+import itertools
 
 from wfengine.engine import conductor
+from wfengine.engine import context as ctx_lib
 from wfengine.engine import states
+from wfengine.engine import with_items
 from wfengine.lang import parser
 
 
@@ -19,55 +24,100 @@ class Outcome:
     sequence: list
     tasks: dict
     actions: list
+    clock: float
+    subworkflows: list
 
 
-def rehearse(text, wf_input=None, results=None, env=None, max_steps=1000):
+class Rehearsal:
+    def __init__(self, text, wf_input, results, env):
+        spec = parser.parse_workflows(text)[0]
+        wf_input = ctx_lib.prepare_input(spec, wf_input or {})
+        runtime = {"env": env or {}, "execution": {"id": "wf-1"}}
+        self.wf = conductor.WorkflowView(
+            id="wf-1", name=spec.name, state=states.RUNNING, spec=spec,
+            context=ctx_lib.initial_context(spec, wf_input, runtime),
+            env=env or {}, input=wf_input)
+        self.results = results or {}
+        self.tasks = {}
+        self.queue, self.clock, self.seq = [], 0.0, itertools.count()
+        self.sequence, self.actions, self.subworkflows = [], [], []
+        self.item_results = {}
+        self._ids = ("id-%d" % i for i in itertools.count())
+        self.last_change = None
+
+    def _conductor(self):
+        return conductor.Conductor(self.wf, list(self.tasks.values()),
+                                   id_factory=lambda: next(self._ids))
+
+    def _take(self, cond, plan):
+        self.tasks = cond.tasks
+        for run in plan.run_actions:
+            self.actions.append(run)
+            heapq.heappush(self.queue, (self.clock, next(self.seq),
+                                        "action", run))
+        for timer in plan.timers:
+            heapq.heappush(self.queue, (self.clock + timer.delay,
+                                        next(self.seq), "timer", timer))
+        self.subworkflows.extend(plan.subworkflows)
+        if plan.workflow_change:
+            self.last_change = plan.workflow_change
+            self.wf.state = states.transition("workflow", self.wf.state,
+                                              plan.workflow_change.event)
+
+    def run(self, max_steps=10000):
+        cond = self._conductor()
+        self._take(cond, cond.start())
+        for _ in range(max_steps):
+            if self.wf.state != states.RUNNING or not self.queue:
+                break
+            self.clock, _, kind, item = heapq.heappop(self.queue)
+            cond = self._conductor()
+            if kind == "timer":
+                plan = cond.on_timer(item.kind, item.task_ex_id)
+            else:
+                plan = self._complete(cond, item)
+            self._take(cond, plan)
+        change = self.last_change
+        return Outcome(
+            state=self.wf.state, output=change and change.output,
+            state_info=change and change.state_info,
+            sequence=self.sequence, tasks=self.tasks, actions=self.actions,
+            clock=self.clock, subworkflows=self.subworkflows)
+
+    def _complete(self, cond, run):
+        state, result = _result_for(self.results, run.task_name)
+        self.sequence.append(run.task_name)
+        task = cond.tasks[run.task_ex_id]
+        items = None
+        progress = task.runtime_context.get(with_items.KEY)
+        if run.index is not None:
+            self.item_results.setdefault(task.id, {})[run.index] = result
+            if with_items.completes(progress, state == states.SUCCESS):
+                got = self.item_results.pop(task.id)
+                items = [got.get(i) for i in range(len(got))]
+        return cond.on_action_complete(
+            run.task_ex_id, state, result,
+            None if state == states.SUCCESS else str(result), items)
+
+
+def rehearse(text, wf_input=None, results=None, env=None):
     """Run the (single) workflow of ``text`` to its end.
 
     :param results: task name -> result, or -> ``(state, result)``, or a
         list of those consumed one per run of that task. Default: SUCCESS
         with result None.
     """
-    spec = parser.parse_workflows(text)[0]
-    wf_input = conductor.prepare_input(spec, wf_input or {})
-    runtime = {"env": env or {}, "execution": {"id": "wf-1"}}
-    wf = conductor.WorkflowView(
-        id="wf-1", name=spec.name, state=states.RUNNING, spec=spec,
-        context=conductor.initial_context(spec, wf_input, runtime),
-        env=env or {}, input=wf_input)
-    tasks, pending, sequence, actions = {}, [], [], []
-    counter = iter(range(10 ** 6))
-    ids = lambda: "id-%d" % next(counter)  # noqa: E731
-    plan_cond = conductor.Conductor(wf, [], id_factory=ids)
-    plan = plan_cond.start()
-    for _ in range(max_steps):
-        tasks = plan_cond.tasks
-        pending.extend(plan.run_actions)
-        actions.extend(plan.run_actions)
-        if plan.workflow_change:
-            wf.state = states.transition("workflow", wf.state,
-                                         plan.workflow_change.event)
-            break
-        if not pending:
-            break
-        run = pending.pop(0)
-        state, result = _result_for(results or {}, run.task_name)
-        plan_cond = conductor.Conductor(wf, list(tasks.values()),
-                                        id_factory=ids)
-        plan = plan_cond.on_action_complete(run.task_ex_id, state, result,
-                                            None if state == states.SUCCESS
-                                            else str(result))
-        sequence.append(run.task_name)
-    change = plan.workflow_change
-    return Outcome(state=wf.state, output=change and change.output,
-                   state_info=change and change.state_info,
-                   sequence=sequence, tasks=plan_cond.tasks, actions=actions)
+    return Rehearsal(text, wf_input, results, env).run()
 
 
 def _result_for(results, name):
     value = results.get(name)
     if isinstance(value, list):
         value = value.pop(0) if value else None
+    if callable(value):
+        value = value()
     if isinstance(value, tuple):
         return value
     return states.SUCCESS, value
+
+

@@ -3,6 +3,7 @@ import pytest
 
 from wfengine import exceptions
 from wfengine.engine import conductor
+from wfengine.engine import context as ctx_lib
 from wfengine.engine import states
 from wfengine.lang import parser
 from tests.unit.engine import rehearsal
@@ -168,6 +169,6 @@ wf:
 def test_prepare_input_names_missing_and_unknown_inputs():
     spec = parser.parse_workflows(SEQUENCE)[0]
     with pytest.raises(exceptions.InputError) as err:
-        conductor.prepare_input(spec, {"zzz": 1})
+        ctx_lib.prepare_input(spec, {"zzz": 1})
     assert "a" in str(err.value) and "zzz" in str(err.value)
-    assert conductor.prepare_input(spec, {"a": 5}) == {"a": 5, "b": 2}
+    assert ctx_lib.prepare_input(spec, {"a": 5}) == {"a": 5, "b": 2}

@@ -1,0 +1,216 @@
+"""Conductor scenarios for with-items, retry, waits, timeout and fail-on."""
+import pytest
+
+from wfengine.engine import states
+from tests.unit.engine import rehearsal
+
+ITEMS = """
+version: '2.0'
+wf:
+  input: [names]
+  output: {greetings: <% $.greetings %>}
+  tasks:
+    greet:
+      with-items: name in <% $.names %>
+      concurrency: %(concurrency)s
+      action: std.echo output="hi <%% $.name %%>"
+      publish: {greetings: <% task().result %>}
+"""
+
+
+def _items(concurrency):
+    return ITEMS.replace("%(concurrency)s", str(concurrency)) \
+        .replace("%%", "%")
+
+
+def _echo_results(count):
+    return {"greet": [(states.SUCCESS, "hi %d" % i) for i in range(count)]}
+
+
+@pytest.mark.parametrize("concurrency", [100, 1, 3])
+def test_with_items_runs_every_item_and_keeps_order(concurrency):
+    names = [str(i) for i in range(7)]
+    out = rehearsal.rehearse(_items(concurrency), {"names": names},
+                             results=_echo_results(7))
+    assert out.state == states.SUCCESS
+    assert [a.input for a in out.actions] == [
+        {"output": "hi %s" % n} for n in names]
+    assert [a.index for a in out.actions] == list(range(7))
+    assert out.output == {"greetings": ["hi %d" % i for i in range(7)]}
+
+
+def test_with_items_concurrency_bounds_running_actions():
+    r = rehearsal.Rehearsal(_items(2), {"names": list("abcde")},
+                            _echo_results(5), None)
+    cond = r._conductor()
+    plan = cond.start()
+    assert len(plan.run_actions) == 2
+    progress = next(iter(cond.tasks.values())).runtime_context["with_items"]
+    assert progress["started"] == 2 and progress["count"] == 5
+
+
+def test_with_items_over_an_empty_list_succeeds_with_empty_result():
+    out = rehearsal.rehearse(_items(100), {"names": []})
+    assert out.state == states.SUCCESS
+    assert out.actions == []
+    assert out.output == {"greetings": []}
+
+
+def test_a_failed_item_fails_the_task_and_starts_no_more_items():
+    results = {"greet": [(states.SUCCESS, "ok"), (states.ERROR, "bad")] +
+               [(states.SUCCESS, "ok")] * 5}
+    out = rehearsal.rehearse(_items(1), {"names": list("abcdefg")},
+                             results=results)
+    assert out.state == states.ERROR
+    assert len(out.actions) == 2
+    assert "1 of 7 items failed" in out.state_info
+
+
+RETRY = """
+version: '2.0'
+wf:
+  tasks:
+    flaky:
+      action: std.echo output=1
+      retry: %s
+      publish: {attempt: <%% task().result %%>}
+"""
+
+
+def test_retry_reruns_until_success_after_each_delay():
+    text = (RETRY % "{count: 3, delay: 2}").replace("%%", "%")
+    results = {"flaky": [(states.ERROR, "e1"), (states.ERROR, "e2"),
+                         (states.SUCCESS, "third")]}
+    out = rehearsal.rehearse(text, results=results)
+    assert out.state == states.SUCCESS
+    assert out.sequence == ["flaky"] * 3
+    assert out.clock == 4.0
+    assert out.output == {"attempt": "third"}
+
+
+def test_retry_count_is_a_bound():
+    text = (RETRY % "count=2 delay=0").replace("%%", "%")
+    out = rehearsal.rehearse(text, results={"flaky": [(states.ERROR, "e")] *
+                                            5})
+    assert out.state == states.ERROR
+    assert out.sequence == ["flaky"] * 3
+
+
+def test_retry_break_on_stops_early():
+    text = (RETRY % "{count: 5, break-on: <% task().result = 'fatal' %>}"
+            ).replace("%%", "%")
+    out = rehearsal.rehearse(text, results={"flaky": [
+        (states.ERROR, "transient"), (states.ERROR, "fatal"),
+        (states.SUCCESS, 1)]})
+    assert out.state == states.ERROR
+    assert out.sequence == ["flaky"] * 2
+
+
+def test_retry_continue_on_repeats_successful_runs():
+    text = (RETRY % "{count: 5, continue-on: <% task().result < 3 %>}"
+            ).replace("%%", "%")
+    out = rehearsal.rehearse(text, results={"flaky": [
+        (states.SUCCESS, 1), (states.SUCCESS, 2), (states.SUCCESS, 3)]})
+    assert out.state == states.SUCCESS
+    assert out.output == {"attempt": 3}
+
+
+WAITS = """
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.noop
+      wait-before: 3
+      wait-after: <% 2 %>
+      on-success: [t2]
+    t2:
+      action: std.noop
+"""
+
+
+def test_wait_before_and_after_delay_the_task_on_the_clock():
+    r = rehearsal.Rehearsal(WAITS, {}, {}, None)
+    cond = r._conductor()
+    plan = cond.start()
+    assert plan.run_actions == []
+    task = next(iter(cond.tasks.values()))
+    assert task.state == states.RUNNING_DELAYED
+    out = rehearsal.rehearse(WAITS)
+    assert out.state == states.SUCCESS
+    assert out.sequence == ["t1", "t2"]
+    assert out.clock == 5.0
+
+
+TIMEOUT = """
+version: '2.0'
+wf:
+  tasks:
+    slow:
+      action: std.async_noop
+      timeout: 10
+      on-error: [handled]
+    handled:
+      action: std.noop
+"""
+
+
+def test_timeout_fails_the_task_and_aborts_its_action():
+    r = rehearsal.Rehearsal(TIMEOUT, {}, {}, None)
+    cond = r._conductor()
+    plan = cond.start()
+    (timer,) = plan.timers
+    assert timer.delay == 10
+    r._take(cond, plan)
+    cond = r._conductor()
+    plan = cond.on_timer(timer.kind, timer.task_ex_id)
+    slow = cond.tasks[timer.task_ex_id]
+    assert slow.state == states.ERROR
+    assert "timed out" in slow.state_info
+    assert [a.task_ex_id for a in plan.aborts] == [slow.id]
+    assert [a.task_name for a in plan.run_actions] == ["handled"]
+
+
+def test_a_late_timer_for_a_finished_task_changes_nothing():
+    r = rehearsal.Rehearsal(TIMEOUT, {}, {}, None)
+    cond = r._conductor()
+    plan = cond.start()
+    r._take(cond, plan)
+    run = plan.run_actions[0]
+    cond = r._conductor()
+    r._take(cond, cond.on_action_complete(run.task_ex_id, states.SUCCESS,
+                                          None))
+    cond = r._conductor()
+    plan = cond.on_timer(plan.timers[0].kind, run.task_ex_id)
+    assert plan.task_changes == [] and plan.aborts == []
+
+
+def test_fail_on_turns_success_into_error():
+    text = """
+version: '2.0'
+wf:
+  tasks:
+    check:
+      action: std.echo output=5
+      fail-on: <% task().result > 3 %>
+"""
+    out = rehearsal.rehearse(text, results={"check": 5})
+    assert out.state == states.ERROR
+    assert "fail-on" in out.state_info
+
+
+def test_a_workflow_task_asks_for_a_sub_workflow():
+    text = """
+version: '2.0'
+wf:
+  input: [x]
+  tasks:
+    sub:
+      workflow: child
+      input: {y: <% $.x %>}
+"""
+    out = rehearsal.rehearse(text, {"x": 4}, env={"k": "v"})
+    (sub,) = out.subworkflows
+    assert (sub.workflow_name, sub.input, sub.env) == ("child", {"y": 4},
+                                                       {"k": "v"})
+    assert out.state == states.RUNNING

@@ -1,0 +1,68 @@
+"""Workflow input and data contexts. Pure."""
+from wfengine import exceptions
+from wfengine import expressions
+
+
+def prepare_input(wf_spec, given):
+    """Check the given input against the spec and apply defaults.
+
+    Defaults may be expressions over the inputs before them.
+
+    :raises InputError: a required input is missing or an unknown one given,
+        naming them all.
+    """
+    given = dict(given or {})
+    declared = {p.name for p in wf_spec.input}
+    unknown = sorted(set(given) - declared)
+    missing = [p.name for p in wf_spec.input
+               if not p.has_default and p.name not in given]
+    problems = []
+    if missing:
+        problems.append("missing required input: %s" % ", ".join(missing))
+    if unknown:
+        problems.append("unexpected input: %s (declared: %s)"
+                        % (", ".join(unknown), ", ".join(sorted(declared))
+                           or "none"))
+    if problems:
+        raise exceptions.InputError(
+            "Invalid input for workflow '%s': %s"
+            % (wf_spec.name, "; ".join(problems)))
+    result = {}
+    for param in wf_spec.input:
+        if param.name in given:
+            result[param.name] = given[param.name]
+        else:
+            result[param.name] = _default(wf_spec, param, result)
+    return result
+
+
+def _default(wf_spec, param, known):
+    try:
+        return expressions.evaluate(param.default, known)
+    except exceptions.ExpressionError as e:
+        raise exceptions.InputError(
+            "Can not evaluate the default of input '%s' of workflow '%s': %s"
+            % (param.name, wf_spec.name, e)) from e
+
+
+def initial_context(wf_spec, wf_input, runtime):
+    """The workflow's context at start: its input plus evaluated vars."""
+    ctx = dict(wf_input)
+    try:
+        ctx.update(expressions.evaluate(wf_spec.vars or {}, ctx, runtime))
+    except exceptions.ExpressionError as e:
+        raise exceptions.InputError(
+            "Can not evaluate 'vars' of workflow '%s': %s"
+            % (wf_spec.name, e)) from e
+    return ctx
+
+
+def merge(left, right):
+    """Recursive merge: keys of ``right`` win, nested dicts merge."""
+    result = dict(left or {})
+    for key, value in (right or {}).items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge(result[key], value)
+        else:
+            result[key] = value
+    return result

@@ -1,0 +1,88 @@
+"""``with-items``: one action execution per item, bounded concurrency. Pure.
+
+A task's progress lives in its ``runtime_context["with_items"]``:
+``count`` items, ``concurrency`` (how many may run at once), ``started``,
+``succeeded`` and ``failed``. Items start in index order; after a failure
+no new item starts, and the task ends when the started ones have.
+"""
+import re
+
+from wfengine import exceptions
+from wfengine import expressions
+
+KEY = "with_items"
+_ITEM = re.compile(r"^\s*([A-Za-z_]\w*)\s+in\s+(.+?)\s*$", re.DOTALL)
+
+
+def _clauses(raw):
+    clauses = raw if isinstance(raw, (list, tuple)) else [raw]
+    parsed = []
+    for clause in clauses:
+        match = _ITEM.match(clause) if isinstance(clause, str) else None
+        if not match:
+            raise exceptions.ExpressionError(
+                "with-items must read 'name in <list>', got %r" % (clause,))
+        parsed.append(match.groups())
+    return parsed
+
+
+def expand(raw, ctx, runtime):
+    """Evaluate ``with-items`` into a list of per-item variable dicts.
+
+    Several clauses are zipped, as Mistral does; their lists must have the
+    same length.
+    """
+    names, lists = [], []
+    for name, source in _clauses(raw):
+        values = expressions.evaluate(source, ctx, runtime)
+        if isinstance(values, (str, dict)) or not hasattr(values, "__iter__"):
+            raise exceptions.ExpressionError(
+                "with-items '%s' must be a list, got %s"
+                % (name, type(values).__name__))
+        names.append(name)
+        lists.append(list(values))
+    if len({len(values) for values in lists}) > 1:
+        raise exceptions.ExpressionError(
+            "with-items lists must have the same length, got %s"
+            % ", ".join("%s: %d" % (n, len(v)) for n, v in zip(names, lists)))
+    return [dict(zip(names, values)) for values in zip(*lists)]
+
+
+def start(count, concurrency):
+    """Progress of a task about to start ``count`` items."""
+    limit = count if not concurrency else min(int(concurrency), count)
+    return {"count": count, "concurrency": limit, "started": 0,
+            "succeeded": 0, "failed": 0}
+
+
+def take_next(progress):
+    """Indexes to start now; marks them started."""
+    running = progress["started"] - progress["succeeded"] - progress["failed"]
+    if progress["failed"]:
+        return []
+    room = max(progress["concurrency"] - running, 0)
+    first = progress["started"]
+    last = min(first + room, progress["count"])
+    progress["started"] = last
+    return list(range(first, last))
+
+
+def record(progress, succeeded):
+    """Count one item as finished."""
+    progress["succeeded" if succeeded else "failed"] += 1
+
+
+def finished(progress):
+    """True when no item runs and none is left to start."""
+    done = progress["succeeded"] + progress["failed"]
+    return done == progress["started"] and (
+        progress["failed"] > 0 or progress["started"] == progress["count"])
+
+
+def completes(progress, succeeded):
+    """Would recording this result finish the task? (nothing is changed)"""
+    trial = dict(progress)
+    record(trial, succeeded)
+    if trial["failed"] == 0 and trial["started"] < trial["count"]:
+        return False
+    return finished(trial)
