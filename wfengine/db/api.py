@@ -105,22 +105,60 @@ def get_action_executions_of_task(session, task_ex_id):
     return list(session.execute(stmt).scalars())
 
 
+def get_child_execution_ids(session, wf_ex_id):
+    """Ids of the not yet completed sub-workflow executions of an execution."""
+    wf, task = models.WorkflowExecution, models.TaskExecution
+    parent_tasks = sa.select(task.id).where(
+        task.workflow_execution_id == wf_ex_id)
+    stmt = sa.select(wf.id).where(
+        wf.task_execution_id.in_(parent_tasks),
+        wf.state.in_(("RUNNING", "PAUSED", "IDLE")))
+    return list(session.execute(stmt).scalars())
+
+
+def update_description(session, wf_ex_id, description):
+    """Set an execution's description; False if there is no such row."""
+    model = models.WorkflowExecution
+    stmt = (sa.update(model).where(model.id == wf_ex_id)
+            .values(description=description, updated_at=models.utcnow())
+            .execution_options(synchronize_session=False))
+    return session.execute(stmt).rowcount == 1
+
+
 def get_task_execution_for_engine(session, task_ex_id):
     """One task execution (without its data), or None."""
     return session.get(models.TaskExecution, task_ex_id)
 
 
-def get_item_results(session, task_ex_id, retry_no):
-    """Results of a with-items task's actions of one attempt, by index."""
+def get_item_results(session, task_ex_id, generation):
+    """Results of a with-items task's items of one generation, by index.
+
+    An item run again (a re-run of failed items) counts with its latest run.
+    """
     model = models.ActionExecution
     stmt = (sa.select(model.params, model.output)
-            .where(model.task_execution_id == task_ex_id))
+            .where(model.task_execution_id == task_ex_id)
+            .order_by(model.created_at))
     items = {}
     for params, output in session.execute(stmt):
         params = params or {}
-        if params.get("retry_no", 0) == retry_no and "index" in params:
+        if params.get("gen", 0) == generation and "index" in params:
             items[params["index"]] = (output or {}).get("result")
     return [items.get(i) for i in range(len(items))]
+
+
+def get_failed_item_indexes(session, task_ex_id, generation):
+    """Indexes of a with-items task's items whose latest run failed."""
+    model = models.ActionExecution
+    stmt = (sa.select(model.params, model.state)
+            .where(model.task_execution_id == task_ex_id)
+            .order_by(model.created_at))
+    latest = {}
+    for params, state in session.execute(stmt):
+        params = params or {}
+        if params.get("gen", 0) == generation and "index" in params:
+            latest[params["index"]] = state
+    return sorted(i for i, state in latest.items() if state == "ERROR")
 
 
 def cas_update(session, model, obj_id, from_states, **values):
@@ -892,3 +930,175 @@ def api_delete_workflow_execution(session, wf_ex_id, allowed_states):
             model.workflow_execution_id
         session.execute(sa.delete(model).where(column.in_(ids))
                         .execution_options(synchronize_session=False))
+
+
+# ---- Notifier: listeners, deliveries ----
+#
+# Listeners are definitions the API writes; deliveries are written by the
+# notifier only (the API reads them). Claims of events and deliveries skip
+# rows another notifier holds (FOR UPDATE SKIP LOCKED on PostgreSQL).
+
+def notifier_has_events(session):
+    """Whether any event still waits to be fanned out."""
+    model = models.Event
+    stmt = sa.select(model.id).where(model.dispatched.is_(False)).limit(1)
+    return session.execute(stmt).first() is not None
+
+
+def notifier_claim_events(session, limit):
+    """Up to ``limit`` undispatched events, oldest first, locked until
+    commit (rows another notifier is fanning out are skipped)."""
+    model = models.Event
+    stmt = (sa.select(model).where(model.dispatched.is_(False))
+            .order_by(model.id).limit(limit)
+            .options(orm.undefer(model.data))
+            .with_for_update(skip_locked=True))
+    return list(session.execute(stmt).scalars())
+
+
+def notifier_mark_dispatched(session, event_ids):
+    """Record that the events ``event_ids`` were fanned out."""
+    model = models.Event
+    session.execute(sa.update(model).where(model.id.in_(list(event_ids)))
+                    .values(dispatched=True)
+                    .execution_options(synchronize_session=False))
+
+
+def notifier_listeners(session, workflow_names):
+    """Enabled listeners of every workflow or of one of ``workflow_names``."""
+    model = models.Listener
+    stmt = sa.select(model).where(
+        model.enabled.is_(True),
+        sa.or_(model.workflow_name.is_(None),
+               model.workflow_name.in_(list(workflow_names))))
+    return list(session.execute(stmt).scalars())
+
+
+def notifier_execution_params(session, wf_ex_ids):
+    """``{workflow execution id: params}`` of the executions given."""
+    model = models.WorkflowExecution
+    stmt = sa.select(model.id, model.params).where(
+        model.id.in_(list(wf_ex_ids)))
+    return {row.id: row.params for row in session.execute(stmt)}
+
+
+def _notifier_due(now):
+    """Deliveries that may be attempted now, in order per target and
+    execution: none of theirs before them is still pending, and no event
+    of their execution before them still waits to be fanned out."""
+    d = models.Delivery
+    earlier = orm.aliased(models.Delivery)
+    event = models.Event
+    pending_before = sa.exists().where(
+        earlier.target == d.target,
+        earlier.workflow_execution_id == d.workflow_execution_id,
+        earlier.state == "PENDING", earlier.event_id < d.event_id)
+    unfanned_before = sa.exists().where(
+        event.workflow_execution_id == d.workflow_execution_id,
+        event.dispatched.is_(False), event.id < d.event_id)
+    return (sa.select(d).where(
+        d.state == "PENDING", d.next_attempt_at <= now,
+        sa.or_(d.claimed_until.is_(None), d.claimed_until < now),
+        ~pending_before, ~unfanned_before).order_by(d.event_id))
+
+
+def notifier_has_due_deliveries(session, now):
+    """Whether some delivery may be attempted now."""
+    return session.execute(_notifier_due(now).limit(1)).first() is not None
+
+
+def notifier_claim_deliveries(session, holder, now, until, limit):
+    """Claim up to ``limit`` due deliveries for ``holder`` until ``until``.
+
+    Each claim counts as an attempt (a notifier that dies mid-attempt
+    still used it up). Rows another notifier holds are skipped.
+
+    :returns: the claimed Delivery rows (with ``params`` loaded).
+    """
+    d = models.Delivery
+    stmt = (_notifier_due(now).limit(limit)
+            .options(orm.undefer(d.params))
+            .with_for_update(skip_locked=True, of=d))
+    rows = list(session.execute(stmt).scalars())
+    for row in rows:
+        row.claimed_by = holder
+        row.claimed_until = until
+        row.attempts += 1
+        row.updated_at = now
+    return rows
+
+
+def notifier_get_events(session, event_ids):
+    """``{event id: Event}`` with their data."""
+    model = models.Event
+    stmt = (sa.select(model).where(model.id.in_(list(event_ids)))
+            .options(orm.undefer(model.data)))
+    return {row.id: row for row in session.execute(stmt).scalars()}
+
+
+def notifier_get_listeners(session, listener_ids):
+    """``{listener id: Listener}`` (deleted ones are missing)."""
+    model = models.Listener
+    stmt = sa.select(model).where(model.id.in_(list(listener_ids)))
+    return {row.id: row for row in session.execute(stmt).scalars()}
+
+
+def notifier_record_attempt(session, delivery_id, holder, **values):
+    """Record an attempt's outcome and release the claim (compare-and-set).
+
+    :returns: False if ``holder`` no longer held the delivery (its claim
+        ran out and another notifier took it): nothing is changed then.
+    """
+    model = models.Delivery
+    stmt = (sa.update(model)
+            .where(model.id == delivery_id, model.claimed_by == holder,
+                   model.state == "PENDING")
+            .values(claimed_by=None, claimed_until=None, **values)
+            .execution_options(synchronize_session=False))
+    return session.execute(stmt).rowcount == 1
+
+
+def api_create_listener(session, values):
+    """Create a listener from ``values`` (Listener columns); the row."""
+    values = dict(values)
+    values.setdefault("id", str(uuid.uuid4()))
+    row = models.Listener(**values)
+    session.add(row)
+    _api_flush(session)
+    return row
+
+
+def api_get_listener(session, listener_id):
+    """One listener; :raises NotFound: no such listener."""
+    return _api_get_by_id(session, models.Listener, listener_id, None,
+                          "Listener")
+
+
+def api_update_listener(session, listener_id, values):
+    """Change the columns ``values`` of a listener; the row.
+
+    :raises NotFound: no such listener.
+    """
+    row = api_get_listener(session, listener_id)
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.updated_at = models.utcnow()
+    _api_flush(session)
+    return row
+
+
+def api_delete_listener(session, listener_id):
+    """Delete a listener and its deliveries; :raises NotFound: none."""
+    row = api_get_listener(session, listener_id)
+    session.execute(sa.delete(models.Delivery)
+                    .where(models.Delivery.listener_id == row.id)
+                    .execution_options(synchronize_session=False))
+    session.delete(row)
+    session.flush()
+
+
+def api_list_deliveries(session, listener_id, limit=None, marker=None):
+    """A page of one listener's deliveries, newest first."""
+    return api_list_rows(session, models.Delivery,
+                         {"listener_id": listener_id}, limit, marker,
+                         ["created_at", "event_id"], ["desc", "desc"])

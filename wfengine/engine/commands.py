@@ -69,10 +69,15 @@ TIMER_KINDS = (RUN_TASK, COMPLETE_TASK, TASK_TIMEOUT)
 
 @dataclasses.dataclass
 class AbortActions:
-    """Fail the still-running action executions of a task (timeout)."""
+    """End the still-running action executions of a task.
+
+    ``event`` is ``fail`` (a timeout) or ``cancel``; their late results
+    then lose the compare-and-set and are rejected.
+    """
 
     task_ex_id: str
     state_info: str
+    event: str = "fail"
 
 
 @dataclasses.dataclass
@@ -99,7 +104,10 @@ class WorkflowChange:
 
 @dataclasses.dataclass
 class Plan:
-    """Everything one conductor call decided, in the order to apply it."""
+    """Everything one conductor call decided, in the order to apply it.
+
+    ``params`` is the execution's new ``params`` (an env update), or None.
+    """
 
     new_tasks: list = dataclasses.field(default_factory=list)
     task_changes: list = dataclasses.field(default_factory=list)
@@ -107,4 +115,10 @@ class Plan:
     subworkflows: list = dataclasses.field(default_factory=list)
     timers: list = dataclasses.field(default_factory=list)
     aborts: list = dataclasses.field(default_factory=list)
-    workflow_change: WorkflowChange | None = None
+    workflow_changes: list = dataclasses.field(default_factory=list)
+    params: dict | None = None
+
+    @property
+    def workflow_change(self):
+        """The last change of the workflow execution, or None."""
+        return self.workflow_changes[-1] if self.workflow_changes else None

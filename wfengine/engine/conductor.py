@@ -18,8 +18,10 @@ from wfengine import exceptions
 from wfengine import expressions
 from wfengine.engine import commands
 from wfengine.engine import context as ctx_lib
+from wfengine.engine import lifecycle
 from wfengine.engine import policies
 from wfengine.engine import states
+from wfengine.engine import transitions
 from wfengine.engine import with_items
 
 
@@ -56,7 +58,7 @@ def new_id():
     return str(uuid.uuid4())
 
 
-class Conductor:
+class Conductor(lifecycle.Lifecycle):
     """Decides what follows an event in one direct workflow execution."""
 
     def __init__(self, wf, tasks, id_factory=new_id):
@@ -119,15 +121,25 @@ class Conductor:
         if kind == commands.TASK_TIMEOUT:
             self._time_out(task)
         elif task.state == states.RUNNING_DELAYED:
-            self._move(task, states.RUN)
-            held = task.runtime_context.pop("held_result", None)
-            if kind == commands.COMPLETE_TASK and held is not None:
-                self._complete_task(task, held["state"], held["result"],
-                                    held["state_info"])
-            else:
-                self._dispatch(task)
+            self._fire(task, kind)
         self._check_completion()
         return self.plan
+
+    def _fire(self, task, kind):
+        """A delay of the task is over: run it, or complete it."""
+        if self.wf.state == states.PAUSED:
+            # Nothing new starts while paused: the resume fires it.
+            task.runtime_context[lifecycle.DUE_ON_RESUME] = kind
+            self._change(task, None, runtime_context=task.runtime_context)
+            return
+        task.runtime_context.pop(lifecycle.DUE_ON_RESUME, None)
+        self._move(task, states.RUN, runtime_context=task.runtime_context)
+        held = task.runtime_context.pop("held_result", None)
+        if kind == commands.COMPLETE_TASK and held is not None:
+            self._complete_task(task, held["state"], held["result"],
+                                held["state_info"])
+        else:
+            self._dispatch(task)
 
     # ---- scheduling ----
 
@@ -222,11 +234,14 @@ class Conductor:
         limit = expressions.evaluate(task_spec.concurrency, ctx, runtime)
         progress = with_items.start(len(items), limit)
         task.runtime_context[with_items.KEY] = progress
+        task.runtime_context[with_items.GENERATION] = \
+            task.runtime_context.get(with_items.GENERATION, 0) + 1
         self._run_items(task, progress, items)
         self._change(task, None, runtime_context=task.runtime_context)
 
-    def _run_items(self, task, progress, items=None):
-        indexes = with_items.take_next(progress)
+    def _run_items(self, task, progress, items=None, indexes=None):
+        if indexes is None:
+            indexes = with_items.take_next(progress)
         if not indexes:
             return
         task_spec = self.spec.tasks[task.name]
@@ -273,7 +288,7 @@ class Conductor:
     def _retry(self, task, attempt, delay):
         task.runtime_context["retry_no"] = attempt
         task.runtime_context.pop(with_items.KEY, None)
-        if delay:
+        if delay or self.wf.state == states.PAUSED:
             self._move(task, states.DELAY,
                        runtime_context=task.runtime_context)
             self._timer(commands.RUN_TASK, task, delay)
@@ -289,10 +304,9 @@ class Conductor:
         task.runtime_context.pop("held_result", None)
         self._complete_task(task, states.ERROR, None, message)
 
-    def _complete_task(self, task, state, result, state_info):
-        task_spec = self.spec.tasks[task.name]
-        publish_spec = (task_spec.publish if state == states.SUCCESS
-                        else task_spec.publish_on_error)
+    def _complete_task(self, task, state, result, state_info, event=None):
+        publish_spec = transitions.publish_spec(self.spec.tasks[task.name],
+                                                state)
         task_data = self._task_data(task, state, result, state_info)
         try:
             published = expressions.evaluate(
@@ -302,21 +316,19 @@ class Conductor:
             state, published = states.ERROR, {}
             state_info = "Failed to publish [task=%s]: %s" % (task.name, e)
         task.published = published
-        event = states.SUCCEED if state == states.SUCCESS else states.FAIL
+        if event is None or state == states.ERROR:
+            event = states.SUCCEED if state == states.SUCCESS else \
+                states.FAIL
         self._move(task, event, state_info=state_info, published=published)
         if self.wf.state == states.RUNNING:
             self._follow_transitions(task, task_data)
 
     def _follow_transitions(self, task, task_data):
-        task_spec = self.spec.tasks[task.name]
-        clauses = (task_spec.on_success if task.state == states.SUCCESS
-                   else task_spec.on_error) or []
-        clauses = list(clauses) + list(task_spec.on_complete or [])
+        clauses = transitions.clauses(self.spec.tasks[task.name], task.state)
         ctx = ctx_lib.merge(self._task_context(task), task.published)
         runtime = self._runtime(task, task_data)
         try:
-            chosen = [t for t in clauses
-                      if _condition_holds(t.condition, ctx, runtime)]
+            chosen = transitions.chosen(clauses, ctx, runtime)
         except exceptions.ExpressionError as e:
             self._fail_task_after_the_fact(task, str(e))
             return
@@ -325,13 +337,13 @@ class Conductor:
         task.processed = True
         self._change(task, None, processed=True,
                      runtime_context=task.runtime_context)
-        for transition in chosen:
-            if self.plan.workflow_change:
+        for target in chosen:
+            if self.wf.state != states.RUNNING:
                 break
-            if transition.is_engine_command:
-                self._engine_command(task, transition, ctx, runtime)
+            if target.is_engine_command:
+                self._engine_command(task, target, ctx, runtime)
             else:
-                self._schedule(transition.name, task)
+                self._schedule(target.name, task)
 
     def _fail_task_after_the_fact(self, task, message):
         """A transition condition failed: the task counts as failed."""
@@ -359,11 +371,10 @@ class Conductor:
         elif transition.name == "succeed":
             self._finish(states.SUCCEED, msg)
         elif transition.name == "pause":
-            self.plan.workflow_change = commands.WorkflowChange(
-                states.PAUSE, msg)
+            self._wf_move(states.PAUSE, msg)
 
     def _check_completion(self):
-        if self.plan.workflow_change or self.wf.state != states.RUNNING:
+        if self.wf.state != states.RUNNING:
             return
         active = [t for t in self.tasks.values() if t.state in states.ACTIVE]
         if any(t.state != states.WAITING for t in active):
@@ -375,7 +386,7 @@ class Conductor:
         failed = [t for t in self.tasks.values() if t.state == states.ERROR
                   and not t.runtime_context.get("error_handled")]
         if failed:
-            self._finish(states.FAIL, _failure_info(failed))
+            self._finish(states.FAIL, transitions.failure_info(failed))
         else:
             self._finish(states.SUCCEED, None)
 
@@ -391,8 +402,7 @@ class Conductor:
             state_info = "Failed to evaluate workflow output: %s" % e
         if event == states.FAIL and isinstance(output, dict):
             output.setdefault("result", state_info)
-        self.plan.workflow_change = commands.WorkflowChange(
-            event, state_info, output)
+        self._wf_move(event, state_info, output)
 
     def _default_output(self, event):
         if event != states.SUCCEED:
@@ -450,6 +460,11 @@ class Conductor:
             in_context=task.in_context, runtime_context=task.runtime_context))
         return task
 
+    def _wf_move(self, event, state_info=None, output=None):
+        self.wf.state = states.transition("workflow", self.wf.state, event)
+        self.plan.workflow_changes.append(
+            commands.WorkflowChange(event, state_info, output))
+
     def _timer(self, kind, task, delay):
         self.plan.timers.append(commands.ScheduleTimer(kind, task.id, delay))
 
@@ -462,18 +477,3 @@ class Conductor:
     def _change(self, task, event, **values):
         self.plan.task_changes.append(
             commands.TaskChange(task_ex_id=task.id, event=event, **values))
-
-
-def _condition_holds(condition, ctx, runtime):
-    if condition is None:
-        return True
-    return bool(expressions.evaluate(condition, ctx, runtime))
-
-
-def _failure_info(failed):
-    lines = ["Failure caused by error in tasks: %s"
-             % ", ".join(t.name for t in failed), ""]
-    for task in failed:
-        lines.append("  %s [task_ex_id=%s] -> %s"
-                     % (task.name, task.id, task.state_info))
-    return "\n".join(lines)

@@ -18,6 +18,7 @@ from wfengine.db import models
 from wfengine.engine import conductor
 from wfengine.engine import events
 from wfengine.engine import states
+from wfengine.engine import with_items
 from wfengine.lang import spec as lang_spec
 
 LOG = logging.getLogger(__name__)
@@ -27,7 +28,10 @@ RUN_ACTION = "run_action"
 TIMER = "timer"
 START_SUBWORKFLOW = "start_subworkflow"
 SUBWORKFLOW_DONE = "subworkflow_done"
-ENGINE_KINDS = (TIMER, START_SUBWORKFLOW, SUBWORKFLOW_DONE)
+WORKFLOW_COMMAND = "workflow_command"
+PARENT_RERUN = "parent_rerun"
+ENGINE_KINDS = (TIMER, START_SUBWORKFLOW, SUBWORKFLOW_DONE, WORKFLOW_COMMAND,
+                PARENT_RERUN)
 
 _MODELS = {"workflow": models.WorkflowExecution,
            "task": models.TaskExecution,
@@ -125,9 +129,12 @@ def apply_plan(session, wf_ex, cond, original_states, plan, send_after):
                for sub in plan.subworkflows]
     outbox += [_stage_timer(session, wf_ex, timer, now)
                for timer in plan.timers]
-    if plan.workflow_change:
-        outbox += _finish_workflow(session, wf_ex, plan.workflow_change,
-                                   resend)
+    if plan.params is not None:
+        db_api.cas_update(session, models.WorkflowExecution, wf_ex.id,
+                          [wf_ex.state], params=plan.params)
+    if plan.workflow_changes:
+        outbox += _move_workflow(session, wf_ex, plan.workflow_changes,
+                                 resend)
     return outbox
 
 
@@ -198,16 +205,16 @@ def _abort_actions(session, abort):
             session, abort.task_ex_id):
         if action_ex.state == states.RUNNING:
             move(session, "action", action_ex.id, states.RUNNING,
-                 states.FAIL, state_info=abort.state_info)
+                 abort.event, state_info=abort.state_info)
             db_api.outbox_ack(session, RUN_ACTION, action_ex.id)
 
 
 def _stage_action(session, wf_ex, cond, run, send_at):
     params = None
     if run.index is not None:
-        retry_no = cond.tasks[run.task_ex_id].runtime_context.get(
-            "retry_no", 0)
-        params = {"index": run.index, "retry_no": retry_no}
+        generation = cond.tasks[run.task_ex_id].runtime_context.get(
+            with_items.GENERATION, 0)
+        params = {"index": run.index, "gen": generation}
     db_api.add(session, models.ActionExecution(
         id=run.id, name=run.name, task_execution_id=run.task_ex_id,
         workflow_execution_id=wf_ex.id, workflow_name=wf_ex.name,
@@ -236,20 +243,53 @@ def _stage_timer(session, wf_ex, timer, now):
     return db_api.outbox_add(session, TIMER, timer.task_ex_id, payload, due)
 
 
-def _finish_workflow(session, wf_ex, change, send_at):
-    new = move(session, "workflow", wf_ex.id, wf_ex.state, change.event,
-               state_info=change.state_info, output=change.output)
-    events.emit_workflow(session, wf_ex, change.event, new,
-                         change.state_info, change.output)
-    if new not in states.COMPLETED or not wf_ex.task_execution_id:
+def _move_workflow(session, wf_ex, changes, send_at):
+    state = wf_ex.state
+    for change in changes:
+        state = states.transition("workflow", state, change.event)
+        events.emit_workflow(session, wf_ex, change.event, state,
+                             change.state_info, change.output)
+    last = changes[-1]
+    values = {"state_info": last.state_info}
+    if state in states.COMPLETED:
+        values["output"] = last.output
+    _write(session, "workflow", wf_ex.id, wf_ex.state, state,
+           ", ".join(c.event for c in changes), values)
+    if state not in states.COMPLETED or not wf_ex.task_execution_id:
         return []
     # A sub-workflow hands its outcome to the parent task: a row any engine
     # processes, so the parent is locked in a unit of work of its own.
     payload = {"task_ex_id": wf_ex.task_execution_id, "wf_ex_id": wf_ex.id,
-               "state": new, "output": change.output,
-               "state_info": change.state_info}
+               "state": state, "output": last.output,
+               "state_info": last.state_info}
     return [db_api.outbox_add(session, SUBWORKFLOW_DONE, wf_ex.id, payload,
                               send_at)]
+
+
+def stage_cascade(session, wf_ex, plan, send_after):
+    """Rows that carry an operator request to related executions.
+
+    Pause, resume and cancel reach the sub-workflow executions; a failed
+    sub-workflow execution that runs again takes its parent chain back to
+    RUNNING, so that its outcome reaches the root.
+    """
+    send_at = models.utcnow() + datetime.timedelta(seconds=send_after)
+    rows = []
+    moves = [c.event for c in plan.workflow_changes]
+    for command in (states.PAUSE, states.RESUME, states.CANCEL):
+        if command in moves:
+            for child_id in db_api.get_child_execution_ids(session,
+                                                           wf_ex.id):
+                rows.append(db_api.outbox_add(
+                    session, WORKFLOW_COMMAND, child_id,
+                    {"wf_ex_id": child_id, "command": command}, send_at))
+    reopened = wf_ex.state == states.ERROR and plan.workflow_changes and \
+        moves[0] in (states.RERUN, states.RESUME)
+    if reopened and wf_ex.task_execution_id:
+        rows.append(db_api.outbox_add(
+            session, PARENT_RERUN, wf_ex.task_execution_id,
+            {"task_ex_id": wf_ex.task_execution_id}, send_at))
+    return rows
 
 
 def _time(value):

@@ -164,8 +164,65 @@ class EngineService:
         cond = conductor.Conductor(persist.workflow_view(wf_ex),
                                    persist.task_views(task_exs))
         plan = decide(cond)
-        return persist.apply_plan(session, wf_ex, cond, originals, plan,
+        rows = persist.apply_plan(session, wf_ex, cond, originals, plan,
                                   self._resend_after)
+        return rows + persist.stage_cascade(session, wf_ex, plan,
+                                            self._resend_after)
+
+    # ---- operator requests ----
+
+    def update_execution(self, msg):
+        """Pause, resume, cancel or stop an execution; change env or
+        description.
+
+        :param msg: ``messages.UpdateExecution``.
+        :returns: ``{"id": ...}`` once committed.
+        :raises NotFound: no such execution.
+        :raises InputError: the request does not fit its state.
+        """
+        return self._run(self._update_execution, msg)
+
+    def _update_execution(self, session, msg):
+        wf_ex = db_api.lock_workflow_execution(session, msg.wf_ex_id)
+        if msg.description is not None:
+            db_api.update_description(session, wf_ex.id, msg.description)
+        if msg.state is None and msg.env is None:
+            return {"id": wf_ex.id}, []
+        rows = self._advance(session, wf_ex, lambda cond: _execution_request(
+            cond, msg.state, msg.state_info, msg.env))
+        return {"id": wf_ex.id}, rows
+
+    def update_task(self, msg):
+        """Re-run, skip or mark a failed task.
+
+        :param msg: ``messages.UpdateTask``.
+        :returns: ``{"id": <task execution id>}`` once committed.
+        :raises NotFound: no such task execution.
+        :raises InputError: the request does not fit the task's state.
+        """
+        return self._run(self._update_task, msg)
+
+    def _update_task(self, session, msg):
+        task_ex = db_api.get_task_execution_for_engine(session,
+                                                       msg.task_ex_id)
+        if task_ex is None:
+            raise exceptions.NotFound(
+                "Task execution not found [id=%s]" % msg.task_ex_id)
+        wf_ex = db_api.lock_workflow_execution(session,
+                                               task_ex.workflow_execution_id)
+
+        def decide(cond):
+            task = cond.tasks[task_ex.id]
+            if msg.state == states.RUNNING:
+                failed = () if msg.reset else db_api.get_failed_item_indexes(
+                    session, task.id,
+                    task.runtime_context.get(with_items.GENERATION, 0))
+                return cond.rerun(task.id, msg.reset, msg.env, failed)
+            if msg.state == states.SKIPPED:
+                return cond.skip(task.id)
+            return cond.mark(task.id, msg.state, msg.published,
+                             msg.state_info)
+        return {"id": task_ex.id}, self._advance(session, wf_ex, decide)
 
     # ---- rows addressed to the engine itself ----
 
@@ -178,7 +235,9 @@ class EngineService:
         """
         handler = {persist.TIMER: self._on_timer,
                    persist.START_SUBWORKFLOW: self._on_start_subworkflow,
-                   persist.SUBWORKFLOW_DONE: self._on_subworkflow_done}[kind]
+                   persist.SUBWORKFLOW_DONE: self._on_subworkflow_done,
+                   persist.WORKFLOW_COMMAND: self._on_workflow_command,
+                   persist.PARENT_RERUN: self._on_parent_rerun}[kind]
         return self._run(self._take_and_handle, row_id, handler, payload)
 
     @staticmethod
@@ -228,13 +287,52 @@ class EngineService:
                 payload["state_info"]))
 
 
+    def _on_workflow_command(self, session, payload):
+        wf_ex = db_api.lock_workflow_execution(session, payload["wf_ex_id"])
+        if wf_ex.state in states.COMPLETED:
+            return []
+        command = {states.PAUSE: states.PAUSED, states.RESUME: states.RUNNING,
+                   states.CANCEL: states.CANCELLED}[payload["command"]]
+        try:
+            return self._advance(session, wf_ex, lambda cond:
+                                 _execution_request(cond, command))
+        except exceptions.InputError as e:
+            # The child moved on by itself (say, it was already paused).
+            LOG.debug("Skipped %s of execution %s: %s", payload["command"],
+                      wf_ex.id, e)
+            return []
+
+    def _on_parent_rerun(self, session, payload):
+        task_ex = db_api.get_task_execution_for_engine(
+            session, payload["task_ex_id"])
+        if task_ex is None:
+            return []
+        parent = db_api.lock_workflow_execution(
+            session, task_ex.workflow_execution_id)
+        return self._advance(session, parent, lambda cond:
+                             cond.reopen_for_child(task_ex.id))
+
+
+def _execution_request(cond, state, state_info=None, env=None):
+    """Call the conductor entry point an execution update asks for."""
+    if state is None:
+        return cond.update_env(env)
+    if state == states.PAUSED:
+        return cond.pause(state_info)
+    if state == states.RUNNING:
+        return cond.resume(env)
+    if state == states.CANCELLED:
+        return cond.cancel(state_info)
+    return cond.stop(state, state_info)
+
+
 def _item_results(session, task, succeeded):
     """A with-items task's results, loaded only when this result ends it."""
     progress = task and task.runtime_context.get(with_items.KEY)
     if not progress or not with_items.completes(progress, succeeded):
         return None
-    return db_api.get_item_results(session, task.id,
-                                   task.runtime_context.get("retry_no", 0))
+    return db_api.get_item_results(
+        session, task.id, task.runtime_context.get(with_items.GENERATION, 0))
 
 
 class EngineEndpoint:
@@ -249,6 +347,15 @@ class EngineEndpoint:
     def start_workflow(self, ctxt, msg):
         return self._service.start_workflow(
             messages.StartWorkflow.from_dict(msg))
+
+    @messaging.expected_exceptions(exceptions.WFEngineException)
+    def update_execution(self, ctxt, msg):
+        return self._service.update_execution(
+            messages.UpdateExecution.from_dict(msg))
+
+    @messaging.expected_exceptions(exceptions.WFEngineException)
+    def update_task(self, ctxt, msg):
+        return self._service.update_task(messages.UpdateTask.from_dict(msg))
 
     @messaging.expected_exceptions(exceptions.WFEngineException)
     def claim_action(self, ctxt, msg):

@@ -11,6 +11,9 @@ from wfengine import exceptions
 from wfengine import expressions
 
 KEY = "with_items"
+# Incremented each time all items are dispatched afresh (a retry, a reset
+# re-run); action executions carry it, so results are read per generation.
+GENERATION = "items_gen"
 _ITEM = re.compile(r"^\s*([A-Za-z_]\w*)\s+in\s+(.+?)\s*$", re.DOTALL)
 
 
@@ -86,3 +89,9 @@ def completes(progress, succeeded):
     if trial["failed"] == 0 and trial["started"] < trial["count"]:
         return False
     return finished(trial)
+
+
+def reopen(progress, failed_indexes):
+    """Re-run only the failed items: returns the indexes to start now."""
+    progress["failed"] = 0
+    return sorted(set(failed_indexes))

@@ -20,7 +20,7 @@ from wfengine.lang import report
 from wfengine.lang import spec
 
 CLAUSE_KEYS = {"on-success": "on_success", "on-error": "on_error",
-               "on-complete": "on_complete"}
+               "on-complete": "on_complete", "on-skip": "on_skip"}
 
 # (YAML key, attribute, value when neither task nor defaults set it)
 POLICY_KEYS = (
@@ -116,6 +116,7 @@ def _build_task(name, body, defaults, default_clauses, scope):
         description=_text(body.get("description")), input=task_input,
         publish=_mapping(body.get("publish")),
         publish_on_error=_mapping(body.get("publish-on-error")),
+        publish_on_skip=_mapping(body.get("publish-on-skip")),
         join=_join(body.get("join")),
         requires=_requires(name, body, defaults),
         with_items=body.get("with-items"),

@@ -11,7 +11,7 @@ from wfengine.lang import report
 from wfengine.lang import spec
 
 _WITH_ITEMS_RE = re.compile(r"^\s*[A-Za-z_]\w*\s+in\s+\S.*$", re.DOTALL)
-_DIRECT_ONLY = ("join", "on-success", "on-error", "on-complete")
+_DIRECT_ONLY = ("join", "on-success", "on-error", "on-complete", "on-skip")
 
 
 def check_workflow(body, wf, problems):

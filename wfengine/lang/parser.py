@@ -93,3 +93,14 @@ def _parse_workflow(name, body, problems):
     for problem in local.items:
         problems.add(label, problem)
     return wf
+
+
+def build_workflows(items, problems):
+    """Specs of the ``(name, body)`` workflow pairs ``items``.
+
+    For texts that hold workflows among other things (workbooks): each
+    problem is added to ``problems`` (a ``report.Problems``) as
+    ``workflow '<name>': <path>: <problem>``.
+    """
+    specs = [_parse_workflow(name, body, problems) for name, body in items]
+    return [s for s in specs if s is not None]

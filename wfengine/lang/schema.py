@@ -73,6 +73,7 @@ _DEFAULTABLE = {
     "on-success": _CLAUSE,
     "on-error": _CLAUSE,
     "on-complete": _CLAUSE,
+    "on-skip": _CLAUSE,
     "requires": {"anyOf": [{"type": "string"}, _STRING_LIST],
                  "description": "a task name or a list of task names"},
     "retry": _RETRY,
@@ -94,6 +95,7 @@ TASK = {
         "input": {"type": "object"},
         "publish": {"type": "object"},
         "publish-on-error": {"type": "object"},
+        "publish-on-skip": {"type": "object"},
         "join": {
             "description": "'all', 'one' or a positive integer",
             "anyOf": [{"enum": ["all", "one"]},

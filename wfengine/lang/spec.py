@@ -22,7 +22,7 @@ DEFAULT_ACTION = "std.noop"
 # Transition targets that are engine commands rather than task names.
 ENGINE_COMMANDS = frozenset({"fail", "succeed", "pause", "noop"})
 
-CLAUSES = ("on_success", "on_error", "on_complete")
+CLAUSES = ("on_success", "on_error", "on_complete", "on_skip")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,12 +96,15 @@ class TaskSpec:
     input: dict = dataclasses.field(default_factory=dict)
     publish: dict = dataclasses.field(default_factory=dict)
     publish_on_error: dict = dataclasses.field(default_factory=dict)
+    publish_on_skip: dict = dataclasses.field(default_factory=dict)
     on_success: tuple = ()
     on_error: tuple = ()
     on_complete: tuple = ()
+    on_skip: tuple = ()
     on_success_publish: dict = dataclasses.field(default_factory=dict)
     on_error_publish: dict = dataclasses.field(default_factory=dict)
     on_complete_publish: dict = dataclasses.field(default_factory=dict)
+    on_skip_publish: dict = dataclasses.field(default_factory=dict)
     join: typing.Union[None, str, int] = None
     requires: tuple = ()
     with_items: typing.Any = None
@@ -122,8 +125,9 @@ class TaskSpec:
         return "WORKFLOW" if self.workflow else "ACTION"
 
     def transitions(self):
-        """All transitions of the three clauses, in clause order."""
-        return self.on_success + self.on_error + self.on_complete
+        """All transitions of the four clauses, in clause order."""
+        return (self.on_success + self.on_error + self.on_complete
+                + self.on_skip)
 
     def next_task_names(self):
         """Names of the tasks (not commands) any clause may lead to."""

@@ -41,6 +41,31 @@ class EngineClient:
             params=params or {})
         return self._call("start_workflow", msg)
 
+    def update_execution(self, wf_ex_id, state=None, state_info=None,
+                         env=None, description=None):
+        """Pause, resume, cancel or stop an execution, or change its env
+        or description; returns ``{"id": ...}`` once committed.
+
+        :raises NotFound: no such execution.
+        :raises InputError: the request does not fit the execution's state.
+        """
+        msg = messages.UpdateExecution(
+            wf_ex_id=wf_ex_id, state=state, state_info=state_info, env=env,
+            description=description)
+        return self._call("update_execution", msg)
+
+    def update_task(self, task_ex_id, state, reset=True, env=None,
+                    published=None, state_info=None):
+        """Re-run, skip or mark a failed task; returns ``{"id": ...}``.
+
+        :raises NotFound: no such task execution.
+        :raises InputError: the request does not fit the task's state.
+        """
+        msg = messages.UpdateTask(
+            task_ex_id=task_ex_id, state=state, reset=reset, env=env,
+            published=published, state_info=state_info)
+        return self._call("update_task", msg)
+
     def claim_action(self, action_ex_id, claim, timeout=None):
         """Ask whether this executor may run the action; returns a bool."""
         msg = messages.ClaimAction(action_ex_id=action_ex_id, claim=claim)

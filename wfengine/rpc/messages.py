@@ -3,6 +3,7 @@
 RPC_VERSION changelog:
   1.0 - start_workflow, claim_action, on_action_complete (engine);
         run_action (executor).
+  1.1 - update_execution, update_task (engine).
 
 A new field gets a default, so that older senders stay understood;
 ``from_dict`` ignores fields it does not know, so newer senders do too.
@@ -10,7 +11,7 @@ A new field gets a default, so that older senders stay understood;
 import dataclasses
 from typing import Any
 
-RPC_VERSION = "1.0"
+RPC_VERSION = "1.1"
 
 
 class Message:
@@ -83,4 +84,35 @@ class ActionResult(Message):
     action_ex_id: str
     state: str
     result: Any = None
+    state_info: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class UpdateExecution(Message):
+    """API -> engine: change an execution's state, env or description.
+
+    ``state``: PAUSED, RUNNING (resume), CANCELLED, SUCCESS or ERROR; None
+    with ``env`` to update the env of an execution that is not running.
+    """
+
+    wf_ex_id: str
+    state: str | None = None
+    state_info: str | None = None
+    env: dict | None = None
+    description: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class UpdateTask(Message):
+    """API -> engine: re-run, skip or mark a failed task.
+
+    ``state``: RUNNING (re-run, with ``reset`` and ``env``), SKIPPED, IDLE
+    (replay on resume) or SUCCESS (fixed by hand, with ``published``).
+    """
+
+    task_ex_id: str
+    state: str
+    reset: bool = True
+    env: dict | None = None
+    published: dict | None = None
     state_info: str | None = None

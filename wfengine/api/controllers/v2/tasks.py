@@ -5,6 +5,7 @@ from pecan import rest
 from wfengine.api.controllers import common
 from wfengine.api.controllers.v2 import action_executions
 from wfengine.api import resources
+from wfengine.api import updates
 from wfengine.db import api as db_api
 from wfengine.db import session
 
@@ -50,6 +51,14 @@ class TasksController(rest.RestController):
     def get_all(self, **params):
         """Task executions, filtered and paged."""
         return list_tasks(params)
+
+    @pecan.expose("json")
+    def put(self, task_ex_id, **_params):
+        """Re-run, skip or mark a failed task; answers with the task."""
+        data = resources.parse_json_body(pecan.request.body)
+        pecan.request.engine.update_task(
+            task_ex_id, **updates.parse_task_update(data, task_ex_id))
+        return session.reader(_get, task_ex_id)
 
 
 class ExecutionTasksController(rest.RestController):

@@ -1,0 +1,116 @@
+"""Bodies of ``PUT /v2/executions/<id>`` and ``PUT /v2/tasks/<id>``.
+
+Only the shape of a request is checked here (fields, types, which
+combinations make sense); whether the execution's or task's state allows
+it is the engine's decision, which answers with its own 400.
+"""
+from wfengine import exceptions
+from wfengine.api import resources
+
+EXECUTION_STATES = ("RUNNING", "PAUSED", "CANCELLED", "SUCCESS", "ERROR")
+EXECUTION_FIELDS = ("id", "state", "state_info", "description", "params")
+
+# Task states a request may ask for, with the extension's aliases.
+TASK_STATES = {"RUNNING": "RUNNING", "SKIPPED": "SKIPPED", "IDLE": "IDLE",
+               "INITIAL": "IDLE", "SUCCESS": "SUCCESS", "DONE": "SUCCESS"}
+TASK_FIELDS = ("id", "state", "reset", "env", "published", "state_info")
+
+
+def _check_fields(data, allowed, what):
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise exceptions.InputError(
+            "Unknown field(s) in %s update: %s (allowed: %s)"
+            % (what, ", ".join(unknown), ", ".join(allowed)))
+
+
+def _check_id(data, obj_id, what):
+    if data.get("id") not in (None, obj_id):
+        raise exceptions.InputError(
+            "Field 'id' (%s) does not match the %s in the URL (%s)"
+            % (data["id"], what, obj_id))
+
+
+def _optional_text(data, name):
+    value = data.get(name)
+    if value is not None and not isinstance(value, str):
+        raise exceptions.InputError(
+            "Field %r must be a string, got %s" % (name, type(value).__name__))
+    return value
+
+
+def parse_execution_update(data, wf_ex_id):
+    """Check a ``PUT /v2/executions/<id>`` body.
+
+    :returns: the engine client's ``update_execution`` keyword arguments.
+    :raises InputError: unknown field, unknown state, an empty update, a
+        description together with a state, or an env with a state other
+        than RUNNING.
+    """
+    _check_fields(data, EXECUTION_FIELDS, "execution")
+    _check_id(data, wf_ex_id, "execution id")
+    state = _optional_text(data, "state")
+    description = _optional_text(data, "description")
+    params = resources.json_object_field("params", data.get("params"))
+    unknown = sorted(set(params) - {"env"})
+    if unknown:
+        raise exceptions.InputError(
+            "Unknown key(s) in 'params': %s (allowed: env)"
+            % ", ".join(unknown))
+    env = resources.json_object_field("params.env", params.get("env")) \
+        if "env" in params else None
+    if state is not None and state not in EXECUTION_STATES:
+        raise exceptions.InputError(
+            "Invalid execution state %r (allowed: %s)"
+            % (state, ", ".join(EXECUTION_STATES)))
+    if state is None and description is None and env is None:
+        raise exceptions.InputError(
+            "Nothing to update: give 'state', 'description' or "
+            "'params.env'")
+    if state is not None and description is not None:
+        raise exceptions.InputError(
+            "'description' can not be updated together with 'state' "
+            "(state %s asked)" % state)
+    if env is not None and state not in (None, "RUNNING"):
+        raise exceptions.InputError(
+            "An env update goes with state RUNNING (a resume) or with no "
+            "state; got state %s" % state)
+    return {"state": state, "state_info": _optional_text(data, "state_info"),
+            "env": env, "description": description}
+
+
+def parse_task_update(data, task_ex_id):
+    """Check a ``PUT /v2/tasks/<id>`` body.
+
+    :returns: the engine client's ``update_task`` keyword arguments.
+    :raises InputError: naming what is wrong and what is allowed.
+    """
+    _check_fields(data, TASK_FIELDS, "task")
+    _check_id(data, task_ex_id, "task execution id")
+    asked = data.get("state")
+    if asked not in TASK_STATES:
+        raise exceptions.InputError(
+            "Invalid task state %r (allowed: %s)"
+            % (asked, ", ".join(TASK_STATES)))
+    state = TASK_STATES[asked]
+    reset = data.get("reset")
+    if state == "RUNNING" and not isinstance(reset, bool):
+        raise exceptions.InputError(
+            "A re-run (state RUNNING) needs 'reset': true to run the task "
+            "again, or false to re-run only the failed items of a "
+            "with-items task; got %r" % (reset,))
+    if state != "RUNNING" and (reset is not None or "env" in data):
+        raise exceptions.InputError(
+            "'reset' and 'env' only go with state RUNNING (a re-run); got "
+            "state %s" % asked)
+    if state != "SUCCESS" and "published" in data:
+        raise exceptions.InputError(
+            "'published' only goes with state SUCCESS; got state %s" % asked)
+    return {
+        "state": state,
+        "reset": True if reset is None else reset,
+        "env": resources.json_object_field("env", data.get("env")) or None,
+        "published": resources.json_object_field(
+            "published", data.get("published")),
+        "state_info": _optional_text(data, "state_info"),
+    }

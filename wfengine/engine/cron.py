@@ -1,0 +1,137 @@
+"""The cron trigger scheduler: a durable timer that any engine may fire.
+
+Every ``interval`` seconds each engine reads the triggers that are due
+and, for each, tries to move its ``next_execution_time`` on with a
+compare-and-set. Only the engine whose update wins starts the workflow,
+so of several engines exactly one fires a given due time. Missed times
+(all engines were down) fire once, then the schedule resumes from now.
+
+The claim commits before the execution starts: an engine that dies in
+between loses that one firing (at most once), never runs it twice.
+"""
+import dataclasses
+import logging
+import threading
+
+from wfengine.db import api as db_api
+from wfengine.db import models
+from wfengine.db import session as db_session
+from wfengine import exceptions
+from wfengine.lang import cron as lang_cron
+from wfengine.rpc import messages
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Due:
+    """What firing one due trigger needs (read, then detached)."""
+
+    id: str
+    name: str
+    pattern: str | None
+    next_execution_time: object
+    remaining_executions: int | None
+    workflow_id: str | None
+    workflow_name: str | None
+    workflow_namespace: str
+    workflow_input: dict
+    workflow_params: dict
+
+
+def _read_due(session, now, limit):
+    return [Due(t.id, t.name, t.pattern, t.next_execution_time,
+                t.remaining_executions, t.workflow_id, t.workflow_name,
+                t.workflow_namespace or "", t.workflow_input or {},
+                t.workflow_params or {})
+            for t in db_api.api_get_due_cron_triggers(session, now, limit)]
+
+
+def following(trigger, now):
+    """``(next time, remaining executions)`` after firing ``trigger``.
+
+    A remaining count of 0 means this was the last firing.
+    """
+    remaining = trigger.remaining_executions
+    if trigger.pattern is None:
+        return None, 0
+    if remaining is not None:
+        remaining -= 1
+    after = trigger.next_execution_time
+    nxt = lang_cron.next_time(trigger.pattern, after)
+    if nxt <= now:
+        nxt = lang_cron.next_time(trigger.pattern, now)
+    return nxt, remaining
+
+
+class CronScheduler:
+    """Fires due cron triggers through ``EngineService.start_workflow``."""
+
+    def __init__(self, engine_service, interval, batch_size=50,
+                 clock=models.utcnow):
+        self._service = engine_service
+        self._interval = interval
+        self._batch_size = batch_size
+        self._clock = clock
+        self._stop = threading.Event()
+        self._thread = None
+
+    def start(self):
+        """Run :meth:`run_once` every ``interval`` seconds in a thread."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, daemon=True,
+                                        name="wfengine-cron")
+        self._thread.start()
+
+    def stop(self, timeout=10.0):
+        """Stop the thread (waits for the round in progress)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _loop(self):
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:
+                LOG.exception("Cron trigger round failed; next round in "
+                              "%ss", self._interval)
+            self._stop.wait(self._interval)
+
+    def run_once(self):
+        """Fire every due trigger this engine wins; returns how many."""
+        now = self._clock()
+        due = db_session.reader(_read_due, now, self._batch_size)
+        return sum(1 for trigger in due if self._fire(trigger, now))
+
+    def _fire(self, trigger, now):
+        nxt, remaining = following(trigger, now)
+        won = db_session.unit_of_work(
+            db_api.api_claim_cron_trigger, trigger.id,
+            trigger.next_execution_time, nxt, remaining)
+        if not won:
+            return False
+        LOG.info("Cron trigger %s (%s) fired for due time %s; next %s",
+                 trigger.name, trigger.id, trigger.next_execution_time, nxt)
+        self._start(trigger)
+        return True
+
+    def _start(self, trigger):
+        msg = messages.StartWorkflow(
+            wf_identifier=trigger.workflow_id or trigger.workflow_name,
+            wf_namespace=trigger.workflow_namespace,
+            wf_input=trigger.workflow_input,
+            description="Workflow execution created by cron trigger '%s'"
+                        % trigger.id,
+            params=trigger.workflow_params)
+        try:
+            started = self._service.start_workflow(msg)
+        except exceptions.WFEngineException as e:
+            LOG.warning("Cron trigger %s (%s) could not start workflow %s: "
+                        "%s", trigger.name, trigger.id,
+                        msg.wf_identifier, e)
+            return None
+        LOG.info("Cron trigger %s started workflow execution %s",
+                 trigger.name, started["id"])
+        return started

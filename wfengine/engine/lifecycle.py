@@ -1,0 +1,235 @@
+"""Operator requests on a running or failed execution. Pure.
+
+Pause, resume, cancel and stop an execution; re-run, skip and mark its
+failed tasks; resume a failed execution once its failed tasks are marked
+(``spec/extensions.md`` section 1). A mixin of ``conductor.Conductor``:
+these entry points use its scheduling and completion steps.
+
+Every refusal raises ``InputError`` naming the object, its state and what
+is allowed, so the API answers 400 and nothing changes.
+"""
+from wfengine import exceptions
+from wfengine.engine import commands
+from wfengine.engine import context as ctx_lib
+from wfengine.engine import states
+from wfengine.engine import with_items
+
+REPLAY = "replay"
+# A delay that ended while the execution was paused: fired on resume.
+DUE_ON_RESUME = "due_on_resume"
+
+
+class Lifecycle:
+    """Entry points for operator requests (mixed into the conductor)."""
+
+    # ---- the execution ----
+
+    def pause(self, state_info=None):
+        """Pause: running actions finish, nothing new starts."""
+        self._require_wf((states.RUNNING,), "pause")
+        self._wf_move(states.PAUSE, state_info)
+        return self.plan
+
+    def resume(self, env=None):
+        """Resume a paused execution, or a failed one whose tasks are marked.
+
+        Completed tasks whose transitions were not followed yet (they ended
+        while paused, or were marked SUCCESS by hand) have them followed;
+        tasks marked for replay run again.
+        """
+        self._require_wf((states.PAUSED, states.ERROR), "resume")
+        replays = [t for t in self._ordered() if t.state == states.IDLE]
+        pending = [t for t in self._ordered()
+                   if t.state in states.COMPLETED and not t.processed]
+        if self.wf.state == states.ERROR and not (replays or pending):
+            raise exceptions.InputError(
+                "Nothing to resume in workflow execution %s: mark a failed "
+                "task IDLE or SUCCESS first" % self.wf.id)
+        self._update_env(env)
+        self._wf_move(states.RESUME)
+        for task in self._ordered():
+            due = task.runtime_context.get(DUE_ON_RESUME)
+            if due and task.state == states.RUNNING_DELAYED:
+                self._fire(task, due)
+        for task in replays:
+            self._replay(task)
+        for task in pending:
+            if self.wf.state == states.RUNNING:
+                self._follow_transitions(task, self._task_data(
+                    task, task.state, None, task.state_info))
+        self._check_completion()
+        return self.plan
+
+    def cancel(self, state_info=None):
+        """Cancel the execution and whatever of it is still active."""
+        self._require_wf((states.RUNNING, states.PAUSED, states.IDLE),
+                         "cancel")
+        self._end_active_tasks(states.CANCEL, "Workflow execution cancelled")
+        self._wf_move(states.CANCEL, state_info)
+        return self.plan
+
+    def stop(self, state, state_info=None):
+        """End the execution by hand in SUCCESS or ERROR."""
+        event = states.SUCCEED if state == states.SUCCESS else states.FAIL
+        self._require_wf((states.RUNNING, states.PAUSED), "set to " + state)
+        self._end_active_tasks(states.CANCEL, "Workflow execution set to %s "
+                               "by request" % state)
+        self._wf_move(event, state_info, self._final_output(event))
+        return self.plan
+
+    def update_env(self, env):
+        """Change the env of an execution that is not running."""
+        if self.wf.state == states.RUNNING:
+            raise exceptions.InputError(
+                "Can not update the env of workflow execution %s while it "
+                "is RUNNING (pause it first, or pass the env with the "
+                "resume)" % self.wf.id)
+        self._update_env(env)
+        return self.plan
+
+    # ---- its tasks ----
+
+    def rerun(self, task_ex_id, reset=True, env=None, failed_items=()):
+        """Run a failed task again (Mistral's ``PUT /v2/tasks`` RUNNING).
+
+        On a paused execution the task is marked for replay and runs when
+        the execution resumes.
+
+        :param failed_items: for ``reset=False``, indexes of the failed
+            items of a with-items task: only those run again.
+        """
+        task = self._failed_task(task_ex_id, "re-run")
+        progress = task.runtime_context.get(with_items.KEY)
+        if not reset and progress is None:
+            raise exceptions.InputError(
+                "reset=false is only allowed for with-items tasks; task "
+                "'%s' has no with-items" % task.name)
+        self._require_wf((states.ERROR, states.RUNNING, states.PAUSED),
+                         "re-run a task of")
+        self._update_env(env)
+        self._reopen(task)
+        if self.wf.state == states.PAUSED:
+            task.runtime_context[REPLAY] = {"reset": reset,
+                                            "items": list(failed_items)}
+            self._move(task, states.RESET, runtime_context=task.runtime_context)
+            return self.plan
+        if self.wf.state == states.ERROR:
+            self._wf_move(states.RERUN)
+        self._move(task, states.RERUN, runtime_context=task.runtime_context,
+                   state_info=None)
+        self._restart(task, reset, failed_items)
+        self._check_completion()
+        return self.plan
+
+    def skip(self, task_ex_id):
+        """Skip a failed task: follow ``on-skip`` (else ``on-success``)."""
+        task = self._failed_task(task_ex_id, "skip")
+        self._require_wf((states.ERROR, states.RUNNING, states.PAUSED),
+                         "skip a task of")
+        self._reopen(task)
+        if self.wf.state == states.ERROR:
+            self._wf_move(states.RESUME)
+        self._complete_task(task, states.SKIPPED, None, task.state_info,
+                            event=states.SKIP)
+        self._check_completion()
+        return self.plan
+
+    def mark(self, task_ex_id, state, published=None, state_info=None):
+        """Mark a failed task for replay (IDLE) or as fixed (SUCCESS).
+
+        Nothing starts: the marks take effect when the execution resumes.
+        """
+        task = self._failed_task(task_ex_id, "mark")
+        self._require_wf((states.ERROR, states.PAUSED), "mark a task of")
+        self._reopen(task)
+        if state == states.IDLE:
+            task.runtime_context[REPLAY] = {"reset": True, "items": []}
+            self._move(task, states.RESET, runtime_context=task.runtime_context,
+                       processed=False)
+            return self.plan
+        task.published = dict(published or {})
+        self._move(task, states.MARK_DONE, published=task.published,
+                   state_info=state_info or "Marked SUCCESS by hand",
+                   processed=False, runtime_context=task.runtime_context)
+        return self.plan
+
+    def reopen_for_child(self, task_ex_id):
+        """A failed sub-workflow of this task runs again: wait for it.
+
+        The task goes back to RUNNING without starting anything (its
+        sub-workflow execution is already running again), and so does this
+        execution if it had failed.
+        """
+        task = self.tasks.get(task_ex_id)
+        if task is None or task.state != states.ERROR:
+            return self.plan
+        self._reopen(task)
+        if self.wf.state == states.ERROR:
+            self._wf_move(states.RERUN)
+        self._move(task, states.RERUN, runtime_context=task.runtime_context,
+                   processed=False)
+        return self.plan
+
+    # ---- helpers ----
+
+    def _require_wf(self, allowed, what):
+        if self.wf.state not in allowed:
+            raise exceptions.InputError(
+                "Can not %s workflow execution %s in state %s (allowed in: "
+                "%s)" % (what, self.wf.id, self.wf.state, ", ".join(allowed)))
+
+    def _failed_task(self, task_ex_id, what):
+        task = self.tasks[task_ex_id]
+        if task.state != states.ERROR:
+            raise exceptions.InputError(
+                "Can not %s task execution %s ('%s') in state %s (allowed "
+                "in: ERROR)" % (what, task.id, task.name, task.state))
+        return task
+
+    def _reopen(self, task):
+        """Forget how the failed run ended: it is to be decided again."""
+        task.processed = False
+        task.state_info = None
+        for key in ("error_handled", "retry_no", "held_result"):
+            task.runtime_context.pop(key, None)
+
+    def _replay(self, task):
+        replay = task.runtime_context.pop(REPLAY, None) or {"reset": True}
+        self._move(task, states.RERUN, runtime_context=task.runtime_context)
+        self._restart(task, replay.get("reset", True),
+                      replay.get("items") or ())
+
+    def _restart(self, task, reset, failed_items):
+        progress = task.runtime_context.get(with_items.KEY)
+        if reset or progress is None:
+            task.runtime_context.pop(with_items.KEY, None)
+            self._start_task(task)
+            return
+        indexes = with_items.reopen(progress, failed_items)
+        self._run_items(task, progress, indexes=indexes)
+        self._change(task, None, runtime_context=task.runtime_context)
+
+    def _update_env(self, env):
+        if not env:
+            return
+        if not isinstance(env, dict):
+            raise exceptions.InputError(
+                "env must be an object, got %s" % type(env).__name__)
+        params = dict(self.wf.params or {})
+        params["env"] = ctx_lib.merge(params.get("env") or {}, env)
+        self.wf.params = params
+        self.wf.env = params["env"]
+        self.plan.params = params
+
+    def _end_active_tasks(self, event, message):
+        for task in self._ordered():
+            if task.state in states.ACTIVE or task.state == states.PAUSED:
+                self.plan.aborts.append(commands.AbortActions(
+                    task.id, message, event=event))
+                self._move(task, event, state_info=message)
+
+    def _final_output(self, event):
+        return self._default_output(event)
+
+    def _ordered(self):
+        return list(self.tasks.values())

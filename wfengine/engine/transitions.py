@@ -1,0 +1,48 @@
+"""Which transitions a finished task follows, and what it publishes. Pure."""
+from wfengine import expressions
+from wfengine.engine import states
+
+
+def clauses(task_spec, state):
+    """The transitions to consider after a task ended in ``state``."""
+    if state == states.SKIPPED:
+        return list(task_spec.on_skip or task_spec.on_success or ())
+    own = task_spec.on_success if state == states.SUCCESS \
+        else task_spec.on_error
+    return list(own or ()) + list(task_spec.on_complete or ())
+
+
+def publish_spec(task_spec, state):
+    """What a task publishes when it ends in ``state``.
+
+    The task-level ``publish`` (``publish-on-error``, ``publish-on-skip``)
+    merged with the ``publish`` of the matching on-clause, and of
+    ``on-complete`` for success and error.
+    """
+    if state == states.SUCCESS:
+        parts = (task_spec.publish, task_spec.on_success_publish,
+                 task_spec.on_complete_publish)
+    elif state == states.SKIPPED:
+        parts = (task_spec.publish_on_skip, task_spec.on_skip_publish)
+    else:
+        parts = (task_spec.publish_on_error, task_spec.on_error_publish,
+                 task_spec.on_complete_publish)
+    merged = {}
+    for part in parts:
+        merged.update(part or {})
+    return merged
+
+
+def chosen(candidates, ctx, runtime):
+    """The transitions whose condition holds (no condition: always)."""
+    return [t for t in candidates if t.condition is None
+            or bool(expressions.evaluate(t.condition, ctx, runtime))]
+
+
+def failure_info(failed):
+    lines = ["Failure caused by error in tasks: %s"
+             % ", ".join(t.name for t in failed), ""]
+    for task in failed:
+        lines.append("  %s [task_ex_id=%s] -> %s"
+                     % (task.name, task.id, task.state_info))
+    return "\n".join(lines)
