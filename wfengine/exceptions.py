@@ -27,6 +27,11 @@ class NotFound(WFEngineException):
     message = "Object not found"
 
 
+class Forbidden(WFEngineException):
+    http_code = 403
+    message = "Forbidden"
+
+
 class DBDuplicateEntry(WFEngineException):
     http_code = 409
     message = "Database object already exists"

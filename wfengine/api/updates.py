@@ -114,3 +114,24 @@ def parse_task_update(data, task_ex_id):
             "published", data.get("published")),
         "state_info": _optional_text(data, "state_info"),
     }
+
+
+ACTION_RESULT_STATES = ("SUCCESS", "ERROR", "CANCELLED")
+ACTION_FIELDS = ("id", "state", "output", "state_info")
+
+
+def parse_action_completion(data, action_ex_id):
+    """Check a ``PUT /v2/action_executions/<id>`` body.
+
+    :returns: the engine client's ``complete_action`` keyword arguments.
+    :raises InputError: unknown field or a state that does not end it.
+    """
+    _check_fields(data, ACTION_FIELDS, "action execution")
+    _check_id(data, action_ex_id, "action execution id")
+    state = data.get("state")
+    if state not in ACTION_RESULT_STATES:
+        raise exceptions.InputError(
+            "Invalid action execution state %r: an action is completed with "
+            "one of %s" % (state, ", ".join(ACTION_RESULT_STATES)))
+    return {"state": state, "output": data.get("output"),
+            "state_info": _optional_text(data, "state_info")}

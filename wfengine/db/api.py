@@ -38,6 +38,22 @@ def find_workflow_definition(session, identifier, namespace=""):
         % (identifier, namespace or ""))
 
 
+# ---- Deployment secrets ----
+
+def get_or_create_service_key(session, name, make_value):
+    """The shared secret ``name``, made with ``make_value()`` if absent.
+
+    Two processes making it at once: the second insert fails on the
+    primary key and the caller's unit of work retries, reading the first.
+    """
+    row = session.get(models.ServiceKey, name)
+    if row is None:
+        row = add(session, models.ServiceKey(name=name, value=make_value(),
+                                             created_at=models.utcnow()))
+        flush(session)
+    return row.value
+
+
 # ---- Engine: executions ----
 
 def add(session, obj):
@@ -179,19 +195,21 @@ def cas_update(session, model, obj_id, from_states, **values):
     return session.execute(stmt).rowcount == 1
 
 
-def claim_action_execution(session, action_ex_id, executor):
+def claim_action_execution(session, action_ex_id, executor, is_sync=True):
     """Record that ``executor`` runs the action; True if it may run it.
 
-    Idempotent for the same executor (a claim whose answer was lost can be
-    asked again), exclusive between executors, and refused once the action
-    is no longer RUNNING.
+    Idempotent for the same claim token (a claim whose answer was lost can
+    be asked again), exclusive between claims, and refused once the action
+    is no longer RUNNING. ``is_sync`` False records that the result will be
+    pushed through the API.
     """
     model = models.ActionExecution
     stmt = (sa.update(model)
             .where(model.id == action_ex_id, model.state == "RUNNING",
                    sa.or_(model.claimed_by.is_(None),
                           model.claimed_by == executor))
-            .values(claimed_by=executor, claimed_at=models.utcnow())
+            .values(claimed_by=executor, claimed_at=models.utcnow(),
+                    is_sync=is_sync)
             .execution_options(synchronize_session=False))
     return session.execute(stmt).rowcount == 1
 

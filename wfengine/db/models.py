@@ -224,3 +224,187 @@ class Event(Base):
     dispatched = orm.mapped_column(sa.Boolean, nullable=False, default=False)
     created_at = orm.mapped_column(sa.DateTime, default=utcnow,
                                    nullable=False)
+
+
+class Environment(TimestampMixin, Base):
+    """Named variables a workflow execution can use as its ``env``."""
+
+    __tablename__ = "environments"
+    __table_args__ = (
+        sa.UniqueConstraint("name", "project_id",
+                            name="uq_environments_name"),
+    )
+
+    id = _id_column()
+    name = orm.mapped_column(sa.String(200), nullable=False)
+    description = orm.mapped_column(sa.Text)
+    variables = _json(deferred=True)
+    scope = orm.mapped_column(sa.String(80), nullable=False, default="private")
+    project_id = orm.mapped_column(sa.String(80), nullable=False,
+                                   default=DEFAULT_PROJECT)
+
+
+class ActionDefinition(TimestampMixin, Base):
+    """An action users can call: a built-in (``is_system``) or ad-hoc one.
+
+    Built-in actions are mirrored here so that lists page and filter like
+    any other resource; ``spec`` holds an ad-hoc action's parsed form.
+    """
+
+    __tablename__ = "action_definitions"
+    __table_args__ = (
+        sa.UniqueConstraint("name", "namespace", "project_id",
+                            name="uq_action_definitions_name"),
+    )
+
+    id = _id_column()
+    name = orm.mapped_column(sa.String(255), nullable=False)
+    namespace = orm.mapped_column(sa.String(255), nullable=False, default="")
+    description = orm.mapped_column(sa.Text)
+    definition = orm.mapped_column(sa.Text, deferred=True)
+    spec = _json(deferred=True)
+    input = orm.mapped_column(sa.Text)
+    tags = _json()
+    is_system = orm.mapped_column(sa.Boolean, nullable=False, default=False)
+    workbook_name = orm.mapped_column(sa.String(255))
+    scope = orm.mapped_column(sa.String(80), nullable=False, default="private")
+    project_id = orm.mapped_column(sa.String(80), nullable=False,
+                                   default=DEFAULT_PROJECT)
+
+
+class Workbook(TimestampMixin, Base):
+    """A workbook: workflows and ad-hoc actions defined in one text."""
+
+    __tablename__ = "workbooks"
+    __table_args__ = (
+        sa.UniqueConstraint("name", "namespace", "project_id",
+                            name="uq_workbooks_name"),
+    )
+
+    id = _id_column()
+    name = orm.mapped_column(sa.String(255), nullable=False)
+    namespace = orm.mapped_column(sa.String(255), nullable=False, default="")
+    definition = orm.mapped_column(sa.Text, nullable=False, deferred=True)
+    spec = _json(deferred=True)
+    tags = _json()
+    scope = orm.mapped_column(sa.String(80), nullable=False, default="private")
+    project_id = orm.mapped_column(sa.String(80), nullable=False,
+                                   default=DEFAULT_PROJECT)
+
+
+class CronTrigger(TimestampMixin, Base):
+    """Starts a workflow on a cron ``pattern``; a durable timer.
+
+    ``next_execution_time`` is claimed by compare-and-set, so that of
+    several engines exactly one fires each due time.
+    """
+
+    __tablename__ = "cron_triggers"
+    __table_args__ = (
+        sa.UniqueConstraint("name", "project_id",
+                            name="uq_cron_triggers_name"),
+        sa.Index("ix_cron_triggers_next_execution_time",
+                 "next_execution_time"),
+    )
+
+    id = _id_column()
+    name = orm.mapped_column(sa.String(200), nullable=False)
+    pattern = orm.mapped_column(sa.String(100))
+    first_execution_time = orm.mapped_column(sa.DateTime)
+    next_execution_time = orm.mapped_column(sa.DateTime, nullable=False)
+    remaining_executions = orm.mapped_column(sa.Integer)
+    workflow_name = orm.mapped_column(sa.String(255))
+    workflow_id = orm.mapped_column(sa.String(36))
+    workflow_namespace = orm.mapped_column(sa.String(255), nullable=False,
+                                           default="")
+    workflow_input = _json(deferred=True)
+    workflow_params = _json(deferred=True)
+    scope = orm.mapped_column(sa.String(80), nullable=False, default="private")
+    project_id = orm.mapped_column(sa.String(80), nullable=False,
+                                   default=DEFAULT_PROJECT)
+
+
+class Listener(TimestampMixin, Base):
+    """A standing webhook subscription (``/v2/listeners``).
+
+    ``workflow_name`` None means every workflow; ``events`` holds the
+    categories and event names subscribed to; ``secret`` is the Standard
+    Webhooks signing secret (``whsec_...``), never shown after creation.
+    """
+
+    __tablename__ = "listeners"
+    __table_args__ = (
+        sa.Index("ix_listeners_workflow_name", "workflow_name"),
+    )
+
+    id = _id_column()
+    workflow_name = orm.mapped_column(sa.String(255))
+    events = _json(nullable=False)
+    url = orm.mapped_column(sa.String(2048), nullable=False)
+    method = orm.mapped_column(sa.String(10), nullable=False, default="POST")
+    headers = _json()
+    secret = orm.mapped_column(sa.String(255), nullable=False)
+    description = orm.mapped_column(sa.String(255), nullable=False,
+                                    default="")
+    enabled = orm.mapped_column(sa.Boolean, nullable=False, default=True)
+    project_id = orm.mapped_column(sa.String(80), nullable=False,
+                                   default=DEFAULT_PROJECT)
+
+
+class Delivery(Base):
+    """One event to deliver to one target, and how its attempts went.
+
+    The notifier writes it when it fans an event out. ``target`` names
+    the receiver (``listener:<id>``, ``notify:<root id>:<index>``,
+    ``publisher:<name>``): deliveries of one target and one execution go
+    out in ``event_id`` order. A notifier holds the delivery it attempts
+    (``claimed_by`` until ``claimed_until``), so only one attempts it at a
+    time. ``params`` is the target's own configuration for targets that
+    are not listeners (url, headers of a Mistral ``notify`` entry).
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        sa.Index("ix_deliveries_state_next_attempt_at", "state",
+                 "next_attempt_at"),
+        sa.Index("ix_deliveries_order", "target", "workflow_execution_id",
+                 "event_id"),
+        sa.Index("ix_deliveries_listener_created_at", "listener_id",
+                 "created_at"),
+    )
+
+    id = _id_column()
+    event_id = orm.mapped_column(sa.Integer, nullable=False)
+    event = orm.mapped_column(sa.String(40), nullable=False)
+    workflow_execution_id = orm.mapped_column(sa.String(36), nullable=False)
+    task_execution_id = orm.mapped_column(sa.String(36))
+    target = orm.mapped_column(sa.String(120), nullable=False)
+    publisher = orm.mapped_column(sa.String(40), nullable=False)
+    listener_id = orm.mapped_column(
+        sa.String(36), sa.ForeignKey("listeners.id", ondelete="CASCADE"))
+    params = _json(deferred=True)
+    state = orm.mapped_column(sa.String(20), nullable=False)
+    attempts = orm.mapped_column(sa.Integer, nullable=False, default=0)
+    last_status_code = orm.mapped_column(sa.Integer)
+    last_error = orm.mapped_column(sa.Text)
+    next_attempt_at = orm.mapped_column(sa.DateTime, nullable=False)
+    claimed_by = orm.mapped_column(sa.String(255))
+    claimed_until = orm.mapped_column(sa.DateTime)
+    created_at = orm.mapped_column(sa.DateTime, default=utcnow,
+                                   nullable=False)
+    delivered_at = orm.mapped_column(sa.DateTime)
+    updated_at = orm.mapped_column(sa.DateTime)
+
+
+class ServiceKey(Base):
+    """A secret shared by every process of a deployment (callback tokens).
+
+    Made once, on first use, by whichever process needs it first.
+    """
+
+    __tablename__ = "service_keys"
+
+    name = orm.mapped_column(sa.String(80), primary_key=True)
+    value = orm.mapped_column(sa.String(255), nullable=False)
+    created_at = orm.mapped_column(sa.DateTime, default=utcnow,
+                                   nullable=False)

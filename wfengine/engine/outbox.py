@@ -27,8 +27,10 @@ LOG = logging.getLogger(__name__)
 class Outbox:
     """Sends staged messages; sweeps; keeps this engine's timers."""
 
-    def __init__(self, executor_client, resend_after, sweep_interval):
+    def __init__(self, executor_client, resend_after, sweep_interval,
+                 signer):
         self._executor = executor_client
+        self._signer = signer
         self.resend_after = resend_after
         self._sweep_interval = sweep_interval
         self._local = None
@@ -54,8 +56,9 @@ class Outbox:
     def _send(self, row_id, kind, payload):
         try:
             if kind == persist.RUN_ACTION:
-                self._executor.run_action(
-                    messages.RunAction.from_dict(payload))
+                callback = self._signer.url(payload["action_ex_id"])
+                self._executor.run_action(messages.RunAction.from_dict(
+                    dict(payload, callback_url=callback)))
             elif kind in persist.ENGINE_KINDS and self._local:
                 self._local(row_id, kind, payload)
             else:

@@ -111,7 +111,7 @@ class EngineService:
     @staticmethod
     def _claim(session, msg):
         won = db_api.claim_action_execution(session, msg.action_ex_id,
-                                            msg.claim)
+                                            msg.claim, msg.is_sync)
         if won:
             db_api.outbox_ack(session, persist.RUN_ACTION, msg.action_ex_id)
         return won
@@ -136,6 +136,8 @@ class EngineService:
         if action_ex is None:
             raise exceptions.NotFound(
                 "Action execution not found [id=%s]" % msg.action_ex_id)
+        if msg.from_api:
+            _check_completable(action_ex)
         if action_ex.state != states.RUNNING:
             return False, []
         wf_ex = db_api.lock_workflow_execution(
@@ -144,6 +146,10 @@ class EngineService:
                 session, models.ActionExecution, action_ex.id,
                 [states.RUNNING], state=msg.state, state_info=msg.state_info,
                 output={"result": msg.result}, accepted=True):
+            if msg.from_api:
+                raise exceptions.Conflict(
+                    "Action execution %s was completed by someone else "
+                    "just now" % action_ex.id)
             return False, []
         LOG.info("Action execution %s moved from RUNNING to %s",
                  action_ex.id, msg.state)
@@ -311,6 +317,19 @@ class EngineService:
             session, task_ex.workflow_execution_id)
         return self._advance(session, parent, lambda cond:
                              cond.reopen_for_child(task_ex.id))
+
+
+def _check_completable(action_ex):
+    """An API completion needs a RUNNING, claimed, asynchronous action."""
+    if action_ex.state != states.RUNNING:
+        raise exceptions.Conflict(
+            "Action execution %s is %s: only a RUNNING asynchronous action "
+            "can be completed" % (action_ex.id, action_ex.state))
+    if action_ex.is_sync or not action_ex.claimed_by:
+        raise exceptions.Conflict(
+            "Action execution %s (%s) is synchronous, or not started yet: "
+            "its result comes from the executor that runs it"
+            % (action_ex.id, action_ex.name))
 
 
 def _execution_request(cond, state, state_info=None, env=None):

@@ -8,17 +8,32 @@ from wfengine.rpc import messages
 LOG = logging.getLogger(__name__)
 
 
+def is_sync(action_name):
+    """False for an action whose result is pushed later through the API.
+
+    An unknown action counts as synchronous: running it reports the error.
+    """
+    try:
+        return loader.get_action_class(action_name).is_sync()
+    except Exception:
+        return True
+
+
 def run(msg):
     """Run the action of ``messages.RunAction``; never raises.
 
-    :returns: ``messages.ActionResult`` with SUCCESS or ERROR.
+    :returns: ``messages.ActionResult`` with SUCCESS or ERROR; for an
+        asynchronous action that started fine, None (its result comes
+        later through the API).
     """
     try:
         action = _instantiate(msg.action_name, msg.action_input)
         outcome = action.run(base.ActionContext(
             action_ex_id=msg.action_ex_id, task_ex_id=msg.task_ex_id,
             task_name=msg.task_name, wf_ex_id=msg.wf_ex_id,
-            wf_name=msg.wf_name))
+            wf_name=msg.wf_name, callback_url=msg.callback_url))
+        if not action.is_sync():
+            return None
     except Exception as e:
         # The message, not the input: inputs may carry secrets.
         LOG.debug("Action %s (%s) failed: %s", msg.action_ex_id,

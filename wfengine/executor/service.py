@@ -45,13 +45,14 @@ class ExecutorService:
         try:
             claim = str(uuid.uuid4())
             allowed = self._ask(self._engine.claim_action, msg.action_ex_id,
-                                claim)
+                                claim, runner.is_sync(msg.action_name))
             if not allowed:
                 LOG.debug("Action execution %s is taken or over; skipped",
                           msg.action_ex_id)
                 return
             result = runner.run(msg)
-            self._ask(self._engine.on_action_complete, result)
+            if result is not None:
+                self._ask(self._engine.on_action_complete, result)
         except _Stopping:
             LOG.warning("Executor stopping; action execution %s left to "
                         "recovery", msg.action_ex_id)

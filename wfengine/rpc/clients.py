@@ -66,10 +66,24 @@ class EngineClient:
             published=published, state_info=state_info)
         return self._call("update_task", msg)
 
-    def claim_action(self, action_ex_id, claim, timeout=None):
+    def claim_action(self, action_ex_id, claim, is_sync=True, timeout=None):
         """Ask whether this executor may run the action; returns a bool."""
-        msg = messages.ClaimAction(action_ex_id=action_ex_id, claim=claim)
+        msg = messages.ClaimAction(action_ex_id=action_ex_id, claim=claim,
+                                   is_sync=is_sync)
         return self._call("claim_action", msg, timeout)
+
+    def complete_action(self, action_ex_id, state, output=None,
+                        state_info=None):
+        """Complete an asynchronous action from outside (the API).
+
+        :raises NotFound: no such action execution.
+        :raises Conflict: the action is not a RUNNING asynchronous one.
+        :raises InputError: a state that is not a result state.
+        """
+        msg = messages.ActionResult(action_ex_id=action_ex_id, state=state,
+                                    result=output, state_info=state_info,
+                                    from_api=True)
+        return self._call("on_action_complete", msg)
 
     def on_action_complete(self, result, timeout=None):
         """Report an action's outcome (``messages.ActionResult``).

@@ -4,6 +4,7 @@ RPC_VERSION changelog:
   1.0 - start_workflow, claim_action, on_action_complete (engine);
         run_action (executor).
   1.1 - update_execution, update_task (engine).
+  1.2 - ClaimAction.is_sync; ActionResult.from_api; RunAction.callback_url.
 
 A new field gets a default, so that older senders stay understood;
 ``from_dict`` ignores fields it does not know, so newer senders do too.
@@ -11,7 +12,7 @@ A new field gets a default, so that older senders stay understood;
 import dataclasses
 from typing import Any
 
-RPC_VERSION = "1.1"
+RPC_VERSION = "1.2"
 
 
 class Message:
@@ -52,6 +53,7 @@ class RunAction(Message):
     wf_ex_id: str | None = None
     wf_name: str | None = None
     safe_rerun: bool = False
+    callback_url: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +67,7 @@ class ClaimAction(Message):
 
     action_ex_id: str
     claim: str
+    is_sync: bool = True
 
 
 SUCCESS = "SUCCESS"
@@ -75,16 +78,19 @@ RESULT_STATES = (SUCCESS, ERROR, CANCELLED)
 
 @dataclasses.dataclass(frozen=True)
 class ActionResult(Message):
-    """Executor -> engine: the outcome of an action execution.
+    """Executor or API -> engine: the outcome of an action execution.
 
     ``state`` is SUCCESS, ERROR or CANCELLED; ``result`` the action's
     result, or for ERROR the error data; ``state_info`` a message.
+    ``from_api``: pushed through the API for an asynchronous action, which
+    must then still be RUNNING (else the caller hears why).
     """
 
     action_ex_id: str
     state: str
     result: Any = None
     state_info: str | None = None
+    from_api: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

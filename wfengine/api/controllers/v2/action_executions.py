@@ -1,9 +1,15 @@
 """``/v2/action_executions`` and ``/v2/tasks/<id>/action_executions``."""
+import threading
+
 import pecan
 from pecan import rest
 
+from wfengine import callbacks
+from wfengine import exceptions
 from wfengine.api.controllers import common
 from wfengine.api import resources
+from wfengine.api import updates
+from wfengine.conf import CONF
 from wfengine.db import api as db_api
 from wfengine.db import session
 
@@ -27,6 +33,24 @@ def list_action_executions(params, forced=None):
                                 forced)
 
 
+_signer = None
+_signer_lock = threading.Lock()
+
+
+def _check_token(action_ex_id, token):
+    """A callback token, when given, must be the one issued for this id."""
+    global _signer
+    if token is None:
+        return
+    with _signer_lock:
+        if _signer is None:
+            _signer = callbacks.load_signer(callbacks.public_url(CONF))
+    if not _signer.verify(action_ex_id, token):
+        raise exceptions.Forbidden(
+            "The callback token does not belong to action execution %s"
+            % action_ex_id)
+
+
 class ActionExecutionsController(rest.RestController):
     """``GET /v2/action_executions[/<id>]``."""
 
@@ -40,6 +64,16 @@ class ActionExecutionsController(rest.RestController):
         """Action executions, filtered and paged (output with
         ``include_output=true`` or ``fields``)."""
         return list_action_executions(params)
+
+    @pecan.expose("json")
+    def put(self, action_ex_id, token=None, **_params):
+        """Complete an asynchronous action (the callback URL lands here)."""
+        _check_token(action_ex_id, token)
+        data = resources.parse_json_body(pecan.request.body)
+        pecan.request.engine.complete_action(
+            action_ex_id,
+            **updates.parse_action_completion(data, action_ex_id))
+        return session.reader(_get, action_ex_id)
 
 
 class TaskActionExecutionsController(rest.RestController):
