@@ -5,7 +5,11 @@ entry-point group. The executor instantiates it with the task's evaluated
 input as keyword arguments and calls ``run``.
 """
 import dataclasses
+import json
+import math
 from typing import Any
+
+from wfengine import exceptions
 
 
 @dataclasses.dataclass
@@ -21,15 +25,20 @@ class Result:
 
 
 class ActionContext:
-    """Facts about the execution an action runs for (ids and names)."""
+    """Facts about the execution an action runs for (ids and names).
+
+    ``callback_url`` is where an asynchronous action's result is to be
+    sent (``PUT`` on the action execution); None when unknown.
+    """
 
     def __init__(self, action_ex_id=None, task_ex_id=None, task_name=None,
-                 wf_ex_id=None, wf_name=None):
+                 wf_ex_id=None, wf_name=None, callback_url=None):
         self.action_ex_id = action_ex_id
         self.task_ex_id = task_ex_id
         self.task_name = task_name
         self.wf_ex_id = wf_ex_id
         self.wf_name = wf_name
+        self.callback_url = callback_url
 
 
 class Action:
@@ -53,3 +62,89 @@ class Action:
     def is_sync(cls):
         """False for actions completed later through the API."""
         return True
+
+
+def ensure_json(value, action_name=None):
+    """Check that ``value`` can be stored as an action result (JSON).
+
+    Allowed are None, bool, int, finite float, str, lists and tuples of
+    allowed values, and dicts whose keys are str, int, float, bool or None
+    (JSON turns them into strings) and whose values are allowed, nested at
+    most ``MAX_JSON_DEPTH`` levels deep.
+
+    :param value: an action's result, or a ``Result``'s data or error.
+    :param action_name: the action's name, for the message.
+    :returns: ``value`` unchanged.
+    :raises ActionError: something in it is not JSON; the message names
+        the action, the path inside the value and the type found.
+    """
+    problem = _json_problem(value, "$")
+    if problem is not None:
+        path, found = problem
+        raise exceptions.ActionError(
+            "Action %s returned a result that is not JSON-serializable: %s "
+            "is %s (allowed: null, boolean, number, string, list, object "
+            "with string keys)" % (action_name or "(unnamed)", path, found))
+    return value
+
+
+_KEYS = (str, int, float, bool, type(None))
+# Lists and dicts inside each other; deeper results are refused because
+# the JSON encoder and decoders recurse and would fail later, elsewhere.
+MAX_JSON_DEPTH = 200
+
+
+def _json_problem(value, path):
+    # Iterative, so that a deeply nested value cannot exhaust the stack.
+    # A trail is (parent trail, step): linked, so a deep value does not
+    # cost a path string per level. ``open_ids`` are the containers on the
+    # current path (a cycle comes back to one of them).
+    stack, open_ids = [(value, (None, path), 0)], set()
+    while stack:
+        item, trail, depth = stack.pop()
+        if depth is None:
+            open_ids.discard(id(item))
+            continue
+        problem = _scalar_problem(item)
+        if problem is None and isinstance(item, (list, tuple, dict)):
+            problem = _open(item, trail, depth, stack, open_ids)
+        if problem is not None:
+            return _render(trail), problem
+    return None
+
+
+def _open(item, trail, depth, stack, open_ids):
+    if id(item) in open_ids:
+        return "a reference to itself (a cycle)"
+    if depth >= MAX_JSON_DEPTH:
+        return "nested deeper than %d levels" % MAX_JSON_DEPTH
+    open_ids.add(id(item))
+    # A None depth marks the moment the container is left again.
+    stack.append((item, trail, None))
+    pairs = item.items() if isinstance(item, dict) else enumerate(item)
+    for key, child in pairs:
+        if isinstance(item, dict):
+            if not isinstance(key, _KEYS):
+                return "a dict with a key of type %s" % type(key).__name__
+            step = "[%s]" % json.dumps(str(key))
+        else:
+            step = "[%d]" % key
+        stack.append((child, (trail, step), depth + 1))
+    return None
+
+
+def _render(trail):
+    steps = []
+    while trail is not None:
+        trail, step = trail
+        steps.append(step)
+    return "".join(reversed(steps))
+
+
+def _scalar_problem(item):
+    if isinstance(item, float) and not math.isfinite(item):
+        return "the float %r (NaN and infinity are not JSON)" % item
+    if isinstance(item, (str, int, float, bool, type(None), list, tuple,
+                         dict)):
+        return None
+    return "of type %s" % type(item).__name__

@@ -13,6 +13,7 @@ from pecan import hooks
 
 from wfengine.api.controllers import root
 from wfengine.api import errors
+from wfengine.api import etag
 from wfengine import conf
 
 
@@ -99,7 +100,8 @@ def setup_app(engine_client=None, max_request_body_size=None):
     """
     app = pecan.make_app(
         root.RootController(),
-        hooks=[EngineHook(engine_client), errors.ErrorHook()],
+        hooks=[EngineHook(engine_client), errors.ErrorHook(),
+               etag.ETagHook()],
         force_canonical=False,
         guess_content_type_from_ext=False,
         logging=False,

@@ -176,6 +176,50 @@ ACTION_EXECUTION = ResourceSpec(
         "accepted")))
 
 
+# Definitions written through the API (environments, actions, workbooks,
+# cron triggers).
+
+_DEFINITION_FILTERS = ("id", "name", "scope", "project_id", "created_at",
+                       "updated_at")
+
+ENVIRONMENT = ResourceSpec(
+    "Environment", "environments", models.Environment,
+    (_f("id"), _f("name"), _f("description"),
+     _f("variables", kind=JSON), _f("scope"), _f("project_id"),
+     _f("created_at", kind=DATETIME), _f("updated_at", kind=DATETIME)),
+    frozenset(_DEFINITION_FILTERS + ("description",)))
+
+ACTION = ResourceSpec(
+    "Action", "actions", models.ActionDefinition,
+    (_f("id"), _f("name"), _f("namespace"), _f("is_system"), _f("input"),
+     _f("description"), _f("tags"), _f("definition", in_list=False),
+     _f("scope"), _f("project_id"), _f("created_at", kind=DATETIME),
+     _f("updated_at", kind=DATETIME)),
+    frozenset(_DEFINITION_FILTERS + ("namespace", "is_system", "input",
+                                     "description")))
+
+WORKBOOK = ResourceSpec(
+    "Workbook", "workbooks", models.Workbook,
+    (_f("id"), _f("name"), _f("namespace"),
+     _f("definition", in_list=False), _f("tags"), _f("scope"),
+     _f("project_id"), _f("created_at", kind=DATETIME),
+     _f("updated_at", kind=DATETIME)),
+    frozenset(_DEFINITION_FILTERS + ("namespace",)))
+
+CRON_TRIGGER = ResourceSpec(
+    "CronTrigger", "cron_triggers", models.CronTrigger,
+    (_f("id"), _f("name"), _f("pattern"), _f("workflow_name"),
+     _f("workflow_id"), _f("workflow_input", kind=JSON),
+     _f("workflow_params", kind=JSON), _f("scope"),
+     _f("first_execution_time", kind=DATETIME),
+     _f("next_execution_time", kind=DATETIME),
+     _f("remaining_executions"), _f("project_id"),
+     _f("created_at", kind=DATETIME), _f("updated_at", kind=DATETIME)),
+    frozenset(_DEFINITION_FILTERS + (
+        "pattern", "workflow_name", "workflow_id", "first_execution_time",
+        "next_execution_time", "remaining_executions")))
+
+
 # Computed fields.
 
 def workflow_interface(spec_dict):

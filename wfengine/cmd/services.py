@@ -4,11 +4,16 @@ import os
 
 from wfengine.api import app
 from wfengine.api import server
+from wfengine import callbacks
 from wfengine.db import migration
 from wfengine.db import session as db_session
+from wfengine.engine import cron
+from wfengine.engine import liveness
 from wfengine.engine import outbox
 from wfengine.engine import service as engine_service
+from wfengine.executor import heartbeat
 from wfengine.executor import service as executor_service
+from wfengine.notifier import service as notifier_service
 from wfengine.rpc import clients
 from wfengine.rpc import server as rpc_server
 
@@ -81,7 +86,8 @@ def _setup_database(conf, embedded):
 def _start_engine(conf):
     box = outbox.Outbox(clients.ExecutorClient(),
                         conf.engine.outbox_resend_after,
-                        conf.engine.outbox_sweep_interval)
+                        conf.engine.outbox_sweep_interval,
+                        callbacks.load_signer(callbacks.public_url(conf)))
     svc = engine_service.EngineService(box)
     box.set_local_handler(svc.handle_local)
     endpoint = engine_service.EngineEndpoint(svc)
@@ -90,9 +96,19 @@ def _start_engine(conf):
                                 [endpoint])
     srv.start()
     box.start()
+    scheduler = cron.CronScheduler(svc, conf.cron_trigger.execution_interval,
+                                   conf.cron_trigger.batch_size)
+    if conf.cron_trigger.enabled:
+        scheduler.start()
+    checker = liveness.LivenessChecker(
+        svc, conf.engine.executor_heartbeat_timeout,
+        conf.engine.liveness_check_interval)
+    checker.start()
     LOG.info("Engine listening on topic %s", conf.engine.topic)
 
     def stop():
+        checker.stop()
+        scheduler.stop()
         box.stop()
         srv.stop()
         srv.wait()
@@ -100,25 +116,33 @@ def _start_engine(conf):
 
 
 def _start_executor(conf):
+    name = rpc_server.host_name(conf.executor.host)
+    beat = heartbeat.Heartbeat(name, conf.executor.heartbeat_interval)
+    beat.start()
     svc = executor_service.ExecutorService(
         clients.EngineClient(), conf.executor.workers,
-        conf.executor.report_timeout, conf.executor.report_retry_max_delay)
-    srv = rpc_server.get_server(conf.executor.topic,
-                                rpc_server.host_name(conf.executor.host),
+        conf.executor.report_timeout, conf.executor.report_retry_max_delay,
+        name)
+    srv = rpc_server.get_server(conf.executor.topic, name,
                                 [executor_service.ExecutorEndpoint(svc)])
     srv.start()
-    LOG.info("Executor listening on topic %s", conf.executor.topic)
+    LOG.info("Executor %s listening on topic %s", name, conf.executor.topic)
 
     def stop():
         srv.stop()
         svc.stop()
         srv.wait()
+        beat.stop()
     return stop
 
 
 def _start_notifier(conf):
-    LOG.info("Notifier started (no publishers configured yet)")
-    return lambda: None
+    svc = notifier_service.NotifierService(
+        conf, rpc_server.host_name(conf.notifier.host))
+    svc.start()
+    LOG.info("Notifier %s started (publishers: %s)", svc.holder,
+             ", ".join(conf.notifier.publishers))
+    return svc.stop
 
 
 def _start_api(conf):

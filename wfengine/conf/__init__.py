@@ -3,19 +3,25 @@ import oslo_messaging as messaging
 from oslo_config import cfg
 from oslo_messaging import opts as messaging_opts
 
+from wfengine.conf import action_std_http
 from wfengine.conf import api
+from wfengine.conf import cron_trigger
 from wfengine.conf import database
 from wfengine.conf import default
 from wfengine.conf import engine
 from wfengine.conf import executor
+from wfengine.conf import notifier
 
 CONF = cfg.CONF
 
 default.register_opts(CONF)
+action_std_http.register_opts(CONF)
 api.register_opts(CONF)
+cron_trigger.register_opts(CONF)
 database.register_opts(CONF)
 engine.register_opts(CONF)
 executor.register_opts(CONF)
+notifier.register_opts(CONF)
 
 # oslo.messaging registers its options lazily; register the [DEFAULT] ones
 # now so that an unset transport_url can mean "in-process messaging".

@@ -16,6 +16,15 @@ OPTS = [
                  help="Seconds an outbox row may stay unacknowledged "
                       "after its last send before a sweeper sends it "
                       "again."),
+    cfg.FloatOpt("executor_heartbeat_timeout", default=30.0, min=1.0,
+                 help="Seconds without a heartbeat after which an executor "
+                      "counts as dead: its running synchronous actions fail "
+                      "(or run again elsewhere when the task says "
+                      "safe-rerun: true). Keep it well above "
+                      "[executor] heartbeat_interval."),
+    cfg.FloatOpt("liveness_check_interval", default=5.0, min=0.1,
+                 help="Seconds between checks for actions of dead "
+                      "executors."),
     cfg.IntOpt("execution_field_size_limit_kb", default=1024, min=-1,
                help="Largest input, output or published data of one "
                     "execution, in KB; -1 for no limit."),

@@ -9,6 +9,9 @@ OPTS = [
                help="Name of this executor (default: host name and pid)."),
     cfg.IntOpt("workers", default=16, min=1,
                help="Actions one executor runs at once."),
+    cfg.FloatOpt("heartbeat_interval", default=5.0, min=0.1,
+                 help="Seconds between two heartbeats this executor writes "
+                      "to the database while it lives."),
     cfg.FloatOpt("report_timeout", default=10.0, min=0.5,
                  help="Seconds an executor waits for the engine to take "
                       "a claim or a result before it asks again."),

@@ -1,16 +1,22 @@
 """Options for oslo-config-generator (entry point ``oslo.config.opts``)."""
+from wfengine.conf import action_std_http
 from wfengine.conf import api
+from wfengine.conf import cron_trigger
 from wfengine.conf import database
 from wfengine.conf import default
 from wfengine.conf import engine
 from wfengine.conf import executor
+from wfengine.conf import notifier
 
 
 def list_opts():
     return [
         ("DEFAULT", default.OPTS),
+        (action_std_http.GROUP, action_std_http.OPTS),
         (api.GROUP, api.OPTS),
+        (cron_trigger.GROUP, cron_trigger.OPTS),
         (database.GROUP, database.OPTS),
         (engine.GROUP, engine.OPTS),
         (executor.GROUP, executor.OPTS),
+        (notifier.GROUP, notifier.OPTS),
     ]

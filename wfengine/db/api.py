@@ -106,10 +106,11 @@ def get_task_executions_for_engine(session, wf_ex_id):
 
 
 def get_action_execution_for_engine(session, action_ex_id):
-    """One action execution with its params, or None."""
+    """One action execution with its params and input, or None."""
     stmt = (sa.select(models.ActionExecution)
             .where(models.ActionExecution.id == action_ex_id)
-            .options(orm.undefer(models.ActionExecution.params)))
+            .options(orm.undefer(models.ActionExecution.params),
+                     orm.undefer(models.ActionExecution.input)))
     return session.execute(stmt).scalar_one_or_none()
 
 
@@ -195,7 +196,8 @@ def cas_update(session, model, obj_id, from_states, **values):
     return session.execute(stmt).rowcount == 1
 
 
-def claim_action_execution(session, action_ex_id, executor, is_sync=True):
+def claim_action_execution(session, action_ex_id, claim, is_sync=True,
+                           executor=None):
     """Record that ``executor`` runs the action; True if it may run it.
 
     Idempotent for the same claim token (a claim whose answer was lost can
@@ -207,9 +209,50 @@ def claim_action_execution(session, action_ex_id, executor, is_sync=True):
     stmt = (sa.update(model)
             .where(model.id == action_ex_id, model.state == "RUNNING",
                    sa.or_(model.claimed_by.is_(None),
-                          model.claimed_by == executor))
-            .values(claimed_by=executor, claimed_at=models.utcnow(),
-                    is_sync=is_sync)
+                          model.claimed_by == claim))
+            .values(claimed_by=claim, claimed_at=models.utcnow(),
+                    is_sync=is_sync, executor=executor)
+            .execution_options(synchronize_session=False))
+    return session.execute(stmt).rowcount == 1
+
+
+# ---- Executors' liveness ----
+
+def executor_heartbeat(session, name, started_at):
+    """Record that executor ``name`` is alive now."""
+    now = models.utcnow()
+    row = session.get(models.ExecutorHeartbeat, name)
+    if row is None:
+        add(session, models.ExecutorHeartbeat(
+            name=name, heartbeat_at=now, started_at=started_at))
+    else:
+        row.heartbeat_at = now
+
+
+def find_orphaned_actions(session, silent_since, limit=100):
+    """RUNNING synchronous actions of executors silent since the given time.
+
+    An executor that never wrote a heartbeat counts as silent from the
+    moment it claimed.
+    """
+    action, beat = models.ActionExecution, models.ExecutorHeartbeat
+    last_seen = sa.func.coalesce(beat.heartbeat_at, action.claimed_at)
+    stmt = (sa.select(action.id, action.claimed_by, action.executor)
+            .outerjoin(beat, beat.name == action.executor)
+            .where(action.state == "RUNNING", action.is_sync.is_(True),
+                   action.claimed_by.is_not(None),
+                   last_seen < silent_since)
+            .limit(limit))
+    return list(session.execute(stmt))
+
+
+def release_claim(session, action_ex_id, claim):
+    """Undo a claim so the action can run elsewhere; True if it was ours."""
+    model = models.ActionExecution
+    stmt = (sa.update(model)
+            .where(model.id == action_ex_id, model.state == "RUNNING",
+                   model.claimed_by == claim)
+            .values(claimed_by=None, claimed_at=None, executor=None)
             .execution_options(synchronize_session=False))
     return session.execute(stmt).rowcount == 1
 
@@ -689,7 +732,8 @@ def api_list_environments(session, filters=None, limit=None, marker=None,
 # Action definitions.
 
 def api_sync_system_actions(session, values_list):
-    """Mirror the built-in actions: add missing ones, refresh the others.
+    """Mirror the built-in actions: add missing ones, refresh the others,
+    drop those no longer installed.
 
     :param values_list: ActionDefinition columns per built-in action, each
         with a stable ``id`` so that every API process agrees on it.
@@ -697,6 +741,9 @@ def api_sync_system_actions(session, values_list):
     model = models.ActionDefinition
     existing = {row.name: row for row in session.execute(
         sa.select(model).where(model.is_system.is_(True))).scalars()}
+    gone = set(existing) - {v["name"] for v in values_list}
+    for name in gone:
+        session.delete(existing.pop(name))
     for values in values_list:
         row = existing.get(values["name"])
         if row is None:

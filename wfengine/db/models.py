@@ -135,6 +135,8 @@ class ActionExecution(TimestampMixin, Base):
 
     ``claimed_by`` is set, by compare-and-set, when an executor takes the
     action: that claim is what makes a sync action run at most once.
+    ``executor`` names the executor running it; its heartbeats tell
+    whether it still does.
     """
 
     __tablename__ = "action_executions"
@@ -166,6 +168,7 @@ class ActionExecution(TimestampMixin, Base):
     params = _json(deferred=True)
     claimed_by = orm.mapped_column(sa.String(255))
     claimed_at = orm.mapped_column(sa.DateTime)
+    executor = orm.mapped_column(sa.String(255))
     project_id = orm.mapped_column(sa.String(80), nullable=False,
                                    default=DEFAULT_PROJECT)
 
@@ -408,3 +411,17 @@ class ServiceKey(Base):
     value = orm.mapped_column(sa.String(255), nullable=False)
     created_at = orm.mapped_column(sa.DateTime, default=utcnow,
                                    nullable=False)
+
+
+class ExecutorHeartbeat(Base):
+    """The last sign of life of an executor process.
+
+    Written by the executor straight to the database, so that an outage of
+    the broker can not make a live executor look dead (DESIGN.md rule 5).
+    """
+
+    __tablename__ = "executor_heartbeats"
+
+    name = orm.mapped_column(sa.String(255), primary_key=True)
+    heartbeat_at = orm.mapped_column(sa.DateTime, nullable=False)
+    started_at = orm.mapped_column(sa.DateTime, nullable=False)

@@ -213,10 +213,11 @@ class Conductor(lifecycle.Lifecycle):
         name = expressions.evaluate(task_spec.action, ctx, runtime)
         action_input = expressions.evaluate(task_spec.input or {}, ctx,
                                             runtime)
+        safe_rerun = expressions.evaluate(task_spec.safe_rerun, ctx, runtime)
         self.plan.run_actions.append(commands.RunAction(
             id=self._new_id(), task_ex_id=task.id, task_name=task.name,
-            name=name, input=action_input,
-            safe_rerun=bool(task_spec.safe_rerun), index=index))
+            name=name, input=action_input, safe_rerun=bool(safe_rerun),
+            index=index))
 
     def _start_subworkflow(self, task, task_spec, ctx, runtime):
         self.plan.subworkflows.append(commands.StartSubworkflow(

@@ -9,6 +9,7 @@ alive (its receiver never acknowledged it: the engine died before sending,
 or the message was lost). Receivers de-duplicate by the row's id or
 ``ref_id``.
 """
+import datetime
 import heapq
 import itertools
 import logging
@@ -39,6 +40,11 @@ class Outbox:
         self._timers = []
         self._timer_seq = itertools.count()
         self._timer_cv = threading.Condition()
+
+    def send_at(self):
+        """When a sweeper should re-send a row staged now."""
+        return models.utcnow() + datetime.timedelta(
+            seconds=self.resend_after)
 
     def set_local_handler(self, handler):
         """``handler(row_id, kind, payload)`` processes engine-bound rows."""

@@ -210,22 +210,34 @@ def _abort_actions(session, abort):
 
 
 def _stage_action(session, wf_ex, cond, run, send_at):
-    params = None
+    params = {}
     if run.index is not None:
-        generation = cond.tasks[run.task_ex_id].runtime_context.get(
+        params["index"] = run.index
+        params["gen"] = cond.tasks[run.task_ex_id].runtime_context.get(
             with_items.GENERATION, 0)
-        params = {"index": run.index, "gen": generation}
-    db_api.add(session, models.ActionExecution(
+    if run.safe_rerun:
+        params["safe_rerun"] = True
+    action_ex = db_api.add(session, models.ActionExecution(
         id=run.id, name=run.name, task_execution_id=run.task_ex_id,
         workflow_execution_id=wf_ex.id, workflow_name=wf_ex.name,
         workflow_namespace=wf_ex.workflow_namespace, task_name=run.task_name,
-        state=states.RUNNING, input=run.input, params=params, is_sync=True,
-        project_id=wf_ex.project_id))
-    payload = {"action_ex_id": run.id, "action_name": run.name,
-               "action_input": run.input, "task_ex_id": run.task_ex_id,
-               "task_name": run.task_name, "wf_ex_id": wf_ex.id,
-               "wf_name": wf_ex.name, "safe_rerun": run.safe_rerun}
-    return db_api.outbox_add(session, RUN_ACTION, run.id, payload, send_at)
+        state=states.RUNNING, input=run.input, params=params or None,
+        is_sync=True, project_id=wf_ex.project_id))
+    return stage_run(session, action_ex, send_at)
+
+
+def stage_run(session, action_ex, send_at):
+    """Stage the message that hands an action execution to an executor."""
+    params = action_ex.params or {}
+    payload = {"action_ex_id": action_ex.id, "action_name": action_ex.name,
+               "action_input": action_ex.input,
+               "task_ex_id": action_ex.task_execution_id,
+               "task_name": action_ex.task_name,
+               "wf_ex_id": action_ex.workflow_execution_id,
+               "wf_name": action_ex.workflow_name,
+               "safe_rerun": bool(params.get("safe_rerun"))}
+    return db_api.outbox_add(session, RUN_ACTION, action_ex.id, payload,
+                             send_at)
 
 
 def _stage_subworkflow(session, wf_ex, sub, send_at):

@@ -110,8 +110,8 @@ class EngineService:
 
     @staticmethod
     def _claim(session, msg):
-        won = db_api.claim_action_execution(session, msg.action_ex_id,
-                                            msg.claim, msg.is_sync)
+        won = db_api.claim_action_execution(
+            session, msg.action_ex_id, msg.claim, msg.is_sync, msg.executor)
         if won:
             db_api.outbox_ack(session, persist.RUN_ACTION, msg.action_ex_id)
         return won
@@ -174,6 +174,37 @@ class EngineService:
                                   self._resend_after)
         return rows + persist.stage_cascade(session, wf_ex, plan,
                                             self._resend_after)
+
+    def recover_orphan(self, action_ex_id, claim, executor):
+        """An action's executor stopped beating: run it again or fail it.
+
+        ``safe-rerun: true`` hands it to another executor; otherwise it
+        fails, saying why (at most once means not again). The claim must
+        still be the one seen, so only one checker acts on it.
+        """
+        return self._run(self._recover, action_ex_id, claim, executor)
+
+    def _recover(self, session, action_ex_id, claim, executor):
+        action_ex = db_api.get_action_execution_for_engine(session,
+                                                           action_ex_id)
+        if action_ex is None or action_ex.state != states.RUNNING or \
+                action_ex.claimed_by != claim:
+            return False, []
+        if (action_ex.params or {}).get("safe_rerun"):
+            if not db_api.release_claim(session, action_ex_id, claim):
+                return False, []
+            LOG.warning("Executor %s went silent running action execution "
+                        "%s; safe-rerun: sending it to another executor",
+                        executor, action_ex_id)
+            return True, [persist.stage_run(session, action_ex,
+                                            self._outbox.send_at())]
+        message = ("Executor %s stopped sending heartbeats while running "
+                   "action %s; safe-rerun is off, so it is not run again"
+                   % (executor, action_ex.name))
+        LOG.warning("Action execution %s: %s", action_ex_id, message)
+        return self._complete(session, messages.ActionResult(
+            action_ex_id=action_ex_id, state=states.ERROR, result=message,
+            state_info=message))
 
     # ---- operator requests ----
 

@@ -25,8 +25,9 @@ class ExecutorService:
     """Runs actions on a bounded pool of threads."""
 
     def __init__(self, engine_client, workers, report_timeout,
-                 max_retry_delay):
+                 max_retry_delay, name):
         self._engine = engine_client
+        self.name = name
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix="action")
         self._timeout = report_timeout
@@ -45,7 +46,8 @@ class ExecutorService:
         try:
             claim = str(uuid.uuid4())
             allowed = self._ask(self._engine.claim_action, msg.action_ex_id,
-                                claim, runner.is_sync(msg.action_name))
+                                claim, runner.is_sync(msg.action_name),
+                                self.name)
             if not allowed:
                 LOG.debug("Action execution %s is taken or over; skipped",
                           msg.action_ex_id)

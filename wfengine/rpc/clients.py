@@ -66,10 +66,11 @@ class EngineClient:
             published=published, state_info=state_info)
         return self._call("update_task", msg)
 
-    def claim_action(self, action_ex_id, claim, is_sync=True, timeout=None):
+    def claim_action(self, action_ex_id, claim, is_sync=True, executor=None,
+                     timeout=None):
         """Ask whether this executor may run the action; returns a bool."""
         msg = messages.ClaimAction(action_ex_id=action_ex_id, claim=claim,
-                                   is_sync=is_sync)
+                                   is_sync=is_sync, executor=executor)
         return self._call("claim_action", msg, timeout)
 
     def complete_action(self, action_ex_id, state, output=None,

@@ -4,7 +4,8 @@ RPC_VERSION changelog:
   1.0 - start_workflow, claim_action, on_action_complete (engine);
         run_action (executor).
   1.1 - update_execution, update_task (engine).
-  1.2 - ClaimAction.is_sync; ActionResult.from_api; RunAction.callback_url.
+  1.2 - ClaimAction.is_sync, ClaimAction.executor; ActionResult.from_api;
+        RunAction.callback_url.
 
 A new field gets a default, so that older senders stay understood;
 ``from_dict`` ignores fields it does not know, so newer senders do too.
@@ -68,6 +69,7 @@ class ClaimAction(Message):
     action_ex_id: str
     claim: str
     is_sync: bool = True
+    executor: str | None = None
 
 
 SUCCESS = "SUCCESS"

@@ -61,8 +61,6 @@ class Rehearsal:
         self.subworkflows.extend(plan.subworkflows)
         if plan.workflow_change:
             self.last_change = plan.workflow_change
-            self.wf.state = states.transition("workflow", self.wf.state,
-                                              plan.workflow_change.event)
 
     def run(self, max_steps=10000):
         cond = self._conductor()

@@ -50,3 +50,16 @@ def request_text():
     except UnicodeDecodeError as e:
         raise exceptions.InputError(
             "The request body is not valid UTF-8 text: %s" % e) from e
+
+
+def single_id(path):
+    """The one path segment of ``DELETE /v2/<collection>/<id>``.
+
+    A DELETE of the collection itself (no segment) is not allowed (405);
+    extra segments name nothing (404).
+    """
+    if not path:
+        raise webob_exc.HTTPMethodNotAllowed()
+    if len(path) > 1:
+        raise webob_exc.HTTPNotFound()
+    return path[0]

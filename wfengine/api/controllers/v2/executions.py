@@ -3,8 +3,11 @@ import pecan
 from pecan import rest
 
 from wfengine.api.controllers import common
+from wfengine.api.controllers.v2 import execution_report
 from wfengine.api.controllers.v2 import tasks
+from wfengine.api import listener_resources
 from wfengine.api import resources
+from wfengine.api import updates
 from wfengine.db import api as db_api
 from wfengine.db import session
 
@@ -33,6 +36,7 @@ class ExecutionsController(rest.RestController):
     ``GET /v2/executions/<id>/tasks``."""
 
     tasks = tasks.ExecutionTasksController()
+    report = execution_report.ExecutionReportController()
 
     @pecan.expose("json")
     def get_one(self, wf_ex_id, **_params):
@@ -50,6 +54,7 @@ class ExecutionsController(rest.RestController):
         """Start a workflow; 201 with the new execution."""
         data = resources.parse_json_body(pecan.request.body)
         args = resources.parse_execution_create(data)
+        args["params"] = listener_resources.check_notify(args["params"])
         started = pecan.request.engine.start_workflow(
             args["wf_identifier"], wf_namespace=args["wf_namespace"],
             wf_input=args["wf_input"], description=args["description"],
@@ -57,6 +62,23 @@ class ExecutionsController(rest.RestController):
         body = session.reader(_get, started["id"])
         pecan.response.status = 201
         return body
+
+    @pecan.expose("json")
+    def put(self, wf_ex_id, **_params):
+        """Pause, resume, cancel or stop an execution, or change its env
+        or description; answers with the execution."""
+        data = resources.parse_json_body(pecan.request.body)
+        pecan.request.engine.update_execution(
+            wf_ex_id, **updates.parse_execution_update(data, wf_ex_id))
+        return session.reader(_get, wf_ex_id)
+
+    @pecan.expose()
+    def delete(self, *path, **params):
+        """Delete a finished execution (any with ``force=true``); 204."""
+        execution_report.delete_execution(common.single_id(path),
+                                          params.get("force", "false"))
+        pecan.response.status = 204
+        return ""
 
 
 class TaskExecutionsController(rest.RestController):

@@ -3,9 +3,15 @@ import pecan
 
 from wfengine.api.controllers import common
 from wfengine.api.controllers.v2 import action_executions
+from wfengine.api.controllers.v2 import actions
+from wfengine.api.controllers.v2 import cron_triggers
+from wfengine.api.controllers.v2 import environments
 from wfengine.api.controllers.v2 import executions
+from wfengine.api.controllers.v2 import listeners
 from wfengine.api.controllers.v2 import tasks
+from wfengine.api.controllers.v2 import workbooks
 from wfengine.api.controllers.v2 import workflows
+from wfengine.api import openapi
 
 
 class V2Controller:
@@ -15,6 +21,11 @@ class V2Controller:
     executions = executions.ExecutionsController()
     tasks = tasks.TasksController()
     action_executions = action_executions.ActionExecutionsController()
+    listeners = listeners.ListenersController()
+    environments = environments.EnvironmentsController()
+    actions = actions.ActionsController()
+    workbooks = workbooks.WorkbooksController()
+    cron_triggers = cron_triggers.CronTriggersController()
 
     @pecan.expose("json")
     def index(self):
@@ -26,3 +37,19 @@ class V2Controller:
 # Wired here: tasks.py cannot import executions.py (which imports it).
 tasks.TasksController.workflow_executions = (
     executions.TaskExecutionsController())
+
+
+class OpenApiController:
+    """``GET /v2/openapi.json``: the OpenAPI 3 document of this API."""
+
+    @pecan.expose("json")
+    def index(self):
+        """The document, with this server as its base."""
+        common.only("GET", "HEAD")
+        return openapi.document(common.base_url())
+
+
+pecan.route(V2Controller, "openapi.json", OpenApiController())
+# Both spellings of the action execution collection reach the same routes.
+pecan.route(V2Controller, "action-executions",
+            V2Controller.action_executions)

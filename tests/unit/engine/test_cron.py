@@ -1,0 +1,140 @@
+"""The cron scheduler: due triggers fire once, whichever engine claims."""
+import datetime
+import threading
+
+import pytest
+
+from wfengine.db import models
+from wfengine.db import session
+from wfengine.engine import cron
+from wfengine import exceptions
+
+T0 = datetime.datetime(2030, 1, 1, 12, 0)
+
+
+class FakeService:
+    def __init__(self, fail=False):
+        self.started = []
+        self.fail = fail
+        self._lock = threading.Lock()
+
+    def start_workflow(self, msg):
+        if self.fail:
+            raise exceptions.InputError("Workflow not found [name=gone]")
+        with self._lock:
+            self.started.append(msg)
+        return {"id": "ex-%d" % len(self.started)}
+
+
+@pytest.fixture
+def db(tmp_path):
+    engine = session.configure("sqlite:///%s" % (tmp_path / "cron.db"))
+    models.Base.metadata.create_all(engine)
+    yield engine
+    session.dispose()
+
+
+def _add(**values):
+    row = dict(id="ct-1", name="ct1", pattern="*/5 * * * *",
+               next_execution_time=T0, remaining_executions=None,
+               workflow_id="wf-id", workflow_name="wf1",
+               workflow_input={"a": 1}, workflow_params={"env": {"x": 1}})
+    row.update(values)
+    session.unit_of_work(lambda s: s.add(models.CronTrigger(**row)))
+
+
+def _trigger(trigger_id="ct-1"):
+    return session.reader(lambda s: _plain(s.get(models.CronTrigger,
+                                                 trigger_id)))
+
+
+def _plain(row):
+    if row is None:
+        return None
+    return (row.next_execution_time, row.remaining_executions)
+
+
+def _scheduler(service, at):
+    return cron.CronScheduler(service, 0.05, clock=lambda: at)
+
+
+def test_not_due_does_not_fire(db):
+    _add()
+    service = FakeService()
+    assert _scheduler(service, T0 - datetime.timedelta(seconds=1)
+                      ).run_once() == 0
+    assert service.started == []
+
+
+def test_due_fires_once_and_moves_on(db):
+    _add(remaining_executions=3)
+    service = FakeService()
+    at = T0 + datetime.timedelta(seconds=2)
+    assert _scheduler(service, at).run_once() == 1
+    assert _scheduler(service, at).run_once() == 0
+    msg, = service.started
+    assert msg.wf_identifier == "wf-id"
+    assert msg.wf_input == {"a": 1}
+    assert msg.params == {"env": {"x": 1}}
+    assert "ct-1" in msg.description
+    assert _trigger() == (T0 + datetime.timedelta(minutes=5), 2)
+
+
+def test_last_execution_deletes_the_trigger(db):
+    _add(remaining_executions=1)
+    _scheduler(FakeService(), T0).run_once()
+    assert _trigger() is None
+
+
+def test_one_shot_without_pattern(db):
+    _add(pattern=None, remaining_executions=1)
+    service = FakeService()
+    assert _scheduler(service, T0).run_once() == 1
+    assert _trigger() is None
+
+
+def test_missed_times_fire_once_then_resume_from_now(db):
+    _add()
+    service = FakeService()
+    late = T0 + datetime.timedelta(hours=3, minutes=1)
+    assert _scheduler(service, late).run_once() == 1
+    assert _trigger()[0] == T0 + datetime.timedelta(hours=3, minutes=5)
+
+
+def test_concurrent_engines_fire_each_due_time_once(db):
+    _add()
+    service = FakeService()
+    at = T0 + datetime.timedelta(seconds=1)
+    schedulers = [_scheduler(service, at) for _ in range(6)]
+    barrier = threading.Barrier(len(schedulers))
+
+    def run(scheduler):
+        barrier.wait()
+        scheduler.run_once()
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in schedulers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(service.started) == 1
+
+
+def test_a_failing_start_does_not_stop_the_schedule(db):
+    _add()
+    assert _scheduler(FakeService(fail=True), T0).run_once() == 1
+    assert _trigger()[0] == T0 + datetime.timedelta(minutes=5)
+
+
+def test_thread_starts_and_stops(db):
+    _add()
+    service = FakeService()
+    scheduler = _scheduler(service, T0)
+    scheduler.start()
+    try:
+        deadline = datetime.datetime.now() + datetime.timedelta(seconds=5)
+        while not service.started and datetime.datetime.now() < deadline:
+            threading.Event().wait(0.02)
+    finally:
+        scheduler.stop()
+    assert len(service.started) == 1

@@ -1,0 +1,148 @@
+"""``/v2/actions``: built-in actions (read-only) and ad-hoc actions.
+
+Ad-hoc actions are written as workflow-language text (``Content-Type:
+text/plain``) with ``scope`` and ``namespace`` in the query string, as
+``/v2/workflows``. python-mistralclient reads one action at
+``/v2/actions/<name>/<namespace>`` (an empty namespace leaves a trailing
+slash), so both the path and the ``namespace`` parameter are accepted.
+"""
+import weakref
+
+import pecan
+from pecan import rest
+
+from wfengine.api import builtin_actions
+from wfengine.api.controllers import common
+from wfengine.api.controllers.v2 import workflows
+from wfengine.api import resources
+from wfengine.db import api as db_api
+from wfengine.db import session
+from wfengine import exceptions
+from wfengine.lang import actions as lang_actions
+
+SPEC = resources.ACTION
+
+# Databases whose built-in action rows are known to be current.
+_synced = weakref.WeakSet()
+
+
+def ensure_system_actions():
+    """Mirror the installed built-in actions into the database, once per
+    database engine and process."""
+    engine = session.get_engine()
+    if engine not in _synced:
+        session.unit_of_work(db_api.api_sync_system_actions,
+                             builtin_actions.values())
+        _synced.add(engine)
+
+
+def _definition_values(text, scope, namespace):
+    if not text.strip():
+        raise exceptions.InvalidModelException(
+            "The request body is empty: expected the text of one or more "
+            "ad-hoc actions (Content-Type: text/plain)")
+    specs = lang_actions.parse_actions(text)
+    return [{"name": spec.name, "namespace": namespace or "",
+             "definition": workflows.workflow_text(text, spec.name,
+                                                   len(specs)),
+             "spec": spec.to_dict(),
+             "input": spec.input_signature(),
+             "description": spec.description, "tags": list(spec.tags),
+             "scope": scope, "is_system": False}
+            for spec in specs]
+
+
+def _namespace(path_rest, params):
+    """The namespace from ``/<name>/<namespace>`` or the query string."""
+    if len(path_rest) > 1:
+        raise exceptions.NotFound(
+            "Action not found: unexpected path /%s after the namespace"
+            % "/".join(path_rest[1:]))
+    path_namespace = path_rest[0] if path_rest else ""
+    return path_namespace or params.get("namespace", "") or ""
+
+
+def _get(sess, identifier, namespace):
+    return SPEC.to_dict(db_api.api_get_action_definition(
+        sess, identifier, namespace, fields=SPEC.columns(SPEC.names())))
+
+
+def _create(sess, values_list):
+    rows = db_api.api_create_action_definitions(sess, values_list)
+    return [SPEC.to_dict(row) for row in rows]
+
+
+def _update(sess, values_list, namespace, identifier):
+    return [SPEC.to_dict(db_api.api_update_action_definition(
+        sess, identifier or values["name"], values, namespace))
+        for values in values_list]
+
+
+def _shape(sess, rows, names):
+    return [SPEC.to_dict(row, names) for row in rows]
+
+
+class ActionsController(rest.RestController):
+    """Read every action; create, update, delete and validate ad-hoc ones."""
+
+    _custom_actions = {"validate": ["POST"]}
+
+    @pecan.expose("json")
+    def get_one(self, identifier, *namespace, **params):
+        """One action by id or name."""
+        ensure_system_actions()
+        return session.reader(_get, identifier,
+                              _namespace(namespace, params))
+
+    @pecan.expose("json")
+    def get_all(self, **params):
+        """Actions, built-in and ad-hoc, filtered and paged."""
+        ensure_system_actions()
+        return common.list_response(
+            SPEC, params, db_api.api_list_action_definitions, _shape)
+
+    @pecan.expose("json")
+    def post(self, **params):
+        """Create the ad-hoc actions of the text body; 201 with them."""
+        ensure_system_actions()
+        values = _definition_values(
+            common.request_text(), resources.check_scope(params.get("scope")),
+            params.get("namespace", ""))
+        created = session.unit_of_work(_create, values)
+        pecan.response.status = 201
+        return {"actions": created}
+
+    @pecan.expose("json")
+    def put(self, identifier=None, **params):
+        """Replace ad-hoc actions by the text body (matched by name, or
+        the one action ``identifier``)."""
+        ensure_system_actions()
+        namespace = params.get("namespace", "")
+        values = _definition_values(
+            common.request_text(), resources.check_scope(params.get("scope")),
+            namespace)
+        if identifier and len(values) != 1:
+            raise exceptions.InputError(
+                "Updating action %r needs a text with exactly one action; "
+                "this one has %d" % (identifier, len(values)))
+        return {"actions": session.unit_of_work(_update, values, namespace,
+                                                identifier)}
+
+    @pecan.expose()
+    def delete(self, *path, **params):
+        """Delete one ad-hoc action (``/<name>[/<namespace>]``); 204."""
+        ensure_system_actions()
+        if not path:
+            common.single_id(path)
+        session.unit_of_work(db_api.api_delete_action_definition, path[0],
+                             _namespace(path[1:], params))
+        pecan.response.status = 204
+        return ""
+
+    @pecan.expose("json")
+    def validate(self, **_params):
+        """Check an ad-hoc action text: ``{"valid", "error"}``."""
+        problems = lang_actions.validate_actions(common.request_text())
+        if problems:
+            return {"valid": False, "error": "\n".join(problems)}
+        return {"valid": True, "error": None}

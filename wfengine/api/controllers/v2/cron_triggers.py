@@ -1,0 +1,72 @@
+"""``/v2/cron_triggers``: start a workflow on a schedule.
+
+The API stores the trigger with its first ``next_execution_time``; the
+engines' scheduler (``engine/cron.py``) fires it.
+"""
+import pecan
+from pecan import rest
+
+from wfengine.api import bodies
+from wfengine.api.controllers import common
+from wfengine.api import resources
+from wfengine.db import api as db_api
+from wfengine.db import models
+from wfengine.db import session
+from wfengine import exceptions
+
+SPEC = resources.CRON_TRIGGER
+
+
+def _create(sess, values):
+    identifier = values["workflow_id"] or values["workflow_name"]
+    try:
+        wf_def = db_api.api_get_workflow_definition(
+            sess, identifier, values["workflow_namespace"])
+    except exceptions.NotFound as e:
+        raise exceptions.InputError(
+            "Cron trigger %r names an unknown workflow: %s"
+            % (values["name"], e)) from e
+    values = dict(values, workflow_id=wf_def.id, workflow_name=wf_def.name,
+                  workflow_namespace=wf_def.namespace)
+    return SPEC.to_dict(db_api.api_create_cron_trigger(sess, values))
+
+
+def _get(sess, identifier):
+    return SPEC.to_dict(db_api.api_get_cron_trigger(
+        sess, identifier, fields=SPEC.columns(SPEC.names())))
+
+
+def _shape(sess, rows, names):
+    return [SPEC.to_dict(row, names) for row in rows]
+
+
+class CronTriggersController(rest.RestController):
+    """Create, read, list and delete cron triggers."""
+
+    @pecan.expose("json")
+    def get_one(self, identifier, **_params):
+        """One cron trigger by name or id."""
+        return session.reader(_get, identifier)
+
+    @pecan.expose("json")
+    def get_all(self, **params):
+        """Cron triggers, filtered and paged."""
+        return common.list_response(SPEC, params,
+                                    db_api.api_list_cron_triggers, _shape)
+
+    @pecan.expose("json")
+    def post(self, **_params):
+        """Create a cron trigger; 201 with it."""
+        data = resources.parse_json_body(pecan.request.body)
+        values = bodies.parse_cron_trigger(data, models.utcnow())
+        created = session.unit_of_work(_create, values)
+        pecan.response.status = 201
+        return created
+
+    @pecan.expose()
+    def delete(self, *path, **_params):
+        """Delete one cron trigger; 204."""
+        session.unit_of_work(db_api.api_delete_cron_trigger,
+                             common.single_id(path))
+        pecan.response.status = 204
+        return ""

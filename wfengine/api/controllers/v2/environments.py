@@ -1,0 +1,73 @@
+"""``/v2/environments``: named variables for executions' ``env``.
+
+Bodies are JSON; ``variables`` travels as a JSON string (python-mistralclient
+sends and reads it so) or an object. ``PUT /v2/environments`` names the
+environment in its body, as Mistral does.
+"""
+import pecan
+from pecan import rest
+
+from wfengine.api import bodies
+from wfengine.api.controllers import common
+from wfengine.api import resources
+from wfengine.db import api as db_api
+from wfengine.db import session
+
+SPEC = resources.ENVIRONMENT
+
+
+def _shape(sess, rows, names):
+    return [SPEC.to_dict(row, names) for row in rows]
+
+
+def _get(sess, name):
+    return SPEC.to_dict(db_api.api_get_environment(
+        sess, name, fields=SPEC.columns(SPEC.names())))
+
+
+def _create(sess, values):
+    return SPEC.to_dict(db_api.api_create_environment(sess, values))
+
+
+def _update(sess, values):
+    return SPEC.to_dict(db_api.api_update_environment(sess, values["name"],
+                                                      values))
+
+
+class EnvironmentsController(rest.RestController):
+    """Create, update, read, list and delete environments."""
+
+    @pecan.expose("json")
+    def get_one(self, name, **_params):
+        """One environment, with its variables."""
+        return session.reader(_get, name)
+
+    @pecan.expose("json")
+    def get_all(self, **params):
+        """Environments, filtered and paged."""
+        return common.list_response(SPEC, params,
+                                    db_api.api_list_environments, _shape)
+
+    @pecan.expose("json")
+    def post(self, **_params):
+        """Create an environment; 201 with it."""
+        data = resources.parse_json_body(pecan.request.body)
+        created = session.unit_of_work(
+            _create, bodies.parse_environment(data, create=True))
+        pecan.response.status = 201
+        return created
+
+    @pecan.expose("json")
+    def put(self, **_params):
+        """Change the environment named in the body."""
+        data = resources.parse_json_body(pecan.request.body)
+        return session.unit_of_work(
+            _update, bodies.parse_environment(data, create=False))
+
+    @pecan.expose()
+    def delete(self, *path, **_params):
+        """Delete one environment; 204."""
+        session.unit_of_work(db_api.api_delete_environment,
+                             common.single_id(path))
+        pecan.response.status = 204
+        return ""

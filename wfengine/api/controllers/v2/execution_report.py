@@ -1,0 +1,128 @@
+"""``GET /v2/executions/<id>/report`` and ``DELETE /v2/executions/<id>``.
+
+The report is Mistral's: ``{"root_workflow_execution": {...,
+"task_executions": [{..., "action_executions": [...],
+"workflow_executions": [...]}]}, "statistics": {...}}``. Parameters:
+``errors_only`` (only tasks in ERROR), ``max_depth`` (sub-workflows deeper
+than this are shown without their tasks; negative: no limit) and
+``statistics_only``.
+"""
+import pecan
+from pecan import rest
+
+from wfengine.api import listing
+from wfengine.api import resources
+from wfengine.db import api as db_api
+from wfengine.db import session
+from wfengine.engine import states
+from wfengine import exceptions
+
+REPORT_PARAMS = ("errors_only", "max_depth", "statistics_only")
+_STAT_STATES = (states.RUNNING, states.SUCCESS, states.ERROR, states.IDLE,
+                states.PAUSED)
+
+
+def _common(row):
+    return {"id": row.id, "name": row.name, "state": row.state,
+            "state_info": row.state_info,
+            "created_at": resources.format_datetime(row.created_at),
+            "updated_at": resources.format_datetime(row.updated_at)}
+
+
+class _Report:
+    """Walks one execution tree in a read transaction."""
+
+    def __init__(self, sess, errors_only, max_depth):
+        self.sess = sess
+        self.errors_only = errors_only
+        self.max_depth = max_depth
+        self.counts = {s: 0 for s in _STAT_STATES}
+        self.total = 0
+
+    def workflow(self, wf_ex, depth):
+        entry = _common(wf_ex)
+        if 0 <= self.max_depth < depth:
+            return entry
+        tasks = db_api.api_list_task_executions(
+            self.sess, filters={"workflow_execution_id": wf_ex.id},
+            fields=["runtime_context"])
+        entry["task_executions"] = [
+            self.task(t, depth) for t in tasks
+            if not self.errors_only or t.state == states.ERROR]
+        return entry
+
+    def task(self, task_ex, depth):
+        self.total += 1
+        if task_ex.state in self.counts:
+            self.counts[task_ex.state] += 1
+        entry = dict(_common(task_ex), type=task_ex.type)
+        retry_no = (task_ex.runtime_context or {}).get("retry_no")
+        if retry_no is not None:
+            entry["retry_count"] = retry_no
+        by_task = {"task_execution_id": task_ex.id}
+        entry["action_executions"] = [
+            dict(_common(a), accepted=a.accepted)
+            for a in db_api.api_list_action_executions(self.sess, by_task)]
+        entry["workflow_executions"] = [
+            self.workflow(w, depth + 1)
+            for w in db_api.api_list_workflow_executions(self.sess, by_task)]
+        return entry
+
+    def statistics(self):
+        stats = {"%s_tasks_count" % s.lower(): n
+                 for s, n in self.counts.items()}
+        stats["total_tasks_count"] = self.total
+        return stats
+
+
+def build_report(sess, wf_ex_id, errors_only=False, max_depth=-1,
+                 statistics_only=False):
+    """The report of execution ``wf_ex_id``; :raises NotFound:."""
+    wf_ex = db_api.api_get_workflow_execution(sess, wf_ex_id)
+    report = _Report(sess, errors_only, max_depth)
+    root = report.workflow(wf_ex, 0)
+    body = {"statistics": report.statistics()}
+    if not statistics_only:
+        body["root_workflow_execution"] = root
+    return body
+
+
+def _int(name, value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise exceptions.InputError(
+            "Invalid value %r for %r: expected an integer" % (value, name))
+
+
+class ExecutionReportController(rest.RestController):
+    """``GET /v2/executions/<id>/report``."""
+
+    @pecan.expose("json")
+    def get_all(self, wf_ex_id, **params):
+        """The execution tree of one execution with task statistics."""
+        unknown = sorted(set(params) - set(REPORT_PARAMS))
+        if unknown:
+            raise exceptions.InputError(
+                "Unknown query parameter(s) for the report: %s (allowed: "
+                "%s)" % (", ".join(unknown), ", ".join(REPORT_PARAMS)))
+        return session.reader(
+            build_report, wf_ex_id,
+            listing.parse_bool("errors_only",
+                               params.get("errors_only", "false")),
+            _int("max_depth", params.get("max_depth", "-1")),
+            listing.parse_bool("statistics_only",
+                               params.get("statistics_only", "false")))
+
+
+def delete_execution(wf_ex_id, force="false"):
+    """Delete a finished execution (any with ``force``), with its tasks,
+    action executions and sub-workflows.
+
+    :raises NotFound: no such execution.
+    :raises Conflict: not finished and not forced.
+    """
+    allowed = None if listing.parse_bool("force", force) else \
+        states.COMPLETED
+    session.unit_of_work(db_api.api_delete_workflow_execution, wf_ex_id,
+                         allowed)

@@ -1,0 +1,122 @@
+"""``/v2/listeners``: standing webhook subscriptions and their deliveries.
+
+An extension of Mistral's API (``spec/extensions.md`` section 2). The API
+writes listeners (definitions); deliveries are the notifier's, read here.
+"""
+import pecan
+from pecan import rest
+
+from wfengine.api.controllers import common
+from wfengine.api import listener_resources
+from wfengine.api import resources
+from wfengine.db import api as db_api
+from wfengine.db import session
+from wfengine import exceptions
+
+SPEC = listener_resources.LISTENER
+DELIVERY_PARAMS = ("limit", "marker")
+
+
+def _shape(sess, rows, names):
+    return [listener_resources.listener_dict(row, names) for row in rows]
+
+
+def _create(sess, values):
+    row = db_api.api_create_listener(sess, values)
+    return listener_resources.listener_dict(row, with_secret=True)
+
+
+def _update(sess, listener_id, values):
+    row = db_api.api_update_listener(sess, listener_id, values)
+    return listener_resources.listener_dict(row)
+
+
+def _get(sess, listener_id):
+    return listener_resources.listener_dict(
+        db_api.api_get_listener(sess, listener_id))
+
+
+def _deliveries(sess, listener_id, limit, marker):
+    db_api.api_get_listener(sess, listener_id)
+    rows = db_api.api_list_deliveries(sess, listener_id, limit, marker)
+    return [listener_resources.delivery_dict(row) for row in rows]
+
+
+def _limit(value):
+    if value in (None, ""):
+        return None
+    try:
+        limit = int(value)
+    except ValueError:
+        limit = 0
+    if limit <= 0:
+        raise exceptions.InputError(
+            "Invalid limit %r: must be a positive integer" % (value,))
+    return limit
+
+
+class DeliveriesController(rest.RestController):
+    """``GET /v2/listeners/<id>/deliveries``: newest first, paged."""
+
+    @pecan.expose("json")
+    def get_all(self, listener_id, **params):
+        """One page of a listener's deliveries (``limit``, ``marker``)."""
+        unknown = sorted(set(params) - set(DELIVERY_PARAMS))
+        if unknown:
+            raise exceptions.InputError(
+                "Unknown query parameter(s) for deliveries: %s (allowed: "
+                "%s)" % (", ".join(unknown), ", ".join(DELIVERY_PARAMS)))
+        limit = _limit(params.get("limit"))
+        items = session.reader(_deliveries, listener_id, limit,
+                               params.get("marker") or None)
+        body = {"deliveries": items}
+        if limit and len(items) == limit:
+            body["next"] = (
+                "%s/v2/listeners/%s/deliveries?limit=%d&marker=%s"
+                % (common.base_url(), listener_id, limit, items[-1]["id"]))
+        return body
+
+
+class ListenersController(rest.RestController):
+    """Create, read, list, update and delete listeners."""
+
+    deliveries = DeliveriesController()
+
+    @pecan.expose("json")
+    def get_one(self, listener_id, **_params):
+        """One listener (no secret, header values masked)."""
+        return session.reader(_get, listener_id)
+
+    @pecan.expose("json")
+    def get_all(self, **params):
+        """Listeners, filtered (``workflow_name``) and paged."""
+        return common.list_response(SPEC, params, _list_rows, _shape)
+
+    @pecan.expose("json")
+    def post(self, **_params):
+        """Create a listener; 201 with it and its secret (only here)."""
+        data = resources.parse_json_body(pecan.request.body)
+        values = listener_resources.parse_create(data)
+        created = session.unit_of_work(_create, values)
+        pecan.response.status = 201
+        return created
+
+    @pecan.expose("json")
+    def put(self, listener_id, **_params):
+        """Change url, events, headers, method, description, enabled."""
+        data = resources.parse_json_body(pecan.request.body)
+        values = listener_resources.parse_update(data)
+        return session.unit_of_work(_update, listener_id, values)
+
+    @pecan.expose()
+    def delete(self, listener_id, **_params):
+        """Delete a listener and its delivery log; 204."""
+        session.unit_of_work(db_api.api_delete_listener, listener_id)
+        pecan.response.status = 204
+        return ""
+
+
+def _list_rows(sess, filters=None, limit=None, marker=None, sort_keys=None,
+               sort_dirs=None, fields=None):
+    return db_api.api_list_rows(sess, SPEC.model, filters, limit, marker,
+                                sort_keys, sort_dirs, fields)
