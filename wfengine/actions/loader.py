@@ -17,6 +17,11 @@ def names():
     return sorted(_entry_points())
 
 
+def is_installed(name):
+    """True if an action of that name is installed (no import needed)."""
+    return name in _entry_points()
+
+
 @functools.lru_cache(maxsize=None)
 def get_action_class(name):
     """The class registered as ``name``.

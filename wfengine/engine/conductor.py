@@ -105,6 +105,13 @@ class Conductor(lifecycle.Lifecycle):
         self._check_completion()
         return self.plan
 
+    def reject_action(self, run, message):
+        """A planned action can not be called (unknown, bad input): the
+        run counts as failed, with ``message`` as its error."""
+        self.plan.run_actions.remove(run)
+        return self.on_action_complete(run.task_ex_id, states.ERROR, message,
+                                       message)
+
     def on_subworkflow_complete(self, task_ex_id, state, output, state_info):
         """Plan what follows the end of a task's sub-workflow execution."""
         task = self.tasks[task_ex_id]

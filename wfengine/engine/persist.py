@@ -217,6 +217,9 @@ def _stage_action(session, wf_ex, cond, run, send_at):
             with_items.GENERATION, 0)
     if run.safe_rerun:
         params["safe_rerun"] = True
+    if run.adhoc_id:
+        params["adhoc"] = {"id": run.adhoc_id, "base": run.base_name,
+                           "base_input": run.base_input}
     action_ex = db_api.add(session, models.ActionExecution(
         id=run.id, name=run.name, task_execution_id=run.task_ex_id,
         workflow_execution_id=wf_ex.id, workflow_name=wf_ex.name,
@@ -229,8 +232,10 @@ def _stage_action(session, wf_ex, cond, run, send_at):
 def stage_run(session, action_ex, send_at):
     """Stage the message that hands an action execution to an executor."""
     params = action_ex.params or {}
-    payload = {"action_ex_id": action_ex.id, "action_name": action_ex.name,
-               "action_input": action_ex.input,
+    adhoc = params.get("adhoc") or {}
+    payload = {"action_ex_id": action_ex.id,
+               "action_name": adhoc.get("base", action_ex.name),
+               "action_input": adhoc.get("base_input", action_ex.input),
                "task_ex_id": action_ex.task_execution_id,
                "task_name": action_ex.task_name,
                "wf_ex_id": action_ex.workflow_execution_id,

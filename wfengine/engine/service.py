@@ -14,6 +14,7 @@ from wfengine import exceptions
 from wfengine.db import api as db_api
 from wfengine.db import models
 from wfengine.db import session as db_session
+from wfengine.engine import adhoc
 from wfengine.engine import conductor
 from wfengine.engine import context as ctx_lib
 from wfengine.engine import events
@@ -58,9 +59,11 @@ class EngineService:
                 session, msg.wf_identifier, msg.wf_namespace)
         except exceptions.NotFound as e:
             raise exceptions.InputError(str(e)) from e
+        params = dict(msg.params or {})
+        if isinstance(params.get("env"), str):
+            params["env"] = _named_env(session, params["env"])
         wf_ex, rows = self._create_and_start(
-            session, wf_def, msg.wf_input, dict(msg.params or {}),
-            msg.description)
+            session, wf_def, msg.wf_input, params, msg.description)
         return {"id": wf_ex.id}, rows
 
     def _create_and_start(self, session, wf_def, wf_input, params,
@@ -70,9 +73,7 @@ class EngineService:
         wf_ex = self._create_execution(session, wf_def, spec, wf_input,
                                        params, description, parent)
         cond = conductor.Conductor(persist.workflow_view(wf_ex, spec), [])
-        plan = cond.start()
-        return wf_ex, persist.apply_plan(session, wf_ex, cond, {}, plan,
-                                         self._resend_after)
+        return wf_ex, self._apply(session, wf_ex, cond, {}, cond.start())
 
     def _create_execution(self, session, wf_def, spec, wf_input, params,
                           description, parent):
@@ -142,25 +143,26 @@ class EngineService:
             return False, []
         wf_ex = db_api.lock_workflow_execution(
             session, action_ex.workflow_execution_id)
+        state, result, state_info = _adhoc_outcome(session, action_ex, msg)
         if not db_api.cas_update(
                 session, models.ActionExecution, action_ex.id,
-                [states.RUNNING], state=msg.state, state_info=msg.state_info,
-                output={"result": msg.result}, accepted=True):
+                [states.RUNNING], state=state, state_info=state_info,
+                output={"result": result}, accepted=True):
             if msg.from_api:
                 raise exceptions.Conflict(
                     "Action execution %s was completed by someone else "
                     "just now" % action_ex.id)
             return False, []
         LOG.info("Action execution %s moved from RUNNING to %s",
-                 action_ex.id, msg.state)
+                 action_ex.id, state)
         db_api.outbox_ack(session, persist.RUN_ACTION, action_ex.id)
 
         def decide(cond):
             task_id = action_ex.task_execution_id
             items = _item_results(session, cond.tasks.get(task_id),
-                                  msg.state == states.SUCCESS)
-            return cond.on_action_complete(task_id, msg.state, msg.result,
-                                           msg.state_info, items)
+                                  state == states.SUCCESS)
+            return cond.on_action_complete(task_id, state, result,
+                                           state_info, items)
         return True, self._advance(session, wf_ex, decide)
 
     def _advance(self, session, wf_ex, decide):
@@ -169,7 +171,11 @@ class EngineService:
         originals = {t.id: t.state for t in task_exs}
         cond = conductor.Conductor(persist.workflow_view(wf_ex),
                                    persist.task_views(task_exs))
-        plan = decide(cond)
+        return self._apply(session, wf_ex, cond, originals, decide(cond))
+
+    def _apply(self, session, wf_ex, cond, originals, plan):
+        """Resolve the plan's actions, write it; returns its outbox rows."""
+        _resolve_actions(session, wf_ex, cond, plan)
         rows = persist.apply_plan(session, wf_ex, cond, originals, plan,
                                   self._resend_after)
         return rows + persist.stage_cascade(session, wf_ex, plan,
@@ -348,6 +354,53 @@ class EngineService:
             session, task_ex.workflow_execution_id)
         return self._advance(session, parent, lambda cond:
                              cond.reopen_for_child(task_ex.id))
+
+
+def _named_env(session, name):
+    """The variables of environment ``name`` (``"params": {"env": name}``)."""
+    try:
+        return dict(db_api.api_get_environment_by_name(session,
+                                                       name).variables or {})
+    except exceptions.NotFound as e:
+        raise exceptions.InputError(
+            "Environment %r given in params.env does not exist" % name) from e
+
+
+def _adhoc_outcome(session, action_ex, msg):
+    """``(state, result, state_info)``, with an ad-hoc action's ``output``
+    applied to a successful result."""
+    adhoc_call = (action_ex.params or {}).get("adhoc")
+    if not adhoc_call or msg.state != states.SUCCESS:
+        return msg.state, msg.result, msg.state_info
+    try:
+        return (msg.state, adhoc.transform(session, adhoc_call["id"],
+                                           msg.result), msg.state_info)
+    except (exceptions.ExpressionError, exceptions.NotFound) as e:
+        text = "Can not apply the output of action %s: %s" % (
+            action_ex.name, e)
+        return states.ERROR, text, text
+
+
+def _resolve_actions(session, wf_ex, cond, plan):
+    """Turn calls of ad-hoc actions into calls of their base actions.
+
+    A call that can not be made (no such action, input that does not fit)
+    fails its run right here, which may plan further runs: those are
+    resolved in turn.
+    """
+    done = 0
+    while done < len(plan.run_actions):
+        run = plan.run_actions[done]
+        runtime = {"env": cond.wf.env,
+                   "execution": {"id": wf_ex.id, "name": wf_ex.name}}
+        try:
+            run.base_name, run.base_input, run.adhoc_id = adhoc.resolve(
+                session, run.name, run.input, wf_ex.workflow_namespace,
+                runtime)
+            done += 1
+        except (exceptions.ActionError, exceptions.InputError,
+                exceptions.ExpressionError) as e:
+            cond.reject_action(run, str(e))
 
 
 def _check_completable(action_ex):

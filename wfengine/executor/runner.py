@@ -32,19 +32,21 @@ def run(msg):
             action_ex_id=msg.action_ex_id, task_ex_id=msg.task_ex_id,
             task_name=msg.task_name, wf_ex_id=msg.wf_ex_id,
             wf_name=msg.wf_name, callback_url=msg.callback_url))
+        error = outcome.error if isinstance(outcome, base.Result) else None
+        if error is not None:
+            error = base.ensure_json(error, msg.action_name)
+            return _result(msg, messages.ERROR, error, _error_text(error))
         if not action.is_sync():
             return None
+        if isinstance(outcome, base.Result):
+            outcome = outcome.data
+        outcome = base.ensure_json(outcome, msg.action_name)
     except Exception as e:
         # The message, not the input: inputs may carry secrets.
         LOG.debug("Action %s (%s) failed: %s", msg.action_ex_id,
                   msg.action_name, type(e).__name__)
         text = "%s: %s" % (type(e).__name__, e) if str(e) else type(e).__name__
         return _result(msg, messages.ERROR, text, text)
-    if isinstance(outcome, base.Result):
-        if outcome.error is not None:
-            return _result(msg, messages.ERROR, outcome.error,
-                           _error_text(outcome.error))
-        outcome = outcome.data
     return _result(msg, messages.SUCCESS, outcome, None)
 
 

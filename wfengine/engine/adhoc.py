@@ -1,0 +1,75 @@
+"""Ad-hoc actions: resolved to their base action when planned.
+
+A task calls an action by name: a built-in one (found through the
+``wfengine.actions`` entry points) runs as it is; an ad-hoc one (defined
+in YAML with ``base`` and ``base-input``) is turned into a call of its base,
+possibly through several ad-hoc layers, and its ``output`` is applied to
+the base's result when it returns.
+"""
+import collections
+import threading
+
+from wfengine import exceptions
+from wfengine.actions import loader
+from wfengine.db import api as db_api
+from wfengine.lang import actions as lang_actions
+
+MAX_DEPTH = 10
+
+_cache = collections.OrderedDict()
+_lock = threading.Lock()
+_CACHE_SIZE = 256
+
+
+def _definition(session, name, namespace):
+    """An ad-hoc action's ``(id, spec dict)``; cached by id and version."""
+    row = db_api.api_get_action_definition(session, name, namespace)
+    if row.is_system:
+        return None
+    key = (row.id, row.updated_at or row.created_at)
+    with _lock:
+        spec = _cache.get(key)
+    if spec is None:
+        spec = db_api.api_get_action_definition(
+            session, row.id, fields=["spec"]).spec
+        with _lock:
+            _cache[key] = spec
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+    return row.id, spec
+
+
+def resolve(session, name, action_input, namespace, runtime):
+    """``(base_name, base_input, adhoc_id)`` for a call of ``name``.
+
+    ``adhoc_id`` is None for a built-in action (nothing to resolve).
+
+    :raises ActionError: no such action, or too deep a chain of ad-hoc
+        actions.
+    :raises InputError, ExpressionError: the input does not fit.
+    """
+    first_id = None
+    for _ in range(MAX_DEPTH):
+        if loader.is_installed(name):
+            return name, action_input, first_id
+        try:
+            found = _definition(session, name, namespace)
+        except exceptions.NotFound:
+            found = None
+        if found is None:
+            raise exceptions.ActionError(
+                "Action not found [name=%s, namespace=%s]"
+                % (name, namespace or ""))
+        adhoc_id, spec = found
+        first_id = first_id or adhoc_id
+        name, action_input = lang_actions.resolve(spec, action_input,
+                                                  runtime)
+    raise exceptions.ActionError(
+        "Ad-hoc action %s: more than %d levels of base actions"
+        % (name, MAX_DEPTH))
+
+
+def transform(session, adhoc_id, result, runtime=None):
+    """Apply the ``output`` of ad-hoc action ``adhoc_id`` to a result."""
+    _, spec = _definition(session, adhoc_id, "")
+    return lang_actions.transform_output(spec, result, runtime)
