@@ -109,16 +109,18 @@ def apply_plan(session, wf_ex, cond, original_states, plan, send_after):
         message nobody acknowledged.
     """
     chains, created = _task_chains(plan)
+    # Existing tasks first: their events (say, t1 succeeded) happened
+    # before those of the tasks they led to (t2 launched).
+    for task_id, chain in chains.items():
+        if task_id not in created:
+            _update_task(session, wf_ex, cond.tasks[task_id],
+                         original_states[task_id], chain)
     for new in plan.new_tasks:
         _insert_task(session, wf_ex, cond.tasks[new.id], new.state,
                      chains[new.id])
     # Without ORM relationships the unit of work does not know that action
     # rows refer to task rows: write the tasks first.
     db_api.flush(session)
-    for task_id, chain in chains.items():
-        if task_id not in created:
-            _update_task(session, wf_ex, cond.tasks[task_id],
-                         original_states[task_id], chain)
     for abort in plan.aborts:
         _abort_actions(session, abort)
     now = models.utcnow()

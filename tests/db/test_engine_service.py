@@ -1,0 +1,155 @@
+"""The engine's units of work against a real database (SQLite and PG).
+
+An executor is played by the test: it takes the run_action messages the
+engine sends and answers with claims and results, in any order, twice,
+or too late, as a real one might.
+"""
+import pytest
+
+from wfengine import callbacks
+from wfengine import exceptions
+from wfengine.db import api as db_api
+from wfengine.db import migration
+from wfengine.db import models
+from wfengine.db import session as db_session
+from wfengine.engine import outbox
+from wfengine.engine import service
+from wfengine.lang import parser
+from wfengine.rpc import messages
+
+SEQ = """
+version: '2.0'
+seq:
+  tasks:
+    t1:
+      action: std.echo output=1
+      on-success: [t2]
+    t2:
+      action: std.echo output=2
+"""
+
+
+class FakeExecutors:
+    """Collects what the engine sends to executors."""
+
+    def __init__(self):
+        self.sent = []
+
+    def run_action(self, msg):
+        self.sent.append(msg)
+
+
+@pytest.fixture
+def engine(db_url):
+    migration.upgrade(db_url, "heads")
+    db_session.configure(db_url)
+    executors = FakeExecutors()
+    box = outbox.Outbox(executors, resend_after=60, sweep_interval=60,
+                        signer=callbacks.Signer("k", "http://127.0.0.1:1"))
+    svc = service.EngineService(box)
+    box.set_local_handler(svc.handle_local)
+    svc.executors = executors
+    db_session.unit_of_work(_define, SEQ)
+    yield svc
+    db_session.dispose()
+
+
+def _define(session, text):
+    for spec in parser.parse_workflows(text):
+        db_api.add(session, models.WorkflowDefinition(
+            id=spec.name + "-id", name=spec.name, namespace="",
+            definition=text, spec=spec.to_dict(), input=""))
+
+
+def _claim(svc, msg, token="c1"):
+    return svc.claim_action(messages.ClaimAction(
+        action_ex_id=msg.action_ex_id, claim=token))
+
+
+def _succeed(svc, msg, result=None):
+    return svc.on_action_complete(messages.ActionResult(
+        action_ex_id=msg.action_ex_id, state="SUCCESS", result=result))
+
+
+def _read(fn, *args):
+    return db_session.reader(fn, *args)
+
+
+def _events(session, wf_ex_id):
+    rows = session.query(models.Event).filter_by(
+        workflow_execution_id=wf_ex_id).order_by(models.Event.id)
+    return [(e.event, e.task_name) for e in rows]
+
+
+def _wf_state(session, wf_ex_id):
+    return session.get(models.WorkflowExecution, wf_ex_id).state
+
+
+def test_a_duplicate_result_changes_nothing(engine):
+    wf = engine.start_workflow(messages.StartWorkflow(wf_identifier="seq"))
+    first = engine.executors.sent[0]
+    assert _claim(engine, first)
+    assert _succeed(engine, first, 1) is True
+    assert _succeed(engine, first, 1) is False
+    assert len(engine.executors.sent) == 2, "t2 was started twice"
+    second = engine.executors.sent[1]
+    assert _claim(engine, second) and _succeed(engine, second, 2)
+    assert _read(_wf_state, wf["id"]) == "SUCCESS"
+
+
+def test_only_one_claim_wins_and_a_lost_answer_can_be_asked_again(engine):
+    engine.start_workflow(messages.StartWorkflow(wf_identifier="seq"))
+    msg = engine.executors.sent[0]
+    assert _claim(engine, msg, "a") is True
+    assert _claim(engine, msg, "b") is False
+    assert _claim(engine, msg, "a") is True
+
+
+def test_a_late_result_after_the_action_ended_is_refused(engine):
+    engine.start_workflow(messages.StartWorkflow(wf_identifier="seq"))
+    msg = engine.executors.sent[0]
+    _claim(engine, msg)
+    assert engine.on_action_complete(messages.ActionResult(
+        action_ex_id=msg.action_ex_id, state="ERROR", result="x")) is True
+    assert _succeed(engine, msg, 1) is False
+
+
+def test_events_are_recorded_in_the_order_they_happened(engine):
+    wf = engine.start_workflow(messages.StartWorkflow(wf_identifier="seq"))
+    for index in range(2):
+        msg = engine.executors.sent[index]
+        _claim(engine, msg)
+        _succeed(engine, msg, index)
+    assert _read(_events, wf["id"]) == [
+        ("WORKFLOW_LAUNCHED", None), ("TASK_LAUNCHED", "t1"),
+        ("TASK_SUCCEEDED", "t1"), ("TASK_LAUNCHED", "t2"),
+        ("TASK_SUCCEEDED", "t2"), ("WORKFLOW_SUCCEEDED", None)]
+
+
+def test_an_api_completion_of_a_sync_action_is_refused(engine):
+    engine.start_workflow(messages.StartWorkflow(wf_identifier="seq"))
+    msg = engine.executors.sent[0]
+    _claim(engine, msg)
+    with pytest.raises(exceptions.Conflict) as err:
+        engine.on_action_complete(messages.ActionResult(
+            action_ex_id=msg.action_ex_id, state="SUCCESS", result=1,
+            from_api=True))
+    assert "synchronous" in str(err.value)
+
+
+def test_a_refused_start_leaves_nothing_behind(engine):
+    with pytest.raises(exceptions.InputError):
+        engine.start_workflow(messages.StartWorkflow(
+            wf_identifier="seq", wf_input={"unexpected": 1}))
+    count = _read(lambda s: s.query(models.WorkflowExecution).count())
+    assert count == 0 and engine.executors.sent == []
+
+
+def test_an_orphaned_action_fails_without_safe_rerun(engine):
+    wf = engine.start_workflow(messages.StartWorkflow(wf_identifier="seq"))
+    msg = engine.executors.sent[0]
+    engine.claim_action(messages.ClaimAction(
+        action_ex_id=msg.action_ex_id, claim="c", executor="ex-1"))
+    assert engine.recover_orphan(msg.action_ex_id, "c", "ex-1") is True
+    assert engine.recover_orphan(msg.action_ex_id, "c", "ex-1") is False
+    assert _read(_wf_state, wf["id"]) == "ERROR"
