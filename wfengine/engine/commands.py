@@ -35,6 +35,7 @@ class RunAction:
     input: dict
     safe_rerun: bool = False
     index: int | None = None
+    target: str | None = None
     # An ad-hoc action runs its base action: filled by the engine service.
     base_name: str | None = None
     base_input: dict | None = None

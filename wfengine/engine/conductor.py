@@ -20,6 +20,7 @@ from wfengine.engine import commands
 from wfengine.engine import context as ctx_lib
 from wfengine.engine import lifecycle
 from wfengine.engine import policies
+from wfengine.engine import reverse
 from wfengine.engine import states
 from wfengine.engine import transitions
 from wfengine.engine import with_items
@@ -54,6 +55,10 @@ class WorkflowView:
     created_at: str | None = None
 
 
+# A task that paused its execution before it started (pause-before).
+PAUSED_BEFORE = "paused_before"
+
+
 def new_id():
     return str(uuid.uuid4())
 
@@ -72,10 +77,18 @@ class Conductor(lifecycle.Lifecycle):
 
     def start(self):
         """Plan the start tasks of a new execution."""
-        for name in self.spec.get_start_task_names():
+        if self._is_reverse():
+            target = reverse.check_target(self.spec, self.wf.params)
+            names = reverse.start_names(self.spec, target)
+        else:
+            names = self.spec.get_start_task_names()
+        for name in names:
             self._schedule(name, None)
         self._check_completion()
         return self.plan
+
+    def _is_reverse(self):
+        return self.spec.type == "reverse"
 
     def on_action_complete(self, task_ex_id, state, result, state_info=None,
                            item_results=None):
@@ -191,8 +204,17 @@ class Conductor(lifecycle.Lifecycle):
                                      ctx, runtime)
             timeout = policies.seconds("timeout", task_spec.timeout, ctx,
                                        runtime)
+            pause = expressions.evaluate(task_spec.pause_before, ctx, runtime)
         except exceptions.ExpressionError as e:
             self._complete_task(task, states.ERROR, None, str(e))
+            return
+        if pause and not task.runtime_context.get(PAUSED_BEFORE):
+            # pause-before: the execution pauses; its resume starts the task.
+            task.runtime_context[PAUSED_BEFORE] = True
+            self._move(task, states.PAUSE, runtime_context=task.runtime_context)
+            if self.wf.state == states.RUNNING:
+                self._wf_move(states.PAUSE, "Paused before task '%s'"
+                              % task.name)
             return
         if timeout:
             self._timer(commands.TASK_TIMEOUT, task, timeout)
@@ -221,10 +243,11 @@ class Conductor(lifecycle.Lifecycle):
         action_input = expressions.evaluate(task_spec.input or {}, ctx,
                                             runtime)
         safe_rerun = expressions.evaluate(task_spec.safe_rerun, ctx, runtime)
+        target = expressions.evaluate(task_spec.target, ctx, runtime)
         self.plan.run_actions.append(commands.RunAction(
             id=self._new_id(), task_ex_id=task.id, task_name=task.name,
             name=name, input=action_input, safe_rerun=bool(safe_rerun),
-            index=index))
+            index=index, target=target or None))
 
     def _start_subworkflow(self, task, task_spec, ctx, runtime):
         self.plan.subworkflows.append(commands.StartSubworkflow(
@@ -331,7 +354,29 @@ class Conductor(lifecycle.Lifecycle):
         if self.wf.state == states.RUNNING:
             self._follow_transitions(task, task_data)
 
+    def _follow_requires(self, task):
+        """Reverse workflows: start what now has all its requirements."""
+        task.processed = True
+        self._change(task, None, processed=True)
+        if task.state != states.SUCCESS:
+            return
+        done = [t for t in self.tasks.values() if t.state == states.SUCCESS]
+        succeeded = {t.name for t in done}
+        started = {t.name for t in self.tasks.values()}
+        for name in reverse.ready_after(
+                self.spec, self.wf.params["task_name"], task.name,
+                succeeded, started):
+            required = self.spec.tasks[name].requires
+            in_ctx = {}
+            for before in done:
+                if before.name in required:
+                    in_ctx = ctx_lib.merge(in_ctx, self._out_context(before))
+            self._start_task(self._new_task(name, states.RUNNING, in_ctx))
+
     def _follow_transitions(self, task, task_data):
+        if self._is_reverse():
+            self._follow_requires(task)
+            return
         clauses = transitions.clauses(self.spec.tasks[task.name], task.state)
         ctx = ctx_lib.merge(self._task_context(task), task.published)
         runtime = self._runtime(task, task_data)

@@ -51,6 +51,9 @@ class Lifecycle:
             due = task.runtime_context.get(DUE_ON_RESUME)
             if due and task.state == states.RUNNING_DELAYED:
                 self._fire(task, due)
+            elif task.state == states.PAUSED:
+                self._move(task, states.RESUME)
+                self._start_task(task)
         for task in replays:
             self._replay(task)
         for task in pending:

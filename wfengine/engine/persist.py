@@ -219,6 +219,8 @@ def _stage_action(session, wf_ex, cond, run, send_at):
             with_items.GENERATION, 0)
     if run.safe_rerun:
         params["safe_rerun"] = True
+    if run.target:
+        params["target"] = run.target
     if run.adhoc_id:
         params["adhoc"] = {"id": run.adhoc_id, "base": run.base_name,
                            "base_input": run.base_input}
@@ -242,7 +244,8 @@ def stage_run(session, action_ex, send_at):
                "task_name": action_ex.task_name,
                "wf_ex_id": action_ex.workflow_execution_id,
                "wf_name": action_ex.workflow_name,
-               "safe_rerun": bool(params.get("safe_rerun"))}
+               "safe_rerun": bool(params.get("safe_rerun")),
+               "target": params.get("target")}
     return db_api.outbox_add(session, RUN_ACTION, action_ex.id, payload,
                              send_at)
 

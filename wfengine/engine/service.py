@@ -147,7 +147,8 @@ class EngineService:
         if not db_api.cas_update(
                 session, models.ActionExecution, action_ex.id,
                 [states.RUNNING], state=state, state_info=state_info,
-                output={"result": result}, accepted=True):
+                output={"result": _kept(wf_ex, action_ex, result)},
+                accepted=True):
             if msg.from_api:
                 raise exceptions.Conflict(
                     "Action execution %s was completed by someone else "
@@ -354,6 +355,13 @@ class EngineService:
             session, task_ex.workflow_execution_id)
         return self._advance(session, parent, lambda cond:
                              cond.reopen_for_child(task_ex.id))
+
+
+def _kept(wf_ex, action_ex, result):
+    """The result to store: none for a task with ``keep-result: false``
+    (its publish still sees it)."""
+    task_spec = persist.workflow_spec(wf_ex).tasks.get(action_ex.task_name)
+    return None if task_spec and task_spec.keep_result is False else result
 
 
 def _named_env(session, name):

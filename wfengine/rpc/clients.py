@@ -103,5 +103,9 @@ class ExecutorClient:
                                          messages.RPC_VERSION)
 
     def run_action(self, msg):
-        """Hand ``messages.RunAction`` to any executor (a cast: no answer)."""
-        self._client.cast({}, "run_action", msg=msg.to_dict())
+        """Hand ``messages.RunAction`` to an executor (a cast: no answer):
+        any one, or the one named by ``msg.target``."""
+        client = self._client
+        if msg.target:
+            client = client.prepare(server=msg.target)
+        client.cast({}, "run_action", msg=msg.to_dict())

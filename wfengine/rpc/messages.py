@@ -5,7 +5,7 @@ RPC_VERSION changelog:
         run_action (executor).
   1.1 - update_execution, update_task (engine).
   1.2 - ClaimAction.is_sync, ClaimAction.executor; ActionResult.from_api;
-        RunAction.callback_url.
+        RunAction.callback_url, RunAction.target.
 
 A new field gets a default, so that older senders stay understood;
 ``from_dict`` ignores fields it does not know, so newer senders do too.
@@ -55,6 +55,7 @@ class RunAction(Message):
     wf_name: str | None = None
     safe_rerun: bool = False
     callback_url: str | None = None
+    target: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -65,6 +65,10 @@ class Rehearsal:
     def run(self, max_steps=10000):
         cond = self._conductor()
         self._take(cond, cond.start())
+        return self.run_pending(max_steps)
+
+    def run_pending(self, max_steps=10000):
+        """Answer queued actions and timers until the execution stops."""
         for _ in range(max_steps):
             if self.wf.state != states.RUNNING or not self.queue:
                 break

@@ -172,3 +172,47 @@ def test_prepare_input_names_missing_and_unknown_inputs():
         ctx_lib.prepare_input(spec, {"zzz": 1})
     assert "a" in str(err.value) and "zzz" in str(err.value)
     assert ctx_lib.prepare_input(spec, {"a": 5}) == {"a": 5, "b": 2}
+
+
+REVERSE = """
+version: '2.0'
+rev:
+  type: reverse
+  output: {all: <% $.a + $.b + $.c %>}
+  tasks:
+    a:
+      action: std.echo output=1
+      publish: {a: <% task().result %>}
+    b:
+      action: std.echo output=2
+      publish: {b: <% task().result %>}
+    c:
+      requires: [a, b]
+      action: std.echo output=<% $.a + $.b %>
+      publish: {c: <% task().result %>}
+    unrelated:
+      requires: [a]
+      action: std.noop
+"""
+
+
+def test_reverse_workflow_runs_what_the_target_requires_then_it():
+    r = rehearsal.Rehearsal(REVERSE, {}, {"a": 1, "b": 2, "c": 3}, None)
+    r.wf.params = {"task_name": "c"}
+    out = r.run()
+    assert out.state == states.SUCCESS
+    assert sorted(out.sequence[:2]) == ["a", "b"]
+    assert out.sequence[2:] == ["c"]
+    assert [a.input for a in out.actions if a.task_name == "c"] == [
+        {"output": 3}]
+    assert out.output == {"all": 6}
+
+
+@pytest.mark.parametrize("params,needle", [({}, "params.task_name"),
+                                           ({"task_name": "zz"}, "zz")])
+def test_reverse_workflow_needs_a_known_target(params, needle):
+    r = rehearsal.Rehearsal(REVERSE, {}, {}, None)
+    r.wf.params = params
+    with pytest.raises(exceptions.InputError) as err:
+        r.run()
+    assert needle in str(err.value)

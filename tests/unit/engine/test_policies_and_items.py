@@ -214,3 +214,44 @@ wf:
     assert (sub.workflow_name, sub.input, sub.env) == ("child", {"y": 4},
                                                        {"k": "v"})
     assert out.state == states.RUNNING
+
+
+PAUSE_BEFORE = """
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.noop
+      on-success: [t2]
+    t2:
+      pause-before: true
+      action: std.noop
+"""
+
+
+def test_pause_before_pauses_the_execution_and_resume_runs_the_task():
+    r = rehearsal.Rehearsal(PAUSE_BEFORE, {}, {}, None)
+    out = r.run()
+    assert out.state == states.PAUSED
+    assert out.sequence == ["t1"]
+    t2 = next(t for t in out.tasks.values() if t.name == "t2")
+    assert t2.state == states.PAUSED
+    cond = r._conductor()
+    plan = cond.resume()
+    assert [a.task_name for a in plan.run_actions] == ["t2"]
+    assert cond.tasks[t2.id].state == states.RUNNING
+    r._take(cond, plan)
+    assert r.run_pending().state == states.SUCCESS
+
+
+def test_target_routes_the_action():
+    text = """
+version: '2.0'
+wf:
+  tasks:
+    t:
+      action: std.noop
+      target: <% 'host-' + '7' %>
+"""
+    out = rehearsal.rehearse(text)
+    assert [a.target for a in out.actions] == ["host-7"]
