@@ -483,13 +483,15 @@ class Conductor(lifecycle.Lifecycle):
         return [t for t in self.tasks.values() if t.state in states.COMPLETED]
 
     def _runtime(self, task=None, task_data=None):
+        index = ctx_lib.TaskIndex(
+            self.tasks.values(),
+            lambda t: self._task_data(t, t.state, None, t.state_info))
         runtime = {
             "env": self.wf.env,
             "execution": {"id": self.wf.id, "name": self.wf.name,
                           "input": self.wf.input, "params": self.wf.params,
                           "created_at": self.wf.created_at},
-            "tasks": {t.name: self._task_data(t, t.state, None, t.state_info)
-                      for t in self.tasks.values()},
+            "tasks": index, "task_list": index.summaries,
         }
         if task is not None:
             runtime["task"] = task_data or self._task_data(

@@ -1,4 +1,5 @@
 """Workflow input and data contexts. Pure."""
+import collections.abc
 from wfengine import exceptions
 from wfengine import expressions
 
@@ -66,3 +67,43 @@ def merge(left, right):
         else:
             result[key] = value
     return result
+
+
+class TaskIndex(collections.abc.Mapping):
+    """Task summaries by name for ``task(name)``, and in order for
+    ``tasks()``; built on first use, since most expressions need neither
+    and a large workflow has thousands of tasks."""
+
+    def __init__(self, views, summarize):
+        self._views = views
+        self._summarize = summarize
+        self._all = None
+        self.summaries = _LazyList(self._summaries)
+
+    def _summaries(self):
+        if self._all is None:
+            self._all = [self._summarize(v) for v in self._views]
+            self._by_name = {s["name"]: s for s in self._all}
+        return self._all
+
+    def __getitem__(self, name):
+        self._summaries()
+        return self._by_name[name]
+
+    def __iter__(self):
+        return iter({s["name"] for s in self._summaries()})
+
+    def __len__(self):
+        self._summaries()
+        return len(self._by_name)
+
+
+class _LazyList(collections.abc.Sequence):
+    def __init__(self, load):
+        self._load = load
+
+    def __getitem__(self, index):
+        return self._load()[index]
+
+    def __len__(self):
+        return len(self._load())

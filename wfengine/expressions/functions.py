@@ -43,6 +43,24 @@ def task(runtime, name=None):
     return found
 
 
+def tasks(runtime, workflow_execution_id=None, recursive=False, state=None,
+          flat=False):
+    """The task executions of the running execution, as dicts.
+
+    ``state`` keeps only tasks in that state. Tasks of other executions
+    (another ``workflow_execution_id``, or ``recursive`` into
+    sub-workflows) are not in the data an expression sees: asking for
+    another execution gives an empty list.
+    """
+    current = _get(runtime, "execution", {}).get("id")
+    if workflow_execution_id not in (None, current):
+        return []
+    found = list(_get(runtime, "task_list", ()))
+    if state:
+        found = [t for t in found if t.get("state") == state]
+    return found
+
+
 def json_pp(data):
     """Pretty-print ``data`` as indented JSON text."""
     return json.dumps(data, indent=4, separators=(",", ": "), default=str)

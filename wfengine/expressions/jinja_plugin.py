@@ -173,6 +173,13 @@ def _task(context, name=None):
     return functions.task(_runtime(context), name)
 
 
+@jinja2.pass_context
+def _tasks(context, workflow_execution_id=None, recursive=False, state=None,
+           flat=False):
+    return functions.tasks(_runtime(context), workflow_execution_id,
+                           recursive, state, flat)
+
+
 def _wrap_filter(original, check):
     @functools.wraps(original)
     def guarded(*args, **kwargs):
@@ -213,6 +220,7 @@ def _build_environment():
     env.globals["env"] = _env
     env.globals["execution"] = _execution
     env.globals["task"] = _task
+    env.globals["tasks"] = _tasks
     for name in _PURE_FUNCTIONS:
         env.globals[name] = getattr(functions, name)
         env.filters[name] = getattr(functions, name)

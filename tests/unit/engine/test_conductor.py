@@ -216,3 +216,23 @@ def test_reverse_workflow_needs_a_known_target(params, needle):
     with pytest.raises(exceptions.InputError) as err:
         r.run()
     assert needle in str(err.value)
+
+
+def test_task_and_tasks_functions_see_the_executions_tasks():
+    text = """
+version: '2.0'
+wf:
+  output:
+    first: <% task(a).state %>
+    done: <% tasks(state => SUCCESS).select($.name).orderBy($) %>
+    jinja: "{{ tasks() | length }}"
+  tasks:
+    a:
+      action: std.noop
+      on-success: [b]
+    b:
+      action: std.noop
+"""
+    out = rehearsal.rehearse(text)
+    assert out.output == {"first": "SUCCESS", "done": ["a", "b"],
+                          "jinja": 2}
