@@ -11,7 +11,7 @@ import threading
 
 from wfengine import exceptions
 from wfengine.actions import loader
-from wfengine.db import api as db_api
+from wfengine.db import definitions
 from wfengine.lang import actions as lang_actions
 
 MAX_DEPTH = 10
@@ -23,14 +23,14 @@ _CACHE_SIZE = 256
 
 def _definition(session, name, namespace):
     """An ad-hoc action's ``(id, spec dict)``; cached by id and version."""
-    row = db_api.api_get_action_definition(session, name, namespace)
+    row = definitions.get_action_definition(session, name, namespace)
     if row.is_system:
         return None
     key = (row.id, row.updated_at or row.created_at)
     with _lock:
         spec = _cache.get(key)
     if spec is None:
-        spec = db_api.api_get_action_definition(
+        spec = definitions.get_action_definition(
             session, row.id, fields=["spec"]).spec
         with _lock:
             _cache[key] = spec

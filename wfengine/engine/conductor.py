@@ -26,18 +26,57 @@ from wfengine.engine import transitions
 from wfengine.engine import with_items
 
 
-@dataclasses.dataclass
 class TaskView:
-    """What the conductor knows of one task execution."""
+    """What the conductor knows of one task execution.
 
-    id: str
-    name: str
-    state: str
-    state_info: str | None = None
-    in_context: dict = dataclasses.field(default_factory=dict)
-    published: dict = dataclasses.field(default_factory=dict)
-    runtime_context: dict = dataclasses.field(default_factory=dict)
-    processed: bool = False
+    ``in_context`` and ``published`` may be large: the engine can give a
+    ``load_data`` callable instead, which returns both and is called only
+    when one of them is read (most events touch few tasks' data).
+    """
+
+    def __init__(self, id, name, state, state_info=None, in_context=None,
+                 published=None, runtime_context=None, processed=False,
+                 load_data=None):
+        self.id = id
+        self.name = name
+        self.state = state
+        self.state_info = state_info
+        self.runtime_context = runtime_context if runtime_context \
+            is not None else {}
+        self.processed = processed
+        self._load_data = load_data
+        self._in_context = in_context
+        self._published = published
+        if load_data is None:
+            self._in_context = in_context or {}
+            self._published = published or {}
+
+    def _ensure_data(self):
+        if self._load_data is not None:
+            loaded_ctx, loaded_pub = self._load_data()
+            self._load_data = None
+            self._in_context = loaded_ctx or {}
+            self._published = loaded_pub or {}
+
+    @property
+    def in_context(self):
+        self._ensure_data()
+        return self._in_context
+
+    @in_context.setter
+    def in_context(self, value):
+        self._ensure_data()
+        self._in_context = value
+
+    @property
+    def published(self):
+        self._ensure_data()
+        return self._published
+
+    @published.setter
+    def published(self, value):
+        self._ensure_data()
+        self._published = value
 
 
 @dataclasses.dataclass

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 import threading
 
-from wfengine.db import api as db_api
+from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session as db_session
 from wfengine import exceptions
@@ -44,7 +44,7 @@ def _read_due(session, now, limit):
                 t.remaining_executions, t.workflow_id, t.workflow_name,
                 t.workflow_namespace or "", t.workflow_input or {},
                 t.workflow_params or {})
-            for t in db_api.api_get_due_cron_triggers(session, now, limit)]
+            for t in definitions.get_due_cron_triggers(session, now, limit)]
 
 
 def following(trigger, now):
@@ -108,7 +108,7 @@ class CronScheduler:
     def _fire(self, trigger, now):
         nxt, remaining = following(trigger, now)
         won = db_session.unit_of_work(
-            db_api.api_claim_cron_trigger, trigger.id,
+            definitions.claim_cron_trigger, trigger.id,
             trigger.next_execution_time, nxt, remaining)
         if not won:
             return False

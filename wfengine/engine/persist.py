@@ -93,12 +93,23 @@ def workflow_view(wf_ex, spec=None):
         params=params, created_at=_time(wf_ex.created_at))
 
 
-def task_views(task_exs):
-    return [conductor.TaskView(
-        id=t.id, name=t.name, state=t.state, state_info=t.state_info,
-        in_context=t.in_context or {}, published=t.published or {},
-        runtime_context=dict(t.runtime_context or {}),
-        processed=t.processed) for t in task_exs]
+def task_views(session, wf_ex_id):
+    """Views of every task of an execution, with ``(id -> state)``.
+
+    Only the small columns are read up front; a task's ``in_context`` and
+    ``published`` are read when the conductor first needs them.
+    """
+    rows = db_api.get_task_states_for_engine(session, wf_ex_id)
+    views = [conductor.TaskView(
+        id=row.id, name=row.name, state=row.state, state_info=row.state_info,
+        runtime_context=dict(row.runtime_context or {}),
+        processed=row.processed,
+        load_data=_data_loader(session, row.id)) for row in rows]
+    return views, {row.id: row.state for row in rows}
+
+
+def _data_loader(session, task_ex_id):
+    return lambda: db_api.get_task_data(session, task_ex_id)
 
 
 def apply_plan(session, wf_ex, cond, original_states, plan, send_after):

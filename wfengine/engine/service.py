@@ -12,6 +12,7 @@ import oslo_messaging as messaging
 
 from wfengine import exceptions
 from wfengine.db import api as db_api
+from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session as db_session
 from wfengine.engine import adhoc
@@ -168,10 +169,8 @@ class EngineService:
 
     def _advance(self, session, wf_ex, decide):
         """Load the snapshot, let ``decide(conductor)`` plan, write it."""
-        task_exs = db_api.get_task_executions_for_engine(session, wf_ex.id)
-        originals = {t.id: t.state for t in task_exs}
-        cond = conductor.Conductor(persist.workflow_view(wf_ex),
-                                   persist.task_views(task_exs))
+        views, originals = persist.task_views(session, wf_ex.id)
+        cond = conductor.Conductor(persist.workflow_view(wf_ex), views)
         return self._apply(session, wf_ex, cond, originals, decide(cond))
 
     def _apply(self, session, wf_ex, cond, originals, plan):
@@ -367,8 +366,8 @@ def _kept(wf_ex, action_ex, result):
 def _named_env(session, name):
     """The variables of environment ``name`` (``"params": {"env": name}``)."""
     try:
-        return dict(db_api.api_get_environment_by_name(session,
-                                                       name).variables or {})
+        return dict(definitions.get_environment_by_name(session,
+                                                        name).variables or {})
     except exceptions.NotFound as e:
         raise exceptions.InputError(
             "Environment %r given in params.env does not exist" % name) from e
