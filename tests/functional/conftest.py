@@ -13,6 +13,12 @@ from tests.functional import harness
 PRODUCTION_LAYOUT = ["api", "engine", "engine", "executor", "executor"]
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "production: the test (or this parameter of it) runs on "
+        "the PostgreSQL + RabbitMQ production layout")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -58,6 +64,29 @@ def production(tmp_path_factory, postgres_db):
     deployment = harness.Deployment(
         tmp_path_factory.mktemp("production"),
         database=postgres_db, transport_url=harness.RABBIT_URL)
+    deployment.db_manage()
+    with harness.running(deployment, PRODUCTION_LAYOUT):
+        yield deployment
+
+
+@pytest.fixture(scope="module")
+def embedded_http(tmp_path_factory):
+    """``embedded`` whose std.http may reach 127.0.0.1 (a test server)."""
+    deployment = harness.Deployment(
+        tmp_path_factory.mktemp("embedded-http"),
+        config=harness.std_http_loopback_config())
+    with harness.running(deployment, ["all"]):
+        yield deployment
+
+
+@pytest.fixture(scope="module")
+def production_http(tmp_path_factory, postgres_db):
+    """``production`` whose std.http may reach 127.0.0.1."""
+    harness.require_tcp(harness.RABBIT_PORT, "RabbitMQ")
+    deployment = harness.Deployment(
+        tmp_path_factory.mktemp("production-http"),
+        database=postgres_db, transport_url=harness.RABBIT_URL,
+        config=harness.std_http_loopback_config())
     deployment.db_manage()
     with harness.running(deployment, PRODUCTION_LAYOUT):
         yield deployment

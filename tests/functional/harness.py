@@ -308,9 +308,13 @@ class Deployment:
         direct checks); default a SQLite file in workdir.
     :param transport_url: oslo.messaging URL; None for in-process
         messaging (then only ``--server all`` works).
+    :param config: ``{section: {option: value}}`` written into the config
+        file on top of the defaults (a section given here is merged with
+        the default one of that name, option by option).
     """
 
-    def __init__(self, workdir, database=None, transport_url=None):
+    def __init__(self, workdir, database=None, transport_url=None,
+                 config=None):
         self.workdir = str(workdir)
         os.makedirs(self.workdir, exist_ok=True)
         self.tag = random_hex()
@@ -323,6 +327,8 @@ class Deployment:
         self.processes = []
         self.api = ApiClient(self.url)
         self.config_file = os.path.join(self.workdir, "wfengine.conf")
+        self.extra_config = {section: dict(options) for section, options
+                             in (config or {}).items()}
         self._write_config()
         self.env = dict(os.environ, PYTHONUNBUFFERED="1")
 
@@ -338,6 +344,11 @@ class Deployment:
                           "outbox_resend_after": "2"}
         conf["executor"] = {"topic": self.topics()["executor"],
                             "report_timeout": "3"}
+        for section, options in self.extra_config.items():
+            if section != "DEFAULT" and not conf.has_section(section):
+                conf[section] = {}
+            for option, value in options.items():
+                conf[section][option] = str(value)
         with open(self.config_file, "w") as f:
             conf.write(f)
 
@@ -389,7 +400,7 @@ class Deployment:
                 "executor": "wfe_executor_" + self.tag}
 
     def wait_for_consumers(self, timeout=60):
-        """With a broker: wait until every engine and executor process
+        """With a broker: wait until every live engine and executor process
         consumes from its topic queue, so that no request is published
         before anyone listens (RabbitMQ drops messages that no queue
         takes). oslo.messaging names the shared queue after the topic."""
@@ -397,6 +408,8 @@ class Deployment:
 
         wanted = {}
         for proc in self.processes:
+            if not proc.alive():
+                continue  # a process a test killed consumes nothing
             for service in self.topics():
                 if service in proc.services or "all" in proc.services:
                     wanted[service] = wanted.get(service, 0) + 1
@@ -609,3 +622,202 @@ def assert_tasks_once_in_db(db, ex_ids, tasks_per_execution):
         " HAVING count(a.id) <> 1", (ex_ids,))
     assert bad_actions == [], (
         "tasks without exactly one action execution: %s" % bad_actions)
+
+
+# --------------------------------------------------------------------------
+# A local HTTP server that workflows call (std.http, std.mistral_http)
+# --------------------------------------------------------------------------
+
+# std.http's default denied networks without loopback, so that workflows may
+# call a test server on 127.0.0.1 (``[action_std_http] denied_cidrs``).
+def std_http_loopback_config():
+    """``Deployment(config=...)`` content letting std.http reach
+    127.0.0.1 (and nothing else on loopback than the default allows)."""
+    from wfengine import netguard
+
+    denied = [c for c in netguard.DEFAULT_DENIED_CIDRS if c != "127.0.0.0/8"]
+    return {"action_std_http": {"denied_cidrs": ",".join(denied)}}
+
+
+class StubHttpServer:
+    """A threaded stdlib HTTP server on 127.0.0.1 that records requests.
+
+    ``routes`` maps a path (without query string) to a callable taking the
+    recorded request dict (``method``, ``path``, ``query``, ``headers``
+    with lower-case names, ``body`` as text, ``json`` when it parses) and
+    returning ``(status, json_body)``; other paths go to ``default`` (a
+    callable of the same kind), else answer 404. A route may be set or
+    replaced while the server runs.
+    """
+
+    def __init__(self, routes=None, default=None):
+        import http.server
+        import threading
+        import urllib.parse
+
+        self.routes = dict(routes or {})
+        self.default = default
+        self.requests = []
+        self._lock = threading.Lock()
+        stub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _handle(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8", "replace")
+                parts = urllib.parse.urlsplit(self.path)
+                record = {"method": self.command, "path": parts.path,
+                          "query": dict(urllib.parse.parse_qsl(parts.query)),
+                          "headers": {k.lower(): v
+                                      for k, v in self.headers.items()},
+                          "body": body, "json": None,
+                          "time": time.monotonic()}
+                try:
+                    record["json"] = json.loads(body) if body else None
+                except ValueError:
+                    pass
+                with stub._lock:
+                    stub.requests.append(record)
+                    route = stub.routes.get(parts.path) or stub.default
+                try:
+                    status, payload = (route(record) if route
+                                       else (404, {"error": "no route"}))
+                except Exception as exc:  # a route bug must show
+                    status, payload = 599, {"error": repr(exc)}
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((LOOPBACK, 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = "http://%s:%d" % (LOOPBACK, self.port)
+        self._thread = threading.Thread(target=self.server.serve_forever,
+                                        daemon=True, name="stub-http")
+        self._thread.start()
+
+    def route(self, path, handler):
+        with self._lock:
+            self.routes[path] = handler
+
+    def received(self, path=None):
+        """The recorded requests (on ``path`` only, if given)."""
+        with self._lock:
+            return [r for r in self.requests
+                    if path is None or r["path"] == path]
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+# --------------------------------------------------------------------------
+# Lifecycle helpers: start with an env, wait for a state, find a task
+# --------------------------------------------------------------------------
+
+def start_execution(api, workflow_name, wf_input=None, env=None):
+    """``POST /v2/executions`` with ``params.env``; the execution."""
+    body = {"workflow_name": workflow_name}
+    if wf_input is not None:
+        body["input"] = json.dumps(wf_input)
+    if env is not None:
+        body["params"] = json.dumps({"env": env})
+    return api.request("POST", "/executions", expect=(201,),
+                       json=body).json()
+
+
+def wait_execution_state(api, ex_id, wanted, timeout=60):
+    """Wait until execution ``ex_id`` is in ``wanted`` (a state or a set of
+    states); returns it. Fails at once if it ends in another terminal
+    state (naming its state_info)."""
+    wanted = {wanted} if isinstance(wanted, str) else set(wanted)
+    last = {}
+
+    def reached():
+        ex = api.execution(ex_id)
+        last["ex"] = ex
+        if ex["state"] in wanted:
+            return ex
+        if ex["state"] in TERMINAL_STATES:
+            raise AssertionError(
+                "execution %s ended %s, waiting for %s; state_info: %s"
+                % (ex_id, ex["state"], sorted(wanted), ex.get("state_info")))
+        return None
+
+    try:
+        return wait_until(reached, timeout, "execution %s to reach %s"
+                          % (ex_id, sorted(wanted)))
+    except AssertionError as exc:
+        ex = last.get("ex") or {}
+        raise AssertionError("%s; last state %s" % (
+            exc, ex.get("state"))) from None
+
+
+def tasks_by_name(api, ex_id):
+    """``{name: [task, ...]}`` of one execution."""
+    found = collections.defaultdict(list)
+    for task in api.tasks(ex_id):
+        found[task["name"]].append(task)
+    return dict(found)
+
+
+def task_named(api, ex_id, name, timeout=0):
+    """The one task called ``name`` of the execution (waits up to
+    ``timeout`` seconds for it to appear)."""
+    def one():
+        found = tasks_by_name(api, ex_id).get(name, [])
+        assert len(found) <= 1, "%d tasks named %s in %s" % (
+            len(found), name, ex_id)
+        return found[0] if found else None
+
+    if timeout:
+        return wait_until(one, timeout, "task %s of %s" % (name, ex_id))
+    task = one()
+    assert task is not None, "no task %s in execution %s" % (name, ex_id)
+    return task
+
+
+def action_claim(deployment, action_ex_id):
+    """``(state, claimed_by, executor)`` of an action execution, read
+    straight from the deployment's database (PostgreSQL or its SQLite
+    file); None if there is no such row. The API does not show claims."""
+    sql = ("SELECT state, claimed_by, executor FROM action_executions"
+           " WHERE id = %s")
+    if deployment.db is not None:
+        rows = deployment.db.query(sql, (action_ex_id,))
+    else:
+        import sqlite3
+
+        path = deployment.database_url[len("sqlite:///"):]
+        conn = sqlite3.connect("file:%s?mode=ro" % path, uri=True,
+                               timeout=10)
+        try:
+            rows = conn.execute(sql.replace("%s", "?"),
+                                (action_ex_id,)).fetchall()
+        finally:
+            conn.close()
+    return tuple(rows[0]) if rows else None
+
+
+def wait_action_claimed(deployment, action_ex_id, timeout=30):
+    """Wait until an executor has claimed the action; its claim row."""
+    return wait_until(
+        lambda: (lambda row: row if row and row[1] else None)(
+            action_claim(deployment, action_ex_id)),
+        timeout, "action execution %s to be claimed" % action_ex_id)

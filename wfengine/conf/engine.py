@@ -12,10 +12,11 @@ OPTS = [
     cfg.FloatOpt("outbox_sweep_interval", default=2.0, min=0.1,
                  help="Seconds between sweeps that re-send outbox rows "
                       "nobody acknowledged."),
-    cfg.FloatOpt("outbox_resend_after", default=5.0, min=0.1,
+    cfg.FloatOpt("outbox_resend_after", default=10.0, min=0.1,
                  help="Seconds an outbox row may stay unacknowledged "
-                      "after its last send before a sweeper sends it "
-                      "again."),
+                      "after it was sent before a sweeper sends it again; "
+                      "the pause doubles with each further attempt, up to "
+                      "5 minutes."),
     cfg.FloatOpt("executor_heartbeat_timeout", default=30.0, min=1.0,
                  help="Seconds without a heartbeat after which an executor "
                       "counts as dead: its running synchronous actions fail "

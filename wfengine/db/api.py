@@ -98,15 +98,38 @@ def lock_workflow_execution(session, wf_ex_id):
     return wf_ex
 
 
-def get_task_states_for_engine(session, wf_ex_id):
-    """The small columns of all task executions of one execution, oldest
-    first: id, name, state, state_info, processed, runtime_context."""
+def get_task_states_for_engine(session, wf_ex_id, ids=None, name=None,
+                               in_states=None):
+    """The small columns of an execution's task executions, oldest first:
+    id, name, state, state_info, processed, runtime_context.
+
+    :param ids: only these tasks; :param name: only tasks of that name;
+    :param in_states: only tasks in one of these states.
+    """
     model = models.TaskExecution
     stmt = (sa.select(model.id, model.name, model.state, model.state_info,
                       model.processed, model.runtime_context)
             .where(model.workflow_execution_id == wf_ex_id)
             .order_by(model.created_at, model.id))
+    if ids is not None:
+        stmt = stmt.where(model.id.in_(list(ids)))
+    if name is not None:
+        stmt = stmt.where(model.name == name)
+    if in_states is not None:
+        stmt = stmt.where(model.state.in_(list(in_states)))
     return list(session.execute(stmt))
+
+
+def count_tasks_in_states(session, wf_ex_id, in_states, exclude_ids=()):
+    """How many of an execution's tasks are in ``in_states``, leaving out
+    ``exclude_ids`` (those the caller holds in memory)."""
+    model = models.TaskExecution
+    stmt = (sa.select(sa.func.count())
+            .where(model.workflow_execution_id == wf_ex_id,
+                   model.state.in_(list(in_states))))
+    if exclude_ids:
+        stmt = stmt.where(model.id.not_in(list(exclude_ids)))
+    return session.execute(stmt).scalar_one()
 
 
 def get_task_data(session, task_ex_id):
@@ -299,19 +322,23 @@ def outbox_take(session, row_id):
     return session.execute(stmt).rowcount == 1
 
 
-def outbox_claim_due(session, now, resend_after, limit=100):
-    """Rows whose send is due; pushes their next send ``resend_after`` on.
+def outbox_claim_due(session, now, resend_after, limit=100,
+                     max_delay=300.0):
+    """Rows whose send is due; pushes their next send further on.
 
-    On PostgreSQL rows locked by another sweeper are skipped, so two
-    engines never send the same row in the same round.
+    The pause before the next send doubles with each attempt (from
+    ``resend_after`` up to ``max_delay`` seconds): a receiver that is only
+    slow, with a long queue, is not flooded with copies. On PostgreSQL rows
+    locked by another sweeper are skipped, so two engines never send the
+    same row in the same round.
     """
     model = models.OutboxMessage
     stmt = (sa.select(model).where(model.next_send_at <= now)
             .order_by(model.next_send_at).limit(limit)
             .with_for_update(skip_locked=True))
     rows = list(session.execute(stmt).scalars())
-    later = now + datetime.timedelta(seconds=resend_after)
     for row in rows:
-        row.next_send_at = later
         row.attempts += 1
+        pause = min(resend_after * 2 ** (row.attempts - 1), max_delay)
+        row.next_send_at = now + datetime.timedelta(seconds=pause)
     return rows

@@ -103,6 +103,8 @@ class TaskExecution(TimestampMixin, Base):
     __tablename__ = "task_executions"
     __table_args__ = (
         sa.Index("ix_task_ex_wf_ex_id_name", "workflow_execution_id", "name"),
+        sa.Index("ix_task_ex_wf_ex_id_state", "workflow_execution_id",
+                 "state"),
         sa.Index("ix_task_ex_state", "state"),
         sa.Index("ix_task_ex_created_at", "created_at"),
     )

@@ -22,6 +22,7 @@ from wfengine.engine import lifecycle
 from wfengine.engine import policies
 from wfengine.engine import reverse
 from wfengine.engine import states
+from wfengine.engine import taskset
 from wfengine.engine import transitions
 from wfengine.engine import with_items
 
@@ -108,7 +109,8 @@ class Conductor(lifecycle.Lifecycle):
     def __init__(self, wf, tasks, id_factory=new_id):
         self.wf = wf
         self.spec = wf.spec
-        self.tasks = {t.id: t for t in tasks}
+        self.tasks = tasks if isinstance(tasks, taskset.TaskSet) \
+            else taskset.TaskSet(tasks)
         self.plan = commands.Plan()
         self._new_id = id_factory
 
@@ -212,9 +214,7 @@ class Conductor(lifecycle.Lifecycle):
         self._start_task(task)
 
     def _arrive_at_join(self, task_spec, from_task, in_ctx):
-        task = next((t for t in self.tasks.values()
-                     if t.name == task_spec.name
-                     and t.state == states.WAITING), None)
+        task = self.tasks.waiting(task_spec.name)
         if task is None:
             task = self._new_task(task_spec.name, states.WAITING, {})
         arrivals = set(task.runtime_context.get("join_arrivals", []))
@@ -399,9 +399,10 @@ class Conductor(lifecycle.Lifecycle):
         self._change(task, None, processed=True)
         if task.state != states.SUCCESS:
             return
-        done = [t for t in self.tasks.values() if t.state == states.SUCCESS]
+        everything = self.tasks.all()
+        done = [t for t in everything if t.state == states.SUCCESS]
         succeeded = {t.name for t in done}
-        started = {t.name for t in self.tasks.values()}
+        started = {t.name for t in everything}
         for name in reverse.ready_after(
                 self.spec, self.wf.params["task_name"], task.name,
                 succeeded, started):
@@ -468,15 +469,13 @@ class Conductor(lifecycle.Lifecycle):
     def _check_completion(self):
         if self.wf.state != states.RUNNING:
             return
-        active = [t for t in self.tasks.values() if t.state in states.ACTIVE]
-        if any(t.state != states.WAITING for t in active):
+        if self.tasks.busy():
             return
-        for task in active:
+        for task in self.tasks.waiting_joins():
             self._move(task, states.FAIL, state_info=(
                 "Join of task '%s' can not be satisfied: arrived %s"
                 % (task.name, task.runtime_context.get("join_arrivals"))))
-        failed = [t for t in self.tasks.values() if t.state == states.ERROR
-                  and not t.runtime_context.get("error_handled")]
+        failed = self.tasks.unhandled_errors()
         if failed:
             self._finish(states.FAIL, transitions.failure_info(failed))
         else:
@@ -519,11 +518,11 @@ class Conductor(lifecycle.Lifecycle):
         return ctx
 
     def _completed(self):
-        return [t for t in self.tasks.values() if t.state in states.COMPLETED]
+        return [t for t in self.tasks.all() if t.state in states.COMPLETED]
 
     def _runtime(self, task=None, task_data=None):
         index = ctx_lib.TaskIndex(
-            self.tasks.values(),
+            self.tasks.all,
             lambda t: self._task_data(t, t.state, None, t.state_info))
         runtime = {
             "env": self.wf.env,
@@ -548,7 +547,7 @@ class Conductor(lifecycle.Lifecycle):
         task_spec = self.spec.tasks[name]
         task = TaskView(id=self._new_id(), name=name, state=state,
                         in_context=dict(in_ctx))
-        self.tasks[task.id] = task
+        self.tasks.add(task)
         self.plan.new_tasks.append(commands.NewTask(
             id=task.id, name=name, state=state, type=task_spec.type,
             in_context=task.in_context, runtime_context=task.runtime_context))

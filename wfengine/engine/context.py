@@ -74,15 +74,15 @@ class TaskIndex(collections.abc.Mapping):
     ``tasks()``; built on first use, since most expressions need neither
     and a large workflow has thousands of tasks."""
 
-    def __init__(self, views, summarize):
-        self._views = views
+    def __init__(self, load_views, summarize):
+        self._load_views = load_views
         self._summarize = summarize
         self._all = None
         self.summaries = _LazyList(self._summaries)
 
     def _summaries(self):
         if self._all is None:
-            self._all = [self._summarize(v) for v in self._views]
+            self._all = [self._summarize(v) for v in self._load_views()]
             self._by_name = {s["name"]: s for s in self._all}
         return self._all
 

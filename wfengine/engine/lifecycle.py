@@ -235,4 +235,4 @@ class Lifecycle:
         return self._default_output(event)
 
     def _ordered(self):
-        return list(self.tasks.values())
+        return self.tasks.all()

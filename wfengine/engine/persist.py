@@ -18,6 +18,7 @@ from wfengine.db import models
 from wfengine.engine import conductor
 from wfengine.engine import events
 from wfengine.engine import states
+from wfengine.engine import taskset
 from wfengine.engine import with_items
 from wfengine.lang import spec as lang_spec
 
@@ -93,19 +94,76 @@ def workflow_view(wf_ex, spec=None):
         params=params, created_at=_time(wf_ex.created_at))
 
 
-def task_views(session, wf_ex_id):
-    """Views of every task of an execution, with ``(id -> state)``.
+class DbTaskSet(taskset.TaskSet):
+    """An execution's tasks, read from the database as the conductor asks.
 
-    Only the small columns are read up front; a task's ``in_context`` and
-    ``published`` are read when the conductor first needs them.
+    Only the small columns are read, and only of the tasks a question is
+    about; a task's ``in_context`` and ``published`` are read when first
+    needed. ``originals`` keeps the state each task had when read: the
+    compare-and-set guard for writing the plan back.
     """
-    rows = db_api.get_task_states_for_engine(session, wf_ex_id)
-    views = [conductor.TaskView(
-        id=row.id, name=row.name, state=row.state, state_info=row.state_info,
-        runtime_context=dict(row.runtime_context or {}),
-        processed=row.processed,
-        load_data=_data_loader(session, row.id)) for row in rows]
-    return views, {row.id: row.state for row in rows}
+
+    _BUSY = tuple(s for s in states.ACTIVE if s != states.WAITING)
+
+    def __init__(self, session, wf_ex_id):
+        super().__init__()
+        self._session = session
+        self._wf_ex_id = wf_ex_id
+        self._complete = False
+        self.originals = {}
+
+    def _read(self, **filters):
+        if self._complete:
+            return []
+        rows = db_api.get_task_states_for_engine(
+            self._session, self._wf_ex_id, **filters)
+        return [self._view(row) for row in rows]
+
+    def _view(self, row):
+        view = self._views.get(row.id)
+        if view is None:
+            view = self.add(conductor.TaskView(
+                id=row.id, name=row.name, state=row.state,
+                state_info=row.state_info,
+                runtime_context=dict(row.runtime_context or {}),
+                processed=row.processed,
+                load_data=_data_loader(self._session, row.id)))
+            self.originals[row.id] = row.state
+        return view
+
+    def get(self, task_ex_id):
+        view = super().get(task_ex_id)
+        if view is None:
+            self._read(ids=[task_ex_id])
+            view = super().get(task_ex_id)
+        return view
+
+    def waiting(self, name):
+        self._read(name=name, in_states=[states.WAITING])
+        return super().waiting(name)
+
+    def busy(self):
+        if super().busy():
+            return True
+        return not self._complete and db_api.count_tasks_in_states(
+            self._session, self._wf_ex_id, self._BUSY, list(self._views)) > 0
+
+    def waiting_joins(self):
+        self._read(in_states=[states.WAITING])
+        return super().waiting_joins()
+
+    def unhandled_errors(self):
+        self._read(in_states=[states.ERROR])
+        return super().unhandled_errors()
+
+    def all(self):
+        stored = self._read()
+        if not self._complete:
+            self._complete = True
+            known = {v.id for v in stored}
+            self._views = {v.id: v for v in stored + [
+                v for v in self._views.values() if v.id not in known]}
+        return super().all()
 
 
 def _data_loader(session, task_ex_id):
@@ -124,10 +182,10 @@ def apply_plan(session, wf_ex, cond, original_states, plan, send_after):
     # before those of the tasks they led to (t2 launched).
     for task_id, chain in chains.items():
         if task_id not in created:
-            _update_task(session, wf_ex, cond.tasks[task_id],
+            _update_task(session, wf_ex, cond.tasks.get(task_id),
                          original_states[task_id], chain)
     for new in plan.new_tasks:
-        _insert_task(session, wf_ex, cond.tasks[new.id], new.state,
+        _insert_task(session, wf_ex, cond.tasks.get(new.id), new.state,
                      chains[new.id])
     # Without ORM relationships the unit of work does not know that action
     # rows refer to task rows: write the tasks first.
@@ -226,7 +284,7 @@ def _stage_action(session, wf_ex, cond, run, send_at):
     params = {}
     if run.index is not None:
         params["index"] = run.index
-        params["gen"] = cond.tasks[run.task_ex_id].runtime_context.get(
+        params["gen"] = cond.tasks.get(run.task_ex_id).runtime_context.get(
             with_items.GENERATION, 0)
     if run.safe_rerun:
         params["safe_rerun"] = True

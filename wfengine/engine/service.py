@@ -169,9 +169,10 @@ class EngineService:
 
     def _advance(self, session, wf_ex, decide):
         """Load the snapshot, let ``decide(conductor)`` plan, write it."""
-        views, originals = persist.task_views(session, wf_ex.id)
-        cond = conductor.Conductor(persist.workflow_view(wf_ex), views)
-        return self._apply(session, wf_ex, cond, originals, decide(cond))
+        tasks = persist.DbTaskSet(session, wf_ex.id)
+        cond = conductor.Conductor(persist.workflow_view(wf_ex), tasks)
+        plan = decide(cond)
+        return self._apply(session, wf_ex, cond, tasks.originals, plan)
 
     def _apply(self, session, wf_ex, cond, originals, plan):
         """Resolve the plan's actions, write it; returns its outbox rows."""
@@ -255,7 +256,7 @@ class EngineService:
                                                task_ex.workflow_execution_id)
 
         def decide(cond):
-            task = cond.tasks[task_ex.id]
+            task = cond.tasks.get(task_ex.id)
             if msg.state == states.RUNNING:
                 failed = () if msg.reset else db_api.get_failed_item_indexes(
                     session, task.id,

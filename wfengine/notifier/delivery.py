@@ -8,8 +8,8 @@ headers.
 import dataclasses
 import logging
 
-from wfengine.db import api as db_api
 from wfengine.db import models
+from wfengine.db import notifications
 from wfengine.db import session as db_session
 from wfengine.notifier import payload
 from wfengine.notifier import policy
@@ -31,9 +31,9 @@ class Work:
 def load(sess, deliveries):
     """The :class:`Work` of each claimed delivery, built in one read (no
     row outlives the read)."""
-    events = db_api.notifier_get_events(sess, {d.event_id
-                                               for d in deliveries})
-    listeners = db_api.notifier_get_listeners(
+    events = notifications.get_events(sess, {d.event_id
+                                              for d in deliveries})
+    listeners = notifications.get_listeners(
         sess, {d.listener_id for d in deliveries if d.listener_id})
     return [Work(d, message(d, events.get(d.event_id),
                             listeners.get(d.listener_id)))
@@ -101,7 +101,7 @@ def record(delivery, outcome, retry_policy, holder):
     """Write the outcome of an attempt (its own unit of work)."""
     now = models.utcnow()
     event, values = outcome_values(delivery, outcome, retry_policy, now)
-    won = db_session.unit_of_work(db_api.notifier_record_attempt,
+    won = db_session.unit_of_work(notifications.record_attempt,
                                   delivery.id, holder, **values)
     _log(delivery, outcome, values, won)
     return won

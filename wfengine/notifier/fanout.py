@@ -9,6 +9,7 @@ import uuid
 
 from wfengine.db import api as db_api
 from wfengine.db import models
+from wfengine.db import notifications
 from wfengine.notifier import policy
 from wfengine.notifier import subscriptions
 
@@ -35,19 +36,19 @@ def fan_out(session, limit, broadcast, now):
     :param broadcast: names of the publishers that take every event.
     :returns: how many events were fanned out.
     """
-    events = db_api.notifier_claim_events(session, limit)
+    events = notifications.claim_events(session, limit)
     if not events:
         return 0
-    listeners = db_api.notifier_listeners(
+    listeners = notifications.enabled_listeners(
         session, {e.workflow_name for e in events if e.workflow_name})
-    params = db_api.notifier_execution_params(
+    params = notifications.execution_params(
         session, {root_of(e) for e in events})
     for event in events:
         for row in deliveries_for(event, listeners,
                                   params.get(root_of(event)), broadcast,
                                   now):
             db_api.add(session, row)
-    db_api.notifier_mark_dispatched(session, [e.id for e in events])
+    notifications.mark_dispatched(session, [e.id for e in events])
     return len(events)
 
 

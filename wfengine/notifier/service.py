@@ -12,8 +12,8 @@ import datetime
 import logging
 import threading
 
-from wfengine.db import api as db_api
 from wfengine.db import models
+from wfengine.db import notifications
 from wfengine.db import session as db_session
 from wfengine.notifier import delivery
 from wfengine.notifier import fanout
@@ -88,7 +88,7 @@ class NotifierService:
 
     def fan_out(self):
         """Fan out new events; how many."""
-        if not db_session.reader(db_api.notifier_has_events):
+        if not db_session.reader(notifications.has_events):
             return 0
         return db_session.unit_of_work(
             fanout.fan_out, self._group.batch_size, self._broadcast,
@@ -114,10 +114,10 @@ class NotifierService:
 
     def _claim(self, limit):
         now = models.utcnow()
-        if not db_session.reader(db_api.notifier_has_due_deliveries, now):
+        if not db_session.reader(notifications.has_due_deliveries, now):
             return []
         until = now + datetime.timedelta(seconds=self._group.claim_timeout)
-        return db_session.unit_of_work(db_api.notifier_claim_deliveries,
+        return db_session.unit_of_work(notifications.claim_deliveries,
                                        self.holder, now, until, limit)
 
     def _attempt(self, work):

@@ -4,7 +4,7 @@ import uuid
 
 import yaml
 
-from wfengine.db import api as db_api
+from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session
 from wfengine import exceptions
@@ -65,7 +65,7 @@ class FakeEngine:
 
     @staticmethod
     def _start(sess, identifier, namespace, wf_input, description, params):
-        wf_def = db_api.api_get_workflow_definition(
+        wf_def = definitions.get_workflow_definition(
             sess, identifier, namespace, fields=("spec",))
         for name in wf_def.spec.get("input", []):
             if isinstance(name, str) and name not in wf_input:

@@ -2,7 +2,7 @@
 import json
 import re
 
-from wfengine.db import api as db_api
+from wfengine.db import definitions
 from wfengine.db import session
 
 DATETIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
@@ -81,7 +81,7 @@ def test_update_unknown_is_404(app):
 def test_get_by_name_for_the_engine(app):
     _create(app, variables={"secret": "s3"})
     variables = session.reader(
-        lambda sess: db_api.api_get_environment_by_name(sess, "env1")
+        lambda sess: definitions.get_environment_by_name(sess, "env1")
         .variables)
     assert variables == {"secret": "s3"}
 

@@ -60,10 +60,10 @@ def test_creates_workflows_and_actions_under_its_name(app):
 
 
 def test_local_references_point_at_full_names(app):
-    from wfengine.db import api as db_api
+    from wfengine.db import definitions
     from wfengine.db import session
     _create(app)
-    spec = session.reader(lambda s: db_api.api_get_workflow_definition(
+    spec = session.reader(lambda s: definitions.get_workflow_definition(
         s, "wb1.main", fields=("spec",)).spec)
     tasks = {t["name"]: t for t in spec["tasks"]}
     assert spec["name"] == "wb1.main"

@@ -46,7 +46,8 @@ class Rehearsal:
         self.last_change = None
 
     def _conductor(self):
-        return conductor.Conductor(self.wf, list(self.tasks.values()),
+        return conductor.Conductor(self.wf, self.tasks.values() if self.tasks
+                                   else [],
                                    id_factory=lambda: next(self._ids))
 
     def _take(self, cond, plan):

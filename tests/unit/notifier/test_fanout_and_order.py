@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.unit.notifier.conftest import add, event, execution, listener
-from wfengine.db import api as db_api
 from wfengine.db import models
+from wfengine.db import notifications
 from wfengine.db import session
 from wfengine.notifier import delivery
 from wfengine.notifier import fanout
@@ -40,7 +40,7 @@ def _deliveries():
 
 def _claim(holder, now=None, limit=100):
     now = now or models.utcnow()
-    return session.unit_of_work(db_api.notifier_claim_deliveries, holder,
+    return session.unit_of_work(notifications.claim_deliveries, holder,
                                 now, now + LATER, limit)
 
 

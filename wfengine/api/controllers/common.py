@@ -5,6 +5,7 @@ from webob import exc as webob_exc
 from wfengine.api import listing
 from wfengine import conf
 from wfengine import exceptions
+from wfengine.db import listing as db_listing
 from wfengine.db import session
 
 
@@ -20,15 +21,16 @@ def only(*methods):
         raise webob_exc.HTTPMethodNotAllowed()
 
 
-def list_response(spec, params, fetch, shape, forced=None):
+def list_response(spec, params, shape, forced=None):
     """The body of ``GET /v2/<collection>``: one page and its ``next``.
 
-    :param fetch: a ``db.api`` list function.
+    The rows are ``spec.model``'s, read through ``db.listing.list_rows``.
+
     :param shape: ``shape(session, rows, names)`` -> list of dicts.
     :param forced: filters fixed by the route (wire name to value).
     """
     query = listing.parse(spec, params, forced)
-    items = session.reader(_read_page, fetch, shape, query)
+    items = session.reader(_read_page, spec.model, shape, query)
     body = {spec.collection: items}
     link = listing.next_link(base_url(), spec, query, items)
     if link:
@@ -36,10 +38,11 @@ def list_response(spec, params, fetch, shape, forced=None):
     return body
 
 
-def _read_page(sess, fetch, shape, query):
-    rows = fetch(sess, filters=query.filters, limit=query.limit,
-                 marker=query.marker, sort_keys=query.sort_columns,
-                 sort_dirs=query.sort_dirs, fields=query.columns)
+def _read_page(sess, model, shape, query):
+    rows = db_listing.list_rows(
+        sess, model, filters=query.filters, limit=query.limit,
+        marker=query.marker, sort_keys=query.sort_columns,
+        sort_dirs=query.sort_dirs, fields=query.columns)
     return shape(sess, rows, query.names)
 
 

@@ -10,14 +10,14 @@ from wfengine.api.controllers import common
 from wfengine.api import resources
 from wfengine.api import updates
 from wfengine.conf import CONF
-from wfengine.db import api as db_api
+from wfengine.db import queries
 from wfengine.db import session
 
 SPEC = resources.ACTION_EXECUTION
 
 
 def _get(sess, action_ex_id):
-    row = db_api.api_get_action_execution(
+    row = queries.get_action_execution(
         sess, action_ex_id, fields=SPEC.columns(SPEC.names()))
     return resources.action_execution_dict(row)
 
@@ -28,9 +28,7 @@ def _shape(sess, rows, names):
 
 def list_action_executions(params, forced=None):
     """The body of an action execution list for query ``params``."""
-    return common.list_response(SPEC, params,
-                                db_api.api_list_action_executions, _shape,
-                                forced)
+    return common.list_response(SPEC, params, _shape, forced)
 
 
 _signer = None

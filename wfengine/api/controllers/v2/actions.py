@@ -15,7 +15,7 @@ from wfengine.api import builtin_actions
 from wfengine.api.controllers import common
 from wfengine.api.controllers.v2 import workflows
 from wfengine.api import resources
-from wfengine.db import api as db_api
+from wfengine.db import definitions
 from wfengine.db import session
 from wfengine import exceptions
 from wfengine.lang import actions as lang_actions
@@ -31,7 +31,7 @@ def ensure_system_actions():
     database engine and process."""
     engine = session.get_engine()
     if engine not in _synced:
-        session.unit_of_work(db_api.api_sync_system_actions,
+        session.unit_of_work(definitions.sync_system_actions,
                              builtin_actions.values())
         _synced.add(engine)
 
@@ -63,17 +63,17 @@ def _namespace(path_rest, params):
 
 
 def _get(sess, identifier, namespace):
-    return SPEC.to_dict(db_api.api_get_action_definition(
+    return SPEC.to_dict(definitions.get_action_definition(
         sess, identifier, namespace, fields=SPEC.columns(SPEC.names())))
 
 
 def _create(sess, values_list):
-    rows = db_api.api_create_action_definitions(sess, values_list)
+    rows = definitions.create_action_definitions(sess, values_list)
     return [SPEC.to_dict(row) for row in rows]
 
 
 def _update(sess, values_list, namespace, identifier):
-    return [SPEC.to_dict(db_api.api_update_action_definition(
+    return [SPEC.to_dict(definitions.update_action_definition(
         sess, identifier or values["name"], values, namespace))
         for values in values_list]
 
@@ -98,8 +98,7 @@ class ActionsController(rest.RestController):
     def get_all(self, **params):
         """Actions, built-in and ad-hoc, filtered and paged."""
         ensure_system_actions()
-        return common.list_response(
-            SPEC, params, db_api.api_list_action_definitions, _shape)
+        return common.list_response(SPEC, params, _shape)
 
     @pecan.expose("json")
     def post(self, **params):
@@ -134,7 +133,7 @@ class ActionsController(rest.RestController):
         ensure_system_actions()
         if not path:
             common.single_id(path)
-        session.unit_of_work(db_api.api_delete_action_definition, path[0],
+        session.unit_of_work(definitions.delete_action_definition, path[0],
                              _namespace(path[1:], params))
         pecan.response.status = 204
         return ""

@@ -9,7 +9,7 @@ from pecan import rest
 from wfengine.api import bodies
 from wfengine.api.controllers import common
 from wfengine.api import resources
-from wfengine.db import api as db_api
+from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session
 from wfengine import exceptions
@@ -20,7 +20,7 @@ SPEC = resources.CRON_TRIGGER
 def _create(sess, values):
     identifier = values["workflow_id"] or values["workflow_name"]
     try:
-        wf_def = db_api.api_get_workflow_definition(
+        wf_def = definitions.get_workflow_definition(
             sess, identifier, values["workflow_namespace"])
     except exceptions.NotFound as e:
         raise exceptions.InputError(
@@ -28,11 +28,11 @@ def _create(sess, values):
             % (values["name"], e)) from e
     values = dict(values, workflow_id=wf_def.id, workflow_name=wf_def.name,
                   workflow_namespace=wf_def.namespace)
-    return SPEC.to_dict(db_api.api_create_cron_trigger(sess, values))
+    return SPEC.to_dict(definitions.create_cron_trigger(sess, values))
 
 
 def _get(sess, identifier):
-    return SPEC.to_dict(db_api.api_get_cron_trigger(
+    return SPEC.to_dict(definitions.get_cron_trigger(
         sess, identifier, fields=SPEC.columns(SPEC.names())))
 
 
@@ -51,8 +51,7 @@ class CronTriggersController(rest.RestController):
     @pecan.expose("json")
     def get_all(self, **params):
         """Cron triggers, filtered and paged."""
-        return common.list_response(SPEC, params,
-                                    db_api.api_list_cron_triggers, _shape)
+        return common.list_response(SPEC, params, _shape)
 
     @pecan.expose("json")
     def post(self, **_params):
@@ -66,7 +65,7 @@ class CronTriggersController(rest.RestController):
     @pecan.expose()
     def delete(self, *path, **_params):
         """Delete one cron trigger; 204."""
-        session.unit_of_work(db_api.api_delete_cron_trigger,
+        session.unit_of_work(definitions.delete_cron_trigger,
                              common.single_id(path))
         pecan.response.status = 204
         return ""

@@ -10,7 +10,7 @@ from pecan import rest
 from wfengine.api import bodies
 from wfengine.api.controllers import common
 from wfengine.api import resources
-from wfengine.db import api as db_api
+from wfengine.db import definitions
 from wfengine.db import session
 
 SPEC = resources.ENVIRONMENT
@@ -21,17 +21,17 @@ def _shape(sess, rows, names):
 
 
 def _get(sess, name):
-    return SPEC.to_dict(db_api.api_get_environment(
+    return SPEC.to_dict(definitions.get_environment(
         sess, name, fields=SPEC.columns(SPEC.names())))
 
 
 def _create(sess, values):
-    return SPEC.to_dict(db_api.api_create_environment(sess, values))
+    return SPEC.to_dict(definitions.create_environment(sess, values))
 
 
 def _update(sess, values):
-    return SPEC.to_dict(db_api.api_update_environment(sess, values["name"],
-                                                      values))
+    return SPEC.to_dict(definitions.update_environment(sess, values["name"],
+                                                       values))
 
 
 class EnvironmentsController(rest.RestController):
@@ -45,8 +45,7 @@ class EnvironmentsController(rest.RestController):
     @pecan.expose("json")
     def get_all(self, **params):
         """Environments, filtered and paged."""
-        return common.list_response(SPEC, params,
-                                    db_api.api_list_environments, _shape)
+        return common.list_response(SPEC, params, _shape)
 
     @pecan.expose("json")
     def post(self, **_params):
@@ -67,7 +66,7 @@ class EnvironmentsController(rest.RestController):
     @pecan.expose()
     def delete(self, *path, **_params):
         """Delete one environment; 204."""
-        session.unit_of_work(db_api.api_delete_environment,
+        session.unit_of_work(definitions.delete_environment,
                              common.single_id(path))
         pecan.response.status = 204
         return ""

@@ -12,7 +12,9 @@ from pecan import rest
 
 from wfengine.api import listing
 from wfengine.api import resources
-from wfengine.db import api as db_api
+from wfengine.db import listing as db_listing
+from wfengine.db import models
+from wfengine.db import queries
 from wfengine.db import session
 from wfengine.engine import states
 from wfengine import exceptions
@@ -43,8 +45,9 @@ class _Report:
         entry = _common(wf_ex)
         if 0 <= self.max_depth < depth:
             return entry
-        tasks = db_api.api_list_task_executions(
-            self.sess, filters={"workflow_execution_id": wf_ex.id},
+        tasks = db_listing.list_rows(
+            self.sess, models.TaskExecution,
+            filters={"workflow_execution_id": wf_ex.id},
             fields=["runtime_context"])
         entry["task_executions"] = [
             self.task(t, depth) for t in tasks
@@ -62,10 +65,12 @@ class _Report:
         by_task = {"task_execution_id": task_ex.id}
         entry["action_executions"] = [
             dict(_common(a), accepted=a.accepted)
-            for a in db_api.api_list_action_executions(self.sess, by_task)]
+            for a in db_listing.list_rows(self.sess, models.ActionExecution,
+                                          by_task)]
         entry["workflow_executions"] = [
             self.workflow(w, depth + 1)
-            for w in db_api.api_list_workflow_executions(self.sess, by_task)]
+            for w in db_listing.list_rows(self.sess,
+                                          models.WorkflowExecution, by_task)]
         return entry
 
     def statistics(self):
@@ -78,7 +83,7 @@ class _Report:
 def build_report(sess, wf_ex_id, errors_only=False, max_depth=-1,
                  statistics_only=False):
     """The report of execution ``wf_ex_id``; :raises NotFound:."""
-    wf_ex = db_api.api_get_workflow_execution(sess, wf_ex_id)
+    wf_ex = queries.get_workflow_execution(sess, wf_ex_id)
     report = _Report(sess, errors_only, max_depth)
     root = report.workflow(wf_ex, 0)
     body = {"statistics": report.statistics()}
@@ -124,5 +129,5 @@ def delete_execution(wf_ex_id, force="false"):
     """
     allowed = None if listing.parse_bool("force", force) else \
         states.COMPLETED
-    session.unit_of_work(db_api.api_delete_workflow_execution, wf_ex_id,
+    session.unit_of_work(queries.delete_workflow_execution, wf_ex_id,
                          allowed)

@@ -8,14 +8,14 @@ from wfengine.api.controllers.v2 import tasks
 from wfengine.api import listener_resources
 from wfengine.api import resources
 from wfengine.api import updates
-from wfengine.db import api as db_api
+from wfengine.db import queries
 from wfengine.db import session
 
 SPEC = resources.EXECUTION
 
 
 def _get(sess, wf_ex_id):
-    row = db_api.api_get_workflow_execution(
+    row = queries.get_workflow_execution(
         sess, wf_ex_id, fields=SPEC.columns(SPEC.names()))
     return resources.execution_dict(row)
 
@@ -26,9 +26,7 @@ def _shape(sess, rows, names):
 
 def list_executions(params, forced=None):
     """The body of a workflow execution list for query ``params``."""
-    return common.list_response(SPEC, params,
-                                db_api.api_list_workflow_executions, _shape,
-                                forced)
+    return common.list_response(SPEC, params, _shape, forced)
 
 
 class ExecutionsController(rest.RestController):

@@ -9,7 +9,7 @@ from pecan import rest
 from wfengine.api.controllers import common
 from wfengine.api import listener_resources
 from wfengine.api import resources
-from wfengine.db import api as db_api
+from wfengine.db import notifications
 from wfengine.db import session
 from wfengine import exceptions
 
@@ -22,23 +22,23 @@ def _shape(sess, rows, names):
 
 
 def _create(sess, values):
-    row = db_api.api_create_listener(sess, values)
+    row = notifications.create_listener(sess, values)
     return listener_resources.listener_dict(row, with_secret=True)
 
 
 def _update(sess, listener_id, values):
-    row = db_api.api_update_listener(sess, listener_id, values)
+    row = notifications.update_listener(sess, listener_id, values)
     return listener_resources.listener_dict(row)
 
 
 def _get(sess, listener_id):
     return listener_resources.listener_dict(
-        db_api.api_get_listener(sess, listener_id))
+        notifications.get_listener(sess, listener_id))
 
 
 def _deliveries(sess, listener_id, limit, marker):
-    db_api.api_get_listener(sess, listener_id)
-    rows = db_api.api_list_deliveries(sess, listener_id, limit, marker)
+    notifications.get_listener(sess, listener_id)
+    rows = notifications.list_deliveries(sess, listener_id, limit, marker)
     return [listener_resources.delivery_dict(row) for row in rows]
 
 
@@ -90,7 +90,7 @@ class ListenersController(rest.RestController):
     @pecan.expose("json")
     def get_all(self, **params):
         """Listeners, filtered (``workflow_name``) and paged."""
-        return common.list_response(SPEC, params, _list_rows, _shape)
+        return common.list_response(SPEC, params, _shape)
 
     @pecan.expose("json")
     def post(self, **_params):
@@ -111,12 +111,6 @@ class ListenersController(rest.RestController):
     @pecan.expose()
     def delete(self, listener_id, **_params):
         """Delete a listener and its delivery log; 204."""
-        session.unit_of_work(db_api.api_delete_listener, listener_id)
+        session.unit_of_work(notifications.delete_listener, listener_id)
         pecan.response.status = 204
         return ""
-
-
-def _list_rows(sess, filters=None, limit=None, marker=None, sort_keys=None,
-               sort_dirs=None, fields=None):
-    return db_api.api_list_rows(sess, SPEC.model, filters, limit, marker,
-                                sort_keys, sort_dirs, fields)

@@ -6,32 +6,30 @@ from wfengine.api.controllers import common
 from wfengine.api.controllers.v2 import action_executions
 from wfengine.api import resources
 from wfengine.api import updates
-from wfengine.db import api as db_api
+from wfengine.db import queries
 from wfengine.db import session
 
 SPEC = resources.TASK
 
 
 def _get(sess, task_ex_id):
-    row = db_api.api_get_task_execution(sess, task_ex_id,
-                                        fields=SPEC.columns(SPEC.names()))
-    parts = db_api.api_get_task_results_data(sess, [row.id])[row.id]
+    row = queries.get_task_execution(sess, task_ex_id,
+                                     fields=SPEC.columns(SPEC.names()))
+    parts = queries.get_task_results_data(sess, [row.id])[row.id]
     return resources.task_dict(row, parts=parts)
 
 
 def _shape(sess, rows, names):
     parts = {}
     if "result" in names:
-        parts = db_api.api_get_task_results_data(sess, [r.id for r in rows])
+        parts = queries.get_task_results_data(sess, [r.id for r in rows])
     return [resources.task_dict(row, names, parts.get(row.id))
             for row in rows]
 
 
 def list_tasks(params, forced=None):
     """The body of a task list for query ``params``."""
-    return common.list_response(SPEC, params,
-                                db_api.api_list_task_executions, _shape,
-                                forced)
+    return common.list_response(SPEC, params, _shape, forced)
 
 
 class TasksController(rest.RestController):

@@ -9,7 +9,7 @@ from pecan import rest
 
 from wfengine.api.controllers import common
 from wfengine.api import resources
-from wfengine.db import api as db_api
+from wfengine.db import definitions
 from wfengine.db import session
 from wfengine import exceptions
 from wfengine.lang import workbooks as lang_workbooks
@@ -56,15 +56,15 @@ def _action_values(wb, action_spec, scope, namespace):
 
 
 def _create(sess, values):
-    return SPEC.to_dict(db_api.api_create_workbook(sess, *values))
+    return SPEC.to_dict(definitions.create_workbook(sess, *values))
 
 
 def _update(sess, values):
-    return SPEC.to_dict(db_api.api_update_workbook(sess, *values))
+    return SPEC.to_dict(definitions.update_workbook(sess, *values))
 
 
 def _get(sess, name, namespace):
-    return SPEC.to_dict(db_api.api_get_workbook(
+    return SPEC.to_dict(definitions.get_workbook(
         sess, name, namespace, fields=SPEC.columns(SPEC.names())))
 
 
@@ -91,8 +91,7 @@ class WorkbooksController(rest.RestController):
     @pecan.expose("json")
     def get_all(self, **params):
         """Workbooks, filtered and paged."""
-        return common.list_response(SPEC, params, db_api.api_list_workbooks,
-                                    _shape)
+        return common.list_response(SPEC, params, _shape)
 
     @pecan.expose("json")
     def post(self, **params):
@@ -109,7 +108,7 @@ class WorkbooksController(rest.RestController):
     @pecan.expose()
     def delete(self, *path, **params):
         """Delete a workbook with its workflows and actions; 204."""
-        session.unit_of_work(db_api.api_delete_workbook,
+        session.unit_of_work(definitions.delete_workbook,
                              common.single_id(path),
                              params.get("namespace", ""))
         pecan.response.status = 204

@@ -12,7 +12,7 @@ from pecan import rest
 
 from wfengine.api.controllers import common
 from wfengine.api import resources
-from wfengine.db import api as db_api
+from wfengine.db import definitions
 from wfengine.db import session
 from wfengine import exceptions
 
@@ -61,21 +61,21 @@ def _definition_values(text, scope, namespace):
 
 
 def _create(sess, values_list):
-    rows = db_api.api_create_workflow_definitions(sess, values_list)
+    rows = definitions.create_workflow_definitions(sess, values_list)
     return [resources.workflow_dict(row) for row in rows]
 
 
 def _update(sess, values_list, namespace, identifier):
     shown = []
     for values in values_list:
-        row = db_api.api_update_workflow_definition(
+        row = definitions.update_workflow_definition(
             sess, identifier or values["name"], values, namespace)
         shown.append(resources.workflow_dict(row))
     return shown
 
 
 def _get(sess, identifier, namespace):
-    row = db_api.api_get_workflow_definition(
+    row = definitions.get_workflow_definition(
         sess, identifier, namespace, fields=SPEC.columns(SPEC.names()))
     return resources.workflow_dict(row)
 
@@ -97,8 +97,7 @@ class WorkflowsController(rest.RestController):
     @pecan.expose("json")
     def get_all(self, **params):
         """Workflows, filtered and paged."""
-        return common.list_response(
-            SPEC, params, db_api.api_list_workflow_definitions, _shape)
+        return common.list_response(SPEC, params, _shape)
 
     @pecan.expose("json")
     def post(self, **params):
@@ -129,7 +128,7 @@ class WorkflowsController(rest.RestController):
     @pecan.expose()
     def delete(self, identifier, **params):
         """Delete one workflow by id or name; 204."""
-        session.unit_of_work(db_api.api_delete_workflow_definition,
+        session.unit_of_work(definitions.delete_workflow_definition,
                              identifier, params.get("namespace", ""))
         pecan.response.status = 204
         return ""

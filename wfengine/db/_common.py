@@ -1,0 +1,55 @@
+"""Helpers the API's data modules share: load by id, set columns.
+
+Private to ``wfengine.db``. Every function takes the session; none commits.
+"""
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from wfengine import exceptions
+from wfengine.db import api as db_api
+from wfengine.db import models
+
+
+def undefer(model, fields):
+    """Loader options that load the deferred columns among ``fields``."""
+    options = []
+    for name in fields or ():
+        attr = model.__mapper__.column_attrs.get(name)
+        if attr is not None and attr.deferred:
+            options.append(orm.undefer(getattr(model, name)))
+    return options
+
+
+def find_by_id(session, model, obj_id, fields=None):
+    """The ``model`` row with id ``obj_id``, or None.
+
+    :param fields: columns the caller will read; deferred ones among them
+        are loaded with the row.
+    """
+    stmt = (sa.select(model).where(model.id == str(obj_id))
+            .options(*undefer(model, fields)))
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def get_by_id(session, model, obj_id, label, fields=None):
+    """The ``model`` row with id ``obj_id`` (see :func:`find_by_id`).
+
+    :raises NotFound: ``"<label> not found [id=<obj_id>]"``.
+    """
+    row = find_by_id(session, model, obj_id, fields)
+    if row is None:
+        raise exceptions.NotFound("%s not found [id=%s]" % (label, obj_id))
+    return row
+
+
+def set_columns(session, row, values):
+    """Set the columns ``values`` of ``row``, stamp ``updated_at``, flush.
+
+    :returns: the row.
+    :raises DBDuplicateEntry: the change collides with a unique key.
+    """
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.updated_at = models.utcnow()
+    db_api.flush(session)
+    return row

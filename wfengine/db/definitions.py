@@ -1,0 +1,366 @@
+"""Definitions the API writes: workflows, actions, workbooks, environments
+and cron triggers; and the cron scheduler's compare-and-set claims.
+
+Every function takes the session; none commits. Rows are found by id or
+by name (within a namespace where the kind has one). The engine's own
+lookup of a workflow to run is ``wfengine.db.api.find_workflow_definition``
+(it falls back to the default namespace).
+"""
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from wfengine import exceptions
+from wfengine.db import _common
+from wfengine.db import api as db_api
+from wfengine.db import models
+
+
+def _looks_like_uuid(value):
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _by_name(session, model, label, name, namespace=None, fields=None):
+    """The row of ``model`` called ``name`` (or with that id).
+
+    :param namespace: the namespace to look in; None for a kind without.
+    :raises NotFound: naming the label, the name and the namespace.
+    """
+    if _looks_like_uuid(name):
+        row = _common.find_by_id(session, model, name, fields)
+        if row is not None:
+            return row
+    stmt = (sa.select(model).where(model.name == name)
+            .options(*_common.undefer(model, fields)))
+    if namespace is not None:
+        stmt = stmt.where(model.namespace == (namespace or ""))
+    row = session.execute(stmt).scalar_one_or_none()
+    if row is None:
+        where = "" if namespace is None else ", namespace=%s" % namespace
+        raise exceptions.NotFound("%s not found [name=%s%s]"
+                                  % (label, name, where))
+    return row
+
+
+def _insert(session, model, label, values, namespace=None):
+    """Insert one row of ``model``; refuses a name already taken."""
+    stmt = sa.select(model.id).where(model.name == values["name"])
+    if namespace is not None:
+        stmt = stmt.where(model.namespace == namespace)
+    if session.execute(stmt).first() is not None:
+        where = "" if namespace is None else " in namespace %r" % namespace
+        raise exceptions.DBDuplicateEntry(
+            "%s %r already exists%s" % (label, values["name"], where))
+    row = model(**dict(values, id=values.get("id") or str(uuid.uuid4())))
+    session.add(row)
+    db_api.flush(session)
+    return row
+
+
+def _delete(session, row):
+    session.delete(row)
+    session.flush()
+
+
+# Workflow definitions.
+
+def get_workflow_definition(session, identifier, namespace="", fields=None):
+    """A workflow definition by id, or by name within ``namespace``.
+
+    :raises NotFound: no such workflow.
+    """
+    return _by_name(session, models.WorkflowDefinition, "Workflow",
+                    identifier, namespace or "", fields)
+
+
+def create_workflow_definitions(session, values_list):
+    """Create workflow definitions, all or none.
+
+    :param values_list: dicts of WorkflowDefinition columns (``name``,
+        ``namespace``, ``definition``, ``spec``, ``input``, ``tags``,
+        ``scope``); ``id`` is generated when missing.
+    :returns: the new rows.
+    :raises DBDuplicateEntry: a workflow of that name already exists in
+        that namespace (or the text defines it twice).
+    """
+    rows = []
+    for values in values_list:
+        namespace = values.get("namespace") or ""
+        rows.append(_insert(session, models.WorkflowDefinition, "Workflow",
+                            dict(values, namespace=namespace), namespace))
+    return rows
+
+
+def update_workflow_definition(session, identifier, values, namespace=""):
+    """Update the definition ``identifier`` (id or name) with ``values``.
+
+    :raises NotFound: no such workflow.
+    :raises DBDuplicateEntry: a rename collides with another workflow.
+    """
+    wf_def = get_workflow_definition(session, identifier, namespace,
+                                     fields=("definition", "spec"))
+    return _common.set_columns(session, wf_def, values)
+
+
+def delete_workflow_definition(session, identifier, namespace=""):
+    """Delete the definition ``identifier`` (id or name).
+
+    :raises NotFound: no such workflow.
+    """
+    _delete(session, get_workflow_definition(session, identifier, namespace))
+
+
+# Environments.
+
+def get_environment(session, identifier, fields=None):
+    """An environment by name or id; :raises NotFound: no such one."""
+    return _by_name(session, models.Environment, "Environment",
+                    identifier, fields=fields)
+
+
+def get_environment_by_name(session, name):
+    """The environment ``name`` with its variables (for ``params.env``).
+
+    :returns: the Environment row; ``row.variables`` is a dict.
+    :raises NotFound: no environment of that name.
+    """
+    return get_environment(session, name, fields=("variables",))
+
+
+def create_environment(session, values):
+    """Create an environment from column ``values``.
+
+    :raises DBDuplicateEntry: the name is taken.
+    """
+    return _insert(session, models.Environment, "Environment", values)
+
+
+def update_environment(session, name, values):
+    """Change the environment ``name``; :raises NotFound: no such one."""
+    row = get_environment(session, name, fields=("variables",))
+    return _common.set_columns(session, row, values)
+
+
+def delete_environment(session, name):
+    """Delete the environment ``name``; :raises NotFound: no such one."""
+    _delete(session, get_environment(session, name))
+
+
+# Action definitions.
+
+def sync_system_actions(session, values_list):
+    """Mirror the built-in actions: add missing ones, refresh the others,
+    drop those no longer installed.
+
+    :param values_list: ActionDefinition columns per built-in action, each
+        with a stable ``id`` so that every API process agrees on it.
+    """
+    model = models.ActionDefinition
+    existing = {row.name: row for row in session.execute(
+        sa.select(model).where(model.is_system.is_(True))).scalars()}
+    gone = set(existing) - {v["name"] for v in values_list}
+    for name in gone:
+        session.delete(existing.pop(name))
+    for values in values_list:
+        row = existing.get(values["name"])
+        if row is None:
+            session.add(model(**dict(values, is_system=True)))
+        elif row.input != values.get("input") or \
+                row.description != values.get("description"):
+            _common.set_columns(session, row, {
+                "input": values.get("input"),
+                "description": values.get("description")})
+    db_api.flush(session)
+
+
+def get_action_definition(session, identifier, namespace="", fields=None):
+    """An action by id, or by name in ``namespace`` (else the default one).
+
+    :raises NotFound: no such action.
+    """
+    model = models.ActionDefinition
+    try:
+        return _by_name(session, model, "Action", identifier,
+                        namespace or "", fields)
+    except exceptions.NotFound:
+        if not namespace:
+            raise
+    return _by_name(session, model, "Action", identifier, "", fields)
+
+
+def create_action_definitions(session, values_list):
+    """Create ad-hoc actions, all or none.
+
+    :raises DBDuplicateEntry: an action of that name exists in the
+        namespace.
+    """
+    return [_insert(session, models.ActionDefinition, "Action", values,
+                    values.get("namespace") or "")
+            for values in values_list]
+
+
+def update_action_definition(session, identifier, values, namespace=""):
+    """Change the ad-hoc action ``identifier``.
+
+    :raises NotFound: no such action.
+    :raises InputError: it is a built-in action.
+    """
+    row = _by_name(session, models.ActionDefinition, "Action",
+                   identifier, namespace or "", ("definition", "spec"))
+    _refuse_system(row, "update")
+    return _common.set_columns(session, row, values)
+
+
+def delete_action_definition(session, identifier, namespace=""):
+    """Delete the ad-hoc action ``identifier``.
+
+    :raises NotFound: no such action.
+    :raises InputError: it is a built-in action.
+    """
+    row = _by_name(session, models.ActionDefinition, "Action",
+                   identifier, namespace or "")
+    _refuse_system(row, "delete")
+    _delete(session, row)
+
+
+def _refuse_system(row, verb):
+    if row.is_system:
+        raise exceptions.InputError(
+            "Cannot %s action %s: it is a system action (only ad-hoc "
+            "actions can be changed)" % (verb, row.name))
+
+
+# Workbooks.
+
+def get_workbook(session, name, namespace="", fields=None):
+    """The workbook ``name`` in ``namespace``; :raises NotFound:."""
+    return _by_name(session, models.Workbook, "Workbook", name,
+                    namespace or "", fields)
+
+
+def create_workbook(session, values, workflows, actions):
+    """Create a workbook with its workflows and ad-hoc actions.
+
+    :param workflows: WorkflowDefinition columns per workflow.
+    :param actions: ActionDefinition columns per ad-hoc action.
+    :raises DBDuplicateEntry: the workbook, or one of the definitions it
+        makes, already exists in the namespace.
+    """
+    namespace = values.get("namespace") or ""
+    row = _insert(session, models.Workbook, "Workbook", values, namespace)
+    create_workflow_definitions(session, workflows)
+    create_action_definitions(session, actions)
+    return row
+
+
+def update_workbook(session, values, workflows, actions):
+    """Replace a workbook and its definitions (matched by full name).
+
+    Definitions the new text no longer holds are deleted.
+
+    :raises NotFound: no such workbook.
+    """
+    namespace = values.get("namespace") or ""
+    row = get_workbook(session, values["name"], namespace,
+                       fields=("definition", "spec"))
+    old_spec = row.spec or {}
+    _common.set_columns(session, row, values)
+    _replace(session, models.WorkflowDefinition, namespace,
+             old_spec.get("workflow_names", []), workflows)
+    _replace(session, models.ActionDefinition, namespace,
+             old_spec.get("action_names", []), actions)
+    db_api.flush(session)
+    return row
+
+
+def _replace(session, model, namespace, old_names, new_values):
+    new_names = {v["name"] for v in new_values}
+    _delete_named(session, model, namespace,
+                  [n for n in old_names if n not in new_names])
+    for values in new_values:
+        existing = session.execute(
+            sa.select(model).where(model.name == values["name"],
+                                   model.namespace == namespace)
+        ).scalar_one_or_none()
+        if existing is None:
+            session.add(model(**dict(values, id=str(uuid.uuid4()))))
+        else:
+            _common.set_columns(session, existing, values)
+
+
+def _delete_named(session, model, namespace, names):
+    if names:
+        session.execute(sa.delete(model).where(
+            model.name.in_(list(names)), model.namespace == namespace)
+            .execution_options(synchronize_session=False))
+
+
+def delete_workbook(session, name, namespace=""):
+    """Delete a workbook and the workflows and actions it defined.
+
+    :raises NotFound: no such workbook.
+    """
+    row = get_workbook(session, name, namespace, fields=("spec",))
+    spec = row.spec or {}
+    namespace = row.namespace
+    _delete_named(session, models.WorkflowDefinition, namespace,
+                  spec.get("workflow_names", []))
+    _delete_named(session, models.ActionDefinition, namespace,
+                  spec.get("action_names", []))
+    _delete(session, row)
+
+
+# Cron triggers.
+
+def get_cron_trigger(session, identifier, fields=None):
+    """A cron trigger by name or id; :raises NotFound: no such one."""
+    return _by_name(session, models.CronTrigger, "Cron trigger",
+                    identifier, fields=fields)
+
+
+def create_cron_trigger(session, values):
+    """Create a cron trigger; :raises DBDuplicateEntry: name taken."""
+    return _insert(session, models.CronTrigger, "Cron trigger", values)
+
+
+def delete_cron_trigger(session, identifier):
+    """Delete a cron trigger; :raises NotFound: no such one."""
+    _delete(session, get_cron_trigger(session, identifier))
+
+
+def get_due_cron_triggers(session, now, limit=50):
+    """Cron triggers whose next execution time is ``now`` or earlier."""
+    model = models.CronTrigger
+    stmt = (sa.select(model).where(model.next_execution_time <= now)
+            .order_by(model.next_execution_time).limit(limit)
+            .options(orm.undefer(model.workflow_input),
+                     orm.undefer(model.workflow_params)))
+    return list(session.execute(stmt).scalars())
+
+
+def claim_cron_trigger(session, trigger_id, expected_next, new_next,
+                       remaining):
+    """Compare-and-set: move a due trigger on to its next time.
+
+    Wins only while ``next_execution_time`` is still ``expected_next``, so
+    that of several schedulers exactly one fires a given due time. A
+    ``remaining`` of 0 deletes the trigger instead (its last firing).
+
+    :returns: True if this call won.
+    """
+    model = models.CronTrigger
+    where = (model.id == trigger_id,
+             model.next_execution_time == expected_next)
+    if remaining == 0:
+        stmt = sa.delete(model).where(*where)
+    else:
+        stmt = sa.update(model).where(*where).values(
+            next_execution_time=new_next, remaining_executions=remaining,
+            updated_at=models.utcnow())
+    stmt = stmt.execution_options(synchronize_session=False)
+    return session.execute(stmt).rowcount == 1

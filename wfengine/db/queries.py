@@ -1,0 +1,86 @@
+"""The API's reads of executions, and the deletion of finished ones.
+
+Workflow, task and action executions are the engine's to write (see
+``wfengine.db.api``); the API reads them here, lists them through
+``wfengine.db.listing``, and deletes whole execution trees. Every function
+takes the session; none commits.
+"""
+import sqlalchemy as sa
+
+from wfengine import exceptions
+from wfengine.db import _common
+from wfengine.db import models
+
+
+def get_workflow_execution(session, wf_ex_id, fields=None):
+    """One workflow execution, loading the deferred columns in ``fields``.
+
+    :raises NotFound: no such execution.
+    """
+    return _common.get_by_id(session, models.WorkflowExecution, wf_ex_id,
+                             "Workflow execution", fields)
+
+
+def get_task_execution(session, task_ex_id, fields=None):
+    """One task execution; :raises NotFound: no such task execution."""
+    return _common.get_by_id(session, models.TaskExecution, task_ex_id,
+                             "Task execution", fields)
+
+
+def get_action_execution(session, action_ex_id, fields=None):
+    """One action execution; :raises NotFound: no such action execution."""
+    return _common.get_by_id(session, models.ActionExecution, action_ex_id,
+                             "Action execution", fields)
+
+
+def get_task_results_data(session, task_ex_ids):
+    """What task results are made of, for the tasks ``task_ex_ids``.
+
+    :returns: ``{task_ex_id: [(kind, accepted, output), ...]}`` in creation
+        order, where kind is ``"action"`` (output as stored by the engine,
+        ``{"result": ...}``) or ``"workflow"`` (a sub-workflow's output).
+    """
+    ids = list(task_ex_ids)
+    found = {task_id: [] for task_id in ids}
+    if not ids:
+        return found
+    a_model = models.ActionExecution
+    stmt = (sa.select(a_model.task_execution_id, a_model.accepted,
+                      a_model.output)
+            .where(a_model.task_execution_id.in_(ids))
+            .order_by(a_model.created_at, a_model.id))
+    for task_id, accepted, output in session.execute(stmt):
+        found[task_id].append(("action", accepted, output))
+    w_model = models.WorkflowExecution
+    stmt = (sa.select(w_model.task_execution_id, w_model.state,
+                      w_model.output)
+            .where(w_model.task_execution_id.in_(ids))
+            .order_by(w_model.created_at, w_model.id))
+    for task_id, state, output in session.execute(stmt):
+        done = state in ("SUCCESS", "ERROR", "CANCELLED")
+        found[task_id].append(("workflow", done, output))
+    return found
+
+
+def delete_workflow_execution(session, wf_ex_id, allowed_states):
+    """Delete an execution, its sub-workflows, tasks and action executions.
+
+    :param allowed_states: states the execution may be in (None: any).
+    :raises NotFound: no such execution.
+    :raises Conflict: its state is not one of ``allowed_states``.
+    """
+    wf_ex = get_workflow_execution(session, wf_ex_id)
+    if allowed_states is not None and wf_ex.state not in allowed_states:
+        raise exceptions.Conflict(
+            "Cannot delete workflow execution %s in state %s: only "
+            "executions in %s can be deleted (use force to override)"
+            % (wf_ex_id, wf_ex.state, ", ".join(sorted(allowed_states))))
+    w_model = models.WorkflowExecution
+    ids = [wf_ex.id] + list(session.execute(
+        sa.select(w_model.id).where(w_model.root_execution_id == wf_ex.id))
+        .scalars())
+    for model in (models.ActionExecution, models.TaskExecution, w_model):
+        column = model.id if model is w_model else \
+            model.workflow_execution_id
+        session.execute(sa.delete(model).where(column.in_(ids))
+                        .execution_options(synchronize_session=False))
