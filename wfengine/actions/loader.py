@@ -1,4 +1,4 @@
-"""Finds action classes by name through the ``wfengine.actions`` entry points."""
+"""Finds action classes by name (``wfengine.actions`` entry points)."""
 import functools
 from importlib import metadata
 

@@ -250,7 +250,8 @@ class Conductor(lifecycle.Lifecycle):
         if pause and not task.runtime_context.get(PAUSED_BEFORE):
             # pause-before: the execution pauses; its resume starts the task.
             task.runtime_context[PAUSED_BEFORE] = True
-            self._move(task, states.PAUSE, runtime_context=task.runtime_context)
+            self._move(task, states.PAUSE,
+                       runtime_context=task.runtime_context)
             if self.wf.state == states.RUNNING:
                 self._wf_move(states.PAUSE, "Paused before task '%s'"
                               % task.name)

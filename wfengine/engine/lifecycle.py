@@ -114,7 +114,8 @@ class Lifecycle:
         if self.wf.state == states.PAUSED:
             task.runtime_context[REPLAY] = {"reset": reset,
                                             "items": list(failed_items)}
-            self._move(task, states.RESET, runtime_context=task.runtime_context)
+            self._move(task, states.RESET,
+                       runtime_context=task.runtime_context)
             return self.plan
         if self.wf.state == states.ERROR:
             self._wf_move(states.RERUN)
@@ -147,8 +148,8 @@ class Lifecycle:
         self._reopen(task)
         if state == states.IDLE:
             task.runtime_context[REPLAY] = {"reset": True, "items": []}
-            self._move(task, states.RESET, runtime_context=task.runtime_context,
-                       processed=False)
+            self._move(task, states.RESET,
+                       runtime_context=task.runtime_context, processed=False)
             return self.plan
         task.published = dict(published or {})
         self._move(task, states.MARK_DONE, published=task.published,
