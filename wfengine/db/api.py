@@ -252,6 +252,37 @@ def claim_action_execution(session, action_ex_id, claim, is_sync=True,
     return session.execute(stmt).rowcount == 1
 
 
+def delete_workflow_execution(session, wf_ex, allowed_states):
+    """Delete an execution with its sub-workflows, tasks, action executions
+    and the outbox rows about them.
+
+    :param wf_ex: the execution, locked by the caller.
+    :param allowed_states: states the execution may be in (None: any).
+    :raises Conflict: its state is not one of ``allowed_states``.
+    """
+    if allowed_states is not None and wf_ex.state not in allowed_states:
+        raise exceptions.Conflict(
+            "Cannot delete workflow execution %s in state %s: only "
+            "executions in %s can be deleted (use force to override)"
+            % (wf_ex.id, wf_ex.state, ", ".join(sorted(allowed_states))))
+    wf, task, action = (models.WorkflowExecution, models.TaskExecution,
+                        models.ActionExecution)
+    wf_ids = [wf_ex.id] + list(session.execute(
+        sa.select(wf.id).where(wf.root_execution_id == wf_ex.id)).scalars())
+    task_ids = sa.select(task.id).where(
+        task.workflow_execution_id.in_(wf_ids))
+    action_ids = sa.select(action.id).where(
+        action.workflow_execution_id.in_(wf_ids))
+    outbox = models.OutboxMessage
+    for ref_ids in (action_ids, task_ids, wf_ids):
+        session.execute(sa.delete(outbox).where(outbox.ref_id.in_(ref_ids))
+                        .execution_options(synchronize_session=False))
+    for model, column in ((action, action.workflow_execution_id),
+                          (task, task.workflow_execution_id), (wf, wf.id)):
+        session.execute(sa.delete(model).where(column.in_(wf_ids))
+                        .execution_options(synchronize_session=False))
+
+
 # ---- Executors' liveness ----
 
 def executor_heartbeat(session, name, started_at):

@@ -60,27 +60,3 @@ def get_task_results_data(session, task_ex_ids):
         done = state in ("SUCCESS", "ERROR", "CANCELLED")
         found[task_id].append(("workflow", done, output))
     return found
-
-
-def delete_workflow_execution(session, wf_ex_id, allowed_states):
-    """Delete an execution, its sub-workflows, tasks and action executions.
-
-    :param allowed_states: states the execution may be in (None: any).
-    :raises NotFound: no such execution.
-    :raises Conflict: its state is not one of ``allowed_states``.
-    """
-    wf_ex = get_workflow_execution(session, wf_ex_id)
-    if allowed_states is not None and wf_ex.state not in allowed_states:
-        raise exceptions.Conflict(
-            "Cannot delete workflow execution %s in state %s: only "
-            "executions in %s can be deleted (use force to override)"
-            % (wf_ex_id, wf_ex.state, ", ".join(sorted(allowed_states))))
-    w_model = models.WorkflowExecution
-    ids = [wf_ex.id] + list(session.execute(
-        sa.select(w_model.id).where(w_model.root_execution_id == wf_ex.id))
-        .scalars())
-    for model in (models.ActionExecution, models.TaskExecution, w_model):
-        column = model.id if model is w_model else \
-            model.workflow_execution_id
-        session.execute(sa.delete(model).where(column.in_(ids))
-                        .execution_options(synchronize_session=False))

@@ -236,6 +236,24 @@ class EngineService:
             cond, msg.state, msg.state_info, msg.env))
         return {"id": wf_ex.id}, rows
 
+    def delete_execution(self, msg):
+        """Delete an execution and everything of it, outbox rows included.
+
+        :param msg: ``messages.DeleteExecution``.
+        :raises NotFound: no such execution.
+        :raises Conflict: not finished, and not forced.
+        """
+        return db_session.unit_of_work(self._delete, msg)
+
+    @staticmethod
+    def _delete(session, msg):
+        wf_ex = db_api.lock_workflow_execution(session, msg.wf_ex_id)
+        allowed = None if msg.force else states.COMPLETED
+        db_api.delete_workflow_execution(session, wf_ex, allowed)
+        LOG.info("Workflow execution %s deleted (it was %s)", wf_ex.id,
+                 wf_ex.state)
+        return {"id": wf_ex.id}
+
     def update_task(self, msg):
         """Re-run, skip or mark a failed task.
 
@@ -288,7 +306,13 @@ class EngineService:
     def _take_and_handle(session, row_id, handler, payload):
         if not db_api.outbox_take(session, row_id):
             return False, []
-        return True, handler(session, payload)
+        try:
+            return True, handler(session, payload)
+        except exceptions.NotFound as e:
+            # What the row was about is gone (a deleted execution).
+            LOG.info("Dropped an engine message about something deleted: "
+                     "%s", e)
+            return True, []
 
     def _on_timer(self, session, payload):
         wf_ex = db_api.lock_workflow_execution(session, payload["wf_ex_id"])
@@ -463,6 +487,11 @@ class EngineEndpoint:
     def update_execution(self, ctxt, msg):
         return self._service.update_execution(
             messages.UpdateExecution.from_dict(msg))
+
+    @messaging.expected_exceptions(exceptions.WFEngineException)
+    def delete_execution(self, ctxt, msg):
+        return self._service.delete_execution(
+            messages.DeleteExecution.from_dict(msg))
 
     @messaging.expected_exceptions(exceptions.WFEngineException)
     def update_task(self, ctxt, msg):

@@ -66,6 +66,15 @@ class EngineClient:
             published=published, state_info=state_info)
         return self._call("update_task", msg)
 
+    def delete_execution(self, wf_ex_id, force=False):
+        """Delete an execution with its tasks and sub-workflows.
+
+        :raises NotFound: no such execution.
+        :raises Conflict: it is not finished and ``force`` is not set.
+        """
+        msg = messages.DeleteExecution(wf_ex_id=wf_ex_id, force=force)
+        return self._call("delete_execution", msg)
+
     def claim_action(self, action_ex_id, claim, is_sync=True, executor=None,
                      timeout=None):
         """Ask whether this executor may run the action; returns a bool."""

@@ -6,6 +6,7 @@ RPC_VERSION changelog:
   1.1 - update_execution, update_task (engine).
   1.2 - ClaimAction.is_sync, ClaimAction.executor; ActionResult.from_api;
         RunAction.callback_url, RunAction.target.
+  1.3 - delete_execution (engine).
 
 A new field gets a default, so that older senders stay understood;
 ``from_dict`` ignores fields it does not know, so newer senders do too.
@@ -13,7 +14,7 @@ A new field gets a default, so that older senders stay understood;
 import dataclasses
 from typing import Any
 
-RPC_VERSION = "1.2"
+RPC_VERSION = "1.3"
 
 
 class Message:
@@ -125,3 +126,11 @@ class UpdateTask(Message):
     env: dict | None = None
     published: dict | None = None
     state_info: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class DeleteExecution(Message):
+    """API -> engine: delete an execution (a running one only if forced)."""
+
+    wf_ex_id: str
+    force: bool = False

@@ -4,9 +4,11 @@ import uuid
 
 import yaml
 
+from wfengine.db import api as db_api
 from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session
+from wfengine.engine import states
 from wfengine import exceptions
 
 
@@ -79,6 +81,17 @@ class FakeEngine:
             spec=wf_def.spec, state="RUNNING", input=wf_input,
             output={}, params=dict(params, namespace=namespace),
             context={}, root_execution_id=None))
+        return {"id": wf_ex_id}
+
+    def delete_execution(self, wf_ex_id, force=False):
+        self.calls.append(("delete", wf_ex_id, force))
+        return session.unit_of_work(self._delete, wf_ex_id, force)
+
+    @staticmethod
+    def _delete(sess, wf_ex_id, force):
+        wf_ex = db_api.lock_workflow_execution(sess, wf_ex_id)
+        db_api.delete_workflow_execution(
+            sess, wf_ex, None if force else states.COMPLETED)
         return {"id": wf_ex_id}
 
 

@@ -122,12 +122,11 @@ class ExecutionReportController(rest.RestController):
 
 def delete_execution(wf_ex_id, force="false"):
     """Delete a finished execution (any with ``force``), with its tasks,
-    action executions and sub-workflows.
+    action executions and sub-workflows, through the engine (the only
+    writer of execution state).
 
     :raises NotFound: no such execution.
     :raises Conflict: not finished and not forced.
     """
-    allowed = None if listing.parse_bool("force", force) else \
-        states.COMPLETED
-    session.unit_of_work(queries.delete_workflow_execution, wf_ex_id,
-                         allowed)
+    pecan.request.engine.delete_execution(
+        wf_ex_id, listing.parse_bool("force", force))
