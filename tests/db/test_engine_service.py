@@ -4,6 +4,8 @@ An executor is played by the test: it takes the run_action messages the
 engine sends and answers with claims and results, in any order, twice,
 or too late, as a real one might.
 """
+import datetime
+
 import pytest
 
 from wfengine import callbacks
@@ -153,3 +155,30 @@ def test_an_orphaned_action_fails_without_safe_rerun(engine):
     assert engine.recover_orphan(msg.action_ex_id, "c", "ex-1") is True
     assert engine.recover_orphan(msg.action_ex_id, "c", "ex-1") is False
     assert _read(_wf_state, wf["id"]) == "ERROR"
+
+
+def _add_trigger(session, workflow_name):
+    session.add(models.CronTrigger(
+        id="ct-1", name="ct1", pattern="* * * * *",
+        next_execution_time=models.utcnow(), remaining_executions=2,
+        workflow_name=workflow_name, workflow_namespace="",
+        workflow_input={}, workflow_params={}))
+
+
+def _trigger_and_count(session):
+    trigger = session.get(models.CronTrigger, "ct-1")
+    return (trigger.next_execution_time, trigger.remaining_executions,
+            session.query(models.WorkflowExecution).count())
+
+
+@pytest.mark.parametrize("workflow,started", [("seq", 1), ("gone", 0)])
+def test_a_cron_due_time_fires_once_with_its_start(engine, workflow,
+                                                   started):
+    db_session.unit_of_work(_add_trigger, workflow)
+    due, _, _ = _read(_trigger_and_count)
+    later = due + datetime.timedelta(minutes=1)
+    msg = messages.StartWorkflow(wf_identifier=workflow)
+    first = engine.fire_cron_trigger("ct-1", due, later, 1, msg)
+    again = engine.fire_cron_trigger("ct-1", due, later, 1, msg)
+    assert (first is not None, again) == (bool(started), None)
+    assert _read(_trigger_and_count) == (later, 1, started)

@@ -6,8 +6,8 @@ compare-and-set. Only the engine whose update wins starts the workflow,
 so of several engines exactly one fires a given due time. Missed times
 (all engines were down) fire once, then the schedule resumes from now.
 
-The claim commits before the execution starts: an engine that dies in
-between loses that one firing (at most once), never runs it twice.
+The claim and the start of the execution share one unit of work, so a
+due time fires exactly once even when an engine dies halfway.
 """
 import dataclasses
 import logging
@@ -16,7 +16,6 @@ import threading
 from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session as db_session
-from wfengine import exceptions
 from wfengine.lang import cron as lang_cron
 from wfengine.rpc import messages
 
@@ -100,24 +99,14 @@ class CronScheduler:
             self._stop.wait(self._interval)
 
     def run_once(self):
-        """Fire every due trigger this engine wins; returns how many."""
+        """Fire every due trigger this engine wins; returns how many
+        executions it started."""
         now = self._clock()
         due = db_session.reader(_read_due, now, self._batch_size)
         return sum(1 for trigger in due if self._fire(trigger, now))
 
     def _fire(self, trigger, now):
         nxt, remaining = following(trigger, now)
-        won = db_session.unit_of_work(
-            definitions.claim_cron_trigger, trigger.id,
-            trigger.next_execution_time, nxt, remaining)
-        if not won:
-            return False
-        LOG.info("Cron trigger %s (%s) fired for due time %s; next %s",
-                 trigger.name, trigger.id, trigger.next_execution_time, nxt)
-        self._start(trigger)
-        return True
-
-    def _start(self, trigger):
         msg = messages.StartWorkflow(
             wf_identifier=trigger.workflow_id or trigger.workflow_name,
             wf_namespace=trigger.workflow_namespace,
@@ -125,13 +114,11 @@ class CronScheduler:
             description="Workflow execution created by cron trigger '%s'"
                         % trigger.id,
             params=trigger.workflow_params)
-        try:
-            started = self._service.start_workflow(msg)
-        except exceptions.WFEngineException as e:
-            LOG.warning("Cron trigger %s (%s) could not start workflow %s: "
-                        "%s", trigger.name, trigger.id,
-                        msg.wf_identifier, e)
-            return None
-        LOG.info("Cron trigger %s started workflow execution %s",
-                 trigger.name, started["id"])
-        return started
+        started = self._service.fire_cron_trigger(
+            trigger.id, trigger.next_execution_time, nxt, remaining, msg)
+        if started is None:
+            return False
+        LOG.info("Cron trigger %s (%s) fired for due time %s: execution "
+                 "%s; next %s", trigger.name, trigger.id,
+                 trigger.next_execution_time, started["id"], nxt)
+        return True

@@ -67,6 +67,33 @@ class EngineService:
             session, wf_def, msg.wf_input, params, msg.description)
         return {"id": wf_ex.id}, rows
 
+    def fire_cron_trigger(self, trigger_id, due, nxt, remaining, msg):
+        """Claim one due time of a cron trigger and start its workflow.
+
+        Claim and start share one unit of work: of several engines exactly
+        one fires a due time, and an engine that dies halfway loses
+        nothing. A start the workflow refuses (unknown workflow, bad
+        input) only moves the schedule on.
+
+        :returns: ``{"id": ...}`` of the execution, or None if this engine
+            did not win the due time or the start was refused.
+        """
+        try:
+            return self._run(self._fire_cron, trigger_id, due, nxt,
+                             remaining, msg)
+        except (exceptions.InputError, exceptions.NotFound) as e:
+            LOG.warning("Cron trigger %s could not start workflow %s: %s",
+                        trigger_id, msg.wf_identifier, e)
+            db_session.unit_of_work(definitions.claim_cron_trigger,
+                                    trigger_id, due, nxt, remaining)
+            return None
+
+    def _fire_cron(self, session, trigger_id, due, nxt, remaining, msg):
+        if not definitions.claim_cron_trigger(session, trigger_id, due, nxt,
+                                              remaining):
+            return None, []
+        return self._start(session, msg)
+
     def _create_and_start(self, session, wf_def, wf_input, params,
                           description="", parent=None):
         spec = lang_spec.WorkflowSpec.from_dict(wf_def.spec)
