@@ -182,3 +182,21 @@ def test_a_cron_due_time_fires_once_with_its_start(engine, workflow,
     again = engine.fire_cron_trigger("ct-1", due, later, 1, msg)
     assert (first is not None, again) == (bool(started), None)
     assert _read(_trigger_and_count) == (later, 1, started)
+
+
+def test_an_action_runs_outside_any_workflow(engine):
+    started = engine.run_action(messages.StartAction(
+        name="std.echo", input={"output": 7}))
+    (msg,) = engine.executors.sent
+    assert (msg.action_ex_id, msg.action_name, msg.action_input) == (
+        started["id"], "std.echo", {"output": 7})
+    assert _claim(engine, msg) and _succeed(engine, msg, 7)
+    row = _read(lambda s: s.get(models.ActionExecution, started["id"]))
+    assert (row.state, row.task_execution_id) == ("SUCCESS", None)
+
+
+def test_running_an_unknown_action_is_refused(engine):
+    with pytest.raises(exceptions.ActionError) as err:
+        engine.run_action(messages.StartAction(name="std.nope"))
+    assert "std.nope" in str(err.value)
+    assert engine.executors.sent == []

@@ -135,3 +135,39 @@ def parse_action_completion(data, action_ex_id):
             "one of %s" % (state, ", ".join(ACTION_RESULT_STATES)))
     return {"state": state, "output": data.get("output"),
             "state_info": _optional_text(data, "state_info")}
+
+
+ACTION_RUN_FIELDS = ("name", "input", "params", "workflow_namespace",
+                     "description")
+ACTION_RUN_PARAMS = ("run_sync", "save_result", "timeout", "target")
+
+
+def parse_action_run(data):
+    """Check a ``POST /v2/action_executions`` body.
+
+    :returns: ``(engine client kwargs, run_sync, timeout)``.
+    :raises InputError: naming the field and what is allowed.
+    """
+    _check_fields(data, ACTION_RUN_FIELDS, "action execution")
+    name = _optional_text(data, "name")
+    if not name:
+        raise exceptions.InputError(
+            "Field 'name' (the action to run) is required")
+    params = resources.json_object_field("params", data.get("params"))
+    unknown = sorted(set(params) - set(ACTION_RUN_PARAMS))
+    if unknown:
+        raise exceptions.InputError(
+            "Unknown key(s) in 'params': %s (allowed: %s)"
+            % (", ".join(unknown), ", ".join(ACTION_RUN_PARAMS)))
+    timeout = params.get("timeout", 60)
+    if not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
+        raise exceptions.InputError(
+            "params.timeout must be a number of seconds in (0, 3600], got "
+            "%r" % (timeout,))
+    kwargs = {"name": name,
+              "action_input": resources.json_object_field(
+                  "input", data.get("input")),
+              "namespace": _optional_text(data, "workflow_namespace") or "",
+              "description": _optional_text(data, "description") or "",
+              "target": params.get("target")}
+    return kwargs, params.get("run_sync", True) is not False, timeout

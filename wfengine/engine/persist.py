@@ -11,6 +11,7 @@ import collections
 import datetime
 import logging
 import threading
+import uuid
 
 from wfengine import exceptions
 from wfengine.db import api as db_api
@@ -300,6 +301,24 @@ def _stage_action(session, wf_ex, cond, run, send_at):
         state=states.RUNNING, input=run.input, params=params or None,
         is_sync=True, project_id=wf_ex.project_id))
     return stage_run(session, action_ex, send_at)
+
+
+def stage_standalone_action(session, msg, base, base_input, adhoc_id):
+    """An action execution that belongs to no workflow (``POST
+    /v2/action_executions``)."""
+    params = {}
+    if msg.target:
+        params["target"] = msg.target
+    if adhoc_id:
+        params["adhoc"] = {"id": adhoc_id, "base": base,
+                           "base_input": base_input}
+    action_ex = db_api.add(session, models.ActionExecution(
+        id=str(uuid.uuid4()), name=msg.name, description=msg.description,
+        workflow_namespace=msg.namespace, state=states.RUNNING,
+        input=msg.input, params=params or None, is_sync=True))
+    LOG.info("Action execution %s (%s) created outside any workflow",
+             action_ex.id, msg.name)
+    return action_ex
 
 
 def stage_run(session, action_ex, send_at):

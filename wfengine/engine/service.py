@@ -145,6 +145,24 @@ class EngineService:
             db_api.outbox_ack(session, persist.RUN_ACTION, msg.action_ex_id)
         return won
 
+    def run_action(self, msg):
+        """Run an action outside any workflow.
+
+        :param msg: ``messages.StartAction``.
+        :returns: ``{"id": <action execution id>}`` once committed.
+        :raises ActionError: no such action.
+        :raises InputError, ExpressionError: the input does not fit.
+        """
+        return self._run(self._run_action, msg)
+
+    def _run_action(self, session, msg):
+        base, base_input, adhoc_id = adhoc.resolve(
+            session, msg.name, msg.input, msg.namespace, {"env": {}})
+        action_ex = persist.stage_standalone_action(
+            session, msg, base, base_input, adhoc_id)
+        return {"id": action_ex.id}, [persist.stage_run(
+            session, action_ex, self._outbox.send_at())]
+
     def on_action_complete(self, msg):
         """Take an action's result and move the workflow on.
 
@@ -169,8 +187,10 @@ class EngineService:
             _check_completable(action_ex)
         if action_ex.state != states.RUNNING:
             return False, []
-        wf_ex = db_api.lock_workflow_execution(
-            session, action_ex.workflow_execution_id)
+        wf_ex = None
+        if action_ex.workflow_execution_id:
+            wf_ex = db_api.lock_workflow_execution(
+                session, action_ex.workflow_execution_id)
         state, result, state_info = _adhoc_outcome(session, action_ex, msg)
         if not db_api.cas_update(
                 session, models.ActionExecution, action_ex.id,
@@ -185,6 +205,9 @@ class EngineService:
         LOG.info("Action execution %s moved from RUNNING to %s",
                  action_ex.id, state)
         db_api.outbox_ack(session, persist.RUN_ACTION, action_ex.id)
+        if wf_ex is None:
+            # An action run outside any workflow: nothing follows.
+            return True, []
 
         def decide(cond):
             task_id = action_ex.task_execution_id
@@ -411,6 +434,8 @@ class EngineService:
 def _kept(wf_ex, action_ex, result):
     """The result to store: none for a task with ``keep-result: false``
     (its publish still sees it)."""
+    if wf_ex is None:
+        return result
     task_spec = persist.workflow_spec(wf_ex).tasks.get(action_ex.task_name)
     return None if task_spec and task_spec.keep_result is False else result
 
@@ -514,6 +539,10 @@ class EngineEndpoint:
     def update_execution(self, ctxt, msg):
         return self._service.update_execution(
             messages.UpdateExecution.from_dict(msg))
+
+    @messaging.expected_exceptions(exceptions.WFEngineException)
+    def run_action(self, ctxt, msg):
+        return self._service.run_action(messages.StartAction.from_dict(msg))
 
     @messaging.expected_exceptions(exceptions.WFEngineException)
     def delete_execution(self, ctxt, msg):

@@ -66,6 +66,20 @@ class EngineClient:
             published=published, state_info=state_info)
         return self._call("update_task", msg)
 
+    def run_action(self, name, action_input=None, namespace="",
+                   description="", target=None):
+        """Run an action outside any workflow; returns ``{"id": ...}`` of
+        its action execution, RUNNING, once committed.
+
+        :raises ActionError: no such action.
+        :raises InputError: input that does not fit an ad-hoc action.
+        """
+        msg = messages.StartAction(name=name, input=action_input or {},
+                                   namespace=namespace or "",
+                                   description=description or "",
+                                   target=target)
+        return self._call("run_action", msg)
+
     def delete_execution(self, wf_ex_id, force=False):
         """Delete an execution with its tasks and sub-workflows.
 

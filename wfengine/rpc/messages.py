@@ -7,6 +7,7 @@ RPC_VERSION changelog:
   1.2 - ClaimAction.is_sync, ClaimAction.executor; ActionResult.from_api;
         RunAction.callback_url, RunAction.target.
   1.3 - delete_execution (engine).
+  1.4 - run_action (engine): an action outside any workflow.
 
 A new field gets a default, so that older senders stay understood;
 ``from_dict`` ignores fields it does not know, so newer senders do too.
@@ -14,7 +15,7 @@ A new field gets a default, so that older senders stay understood;
 import dataclasses
 from typing import Any
 
-RPC_VERSION = "1.3"
+RPC_VERSION = "1.4"
 
 
 class Message:
@@ -134,3 +135,14 @@ class DeleteExecution(Message):
 
     wf_ex_id: str
     force: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class StartAction(Message):
+    """API -> engine: run an action outside any workflow."""
+
+    name: str
+    input: dict = dataclasses.field(default_factory=dict)
+    namespace: str = ""
+    description: str = ""
+    target: str | None = None

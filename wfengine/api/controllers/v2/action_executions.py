@@ -1,5 +1,6 @@
 """``/v2/action_executions`` and ``/v2/tasks/<id>/action_executions``."""
 import threading
+import time
 
 import pecan
 from pecan import rest
@@ -49,6 +50,28 @@ def _check_token(action_ex_id, token):
             % action_ex_id)
 
 
+# How often a synchronous run (run_sync) looks for its result.
+_RESULT_POLL = 0.02
+
+
+def _is_sync(sess, action_ex_id):
+    return queries.get_action_execution(sess, action_ex_id,
+                                        fields=["is_sync"]).is_sync
+
+
+def _wait_for_result(action_ex_id, timeout):
+    """The action execution once it ended (or went async), or at timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = session.reader(_get, action_ex_id)
+        finished = body["state"] != "RUNNING"
+        if finished or time.monotonic() >= deadline:
+            return body
+        if not session.reader(_is_sync, action_ex_id):
+            return body
+        time.sleep(_RESULT_POLL)
+
+
 class ActionExecutionsController(rest.RestController):
     """``GET /v2/action_executions[/<id>]``."""
 
@@ -62,6 +85,18 @@ class ActionExecutionsController(rest.RestController):
         """Action executions, filtered and paged (output with
         ``include_output=true`` or ``fields``)."""
         return list_action_executions(params)
+
+    @pecan.expose("json")
+    def post(self, **_params):
+        """Run an action outside any workflow; 201 with its execution,
+        finished when ``run_sync`` (the default) and it ends in time."""
+        data = resources.parse_json_body(pecan.request.body)
+        kwargs, run_sync, timeout = updates.parse_action_run(data)
+        started = pecan.request.engine.run_action(**kwargs)
+        pecan.response.status = 201
+        if run_sync:
+            return _wait_for_result(started["id"], timeout)
+        return session.reader(_get, started["id"])
 
     @pecan.expose("json")
     def put(self, action_ex_id, token=None, **_params):
