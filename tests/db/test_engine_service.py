@@ -191,8 +191,10 @@ def test_an_action_runs_outside_any_workflow(engine):
     assert (msg.action_ex_id, msg.action_name, msg.action_input) == (
         started["id"], "std.echo", {"output": 7})
     assert _claim(engine, msg) and _succeed(engine, msg, 7)
-    row = _read(lambda s: s.get(models.ActionExecution, started["id"]))
-    assert (row.state, row.task_execution_id) == ("SUCCESS", None)
+    row = _read(lambda s: (s.get(models.ActionExecution, started["id"]).state,
+                           s.get(models.ActionExecution,
+                                 started["id"]).task_execution_id))
+    assert row == ("SUCCESS", None)
 
 
 def test_running_an_unknown_action_is_refused(engine):
