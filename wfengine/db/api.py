@@ -183,35 +183,32 @@ def get_task_execution_for_engine(session, task_ex_id):
     return session.get(models.TaskExecution, task_ex_id)
 
 
-def get_item_results(session, task_ex_id, generation):
-    """Results of a with-items task's items of one generation, by index.
-
-    An item run again (a re-run of failed items) counts with its latest run.
-    """
+def _latest_item_runs(session, task_ex_id, generation):
+    """index -> (state, output) of each item's latest run in a generation
+    of a with-items task (an item re-run counts with its latest run)."""
     model = models.ActionExecution
-    stmt = (sa.select(model.params, model.output)
+    stmt = (sa.select(model.params, model.state, model.output)
             .where(model.task_execution_id == task_ex_id)
             .order_by(model.created_at))
-    items = {}
-    for params, output in session.execute(stmt):
+    latest = {}
+    for params, state, output in session.execute(stmt):
         params = params or {}
         if params.get("gen", 0) == generation and "index" in params:
-            items[params["index"]] = (output or {}).get("result")
-    return [items.get(i) for i in range(len(items))]
+            latest[params["index"]] = (state, output)
+    return latest
+
+
+def get_item_results(session, task_ex_id, generation):
+    """Results of a with-items task's items of one generation, by index."""
+    latest = _latest_item_runs(session, task_ex_id, generation)
+    return [((latest.get(i) or (None, None))[1] or {}).get("result")
+            for i in range(len(latest))]
 
 
 def get_failed_item_indexes(session, task_ex_id, generation):
     """Indexes of a with-items task's items whose latest run failed."""
-    model = models.ActionExecution
-    stmt = (sa.select(model.params, model.state)
-            .where(model.task_execution_id == task_ex_id)
-            .order_by(model.created_at))
-    latest = {}
-    for params, state in session.execute(stmt):
-        params = params or {}
-        if params.get("gen", 0) == generation and "index" in params:
-            latest[params["index"]] = state
-    return sorted(i for i, state in latest.items() if state == "ERROR")
+    latest = _latest_item_runs(session, task_ex_id, generation)
+    return sorted(i for i, (state, _) in latest.items() if state == "ERROR")
 
 
 def cas_update(session, model, obj_id, from_states, **values):

@@ -11,12 +11,12 @@ due time fires exactly once even when an engine dies halfway.
 """
 import dataclasses
 import logging
-import threading
 
 from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session as db_session
 from wfengine.lang import cron as lang_cron
+from wfengine import periodic
 from wfengine.rpc import messages
 
 LOG = logging.getLogger(__name__)
@@ -69,34 +69,12 @@ class CronScheduler:
     def __init__(self, engine_service, interval, batch_size=50,
                  clock=models.utcnow):
         self._service = engine_service
-        self._interval = interval
         self._batch_size = batch_size
         self._clock = clock
-        self._stop = threading.Event()
-        self._thread = None
-
-    def start(self):
-        """Run :meth:`run_once` every ``interval`` seconds in a thread."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, daemon=True,
-                                        name="wfengine-cron")
-        self._thread.start()
-
-    def stop(self, timeout=10.0):
-        """Stop the thread (waits for the round in progress)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _loop(self):
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:
-                LOG.exception("Cron trigger round failed; next round in "
-                              "%ss", self._interval)
-            self._stop.wait(self._interval)
+        self._periodic = periodic.Periodic("wfengine-cron", interval,
+                                           self.run_once)
+        self.start = self._periodic.start
+        self.stop = self._periodic.stop
 
     def run_once(self):
         """Fire every due trigger this engine wins; returns how many

@@ -20,6 +20,7 @@ from wfengine.db import api as db_api
 from wfengine.db import models
 from wfengine.db import session as db_session
 from wfengine.engine import persist
+from wfengine import periodic
 from wfengine.rpc import messages
 
 LOG = logging.getLogger(__name__)
@@ -34,9 +35,11 @@ class Outbox:
         self._signer = signer
         self.resend_after = resend_after
         self._sweep_interval = sweep_interval
+        self._sweeper = periodic.Periodic("outbox-sweeper", sweep_interval,
+                                          self.sweep_once)
         self._local = None
         self._stop = threading.Event()
-        self._threads = []
+        self._timer_thread = None
         self._timers = []
         self._timer_seq = itertools.count()
         self._timer_cv = threading.Condition()
@@ -114,22 +117,15 @@ class Outbox:
     # ---- lifecycle ----
 
     def start(self):
-        for target, name in ((self._run_sweeper, "outbox-sweeper"),
-                             (self._run_timers, "outbox-timers")):
-            thread = threading.Thread(target=target, daemon=True, name=name)
-            thread.start()
-            self._threads.append(thread)
+        self._sweeper.start()
+        self._timer_thread = threading.Thread(
+            target=self._run_timers, daemon=True, name="outbox-timers")
+        self._timer_thread.start()
 
     def stop(self):
+        self._sweeper.stop()
         self._stop.set()
         with self._timer_cv:
             self._timer_cv.notify_all()
-        for thread in self._threads:
-            thread.join(timeout=5)
-
-    def _run_sweeper(self):
-        while not self._stop.wait(self._sweep_interval):
-            try:
-                self.sweep_once()
-            except Exception:
-                LOG.exception("Outbox sweep failed; trying again later")
+        if self._timer_thread is not None:
+            self._timer_thread.join(timeout=5)
