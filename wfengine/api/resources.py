@@ -271,17 +271,32 @@ def is_with_items(task_row):
 def task_result(task_row, parts):
     """A task's result as Mistral shows it: a JSON string.
 
-    :param parts: ``[(kind, accepted, output), ...]`` of the task's action
-        executions (``kind == "action"``, output as stored) and sub-workflow
-        executions (``kind == "workflow"``), oldest first.
-    :returns: the JSON of the single accepted result (``null`` when there is
-        none yet), or of the list of accepted results of a with-items task.
+    :param parts: ``[(kind, accepted, output, params), ...]`` of the task's
+        action executions (``kind == "action"``, output as stored) and
+        sub-workflow executions (``kind == "workflow"``), oldest first.
+    :returns: the JSON of the latest accepted result (``null`` when there
+        is none yet: a retried task shows its last run), or for a
+        with-items task the list of its items' latest results, by index,
+        of its latest dispatch.
     """
-    results = [action_result(output) if kind == "action" else output
-               for kind, accepted, output in parts if accepted]
+    accepted = [p for p in parts if p[1]]
     if is_with_items(task_row):
-        return json.dumps(results)
-    return json.dumps(results[0] if results else None)
+        return json.dumps(_item_results(accepted))
+    if not accepted:
+        return json.dumps(None)
+    kind, _, output, _ = accepted[-1]
+    return json.dumps(action_result(output) if kind == "action" else output)
+
+
+def _item_results(parts):
+    items = [(p[3] or {}, p[2]) for p in parts if p[0] == "action"]
+    latest_gen = max((params.get("gen", 0) for params, _ in items),
+                     default=0)
+    by_index = {}
+    for params, output in items:
+        if params.get("gen", 0) == latest_gen and "index" in params:
+            by_index[params["index"]] = action_result(output)
+    return [by_index[i] for i in sorted(by_index)]
 
 
 # Rows to dicts.

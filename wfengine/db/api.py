@@ -211,6 +211,21 @@ def get_failed_item_indexes(session, task_ex_id, generation):
     return sorted(i for i, (state, _) in latest.items() if state == "ERROR")
 
 
+def get_task_result(session, task_ex_id):
+    """A task's result: its latest accepted action or sub-workflow output
+    (a with-items task's is ``get_item_results``)."""
+    action, wf = models.ActionExecution, models.WorkflowExecution
+    stmt = (sa.select(action.output).where(
+        action.task_execution_id == task_ex_id, action.accepted.is_(True))
+        .order_by(action.created_at.desc()).limit(1))
+    output = session.execute(stmt).scalar_one_or_none()
+    if output is not None:
+        return output.get("result")
+    stmt = (sa.select(wf.output).where(wf.task_execution_id == task_ex_id)
+            .order_by(wf.created_at.desc()).limit(1))
+    return session.execute(stmt).scalar_one_or_none()
+
+
 def cas_update(session, model, obj_id, from_states, **values):
     """Compare-and-set: update the row only while its state is expected.
 

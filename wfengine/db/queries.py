@@ -36,9 +36,11 @@ def get_action_execution(session, action_ex_id, fields=None):
 def get_task_results_data(session, task_ex_ids):
     """What task results are made of, for the tasks ``task_ex_ids``.
 
-    :returns: ``{task_ex_id: [(kind, accepted, output), ...]}`` in creation
-        order, where kind is ``"action"`` (output as stored by the engine,
-        ``{"result": ...}``) or ``"workflow"`` (a sub-workflow's output).
+    :returns: ``{task_ex_id: [(kind, accepted, output, params), ...]}``
+        in creation order, where kind is ``"action"`` (output as stored by
+        the engine, ``{"result": ...}``; params hold a with-items item's
+        ``index`` and ``gen``) or ``"workflow"`` (a sub-workflow's output;
+        params None).
     """
     ids = list(task_ex_ids)
     found = {task_id: [] for task_id in ids}
@@ -46,11 +48,11 @@ def get_task_results_data(session, task_ex_ids):
         return found
     a_model = models.ActionExecution
     stmt = (sa.select(a_model.task_execution_id, a_model.accepted,
-                      a_model.output)
+                      a_model.output, a_model.params)
             .where(a_model.task_execution_id.in_(ids))
             .order_by(a_model.created_at, a_model.id))
-    for task_id, accepted, output in session.execute(stmt):
-        found[task_id].append(("action", accepted, output))
+    for task_id, accepted, output, params in session.execute(stmt):
+        found[task_id].append(("action", accepted, output, params))
     w_model = models.WorkflowExecution
     stmt = (sa.select(w_model.task_execution_id, w_model.state,
                       w_model.output)
@@ -58,5 +60,5 @@ def get_task_results_data(session, task_ex_ids):
             .order_by(w_model.created_at, w_model.id))
     for task_id, state, output in session.execute(stmt):
         done = state in ("SUCCESS", "ERROR", "CANCELLED")
-        found[task_id].append(("workflow", done, output))
+        found[task_id].append(("workflow", done, output, None))
     return found

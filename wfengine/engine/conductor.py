@@ -32,12 +32,13 @@ class TaskView:
 
     ``in_context`` and ``published`` may be large: the engine can give a
     ``load_data`` callable instead, which returns both and is called only
-    when one of them is read (most events touch few tasks' data).
+    when one of them is read (most events touch few tasks' data); and a
+    ``load_result`` callable for ``result``, read only for ``task(name)``.
     """
 
     def __init__(self, id, name, state, state_info=None, in_context=None,
                  published=None, runtime_context=None, processed=False,
-                 load_data=None):
+                 load_data=None, load_result=None):
         self.id = id
         self.name = name
         self.state = state
@@ -46,6 +47,8 @@ class TaskView:
             is not None else {}
         self.processed = processed
         self._load_data = load_data
+        self._load_result = load_result
+        self._result = None
         self._in_context = in_context
         self._published = published
         if load_data is None:
@@ -68,6 +71,18 @@ class TaskView:
     def in_context(self, value):
         self._ensure_data()
         self._in_context = value
+
+    @property
+    def result(self):
+        """The task's result (read when first asked: ``task(name)``)."""
+        if self._load_result is not None:
+            self._result, self._load_result = self._load_result(), None
+        return self._result
+
+    @result.setter
+    def result(self, value):
+        self._load_result = None
+        self._result = value
 
     @property
     def published(self):
@@ -167,8 +182,15 @@ class Conductor(lifecycle.Lifecycle):
                                        message)
 
     def on_subworkflow_complete(self, task_ex_id, state, output, state_info):
-        """Plan what follows the end of a task's sub-workflow execution."""
+        """Plan what follows the end of a task's sub-workflow execution.
+
+        A task that failed with its sub-workflow is reopened when the
+        sub-workflow, re-run or resumed, ends again: whichever of this
+        message and the parent re-run message comes first.
+        """
         task = self.tasks[task_ex_id]
+        if task.state == states.ERROR:
+            self.reopen_for_child(task_ex_id)
         if task.state == states.RUNNING:
             self._after_run(task, state, output, state_info)
             self._check_completion()
@@ -387,6 +409,7 @@ class Conductor(lifecycle.Lifecycle):
             state, published = states.ERROR, {}
             state_info = "Failed to publish [task=%s]: %s" % (task.name, e)
         task.published = published
+        task.result = result
         if event is None or state == states.ERROR:
             event = states.SUCCEED if state == states.SUCCESS else \
                 states.FAIL
@@ -472,11 +495,16 @@ class Conductor(lifecycle.Lifecycle):
             return
         if self.tasks.busy():
             return
-        for task in self.tasks.waiting_joins():
-            self._move(task, states.FAIL, state_info=(
-                "Join of task '%s' can not be satisfied: arrived %s"
-                % (task.name, task.runtime_context.get("join_arrivals"))))
         failed = self.tasks.unhandled_errors()
+        if not failed:
+            # Nothing failed, nothing runs: joins still waiting never will.
+            # (After a failure they stay WAITING: a re-run of what failed
+            # may still complete them.)
+            for task in self.tasks.waiting_joins():
+                self._move(task, states.FAIL, state_info=(
+                    "Join of task '%s' can not be satisfied: arrived %s"
+                    % (task.name, task.runtime_context.get("join_arrivals"))))
+            failed = self.tasks.unhandled_errors()
         if failed:
             self._finish(states.FAIL, transitions.failure_info(failed))
         else:
@@ -524,7 +552,7 @@ class Conductor(lifecycle.Lifecycle):
     def _runtime(self, task=None, task_data=None):
         index = ctx_lib.TaskIndex(
             self.tasks.all,
-            lambda t: self._task_data(t, t.state, None, t.state_info))
+            lambda t: self._task_data(t, t.state, t.result, t.state_info))
         runtime = {
             "env": self.wf.env,
             "execution": {"id": self.wf.id, "name": self.wf.name,

@@ -128,7 +128,9 @@ class DbTaskSet(taskset.TaskSet):
                 state_info=row.state_info,
                 runtime_context=dict(row.runtime_context or {}),
                 processed=row.processed,
-                load_data=_data_loader(self._session, row.id)))
+                load_data=_data_loader(self._session, row.id),
+                load_result=_result_loader(self._session, row.id,
+                                           row.runtime_context)))
             self.originals[row.id] = row.state
         return view
 
@@ -169,6 +171,15 @@ class DbTaskSet(taskset.TaskSet):
 
 def _data_loader(session, task_ex_id):
     return lambda: db_api.get_task_data(session, task_ex_id)
+
+
+def _result_loader(session, task_ex_id, runtime_context):
+    runtime_context = runtime_context or {}
+    if with_items.KEY in runtime_context:
+        generation = runtime_context.get(with_items.GENERATION, 0)
+        return lambda: db_api.get_item_results(session, task_ex_id,
+                                               generation)
+    return lambda: db_api.get_task_result(session, task_ex_id)
 
 
 def apply_plan(session, wf_ex, cond, original_states, plan, send_after):

@@ -27,12 +27,13 @@ def _task(task_id, name, **values):
         runtime_context=values.pop("runtime_context", {}), **values)
 
 
-def _action(action_id, task_id, result, accepted=True, **values):
+def _action(action_id, task_id, result, accepted=True, params=None,
+            **values):
     return models.ActionExecution(
         id=action_id, name="std.echo", task_execution_id=task_id,
         workflow_execution_id=WF_EX, task_name="t", workflow_name="wf1",
         state="SUCCESS", accepted=accepted, input={"output": result},
-        output={"result": result}, params={}, **values)
+        output={"result": result}, params=params or {}, **values)
 
 
 @pytest.fixture
@@ -44,9 +45,11 @@ def rows(db):
               state="RUNNING"),
         _task("t3", "waiting", state="WAITING", published=None),
         _action("a1", "t1", "hello"),
-        _action("a2", "t2", 1),
-        _action("a3", "t2", 2),
-        _action("a4", "t2", 3, accepted=False))
+        # Items as the engine writes them: index and dispatch generation.
+        _action("a2", "t2", 1, params={"index": 0, "gen": 1}),
+        _action("a3", "t2", 2, params={"index": 1, "gen": 1}),
+        _action("a4", "t2", 3, accepted=False,
+                params={"index": 2, "gen": 1}))
 
 
 def test_get_task_shape_and_result(app, rows):
@@ -62,6 +65,25 @@ def test_get_task_shape_and_result(app, rows):
 
 def test_with_items_result_is_a_list(app, rows):
     assert json.loads(app.get("/v2/tasks/t2").json["result"]) == [1, 2]
+
+
+def test_a_retried_task_shows_its_last_result(app, rows):
+    base.add_rows(_task("t4", "retried"),
+                  _action("a5", "t4", "first try failed"),
+                  _action("a6", "t4", "second try"))
+    assert json.loads(app.get("/v2/tasks/t4").json["result"]) == \
+        "second try"
+
+
+def test_with_items_shows_the_latest_run_of_each_item(app, rows):
+    base.add_rows(
+        _task("t5", "rerun", runtime_context={"with_items": {"count": 2}}),
+        _action("a7", "t5", "old 0", params={"index": 0, "gen": 1}),
+        _action("a8", "t5", "new 1", params={"index": 1, "gen": 2}),
+        _action("a9", "t5", "new 0", params={"index": 0, "gen": 2}),
+        _action("b1", "t5", "again 1", params={"index": 1, "gen": 2}))
+    assert json.loads(app.get("/v2/tasks/t5").json["result"]) == [
+        "new 0", "again 1"]
 
 
 def test_task_without_action_has_null_result(app, rows):
