@@ -7,7 +7,6 @@ takes the session; none commits.
 """
 import sqlalchemy as sa
 
-from wfengine import exceptions
 from wfengine.db import _common
 from wfengine.db import models
 

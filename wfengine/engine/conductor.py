@@ -11,8 +11,6 @@ A task's life: created RUNNING (or WAITING at a join), optionally delayed
 ``with-items``, again for ``retry``), its result may be held
 (``wait-after``), and finally it completes: publish, then transitions.
 """
-import dataclasses
-import uuid
 
 from wfengine import exceptions
 from wfengine import expressions
@@ -24,104 +22,18 @@ from wfengine.engine import reverse
 from wfengine.engine import states
 from wfengine.engine import taskset
 from wfengine.engine import transitions
+from wfengine.engine import views
 from wfengine.engine import with_items
-
-
-class TaskView:
-    """What the conductor knows of one task execution.
-
-    ``in_context`` and ``published`` may be large: the engine can give a
-    ``load_data`` callable instead, which returns both and is called only
-    when one of them is read (most events touch few tasks' data); and a
-    ``load_result`` callable for ``result``, read only for ``task(name)``.
-    """
-
-    def __init__(self, id, name, state, state_info=None, in_context=None,
-                 published=None, runtime_context=None, processed=False,
-                 load_data=None, load_result=None):
-        self.id = id
-        self.name = name
-        self.state = state
-        self.state_info = state_info
-        self.runtime_context = runtime_context if runtime_context \
-            is not None else {}
-        self.processed = processed
-        self._load_data = load_data
-        self._load_result = load_result
-        self._result = None
-        self._in_context = in_context
-        self._published = published
-        if load_data is None:
-            self._in_context = in_context or {}
-            self._published = published or {}
-
-    def _ensure_data(self):
-        if self._load_data is not None:
-            loaded_ctx, loaded_pub = self._load_data()
-            self._load_data = None
-            self._in_context = loaded_ctx or {}
-            self._published = loaded_pub or {}
-
-    @property
-    def in_context(self):
-        self._ensure_data()
-        return self._in_context
-
-    @in_context.setter
-    def in_context(self, value):
-        self._ensure_data()
-        self._in_context = value
-
-    @property
-    def result(self):
-        """The task's result (read when first asked: ``task(name)``)."""
-        if self._load_result is not None:
-            self._result, self._load_result = self._load_result(), None
-        return self._result
-
-    @result.setter
-    def result(self, value):
-        self._load_result = None
-        self._result = value
-
-    @property
-    def published(self):
-        self._ensure_data()
-        return self._published
-
-    @published.setter
-    def published(self, value):
-        self._ensure_data()
-        self._published = value
-
-
-@dataclasses.dataclass
-class WorkflowView:
-    """What the conductor knows of the workflow execution."""
-
-    id: str
-    name: str
-    state: str
-    spec: object
-    context: dict
-    env: dict
-    input: dict
-    params: dict = dataclasses.field(default_factory=dict)
-    created_at: str | None = None
 
 
 # A task that paused its execution before it started (pause-before).
 PAUSED_BEFORE = "paused_before"
 
 
-def new_id():
-    return str(uuid.uuid4())
-
-
 class Conductor(lifecycle.Lifecycle):
     """Decides what follows an event in one direct workflow execution."""
 
-    def __init__(self, wf, tasks, id_factory=new_id):
+    def __init__(self, wf, tasks, id_factory=views.new_id):
         self.wf = wf
         self.spec = wf.spec
         self.tasks = tasks if isinstance(tasks, taskset.TaskSet) \
@@ -574,7 +486,7 @@ class Conductor(lifecycle.Lifecycle):
 
     def _new_task(self, name, state, in_ctx):
         task_spec = self.spec.tasks[name]
-        task = TaskView(id=self._new_id(), name=name, state=state,
+        task = views.TaskView(id=self._new_id(), name=name, state=state,
                         in_context=dict(in_ctx))
         self.tasks.add(task)
         self.plan.new_tasks.append(commands.NewTask(

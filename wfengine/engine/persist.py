@@ -16,10 +16,10 @@ import uuid
 from wfengine import exceptions
 from wfengine.db import api as db_api
 from wfengine.db import models
-from wfengine.engine import conductor
 from wfengine.engine import events
 from wfengine.engine import states
 from wfengine.engine import taskset
+from wfengine.engine import views
 from wfengine.engine import with_items
 from wfengine.lang import spec as lang_spec
 
@@ -88,7 +88,7 @@ def workflow_spec(wf_ex):
 
 def workflow_view(wf_ex, spec=None):
     params = wf_ex.params or {}
-    return conductor.WorkflowView(
+    return views.WorkflowView(
         id=wf_ex.id, name=wf_ex.name, state=wf_ex.state,
         spec=spec or workflow_spec(wf_ex), context=wf_ex.context or {},
         env=params.get("env") or {}, input=wf_ex.input or {},
@@ -123,7 +123,7 @@ class DbTaskSet(taskset.TaskSet):
     def _view(self, row):
         view = self._views.get(row.id)
         if view is None:
-            view = self.add(conductor.TaskView(
+            view = self.add(views.TaskView(
                 id=row.id, name=row.name, state=row.state,
                 state_info=row.state_info,
                 runtime_context=dict(row.runtime_context or {}),

@@ -16,6 +16,7 @@ from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session as db_session
 from wfengine.engine import adhoc
+from wfengine.engine import calls
 from wfengine.engine import conductor
 from wfengine.engine import context as ctx_lib
 from wfengine.engine import events
@@ -184,18 +185,18 @@ class EngineService:
             raise exceptions.NotFound(
                 "Action execution not found [id=%s]" % msg.action_ex_id)
         if msg.from_api:
-            _check_completable(action_ex)
+            calls.check_completable(action_ex)
         if action_ex.state != states.RUNNING:
             return False, []
         wf_ex = None
         if action_ex.workflow_execution_id:
             wf_ex = db_api.lock_workflow_execution(
                 session, action_ex.workflow_execution_id)
-        state, result, state_info = _adhoc_outcome(session, action_ex, msg)
+        state, result, state_info = calls.outcome(session, action_ex, msg)
         if not db_api.cas_update(
                 session, models.ActionExecution, action_ex.id,
                 [states.RUNNING], state=state, state_info=state_info,
-                output={"result": _kept(wf_ex, action_ex, result)},
+                output={"result": calls.kept(wf_ex, action_ex, result)},
                 accepted=True):
             if msg.from_api:
                 raise exceptions.Conflict(
@@ -211,7 +212,7 @@ class EngineService:
 
         def decide(cond):
             task_id = action_ex.task_execution_id
-            items = _item_results(session, cond.tasks.get(task_id),
+            items = calls.item_results(session, cond.tasks.get(task_id),
                                   state == states.SUCCESS)
             return cond.on_action_complete(task_id, state, result,
                                            state_info, items)
@@ -226,7 +227,7 @@ class EngineService:
 
     def _apply(self, session, wf_ex, cond, originals, plan):
         """Resolve the plan's actions, write it; returns its outbox rows."""
-        _resolve_actions(session, wf_ex, cond, plan)
+        calls.resolve_plan(session, wf_ex, cond, plan)
         rows = persist.apply_plan(session, wf_ex, cond, originals, plan,
                                   self._resend_after)
         return rows + persist.stage_cascade(session, wf_ex, plan,
@@ -431,15 +432,6 @@ class EngineService:
                              cond.reopen_for_child(task_ex.id))
 
 
-def _kept(wf_ex, action_ex, result):
-    """The result to store: none for a task with ``keep-result: false``
-    (its publish still sees it)."""
-    if wf_ex is None:
-        return result
-    task_spec = persist.workflow_spec(wf_ex).tasks.get(action_ex.task_name)
-    return None if task_spec and task_spec.keep_result is False else result
-
-
 def _named_env(session, name):
     """The variables of environment ``name`` (``"params": {"env": name}``)."""
     try:
@@ -448,56 +440,6 @@ def _named_env(session, name):
     except exceptions.NotFound as e:
         raise exceptions.InputError(
             "Environment %r given in params.env does not exist" % name) from e
-
-
-def _adhoc_outcome(session, action_ex, msg):
-    """``(state, result, state_info)``, with an ad-hoc action's ``output``
-    applied to a successful result."""
-    adhoc_call = (action_ex.params or {}).get("adhoc")
-    if not adhoc_call or msg.state != states.SUCCESS:
-        return msg.state, msg.result, msg.state_info
-    try:
-        return (msg.state, adhoc.transform(session, adhoc_call["id"],
-                                           msg.result), msg.state_info)
-    except (exceptions.ExpressionError, exceptions.NotFound) as e:
-        text = "Can not apply the output of action %s: %s" % (
-            action_ex.name, e)
-        return states.ERROR, text, text
-
-
-def _resolve_actions(session, wf_ex, cond, plan):
-    """Turn calls of ad-hoc actions into calls of their base actions.
-
-    A call that can not be made (no such action, input that does not fit)
-    fails its run right here, which may plan further runs: those are
-    resolved in turn.
-    """
-    done = 0
-    while done < len(plan.run_actions):
-        run = plan.run_actions[done]
-        runtime = {"env": cond.wf.env,
-                   "execution": {"id": wf_ex.id, "name": wf_ex.name}}
-        try:
-            run.base_name, run.base_input, run.adhoc_id = adhoc.resolve(
-                session, run.name, run.input, wf_ex.workflow_namespace,
-                runtime)
-            done += 1
-        except (exceptions.ActionError, exceptions.InputError,
-                exceptions.ExpressionError) as e:
-            cond.reject_action(run, str(e))
-
-
-def _check_completable(action_ex):
-    """An API completion needs a RUNNING, claimed, asynchronous action."""
-    if action_ex.state != states.RUNNING:
-        raise exceptions.Conflict(
-            "Action execution %s is %s: only a RUNNING asynchronous action "
-            "can be completed" % (action_ex.id, action_ex.state))
-    if action_ex.is_sync or not action_ex.claimed_by:
-        raise exceptions.Conflict(
-            "Action execution %s (%s) is synchronous, or not started yet: "
-            "its result comes from the executor that runs it"
-            % (action_ex.id, action_ex.name))
 
 
 def _execution_request(cond, state, state_info=None, env=None):
@@ -511,15 +453,6 @@ def _execution_request(cond, state, state_info=None, env=None):
     if state == states.CANCELLED:
         return cond.cancel(state_info)
     return cond.stop(state, state_info)
-
-
-def _item_results(session, task, succeeded):
-    """A with-items task's results, loaded only when this result ends it."""
-    progress = task and task.runtime_context.get(with_items.KEY)
-    if not progress or not with_items.completes(progress, succeeded):
-        return None
-    return db_api.get_item_results(
-        session, task.id, task.runtime_context.get(with_items.GENERATION, 0))
 
 
 class EngineEndpoint:

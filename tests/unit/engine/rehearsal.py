@@ -12,6 +12,7 @@ import itertools
 from wfengine.engine import conductor
 from wfengine.engine import context as ctx_lib
 from wfengine.engine import states
+from wfengine.engine import views
 from wfengine.engine import with_items
 from wfengine.lang import parser
 
@@ -33,7 +34,7 @@ class Rehearsal:
         spec = parser.parse_workflows(text)[0]
         wf_input = ctx_lib.prepare_input(spec, wf_input or {})
         runtime = {"env": env or {}, "execution": {"id": "wf-1"}}
-        self.wf = conductor.WorkflowView(
+        self.wf = views.WorkflowView(
             id="wf-1", name=spec.name, state=states.RUNNING, spec=spec,
             context=ctx_lib.initial_context(spec, wf_input, runtime),
             env=env or {}, input=wf_input)

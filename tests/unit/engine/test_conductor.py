@@ -2,7 +2,6 @@
 import pytest
 
 from wfengine import exceptions
-from wfengine.engine import conductor
 from wfengine.engine import context as ctx_lib
 from wfengine.engine import states
 from wfengine.lang import parser
