@@ -2,7 +2,10 @@
 
 Pure and reusable: callers pass the denied networks and the allowed host
 names (``std.http`` takes them from ``[action_std_http]``); nothing here
-reads configuration. A URL is refused when its host
+reads configuration. The primitives (URL splitting, host normalization,
+IP literals in every spelling, IPv4 inside IPv6, resolution) also serve
+the notifier's allow-list policy in ``wfengine.notifier.addresses``.
+With :func:`check_url`, a URL is refused when its host
 
 * is not in ``allowed_hosts`` (when that list is not empty), or
 * is, or resolves to, an address inside one of the denied networks.
@@ -15,6 +18,7 @@ addresses without asking DNS. :func:`check_url` returns the address it
 checked so that the caller connects to exactly that one (no second DNS
 answer, no rebinding).
 """
+import dataclasses
 import ipaddress
 import socket
 import urllib.parse
@@ -44,6 +48,35 @@ class URLRefused(exceptions.InputError):
     """The URL may not be requested (scheme, host or address refused)."""
 
     message = "URL not allowed"
+
+
+class Unresolvable(URLRefused):
+    """The URL's host does not resolve (now)."""
+
+    message = "Host does not resolve"
+
+
+@dataclasses.dataclass(frozen=True)
+class URL:
+    """The parts of an http or https URL that a request is made of.
+
+    ``host`` is normalized (:func:`normalize_host`), ``port`` is explicit
+    (the scheme's default when the URL gives none) and ``path`` carries
+    the query (``"/"`` when the URL has no path).
+    """
+
+    scheme: str
+    host: str
+    port: int
+    path: str = "/"
+    has_credentials: bool = False
+
+    @property
+    def host_header(self):
+        """The ``Host`` header for a request to this URL."""
+        host = "[%s]" % self.host if ":" in self.host else self.host
+        default = 443 if self.scheme == "https" else 80
+        return host if self.port == default else "%s:%d" % (host, self.port)
 
 
 def parse_networks(cidrs, option="denied_cidrs"):
@@ -133,23 +166,50 @@ def _parse_number(text):
         return None
 
 
+def unwrap(ip):
+    """The address a connection to ``ip`` reaches.
+
+    The IPv4 address inside an IPv4-mapped (``::ffff:a.b.c.d``),
+    IPv4-translated, IPv4-compatible (``::a.b.c.d``) or NAT64
+    (``64:ff9b::/96``) IPv6 address; ``ip`` itself otherwise.
+    """
+    if ip.version == 4:
+        return ip
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ((ip in _V4_COMPATIBLE and int(ip) > 1) or ip in _V4_TRANSLATED
+            or ip in _NAT64):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip
+
+
+def _tunnel_ends(ip):
+    if ip.version == 4:
+        return []
+    ends = [ip.sixtofour] if ip.sixtofour is not None else []
+    return ends + list(ip.teredo or ())
+
+
+def destinations(ip):
+    """What a connection to ``ip`` really goes to.
+
+    :func:`unwrap` of ``ip``, then the IPv4 addresses a 6to4 or Teredo
+    address tunnels to.
+    """
+    return [unwrap(ip)] + _tunnel_ends(ip)
+
+
 def embedded_addresses(ip):
     """``ip`` and every IPv4 address an IPv6 address carries."""
-    found = [ip]
-    if ip.version == 4:
-        return found
-    low32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    if ip.ipv4_mapped is not None:
-        found.append(ip.ipv4_mapped)
-    elif ip in _V4_COMPATIBLE and int(ip) > 1:
-        found.append(low32)
-    elif ip in _V4_TRANSLATED or ip in _NAT64:
-        found.append(low32)
-    if ip.sixtofour is not None:
-        found.append(ip.sixtofour)
-    if ip.teredo is not None:
-        found.extend(ip.teredo)
-    return found
+    return list(dict.fromkeys([ip] + destinations(ip)))
+
+
+def in_networks(ip, networks):
+    """The first network of ``networks`` that ``ip`` itself is in, or None."""
+    for network in networks:
+        if network.version == ip.version and ip in network:
+            return network
+    return None
 
 
 def denied_by(ip, denied):
@@ -158,50 +218,85 @@ def denied_by(ip, denied):
     IPv4 addresses inside IPv6 ones are checked too.
     """
     for candidate in embedded_addresses(ip):
-        for network in denied:
-            if network.version == candidate.version and candidate in network:
-                return network
+        network = in_networks(candidate, denied)
+        if network is not None:
+            return network
     return None
 
 
 def resolve(host, port):
-    """Every address ``host`` resolves to, in the resolver's order.
+    """Every address ``host`` resolves to, in the resolver's order, once.
 
-    :raises URLRefused: the host does not resolve.
+    :raises Unresolvable: the host does not resolve.
     """
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as e:
-        raise URLRefused("Host %r does not resolve: %s" % (host, e)) from e
-    return [ipaddress.ip_address(info[4][0].split("%", 1)[0])
-            for info in infos]
+        raise Unresolvable("Host %r does not resolve: %s" % (host, e)) from e
+    texts = dict.fromkeys(info[4][0].split("%", 1)[0] for info in infos)
+    return [ipaddress.ip_address(text) for text in texts]
+
+
+def host_addresses(host, port):
+    """The addresses to check for ``host``: the one it spells, if it is
+    an IP literal (:func:`parse_ip_literal`), else all it resolves to.
+
+    :raises Unresolvable: a name that does not resolve.
+    """
+    literal = parse_ip_literal(host)
+    return [literal] if literal is not None else resolve(host, port)
+
+
+def parse_url(url, max_length=MAX_URL_LENGTH, what="URL"):
+    """The :class:`URL` of an http or https URL.
+
+    :param url: the URL text.
+    :param max_length: the most characters allowed.
+    :param what: names the URL in messages (``"Field 'url'"``).
+    :raises URLRefused: not a string, too long, not http(s), no host, a
+        bad host name or a bad port.
+    """
+    _check_text(url, max_length, what)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        hostname = parts.hostname
+    except ValueError as e:
+        raise URLRefused("%s is not a valid URL: %s" % (what, e)) from e
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES or not hostname:
+        raise URLRefused(
+            "%s has scheme %r and host %r; allowed are %s URLs with a host"
+            % (what, parts.scheme, hostname or "", " or ".join(SCHEMES)))
+    path = (parts.path or "/") + ("?" + parts.query if parts.query else "")
+    return URL(scheme, normalize_host(hostname), _port(parts, what), path,
+               parts.username is not None or parts.password is not None)
+
+
+def _check_text(url, max_length, what):
+    if not isinstance(url, str) or not url:
+        raise URLRefused(
+            "%s must be a non-empty string holding an http or https URL, "
+            "got %s" % (what, "''" if url == "" else type(url).__name__))
+    if len(url) > max_length:
+        raise URLRefused("%s is %d characters long; at most %d are allowed"
+                         % (what, len(url), max_length))
+
+
+def _port(parts, what):
+    try:
+        return parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    except ValueError as e:
+        raise URLRefused("%s has an invalid port for host %r: %s"
+                         % (what, parts.hostname, e)) from e
 
 
 def split_url(url):
     """Scheme, normalized host and port of ``url``.
 
-    :raises URLRefused: not a string, too long, not http(s), no host or
-        a bad port.
+    :raises URLRefused: see :func:`parse_url`.
     """
-    if not isinstance(url, str) or not url:
-        raise URLRefused("URL must be a non-empty string, got %r"
-                         % type(url).__name__)
-    if len(url) > MAX_URL_LENGTH:
-        raise URLRefused("URL is %d characters long; at most %d are allowed"
-                         % (len(url), MAX_URL_LENGTH))
-    parts = urllib.parse.urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in SCHEMES or not parts.hostname:
-        raise URLRefused(
-            "URL scheme %r with host %r is not allowed; allowed are %s URLs "
-            "with a host" % (parts.scheme, parts.hostname or "",
-                             " and ".join(SCHEMES)))
-    try:
-        port = parts.port or (443 if scheme == "https" else 80)
-    except ValueError as e:
-        raise URLRefused("URL host %r has an invalid port: %s"
-                         % (parts.hostname, e)) from e
-    return scheme, normalize_host(parts.hostname), port
+    parsed = parse_url(url)
+    return parsed.scheme, parsed.host, parsed.port
 
 
 def check_host(host, port, denied, allowed_hosts=(),
@@ -224,8 +319,7 @@ def check_host(host, port, denied, allowed_hosts=(),
         raise URLRefused(
             "Host %r is not in %s allowed_hosts (allowed: %s)"
             % (host, setting, ", ".join(sorted(allowed))))
-    literal = parse_ip_literal(host)
-    addresses = [literal] if literal is not None else resolve(host, port)
+    addresses = host_addresses(host, port)
     for address in addresses:
         network = denied_by(address, denied)
         if network is not None:

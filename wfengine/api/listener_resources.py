@@ -58,12 +58,11 @@ def delivery_dict(row):
 
 
 def address_policy():
-    """The deployment's address policy (``[notifier]`` options)."""
-    try:
-        return addresses.Policy.from_conf(conf.CONF.notifier)
-    except ValueError as e:
-        raise exceptions.WFEngineException(
-            "Invalid [notifier] allowed_networks: %s" % e) from e
+    """The deployment's address policy (``[notifier]`` options).
+
+    :raises WFEngineException: ``allowed_networks`` holds a bad CIDR.
+    """
+    return addresses.Policy.from_conf(conf.CONF.notifier)
 
 
 def _check_fields(data, allowed, what):

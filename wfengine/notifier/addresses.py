@@ -1,38 +1,39 @@
 """Which addresses a webhook may reach (DESIGN.md rule 8).
 
-A URL's host is resolved and *every* address it resolves to is checked:
-loopback, private, link-local, unspecified (``0.0.0.0``), multicast,
-reserved and every other non-global address is refused, including the
-IPv4 forms hidden in IPv6 (``::ffff:127.0.0.1``, ``::127.0.0.1``) and
-the decimal, hex and octal spellings of IPv4 that resolvers accept (the
-check is on the resolved address, so they fall out). The deployment opens
-exceptions with ``[notifier] allowed_networks`` (CIDRs) or
-``allow_private_networks``. The check runs when a listener is created and
-again before every attempt; the attempt then connects to the address that
-was checked, so DNS cannot answer differently in between.
+The notifier's policy only; the mechanics (URL splitting, host
+normalization, IP literals in every spelling, IPv4 inside IPv6,
+resolution) are ``wfengine.netguard``'s, as for ``std.http``.
+
+A URL's host is resolved and *every* address it resolves to is checked,
+with what a connection to it really reaches (``::ffff:127.0.0.1``,
+``::127.0.0.1``, NAT64 and the ends of 6to4 and Teredo tunnels): only
+global addresses are allowed. Loopback, private, link-local, unspecified
+(``0.0.0.0``), multicast, reserved and other special-purpose addresses
+are refused, whether written as names, as IPv6, or as the decimal, hex,
+octal and short spellings of IPv4 (``2130706433``, ``0x7f.1``). The
+deployment opens exceptions with ``[notifier] allowed_networks`` (CIDRs)
+or ``allow_private_networks``. The check runs when a listener is created
+and again before every attempt; the attempt then connects to the address
+that was checked, so DNS cannot answer differently in between.
 """
 import dataclasses
-import ipaddress
-import socket
-import urllib.parse
 
 from wfengine import exceptions
+from wfengine import netguard
 
-SCHEMES = ("http", "https")
 MAX_URL_LENGTH = 2048
-_V4_COMPAT = ipaddress.ip_network("::/96")
+SETTING = "[notifier] allowed_networks"
+# Special-purpose networks (IANA) that Python's ``is_global`` may still
+# count as global, such as 64:ff9b:1::/48 and 192.88.99.0/24.
+_SPECIAL = netguard.parse_networks(netguard.DEFAULT_DENIED_CIDRS)
+_KINDS = ("unspecified", "multicast", "loopback", "link_local", "private",
+          "reserved")
 
 
-class AddressRefused(exceptions.InputError):
+class AddressRefused(netguard.URLRefused):
     """The URL's host is, or resolves to, an address not allowed."""
 
     message = "Address not allowed"
-
-
-class Unresolvable(exceptions.InputError):
-    """The URL's host does not resolve (now)."""
-
-    message = "Host does not resolve"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,117 +47,96 @@ class Policy:
     def from_conf(cls, group):
         """The policy of a ``[notifier]`` config group.
 
-        :raises ValueError: a network that is not a valid CIDR.
+        :raises WFEngineException: a network that is not a valid CIDR (a
+            deployment error, not the client's).
         """
-        nets = tuple(ipaddress.ip_network(n.strip(), strict=False)
-                     for n in group.allowed_networks or () if n.strip())
+        try:
+            nets = netguard.parse_networks(group.allowed_networks, SETTING)
+        except exceptions.InputError as e:
+            raise exceptions.WFEngineException(str(e)) from e
         return cls(nets, bool(group.allow_private_networks))
 
 
-@dataclasses.dataclass(frozen=True)
-class Target:
-    """A parsed webhook URL."""
-
-    scheme: str
-    host: str
-    port: int
-    path: str
-
-    @property
-    def host_header(self):
-        host = "[%s]" % self.host if ":" in self.host else self.host
-        default = 443 if self.scheme == "https" else 80
-        return host if self.port == default else "%s:%d" % (host, self.port)
-
-
 def parse_url(url, field="url"):
-    """Check a webhook URL's form; returns a :class:`Target`.
+    """Check a webhook URL's form; returns a :class:`netguard.URL`.
 
     :raises InputError: not a string, too long, not http or https, no
         host, credentials in it, or a bad port.
     """
-    if not isinstance(url, str) or not url:
-        raise exceptions.InputError(
-            "Field %r must be an http or https URL, got %r" % (field, url))
-    if len(url) > MAX_URL_LENGTH:
-        raise exceptions.InputError(
-            "Field %r is %d characters long; at most %d are allowed"
-            % (field, len(url), MAX_URL_LENGTH))
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in SCHEMES or not parts.hostname:
-        raise exceptions.InputError(
-            "Field %r must be an http or https URL with a host, got %r "
-            "(allowed schemes: %s)" % (field, url, ", ".join(SCHEMES)))
-    if parts.username is not None or parts.password is not None:
+    target = netguard.parse_url(url, MAX_URL_LENGTH, "Field %r" % field)
+    if target.has_credentials:
         raise exceptions.InputError(
             "Field %r must not carry credentials; send them in 'headers'"
             % field)
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as e:
-        raise exceptions.InputError(
-            "Field %r has an invalid port: %s" % (field, e)) from e
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    return Target(parts.scheme, parts.hostname, port, path)
+    return target
 
 
-def effective(address):
-    """The address a connection really reaches (IPv4 inside IPv6 unwrapped)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6:
-        if ip.ipv4_mapped is not None:
-            return ip.ipv4_mapped
-        if ip in _V4_COMPAT and int(ip) > 1:
-            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return ip
+def refused_address(address, policy):
+    """What makes ``address`` refused under ``policy``, or None.
+
+    :param address: an ``ipaddress`` address or its text.
+    :returns: ``address`` or an IPv4 address it reaches
+        (:func:`netguard.destinations`) that ``policy`` does not allow.
+    """
+    for ip in netguard.destinations(_ip(address)):
+        if not _allows(ip, policy):
+            return ip
+    return None
 
 
 def is_allowed(address, policy):
-    """Whether ``address`` (text) may be reached under ``policy``."""
-    ip = effective(address)
-    if any(ip in net for net in policy.allowed_networks
-           if net.version == ip.version):
+    """Whether ``address`` (text or address) is allowed under ``policy``."""
+    return refused_address(address, policy) is None
+
+
+def _ip(address):
+    ip = netguard.parse_ip_literal(str(address))
+    if ip is None:
+        raise ValueError("%r is not an IP address" % (address,))
+    return ip
+
+
+def _allows(ip, policy):
+    if netguard.in_networks(ip, policy.allowed_networks) is not None:
         return True
     if ip.is_multicast or ip.is_unspecified:
         return False
-    if ip.is_global:
+    if ip.is_global and netguard.in_networks(ip, _SPECIAL) is None:
         return True
     return policy.allow_private and (ip.is_private or ip.is_loopback
                                      or ip.is_link_local)
 
 
-def resolve(host, port):
-    """All addresses ``host`` resolves to, in the resolver's order.
-
-    :raises Unresolvable: the resolver knows no address for it.
-    """
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as e:
-        raise Unresolvable("Host %r does not resolve: %s" % (host, e)) from e
-    return list(dict.fromkeys(info[4][0] for info in infos))
-
-
 def check(target, policy):
     """The address to connect to for ``target``, checked.
 
-    :raises Unresolvable: the host does not resolve.
-    :raises AddressRefused: it resolves to an address not allowed (the
-        message names the host, the address and the setting to change).
+    :param target: a :class:`netguard.URL` from :func:`parse_url`.
+    :returns: the address (text) to connect to.
+    :raises netguard.Unresolvable: the host does not resolve.
+    :raises AddressRefused: it is, or resolves to, an address not allowed
+        (the message names the host, the address, why, and the setting).
     """
-    addresses = resolve(target.host, target.port)
-    refused = [a for a in addresses if not is_allowed(a, policy)]
-    if refused:
-        raise AddressRefused(
-            "Host %r resolves to %s, a loopback, private, link-local or "
-            "otherwise non-public address; allowed are public addresses "
-            "and the networks in [notifier] allowed_networks (now: %s)"
-            % (target.host, refused[0],
-               ", ".join(str(n) for n in policy.allowed_networks)
-               or "none"))
-    return addresses[0]
+    found = netguard.host_addresses(target.host, target.port)
+    for ip in found:
+        refused = refused_address(ip, policy)
+        if refused is not None:
+            raise AddressRefused(_refusal(target.host, ip, refused, policy))
+    return str(found[0])
+
+
+def _refusal(host, ip, refused, policy):
+    reaches = "" if refused == ip else " (which reaches %s)" % refused
+    return ("Host %r resolves to %s%s, a non-public address (%s); allowed "
+            "are public addresses and the networks in %s (now: %s)"
+            % (host, ip, reaches, _kind(refused), SETTING,
+               ", ".join(str(n) for n in policy.allowed_networks) or "none"))
+
+
+def _kind(ip):
+    for kind in _KINDS:
+        if getattr(ip, "is_" + kind):
+            return kind.replace("_", "-")
+    return "special-purpose"
 
 
 def check_url_at_create(url, policy, field="url"):
@@ -165,12 +145,13 @@ def check_url_at_create(url, policy, field="url"):
     A host that does not resolve yet is accepted (delivery checks again);
     one that resolves to a refused address is not.
 
+    :returns: the :class:`netguard.URL`.
     :raises InputError: bad URL, or (:class:`AddressRefused`) an address
         not allowed.
     """
     target = parse_url(url, field)
     try:
         check(target, policy)
-    except Unresolvable:
+    except netguard.Unresolvable:
         pass
     return target

@@ -137,3 +137,67 @@ def test_default_denied_list_leaves_public_addresses():
                     "::ffff:8.8.8.8"):
         assert netguard.denied_by(ipaddress.ip_address(address),
                                   DENIED) is None
+
+
+def test_parse_url_gives_the_request_parts():
+    url = netguard.parse_url("HTTPS://u:p@[::FFFF:7f00:1]:8443/a/b?c=1#frag")
+    assert url == netguard.URL("https", "::ffff:7f00:1", 8443, "/a/b?c=1",
+                               has_credentials=True)
+    assert url.host_header == "[::ffff:7f00:1]:8443"
+    assert netguard.parse_url("http://0x7f.1").path == "/"
+    assert netguard.parse_url("http://0x7f.1").host_header == "127.0.0.1"
+
+
+@pytest.mark.parametrize("url, words", [
+    ("http://[::1/", ["URL is not a valid URL"]),
+    ("ftp://h/", ["Field 'url'", "scheme 'ftp'", "http or https"]),
+    ("x" * 30, ["Field 'url' is 30 characters long; at most 20"]),
+    ("", ["Field 'url' must be a non-empty string", "got ''"]),
+])
+def test_parse_url_names_what_it_refuses(url, words):
+    what = "URL" if url.startswith("http") else "Field 'url'"
+    with pytest.raises(netguard.URLRefused) as e:
+        netguard.parse_url(url, max_length=20, what=what)
+    for word in words:
+        assert word in str(e.value)
+
+
+@pytest.mark.parametrize("address, reached", [
+    ("127.0.0.1", ["127.0.0.1"]),
+    ("::1", ["::1"]),
+    ("::ffff:127.0.0.1", ["127.0.0.1"]),
+    ("::127.0.0.1", ["127.0.0.1"]),
+    ("::ffff:0:a00:1", ["10.0.0.1"]),
+    ("64:ff9b::a00:1", ["10.0.0.1"]),
+    ("2002:7f00:1::1", ["2002:7f00:1::1", "127.0.0.1"]),
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2",
+     ["2001:0:4136:e378:8000:63bf:3fff:fdd2", "65.54.227.120",
+      "192.0.2.45"]),
+])
+def test_destinations_unwrap_ipv4_inside_ipv6(address, reached):
+    ip = ipaddress.ip_address(address)
+    assert [str(a) for a in netguard.destinations(ip)] == reached
+    assert netguard.embedded_addresses(ip)[0] == ip
+    assert set(netguard.embedded_addresses(ip)) == {
+        ip, *netguard.destinations(ip)}
+
+
+def test_resolve_gives_each_address_once_without_scope(monkeypatch):
+    answers = [(None, None, None, "", ("fe80::1%eth0", 80, 0, 2)),
+               (None, None, None, "", ("93.184.216.34", 80)),
+               (None, None, None, "", ("93.184.216.34", 80))]
+    monkeypatch.setattr(netguard.socket, "getaddrinfo",
+                        lambda *args, **kwargs: answers)
+    assert [str(a) for a in netguard.resolve("h.example", 80)] == [
+        "fe80::1", "93.184.216.34"]
+
+
+def test_unresolvable_is_a_refusal_of_its_own(monkeypatch):
+    def fail(*args, **kwargs):
+        raise netguard.socket.gaierror(-2, "Name or service not known")
+    monkeypatch.setattr(netguard.socket, "getaddrinfo", fail)
+    with pytest.raises(netguard.Unresolvable, match="'h.example'"):
+        netguard.host_addresses("h.example", 80)
+    assert issubclass(netguard.Unresolvable, netguard.URLRefused)
+    assert netguard.host_addresses("0x7f.1", 80) == [
+        ipaddress.ip_address("127.0.0.1")]

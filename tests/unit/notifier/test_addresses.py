@@ -5,6 +5,7 @@ import ipaddress
 import pytest
 
 from wfengine import exceptions
+from wfengine import netguard
 from wfengine.notifier import addresses
 
 DEFAULT = addresses.Policy()
@@ -23,6 +24,11 @@ LOOPBACK_ONLY = addresses.Policy(
     "http://[::ffff:7f00:1]/",
     "http://[::127.0.0.1]/",
     "http://[::ffff:10.0.0.1]/",
+    "http://[2002:7f00:1::1]/",
+    "http://[64:ff9b::a00:1]/",
+    "http://[64:ff9b:1::1]/",
+    "http://0x7f.1/",
+    "http://127.0.0.1./",
     "http://2130706433/",
     "http://0x7f000001/",
     "http://0x7f.0.0.1/",
@@ -74,11 +80,64 @@ def test_allow_private_still_refuses_unspecified_and_multicast():
 
 def test_policy_from_conf_reads_cidrs():
     class Group:
-        allowed_networks = ["127.0.0.1/32", " 10.0.0.0/8"]
+        allowed_networks = ["127.0.0.1/32", " 10.0.0.0/8", ""]
         allow_private_networks = False
     policy = addresses.Policy.from_conf(Group)
     assert [str(n) for n in policy.allowed_networks] == [
         "127.0.0.1/32", "10.0.0.0/8"]
+
+
+def test_policy_from_conf_names_a_bad_cidr_as_a_server_error():
+    class Group:
+        allowed_networks = ["10.0.0.0/33"]
+        allow_private_networks = False
+    with pytest.raises(exceptions.WFEngineException) as err:
+        addresses.Policy.from_conf(Group)
+    assert not isinstance(err.value, exceptions.InputError)
+    assert "'10.0.0.0/33' in [notifier] allowed_networks" in str(err.value)
+
+
+@pytest.mark.parametrize("url, address, reaches, kind", [
+    ("http://2130706433/", "127.0.0.1", None, "loopback"),
+    ("http://[::ffff:169.254.169.254]/", "::ffff:a9fe:a9fe",
+     "169.254.169.254", "link-local"),
+    ("http://[64:ff9b::a00:1]/", "64:ff9b::a00:1", "10.0.0.1", "private"),
+    ("http://0/", "0.0.0.0", None, "unspecified"),
+])
+def test_refusal_names_host_address_and_reason(url, address, reaches, kind):
+    target = addresses.parse_url(url)
+    with pytest.raises(addresses.AddressRefused) as err:
+        addresses.check(target, DEFAULT)
+    message = str(err.value)
+    assert repr(target.host) in message
+    assert "resolves to %s" % address in message
+    if reaches:
+        assert "(which reaches %s)" % reaches in message
+    assert "a non-public address (%s)" % kind in message
+    assert "[notifier] allowed_networks (now: none)" in message
+
+
+@pytest.mark.parametrize("url, address", [
+    ("http://2130706433:1/", "127.0.0.1"), ("http://0x7f.1:1/", "127.0.0.1"),
+    ("http://0177.0.0.1:1/", "127.0.0.1"),
+    ("http://[::ffff:127.0.0.1]:1/", "::ffff:7f00:1"),
+])
+def test_ip_literals_in_any_spelling_are_checked_without_dns(
+        monkeypatch, url, address):
+    def no_dns(*args, **kwargs):
+        raise AssertionError("DNS asked for an IP literal")
+    monkeypatch.setattr(netguard.socket, "getaddrinfo", no_dns)
+    assert addresses.check(addresses.parse_url(url), LOOPBACK_ONLY) == address
+
+
+def test_tunnels_are_judged_by_what_they_reach():
+    for address in ("64:ff9b::808:808", "::ffff:8.8.8.8", "2002:808:808::1"):
+        assert addresses.is_allowed(address, DEFAULT)
+    private = addresses.Policy(allow_private=True)
+    assert addresses.is_allowed("64:ff9b::a00:1", private)
+    assert not addresses.is_allowed("2002:e000:1::1", private)
+    assert addresses.refused_address("2002:e000:1::1", private) == (
+        ipaddress.ip_address("224.0.0.1"))
 
 
 @pytest.mark.parametrize("url, words", [
@@ -100,8 +159,17 @@ def test_unresolvable_host_is_accepted_at_create_refused_at_delivery():
     url = "http://no-such-host.invalid/"
     assert addresses.check_url_at_create(url, DEFAULT).host == (
         "no-such-host.invalid")
-    with pytest.raises(addresses.Unresolvable):
+    with pytest.raises(netguard.Unresolvable):
         addresses.check(addresses.parse_url(url), DEFAULT)
+
+
+def test_host_is_normalized_for_the_check_and_the_host_header():
+    target = addresses.parse_url("http://Example.COM.:8080/a?b=1#frag")
+    assert (target.host, target.port, target.path) == (
+        "example.com", 8080, "/a?b=1")
+    assert target.host_header == "example.com:8080"
+    assert addresses.parse_url("https://bücher.example/").host == (
+        "xn--bcher-kva.example")
 
 
 def test_host_header_keeps_non_default_port_and_brackets():
