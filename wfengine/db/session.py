@@ -70,9 +70,10 @@ def _create_engine(url, pool_size, max_overflow):
             hide_parameters=True)
         _make_sqlite_serial(engine)
         return engine
+    # No pre-ping (a round trip per checkout): a connection found dead
+    # fails its unit of work with a transient error, which is retried whole.
     return sa.create_engine(url, pool_size=pool_size,
-                            max_overflow=max_overflow, pool_pre_ping=True,
-                            hide_parameters=True)
+                            max_overflow=max_overflow, hide_parameters=True)
 
 
 def _make_sqlite_serial(engine):
@@ -114,31 +115,41 @@ def is_transient(error):
     return getattr(orig, "pgcode", None) in _RETRY_PGCODES
 
 
+def _retrying(attempt_once, what):
+    """Call ``attempt_once()``; retry it whole on a transient error, with a
+    short jittered back-off, at most ``max_retries`` times."""
+    attempt = 0
+    while True:
+        try:
+            return attempt_once()
+        except sa_exc.DBAPIError as e:
+            if not is_transient(e) or attempt >= _max_retries:
+                raise
+            attempt += 1
+            LOG.debug("Transient database error, retrying the %s (attempt "
+                      "%s): %s", what, attempt, e)
+            time.sleep(min(0.05 * 2 ** attempt, 2.0) * random.random())
+
+
 def unit_of_work(fn, *args, **kwargs):
     """Run ``fn(session, *args, **kwargs)`` in one write transaction.
 
     Commits when ``fn`` returns, rolls back when it raises. A transient
-    database error retries the whole call with a short jittered back-off.
+    database error (deadlock, serialization failure, lost connection)
+    retries the whole call.
 
     :returns: what ``fn`` returned.
     :raises: what ``fn`` raised, or the database error once retries are
         exhausted.
     """
-    attempt = 0
-    while True:
+    def once():
         session = _sessionmaker()
         try:
             with _writer_turn(), session.begin():
                 return fn(session, *args, **kwargs)
-        except sa_exc.DBAPIError as e:
-            if not is_transient(e) or attempt >= _max_retries:
-                raise
-            attempt += 1
-            LOG.debug("Transient database error, retrying unit of work "
-                      "(attempt %s): %s", attempt, e)
-            time.sleep(min(0.05 * 2 ** attempt, 2.0) * random.random())
         finally:
             session.close()
+    return _retrying(once, "unit of work")
 
 
 def _writer_turn():
@@ -146,13 +157,16 @@ def _writer_turn():
 
 
 def reader(fn, *args, **kwargs):
-    """Run ``fn(session, *args, **kwargs)`` in a read-only transaction."""
-    session = _sessionmaker()
-    try:
-        conn_opts = {"sqlite_begin": "DEFERRED"} if is_sqlite() else {}
-        if conn_opts:
-            session.connection(execution_options=conn_opts)
-        return fn(session, *args, **kwargs)
-    finally:
-        session.rollback()
-        session.close()
+    """Run ``fn(session, *args, **kwargs)`` in a read-only transaction,
+    retried whole on a transient database error."""
+    def once():
+        session = _sessionmaker()
+        try:
+            if is_sqlite():
+                session.connection(
+                    execution_options={"sqlite_begin": "DEFERRED"})
+            return fn(session, *args, **kwargs)
+        finally:
+            session.rollback()
+            session.close()
+    return _retrying(once, "read")
