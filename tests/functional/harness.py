@@ -521,12 +521,13 @@ def running(deployment, layout, api_timeout=90):
 # Workflow definitions used by several tests
 # --------------------------------------------------------------------------
 
-def sequential_workflow(name, length):
-    """A direct workflow of ``length`` std.noop tasks t01 -> t02 -> ..."""
+def sequential_workflow(name, length, action="std.noop"):
+    """A direct workflow of ``length`` tasks t01 -> t02 -> ..., each
+    running ``action`` (std.noop by default)."""
     names = ["t%02d" % (i + 1) for i in range(length)]
     lines = ["version: '2.0'", "%s:" % name, "  type: direct", "  tasks:"]
     for current, following in zip(names, names[1:] + [None]):
-        lines += ["    %s:" % current, "      action: std.noop"]
+        lines += ["    %s:" % current, "      action: %s" % action]
         if following:
             lines.append("      on-success: [%s]" % following)
     return "\n".join(lines) + "\n", names
