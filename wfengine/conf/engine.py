@@ -7,8 +7,6 @@ OPTS = [
                help="RPC topic the engines listen on."),
     cfg.StrOpt("host", default=None,
                help="Name of this engine (default: host name and pid)."),
-    cfg.IntOpt("rpc_workers", default=8, min=1,
-               help="Threads handling RPC messages in one engine."),
     cfg.FloatOpt("outbox_sweep_interval", default=2.0, min=0.1,
                  help="Seconds between sweeps that re-send outbox rows "
                       "nobody acknowledged."),
@@ -26,9 +24,6 @@ OPTS = [
     cfg.FloatOpt("liveness_check_interval", default=5.0, min=0.1,
                  help="Seconds between checks for actions of dead "
                       "executors."),
-    cfg.IntOpt("execution_field_size_limit_kb", default=1024, min=-1,
-               help="Largest input, output or published data of one "
-                    "execution, in KB; -1 for no limit."),
 ]
 
 
