@@ -13,7 +13,6 @@ doc/source/performance.rst. A benchmark, not a test: nothing asserts times.
 import argparse
 import datetime
 import json
-import os
 import pathlib
 import shutil
 import signal
