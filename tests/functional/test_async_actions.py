@@ -293,28 +293,14 @@ def test_error_completion_drives_on_error(deployment, stub):
     expected = {"service": "done", "state": "ERROR",
                 "got": {"hello": "world"}}
     assert harness.loads_field(call["result"]) == expected
+    # The handler reads the failed task's result with task(call).
+    assert harness.loads_field(by_name["handle"][0]["result"]) == expected
     assert harness.loads_field(ex["output"]) == {"answer": "handled",
                                                  "error_seen": expected}
     [action] = only_actions(api, call)
     assert action["state"] == "ERROR"
     action = api.get("/action_executions/%s" % action["id"])
     assert harness.loads_field(action["output"]) == {"result": expected}
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: task(<name>) of another task always has result null "
-    "(Conductor._runtime builds the TaskIndex with _task_data(t, t.state, "
-    "None, ...)); Mistral gives that task's result"))
-def test_on_error_handler_reads_failed_result_with_task_function(
-        embedded_http, stub):
-    api = embedded_http.api
-    service = Service(stub, embedded_http)
-    ex = _run_call(api, service, "error")
-    service.wait_callbacks(1)
-    ex = harness.wait_execution_state(api, ex["id"], "SUCCESS", FINISH)
-    handle = harness.task_named(api, ex["id"], "handle")
-    assert harness.loads_field(handle["result"]) == {
-        "service": "done", "state": "ERROR", "got": {"hello": "world"}}
 
 
 def test_double_completion_conflicts_and_changes_nothing(deployment, stub):

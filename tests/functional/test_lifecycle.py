@@ -1015,13 +1015,6 @@ def test_concurrent_requests_replay_once(deployment, paths, how):
     _seed_succeeded(api, ex["id"], paths, bad, good)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: a join failed as unsatisfiable (Conductor._check_completion"
-    " moves the WAITING join to ERROR, arrived ['b1']) is not reopened when "
-    "the other inbound task is re-run: _arrive_at_join only looks for a "
-    "WAITING join, so it creates a second 'joined' task execution with "
-    "arrivals ['b2'], which fails too; the execution ends ERROR with two "
-    "'joined' tasks instead of running the join once"))
 def test_rerun_one_of_two_failed_branches_then_the_other(embedded_http,
                                                          paths):
     """After the first re-run the join still waits for the other failed
@@ -1043,10 +1036,10 @@ def test_rerun_one_of_two_failed_branches_then_the_other(embedded_http,
     failed_again = harness.wait_execution_state(api, ex["id"], "ERROR",
                                                 FINISH)
     assert "b2" in failed_again["state_info"]
-    # The join can not be satisfied while b2 is failed: it may fail too
-    # (as in Mistral), but it must not have run.
+    # The join can not be satisfied while b2 is failed: it waits (a re-run
+    # of b2 may still complete it), and it must not have run.
     for joined in harness.tasks_by_name(api, ex["id"]).get("joined", []):
-        assert joined["state"] == "ERROR", joined
+        assert joined["state"] == "WAITING", joined
         assert actions_of(api, joined) == []
 
     put_task(api, b2["id"], {"state": "RUNNING", "reset": True,
