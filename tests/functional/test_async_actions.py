@@ -16,7 +16,6 @@ production layout (ids ending in ``[production]``, marker
 ``production``), where the callback lands on the API process while the
 executors and engines are other processes.
 """
-import json
 import os
 import threading
 import time
