@@ -111,7 +111,8 @@ class WorkflowChange:
 class Plan:
     """Everything one conductor call decided, in the order to apply it.
 
-    ``params`` is the execution's new ``params`` (an env update), or None.
+    ``params`` is the execution's new ``params`` (an env update), and
+    ``context`` its new context (global variables published), or None.
     """
 
     new_tasks: list = dataclasses.field(default_factory=list)
@@ -122,6 +123,7 @@ class Plan:
     aborts: list = dataclasses.field(default_factory=list)
     workflow_changes: list = dataclasses.field(default_factory=list)
     params: dict | None = None
+    context: dict | None = None
 
     @property
     def workflow_change(self):

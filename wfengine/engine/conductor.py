@@ -310,16 +310,20 @@ class Conductor(lifecycle.Lifecycle):
         self._complete_task(task, states.ERROR, None, message)
 
     def _complete_task(self, task, state, result, state_info, event=None):
-        publish_spec = transitions.publish_spec(self.spec.tasks[task.name],
-                                                state)
+        branch_spec, global_spec = transitions.publish_spec(
+            self.spec.tasks[task.name], state)
         task_data = self._task_data(task, state, result, state_info)
+        ctx, runtime = self._task_context(task), self._runtime(task, task_data)
         try:
-            published = expressions.evaluate(
-                publish_spec or {}, self._task_context(task),
-                self._runtime(task, task_data))
+            published = expressions.evaluate(branch_spec, ctx, runtime)
+            shared = expressions.evaluate(global_spec, ctx, runtime)
         except exceptions.ExpressionError as e:
-            state, published = states.ERROR, {}
+            state, published, shared = states.ERROR, {}, {}
             state_info = "Failed to publish [task=%s]: %s" % (task.name, e)
+        if shared:
+            # Global variables: seen by every later task of the execution.
+            self.wf.context = ctx_lib.merge(self.wf.context, shared)
+            self.plan.context = self.wf.context
         task.published = published
         task.result = result
         if event is None or state == states.ERROR:
@@ -471,6 +475,7 @@ class Conductor(lifecycle.Lifecycle):
                           "input": self.wf.input, "params": self.wf.params,
                           "created_at": self.wf.created_at},
             "tasks": index, "task_list": index.summaries,
+            "globals": self.wf.context,
         }
         if task is not None:
             runtime["task"] = task_data or self._task_data(

@@ -215,6 +215,9 @@ def apply_plan(session, wf_ex, cond, original_states, plan, send_after):
     if plan.params is not None:
         db_api.cas_update(session, models.WorkflowExecution, wf_ex.id,
                           [wf_ex.state], params=plan.params)
+    if plan.context is not None:
+        db_api.cas_update(session, models.WorkflowExecution, wf_ex.id,
+                          [wf_ex.state], context=plan.context)
     if plan.workflow_changes:
         outbox += _move_workflow(session, wf_ex, plan.workflow_changes,
                                  resend)

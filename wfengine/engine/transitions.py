@@ -12,25 +12,38 @@ def clauses(task_spec, state):
     return list(own or ()) + list(task_spec.on_complete or ())
 
 
+SCOPES = ("branch", "global", "atomic")
+
+
 def publish_spec(task_spec, state):
-    """What a task publishes when it ends in ``state``.
+    """What a task publishes when it ends in ``state``, as
+    ``(branch, global)``.
 
     The task-level ``publish`` (``publish-on-error``, ``publish-on-skip``)
-    merged with the ``publish`` of the matching on-clause, and of
-    ``on-complete`` for success and error.
+    and the ``publish`` of the matching on-clause (and of ``on-complete``
+    for success and error) go to the task's branch; an on-clause's publish
+    written with scopes (``branch``, ``global``, ``atomic``) sends its
+    ``global`` part to the whole execution (read with ``global()``).
     """
     if state == states.SUCCESS:
-        parts = (task_spec.publish, task_spec.on_success_publish,
-                 task_spec.on_complete_publish)
+        own, clauses = task_spec.publish, (task_spec.on_success_publish,
+                                           task_spec.on_complete_publish)
     elif state == states.SKIPPED:
-        parts = (task_spec.publish_on_skip, task_spec.on_skip_publish)
+        own, clauses = task_spec.publish_on_skip, (
+            task_spec.on_skip_publish,)
     else:
-        parts = (task_spec.publish_on_error, task_spec.on_error_publish,
-                 task_spec.on_complete_publish)
-    merged = {}
-    for part in parts:
-        merged.update(part or {})
-    return merged
+        own, clauses = task_spec.publish_on_error, (
+            task_spec.on_error_publish, task_spec.on_complete_publish)
+    branch, shared = dict(own or {}), {}
+    for part in clauses:
+        part = part or {}
+        if part and set(part) <= set(SCOPES):
+            branch.update(part.get("branch") or {})
+            branch.update(part.get("atomic") or {})
+            shared.update(part.get("global") or {})
+        else:
+            branch.update(part)
+    return branch, shared
 
 
 def chosen(candidates, ctx, runtime):

@@ -43,6 +43,13 @@ def task(runtime, name=None):
     return found
 
 
+def global_(runtime, name=None):
+    """A variable of the execution's global scope (all of them without a
+    name); None when it is not set."""
+    shared = _get(runtime, "globals", {})
+    return dict(shared) if name is None else shared.get(name)
+
+
 def tasks(runtime, workflow_execution_id=None, recursive=False, state=None,
           flat=False):
     """The task executions of the running execution, as dicts.

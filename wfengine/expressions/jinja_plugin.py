@@ -180,6 +180,11 @@ def _tasks(context, workflow_execution_id=None, recursive=False, state=None,
                            recursive, state, flat)
 
 
+@jinja2.pass_context
+def _global(context, name=None):
+    return functions.global_(_runtime(context), name)
+
+
 def _wrap_filter(original, check):
     @functools.wraps(original)
     def guarded(*args, **kwargs):
@@ -221,6 +226,7 @@ def _build_environment():
     env.globals["execution"] = _execution
     env.globals["task"] = _task
     env.globals["tasks"] = _tasks
+    env.globals["global"] = _global
     for name in _PURE_FUNCTIONS:
         env.globals[name] = getattr(functions, name)
         env.filters[name] = getattr(functions, name)

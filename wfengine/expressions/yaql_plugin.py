@@ -64,6 +64,10 @@ def _tasks(context, workflow_execution_id=None, recursive=False, state=None,
                            recursive, state, flat)
 
 
+def _global(context, name=None):
+    return functions.global_(_runtime(context), name)
+
+
 def _plain(data):
     """YAQL hands frozen dicts/tuples to functions: make them plain data."""
     return yaql_utils.convert_output_data(data, _no_limit, _ENGINE)
@@ -85,7 +89,7 @@ def _build_root_context():
     root = yaql.create_context()
     registered = {
         "env": _env, "execution": _execution, "task": _task,
-        "tasks": _tasks, "json_pp": _json_pp, "json_dump": _json_dump,
+        "tasks": _tasks, "global": _global, "json_pp": _json_pp, "json_dump": _json_dump,
         "yaml_dump": _yaml_dump, "json_parse": functions.json_parse,
         "yaml_parse": functions.yaml_parse, "uuid": functions.uuid,
     }

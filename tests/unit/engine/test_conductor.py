@@ -235,3 +235,36 @@ wf:
     out = rehearsal.rehearse(text)
     assert out.output == {"first": "SUCCESS", "done": ["a", "b"],
                           "jinja": 2}
+
+
+def test_global_publish_reaches_other_branches():
+    text = """
+version: '2.0'
+wf:
+  output:
+    seen: <% global(shared) %>
+    jinja: "{{ global('shared') }}"
+    branch_only: <% $.get(local, 'not here') %>
+  tasks:
+    a:
+      action: std.echo output=1
+      on-success:
+        publish:
+          branch: {local: <% task().result %>}
+          global: {shared: from_a}
+        next: [a2]
+    a2:
+      action: std.noop
+    b:
+      action: std.noop
+      on-success: [b2]
+    b2:
+      action: std.echo output=<% global(shared) %>
+      publish: {b_saw: <% task().result %>}
+"""
+    r = rehearsal.Rehearsal(text, {}, {"a": 1, "b2": "from_a"}, None)
+    out = r.run()
+    assert out.state == states.SUCCESS
+    assert r.wf.context == {"shared": "from_a"}
+    assert out.output["seen"] == "from_a"
+    assert out.output["jinja"] == "from_a"
