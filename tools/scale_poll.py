@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Dashboard queries on a large history: seed PostgreSQL, time the API.
+
+    python tools/scale_poll.py [--executions 100000] [--tasks-per 10]
+
+Creates a throw-away PostgreSQL database on 127.0.0.1, fills it with
+``--executions`` finished executions (a few percent ERROR) and
+``--tasks-per`` task executions each, starts the API alone on it, runs
+wfbench's ``poll`` workload (list newest 100, list ERROR, get one) and
+``GET /v2/tasks?workflow_execution_id=...``, prints p50/p95/p99, and drops
+the database. A benchmark, not a test.
+"""
+import argparse
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+import sqlalchemy as sa
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import bench  # noqa: E402  (the sibling tool: start, stop, databases)
+
+SEED = """
+INSERT INTO workflow_executions (id, name, workflow_namespace, description,
+    state, state_info, input, output, params, context, project_id,
+    created_at, updated_at)
+SELECT md5('wf' || i)::uuid::text, 'scale_wf_' || (i % 20), '', '',
+       CASE WHEN i % 40 = 0 THEN 'ERROR' ELSE 'SUCCESS' END,
+       CASE WHEN i % 40 = 0 THEN 'Failure caused by error' END,
+       '{"x": 1}', '{"y": 2}', '{}', '{}', '<default-project>',
+       now() - (i || ' seconds')::interval, now()
+FROM generate_series(1, :executions) AS i;
+
+INSERT INTO task_executions (id, name, type, workflow_execution_id,
+    workflow_name, workflow_namespace, state, in_context, published,
+    runtime_context, processed, project_id, created_at, updated_at)
+SELECT md5('t' || i || '.' || j)::uuid::text, 't' || j, 'ACTION',
+       md5('wf' || i)::uuid::text, 'scale_wf_' || (i % 20), '', 'SUCCESS',
+       '{}', '{"v": 1}', '{}', true, '<default-project>',
+       now() - (i || ' seconds')::interval, now()
+FROM generate_series(1, :executions) AS i, generate_series(1, :tasks) AS j;
+ANALYZE;
+"""
+
+
+def percentiles(samples):
+    ordered = sorted(samples)
+    pick = lambda p: ordered[min(len(ordered) - 1,  # noqa: E731
+                                 int(round(p / 100 * (len(ordered) - 1))))]
+    return "p50 %.1f / p95 %.1f / p99 %.1f ms (median %.1f)" % (
+        pick(50), pick(95), pick(99), statistics.median(ordered))
+
+
+def time_get(url, count):
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        requests.get(url, timeout=30).raise_for_status()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--executions", type=int, default=100000)
+    parser.add_argument("--tasks-per", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="scale-poll-"))
+    db = bench.create_pg_database()
+    procs = []
+    try:
+        url = bench.PG_ADMIN + db
+        config = bench.write_config(workdir, bench.free_port(), url,
+                                    "rabbit://guest:guest@127.0.0.1:5672/")
+        subprocess.run([sys.executable, "-m", "wfengine.cmd.db_manage",
+                        "--config-file", str(config), "upgrade", "head"],
+                       check=True, cwd=workdir, capture_output=True)
+        started = time.monotonic()
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            for statement in SEED.split(";"):
+                if statement.strip():
+                    conn.execute(sa.text(statement), {
+                        "executions": args.executions,
+                        "tasks": args.tasks_per})
+        engine.dispose()
+        print("seeded %d executions, %d tasks in %.0f s"
+              % (args.executions, args.executions * args.tasks_per,
+                 time.monotonic() - started), flush=True)
+        port = int(config.read_text().split("port = ")[1].split()[0])
+        api = "http://127.0.0.1:%d/v2" % port
+        procs = bench.start(config, ["api"], workdir)
+        bench.wait_for_api(api, procs)
+        some_id = requests.get(api + "/executions?limit=1").json()[
+            "executions"][0]["id"]
+        for name, path in (
+                ("list newest 100", "/executions?limit=100&sort_keys="
+                                    "created_at&sort_dirs=desc"),
+                ("list ERROR 50", "/executions?state=ERROR&limit=50"),
+                ("list by workflow_name", "/executions?workflow_name="
+                                          "scale_wf_7&limit=100"),
+                ("get one", "/executions/%s" % some_id),
+                ("tasks of one", "/tasks?workflow_execution_id=%s"
+                                 % some_id)):
+            print("%-22s %s" % (name, percentiles(time_get(
+                api + path, args.requests))), flush=True)
+    finally:
+        bench.stop(procs)
+        bench.drop_pg_database(db)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
