@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -822,3 +823,30 @@ def wait_action_claimed(deployment, action_ex_id, timeout=30):
         lambda: (lambda row: row if row and row[1] else None)(
             action_claim(deployment, action_ex_id)),
         timeout, "action execution %s to be claimed" % action_ex_id)
+
+
+def wait_all_while(deployment, ids, timeout, fault, times, interval):
+    """Wait for the executions while ``fault()`` strikes again ``times``
+    times, every ``interval`` seconds, in a thread; ``{id: execution}``."""
+    done = threading.Event()
+
+    def strike():
+        for _ in range(times):
+            if done.wait(interval):
+                return
+            fault()
+
+    thread = threading.Thread(target=strike, daemon=True)
+    thread.start()
+    try:
+        return deployment.api.wait_all(ids, timeout)
+    finally:
+        done.set()
+        thread.join(60)
+
+
+def assert_some_unfinished(deployment, ids, when):
+    """Guard a fault test: some executions still ran ``when``."""
+    states = deployment.api.execution_states()
+    assert any(states[i] not in TERMINAL_STATES for i in ids), (
+        "all executions finished %s: the test proved nothing" % when)

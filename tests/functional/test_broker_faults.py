@@ -4,7 +4,6 @@ oslo.messaging reconnects, messages lost on the way are sent again from
 the outbox or by the executors, and every execution ends SUCCESS with each
 task and action exactly once."""
 import subprocess
-import threading
 
 import pytest
 
@@ -45,24 +44,10 @@ def test_broker_connections_cut_mid_run(production):
         "seq_brokercut", LENGTH, action="std.echo output=1 delay=0.25")
     ids = harness.start_many(production, definition, "seq_brokercut",
                              EXECUTIONS)
-    states = production.api.execution_states()
-    assert any(states[i] not in harness.TERMINAL_STATES for i in ids), (
-        "all executions finished before the cut: the test proved nothing")
+    harness.assert_some_unfinished(production, ids, "before the cut")
     assert _cut(production) > 0, "found no connection of the deployment"
-    done = threading.Event()
-
-    def cut_again():
-        for _ in range(CUTS - 1):
-            if done.wait(1.5):
-                return
-            _cut(production)
-
-    cutter = threading.Thread(target=cut_again, daemon=True)
-    cutter.start()
-    try:
-        executions = production.api.wait_all(ids, FINISH_WITHIN)
-    finally:
-        done.set()
-        cutter.join(60)
+    executions = harness.wait_all_while(
+        production, ids, FINISH_WITHIN, lambda: _cut(production), CUTS - 1,
+        1.5)
     harness.assert_exactly_once(production, executions, names)
     assert all(p.alive() for p in production.processes)

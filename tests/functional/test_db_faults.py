@@ -1,8 +1,6 @@
 """The database drops every connection while executions run: each unit of
 work that lost its connection is retried whole, and every execution still
 ends SUCCESS with each task and action exactly once."""
-import threading
-
 import pytest
 
 from tests.functional import harness
@@ -25,26 +23,11 @@ def test_connections_cut_mid_run(production):
     definition, names = harness.sequential_workflow("seq_dbcut", LENGTH)
     ids = harness.start_many(production, definition, "seq_dbcut",
                              EXECUTIONS)
+    harness.assert_some_unfinished(production, ids, "before the first cut")
     _cut_connections(production.db)
-    states = production.api.execution_states()
-    assert any(states[i] not in harness.TERMINAL_STATES for i in ids), (
-        "all executions finished before the first cut: the test proved "
-        "nothing")
-    done = threading.Event()
-
-    def cut_a_few_times():
-        for _ in range(CUTS):
-            if done.wait(0.4):
-                return
-            _cut_connections(production.db)
-
-    cutter = threading.Thread(target=cut_a_few_times, daemon=True)
-    cutter.start()
-    try:
-        executions = production.api.wait_all(ids, FINISH_WITHIN)
-    finally:
-        done.set()
-        cutter.join(10)
+    executions = harness.wait_all_while(
+        production, ids, FINISH_WITHIN,
+        lambda: _cut_connections(production.db), CUTS - 1, 0.4)
     harness.assert_exactly_once(production, executions, names)
     assert all(p.alive() for p in production.processes), (
         "a process died when its database connections were cut")
