@@ -26,10 +26,6 @@ from wfengine.engine import views
 from wfengine.engine import with_items
 
 
-# A task that paused its execution before it started (pause-before).
-PAUSED_BEFORE = "paused_before"
-
-
 class Conductor(lifecycle.Lifecycle):
     """Decides what follows an event in one direct workflow execution."""
 
@@ -150,6 +146,10 @@ class Conductor(lifecycle.Lifecycle):
     def _arrive_at_join(self, task_spec, from_task, in_ctx):
         task = self.tasks.waiting(task_spec.name)
         if task is None:
+            if self.tasks.named(task_spec.name):
+                # The join already ran (join: one, or a number reached):
+                # later arrivals do not run it again.
+                return
             task = self._new_task(task_spec.name, states.WAITING, {})
         arrivals = set(task.runtime_context.get("join_arrivals", []))
         arrivals.add(from_task.name if from_task else "")
@@ -181,11 +181,13 @@ class Conductor(lifecycle.Lifecycle):
         except exceptions.ExpressionError as e:
             self._complete_task(task, states.ERROR, None, str(e))
             return
-        if pause and not task.runtime_context.get(PAUSED_BEFORE):
-            # pause-before: the execution pauses; its resume starts the task.
-            task.runtime_context[PAUSED_BEFORE] = True
-            self._move(task, states.PAUSE,
-                       runtime_context=task.runtime_context)
+        if pause and not task.runtime_context.get(lifecycle.PAUSED_BEFORE):
+            # pause-before: the task is held IDLE and the execution pauses;
+            # its resume starts the task.
+            task.runtime_context[lifecycle.PAUSED_BEFORE] = lifecycle.HELD
+            self._move(task, states.HOLD, runtime_context=task.runtime_context,
+                       state_info="Held by pause-before until the execution "
+                                  "resumes")
             if self.wf.state == states.RUNNING:
                 self._wf_move(states.PAUSE, "Paused before task '%s'"
                               % task.name)
@@ -234,6 +236,7 @@ class Conductor(lifecycle.Lifecycle):
     def _start_items(self, task, task_spec, ctx, runtime):
         items = with_items.expand(task_spec.with_items, ctx, runtime)
         if not items:
+            task.runtime_context[with_items.KEY] = with_items.start(0, None)
             self._after_run(task, states.SUCCESS, [], None)
             return
         limit = expressions.evaluate(task_spec.concurrency, ctx, runtime)

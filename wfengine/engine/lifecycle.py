@@ -17,6 +17,10 @@ from wfengine.engine import with_items
 REPLAY = "replay"
 # A delay that ended while the execution was paused: fired on resume.
 DUE_ON_RESUME = "due_on_resume"
+# pause-before: a task held IDLE before it started, pausing its execution,
+# then passed on when the execution resumes.
+PAUSED_BEFORE = "paused_before"
+HELD, PASSED = "held", "passed"
 
 
 class Lifecycle:
@@ -38,7 +42,10 @@ class Lifecycle:
         tasks marked for replay run again.
         """
         self._require_wf((states.PAUSED, states.ERROR), "resume")
-        replays = [t for t in self._ordered() if t.state == states.IDLE]
+        held = [t for t in self._ordered() if t.state == states.IDLE
+                and t.runtime_context.get(PAUSED_BEFORE) == HELD]
+        replays = [t for t in self._ordered()
+                   if t.state == states.IDLE and t not in held]
         pending = [t for t in self._ordered()
                    if t.state in states.COMPLETED and not t.processed]
         if self.wf.state == states.ERROR and not (replays or pending):
@@ -51,9 +58,11 @@ class Lifecycle:
             due = task.runtime_context.get(DUE_ON_RESUME)
             if due and task.state == states.RUNNING_DELAYED:
                 self._fire(task, due)
-            elif task.state == states.PAUSED:
-                self._move(task, states.RESUME)
-                self._start_task(task)
+        for task in held:
+            task.runtime_context[PAUSED_BEFORE] = PASSED
+            self._move(task, states.RUN, state_info=None,
+                       runtime_context=task.runtime_context)
+            self._start_task(task)
         for task in replays:
             self._replay(task)
         for task in pending:

@@ -145,6 +145,10 @@ class DbTaskSet(taskset.TaskSet):
         self._read(name=name, in_states=[states.WAITING])
         return super().waiting(name)
 
+    def named(self, name):
+        self._read(name=name)
+        return super().named(name)
+
     def busy(self):
         if super().busy():
             return True

@@ -34,6 +34,10 @@ class TaskSet:
         return next((v for v in self._views.values()
                      if v.name == name and v.state == states.WAITING), None)
 
+    def named(self, name):
+        """Every task of that name."""
+        return [v for v in self._views.values() if v.name == name]
+
     def busy(self):
         """True while a task is active other than a join still waiting."""
         return any(v.state in states.ACTIVE and v.state != states.WAITING

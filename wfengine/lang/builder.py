@@ -106,9 +106,11 @@ def _build_task(name, body, defaults, default_clauses, scope):
                                scope)
     if action is None and workflow is None:
         action = spec.DEFAULT_ACTION
-    task_input = dict(wf_input)
+    # As Mistral merges them: the inline parameters of ``action: name k=v``
+    # win over the ``input`` map.
+    task_input = _mapping(body.get("input")).copy()
+    task_input.update(wf_input)
     task_input.update(action_input)
-    task_input.update(_mapping(body.get("input")))
     fields = _clause_fields(name, body, default_clauses, scope)
     fields.update(_policy_fields(body, defaults))
     return spec.TaskSpec(

@@ -9,18 +9,23 @@ jsonschema errors into ``"<path>: <problem>"`` messages.
 import jsonschema
 
 EXPRESSION = {"type": "string", "description": "an expression"}
+# Where a number or a boolean is expected, a string must hold an expression
+# (``<% ... %>`` or ``{{ ... }}``): "many" is refused at once, not at run.
+_EXPRESSION_TEXT = {"type": "string",
+                    "pattern": r"<%[\s\S]*%>|\{\{[\s\S]*\}\}",
+                    "description": "an expression"}
 
 _NON_NEGATIVE_OR_EXPR = {
     "description": "a non-negative integer or an expression",
-    "anyOf": [{"type": "integer", "minimum": 0}, EXPRESSION],
+    "anyOf": [{"type": "integer", "minimum": 0}, _EXPRESSION_TEXT],
 }
 _POSITIVE_OR_EXPR = {
     "description": "a positive integer or an expression",
-    "anyOf": [{"type": "integer", "minimum": 1}, EXPRESSION],
+    "anyOf": [{"type": "integer", "minimum": 1}, _EXPRESSION_TEXT],
 }
 _BOOL_OR_EXPR = {
     "description": "a boolean or an expression",
-    "anyOf": [{"type": "boolean"}, EXPRESSION],
+    "anyOf": [{"type": "boolean"}, _EXPRESSION_TEXT],
 }
 _STRING_LIST = {"type": "array", "items": {"type": "string"}}
 

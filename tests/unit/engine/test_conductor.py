@@ -268,3 +268,25 @@ wf:
     assert r.wf.context == {"shared": "from_a"}
     assert out.output["seen"] == "from_a"
     assert out.output["jinja"] == "from_a"
+
+
+@pytest.mark.parametrize("join,runs", [("one", 1), (2, 1)])
+def test_a_partial_join_runs_once(join, runs):
+    text = """
+version: '2.0'
+wf:
+  tasks:
+    a:
+      on-success: [j]
+    b:
+      on-success: [j]
+    c:
+      on-success: [j]
+    j:
+      join: %s
+      action: std.noop
+""" % join
+    out = rehearsal.rehearse(text)
+    assert out.state == states.SUCCESS
+    assert out.sequence.count("j") == runs
+    assert [t.name for t in out.tasks.values()].count("j") == 1

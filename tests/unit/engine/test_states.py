@@ -10,7 +10,7 @@ from wfengine.engine import states
 EVENTS = (states.START, states.WAIT, states.RUN, states.DELAY,
           states.SUCCEED, states.FAIL, states.CANCEL, states.PAUSE,
           states.RESUME, states.RERUN, states.SKIP, states.RESET,
-          states.MARK_DONE)
+          states.MARK_DONE, states.HOLD)
 
 CELLS = [(entity, state, event)
          for entity, table in states.TABLES.items()

@@ -107,7 +107,8 @@ def test_inline_action_parameters_are_parsed_and_merged():
         """)
     task = wf.tasks["t1"]
     assert task.action == "std.echo"
-    assert task.input == {"output": "hi", "x": "<% $.y %>", "n": 5,
+    # Inline parameters win over the input map, as Mistral merges them.
+    assert task.input == {"output": "hi", "x": "<% $.y %>", "n": 1,
                           "flag": True, "l": [1, 2], "extra": 2}
 
 

@@ -44,8 +44,14 @@ def assert_problem(problems, expected):
     ("tasks: {a: {keep-result: 3}}\n", "tasks.a.keep-result: expected a bool"),
     ("tasks: {a: {retry: {delay: 1}}}\n",
      "tasks.a.retry: missing required key 'count'"),
-    ("tasks: {a: {retry: {count: x, foo: 1}}}\n",
+    ("tasks: {a: {retry: {count: 1, foo: 1}}}\n",
      "tasks.a.retry: unknown key 'foo'"),
+    ("tasks: {a: {retry: {count: many}}}\n",
+     "tasks.a.retry.count: expected a non-negative integer or an "
+     "expression, got str 'many'"),
+    ("tasks: {a: {wait-before: soon}}\n",
+     "tasks.a.wait-before: expected a non-negative integer or an "
+     "expression"),
     ("tasks: {a: {on-success: 5}}\n", "tasks.a.on-success: expected"),
     ("tasks: {a: {on-success: [{b: 1, c: 2}]}}\n",
      "tasks.a.on-success[0]: expected a task name or a one-key"),

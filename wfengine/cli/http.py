@@ -1,0 +1,113 @@
+"""The one HTTP helper of the CLI: requests in, decoded JSON out.
+
+Every failure (an error answer, an unreachable server, a body that is
+not JSON) becomes a :class:`CliError` whose text is one line, which the
+application prints without a traceback and turns into exit code 1.
+"""
+import json
+
+import requests
+
+DEFAULT_URL = "http://127.0.0.1:8989/v2"
+MAX_MESSAGE = 500
+
+
+class CliError(Exception):
+    """A problem to show the user as one line; exit code 1."""
+
+
+def one_line(text, limit=MAX_MESSAGE):
+    """``text`` with its lines joined by ``"; "`` and cut at ``limit``."""
+    parts = [line.strip() for line in str(text).splitlines()]
+    joined = "; ".join(part for part in parts if part)
+    if len(joined) > limit:
+        joined = joined[:limit - 3] + "..."
+    return joined
+
+
+def error_message(resp):
+    """The one-line message of an error answer.
+
+    Mistral's error shape is ``{"faultstring": ..., "debuginfo": ...}``;
+    anything else is shown by its status and the start of its text.
+    """
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and body.get("faultstring"):
+        detail = body["faultstring"]
+    else:
+        detail = resp.text.strip() or resp.reason or "no details"
+    return "ERROR (HTTP %d): %s" % (resp.status_code, one_line(detail))
+
+
+def api_root(url):
+    """``url`` ending in ``/v2`` (added when a bare server URL is given)."""
+    url = (url or DEFAULT_URL).rstrip("/")
+    return url if url.endswith("/v2") else url + "/v2"
+
+
+class Client:
+    """Requests to one wfengine API, e.g. ``http://host:8989/v2``."""
+
+    def __init__(self, base_url=DEFAULT_URL, timeout=60.0):
+        self.base_url = api_root(base_url)
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def request(self, method, path, body=None, text=None, params=None):
+        """Send one request; return the decoded JSON body (None if empty).
+
+        :param path: below the base URL, e.g. ``/executions/<id>``.
+        :param body: a JSON-serializable body.
+        :param text: a plain text body (workflow language), instead.
+        :raises CliError: an error answer or no answer at all.
+        """
+        url = self.base_url + path
+        kwargs = {"params": _clean(params), "timeout": self.timeout}
+        if text is not None:
+            kwargs["data"] = text.encode("utf-8")
+            kwargs["headers"] = {"Content-Type": "text/plain"}
+        elif body is not None:
+            kwargs["data"] = json.dumps(body)
+            kwargs["headers"] = {"Content-Type": "application/json"}
+        try:
+            resp = self.session.request(method, url, **kwargs)
+        except requests.RequestException as e:
+            raise CliError("ERROR: cannot reach wfengine at %s: %s"
+                           % (self.base_url, one_line(e, 300))) from None
+        if resp.status_code >= 400:
+            raise CliError(error_message(resp))
+        return _decode(resp)
+
+    def get(self, path, params=None):
+        """``GET``; the decoded body."""
+        return self.request("GET", path, params=params)
+
+    def post(self, path, body=None, text=None, params=None):
+        """``POST``; the decoded body."""
+        return self.request("POST", path, body, text, params)
+
+    def put(self, path, body=None, text=None, params=None):
+        """``PUT``; the decoded body."""
+        return self.request("PUT", path, body, text, params)
+
+    def delete(self, path, params=None):
+        """``DELETE``; None."""
+        return self.request("DELETE", path, params=params)
+
+
+def _clean(params):
+    return {k: v for k, v in (params or {}).items() if v is not None}
+
+
+def _decode(resp):
+    if not resp.content:
+        return None
+    try:
+        return resp.json()
+    except ValueError:
+        raise CliError("ERROR (HTTP %d): the answer is not JSON: %s"
+                       % (resp.status_code, one_line(resp.text, 200))) \
+            from None

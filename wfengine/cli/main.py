@@ -1,0 +1,61 @@
+"""The ``wfengine`` console script: a cliff application.
+
+    wfengine [--url URL] <command> [options] [-f table|json|yaml|value|csv]
+
+``--url`` defaults to ``$WFENGINE_URL`` or http://127.0.0.1:8989/v2.
+Errors from the server are printed as one line on stderr (exit code 1);
+``--debug`` shows the traceback as well.
+"""
+import os
+import sys
+
+from cliff import app
+from cliff import commandmanager
+
+import wfengine
+from wfengine.cli import commands
+from wfengine.cli import http
+
+
+class WfengineApp(app.App):
+    """The application: global options, the HTTP client, the commands."""
+
+    def __init__(self):
+        manager = commandmanager.CommandManager(None)
+        for name, cls in commands.all_commands().items():
+            manager.add_command(name, cls)
+        super().__init__(
+            description="Command line client of the wfengine workflow "
+                        "service (Mistral v2 API and extensions).",
+            version=getattr(wfengine, "__version__", "0.1.0"),
+            command_manager=manager, deferred_help=True)
+        self.client = None
+
+    def build_option_parser(self, description, version,
+                            argparse_kwargs=None):
+        parser = super().build_option_parser(description, version,
+                                             argparse_kwargs)
+        parser.add_argument(
+            "--url", default=os.environ.get("WFENGINE_URL",
+                                            http.DEFAULT_URL),
+            help="API root, e.g. http://host:8989/v2 (env WFENGINE_URL; "
+                 "default %s)." % http.DEFAULT_URL)
+        parser.add_argument(
+            "--http-timeout", type=float, default=60.0,
+            help="Seconds to wait for each answer (default 60).")
+        return parser
+
+    def initialize_app(self, argv):
+        """Create the HTTP client from the global options."""
+        self.client = http.Client(self.options.url,
+                                  self.options.http_timeout)
+
+
+def main(argv=None):
+    """Run the CLI; the exit code of the command."""
+    argv = sys.argv[1:] if argv is None else argv
+    return WfengineApp().run(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
