@@ -16,6 +16,7 @@ in Mistral's order, the column each reads, what its lists show by default
 and which query parameters filter it. Request bodies are checked here too.
 """
 import dataclasses
+import functools
 import json
 
 from wfengine import exceptions
@@ -58,12 +59,13 @@ class ResourceSpec:
         """All wire field names, in Mistral's order."""
         return [f.name for f in self.fields]
 
+    @functools.cached_property
+    def _by_name(self):
+        return {f.name: f for f in self.fields}
+
     def field(self, name):
         """The :class:`Field` called ``name`` (KeyError if none)."""
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(name)
+        return self._by_name[name]
 
     def list_names(self):
         """Fields a list shows when no ``fields`` parameter is given."""
