@@ -202,3 +202,19 @@ def test_running_an_unknown_action_is_refused(engine):
         engine.run_action(messages.StartAction(name="std.nope"))
     assert "std.nope" in str(err.value)
     assert engine.executors.sent == []
+
+
+def test_only_a_finished_action_execution_can_be_deleted(engine):
+    started = engine.run_action(messages.StartAction(name="std.noop"))
+    (msg,) = engine.executors.sent
+    delete = messages.DeleteActionExecution(action_ex_id=started["id"])
+    with pytest.raises(exceptions.Conflict) as err:
+        engine.delete_action_execution(delete)
+    assert "RUNNING" in str(err.value)
+    _claim(engine, msg)
+    _succeed(engine, msg)
+    engine.delete_action_execution(delete)
+    assert _read(lambda s: s.get(models.ActionExecution,
+                                 started["id"])) is None
+    with pytest.raises(exceptions.NotFound):
+        engine.delete_action_execution(delete)

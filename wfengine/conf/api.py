@@ -11,6 +11,10 @@ OPTS = [
     cfg.StrOpt("public_url",
                help="Public base URL of the API (callbacks, links); "
                     "default http://<host>:<port>."),
+    cfg.BoolOpt("allow_action_execution_deletion", default=False,
+                help="Allow DELETE /v2/action_executions/<id> (of finished "
+                     "action executions), as Mistral's option of the same "
+                     "name."),
     cfg.IntOpt("max_request_body_size", default=1024 * 1024, min=1024,
                help="Largest request body accepted, in bytes."),
 ]

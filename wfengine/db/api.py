@@ -295,6 +295,25 @@ def delete_workflow_execution(session, wf_ex, allowed_states):
                         .execution_options(synchronize_session=False))
 
 
+def delete_action_execution(session, action_ex_id):
+    """Delete a finished action execution and its outbox rows.
+
+    :raises NotFound: no such action execution.
+    :raises Conflict: it is not finished.
+    """
+    action_ex = session.get(models.ActionExecution, action_ex_id)
+    if action_ex is None:
+        raise exceptions.NotFound(
+            "Action execution not found [id=%s]" % action_ex_id)
+    if action_ex.state not in ("SUCCESS", "ERROR", "CANCELLED"):
+        raise exceptions.Conflict(
+            "Action execution %s is %s: only a finished one (SUCCESS, "
+            "ERROR, CANCELLED) can be deleted" % (action_ex_id,
+                                                  action_ex.state))
+    outbox_ack(session, "run_action", action_ex_id)
+    session.delete(action_ex)
+
+
 # ---- Executors' liveness ----
 
 def executor_heartbeat(session, name, started_at):

@@ -305,6 +305,21 @@ class EngineService:
                  wf_ex.state)
         return {"id": wf_ex.id}
 
+    def delete_action_execution(self, msg):
+        """Delete a finished action execution.
+
+        :param msg: ``messages.DeleteActionExecution``.
+        :raises NotFound: no such action execution.
+        :raises Conflict: it is still RUNNING.
+        """
+        return db_session.unit_of_work(self._delete_action, msg)
+
+    @staticmethod
+    def _delete_action(session, msg):
+        db_api.delete_action_execution(session, msg.action_ex_id)
+        LOG.info("Action execution %s deleted", msg.action_ex_id)
+        return {"id": msg.action_ex_id}
+
     def update_task(self, msg):
         """Re-run, skip or mark a failed task.
 
@@ -476,6 +491,11 @@ class EngineEndpoint:
     @messaging.expected_exceptions(exceptions.WFEngineException)
     def run_action(self, ctxt, msg):
         return self._service.run_action(messages.StartAction.from_dict(msg))
+
+    @messaging.expected_exceptions(exceptions.WFEngineException)
+    def delete_action_execution(self, ctxt, msg):
+        return self._service.delete_action_execution(
+            messages.DeleteActionExecution.from_dict(msg))
 
     @messaging.expected_exceptions(exceptions.WFEngineException)
     def delete_execution(self, ctxt, msg):

@@ -80,6 +80,15 @@ class EngineClient:
                                    target=target)
         return self._call("run_action", msg)
 
+    def delete_action_execution(self, action_ex_id):
+        """Delete a finished action execution.
+
+        :raises NotFound: no such action execution.
+        :raises Conflict: it is still RUNNING.
+        """
+        msg = messages.DeleteActionExecution(action_ex_id=action_ex_id)
+        return self._call("delete_action_execution", msg)
+
     def delete_execution(self, wf_ex_id, force=False):
         """Delete an execution with its tasks and sub-workflows.
 

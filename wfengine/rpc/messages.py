@@ -8,6 +8,7 @@ RPC_VERSION changelog:
         RunAction.callback_url, RunAction.target.
   1.3 - delete_execution (engine).
   1.4 - run_action (engine): an action outside any workflow.
+  1.5 - delete_action_execution (engine).
 
 A new field gets a default, so that older senders stay understood;
 ``from_dict`` ignores fields it does not know, so newer senders do too.
@@ -15,7 +16,7 @@ A new field gets a default, so that older senders stay understood;
 import dataclasses
 from typing import Any
 
-RPC_VERSION = "1.4"
+RPC_VERSION = "1.5"
 
 
 class Message:
@@ -146,3 +147,10 @@ class StartAction(Message):
     namespace: str = ""
     description: str = ""
     target: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class DeleteActionExecution(Message):
+    """API -> engine: delete a finished action execution."""
+
+    action_ex_id: str

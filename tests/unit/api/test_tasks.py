@@ -154,3 +154,8 @@ def test_sub_workflow_task_result_and_executions(app, rows):
         "answer": 42}
     body = app.get("/v2/tasks/t9/workflow_executions").json
     assert [e["id"] for e in body["executions"]] == ["sub1"]
+
+
+def test_action_execution_deletion_is_off_by_default(app, rows):
+    resp = app.delete("/v2/action_executions/a1", status=403)
+    assert "allow_action_execution_deletion" in resp.json["faultstring"]

@@ -98,6 +98,18 @@ class ActionExecutionsController(rest.RestController):
             return _wait_for_result(started["id"], timeout)
         return session.reader(_get, started["id"])
 
+    @pecan.expose()
+    def delete(self, action_ex_id, **_params):
+        """Delete a finished action execution (when the deployment allows
+        it: ``[api] allow_action_execution_deletion``); 204."""
+        if not CONF.api.allow_action_execution_deletion:
+            raise exceptions.Forbidden(
+                "Action execution deletion is turned off on this server "
+                "([api] allow_action_execution_deletion)")
+        pecan.request.engine.delete_action_execution(action_ex_id)
+        pecan.response.status = 204
+        return ""
+
     @pecan.expose("json")
     def put(self, action_ex_id, token=None, **_params):
         """Complete an asynchronous action (the callback URL lands here)."""
