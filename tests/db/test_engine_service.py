@@ -218,3 +218,27 @@ def test_only_a_finished_action_execution_can_be_deleted(engine):
                                  started["id"])) is None
     with pytest.raises(exceptions.NotFound):
         engine.delete_action_execution(delete)
+
+
+REVERSE_CHILD = """
+version: '2.0'
+parent_of_rev:
+  tasks:
+    call:
+      workflow: rev_child
+rev_child:
+  type: reverse
+  tasks:
+    only:
+      action: std.noop
+"""
+
+
+def test_a_refused_sub_workflow_fails_its_task_and_leaves_nothing(engine):
+    db_session.unit_of_work(_define, REVERSE_CHILD)
+    wf = engine.start_workflow(messages.StartWorkflow(
+        wf_identifier="parent_of_rev"))
+    assert _read(_wf_state, wf["id"]) == "ERROR"
+    names = _read(lambda s: [w.name for w in
+                             s.query(models.WorkflowExecution)])
+    assert names == ["parent_of_rev"]

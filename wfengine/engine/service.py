@@ -21,6 +21,7 @@ from wfengine.engine import conductor
 from wfengine.engine import context as ctx_lib
 from wfengine.engine import events
 from wfengine.engine import persist
+from wfengine.engine import reverse
 from wfengine.engine import states
 from wfengine.engine import with_items
 from wfengine.lang import spec as lang_spec
@@ -98,7 +99,12 @@ class EngineService:
     def _create_and_start(self, session, wf_def, wf_input, params,
                           description="", parent=None):
         spec = lang_spec.WorkflowSpec.from_dict(wf_def.spec)
+        # Everything that can refuse the start does so before a row is
+        # written (a sub-workflow's refusal is handled inside its parent's
+        # unit of work, which must not keep half an execution).
         wf_input = ctx_lib.prepare_input(spec, wf_input)
+        if spec.type == lang_spec.REVERSE:
+            reverse.check_target(spec, params)
         wf_ex = self._create_execution(session, wf_def, spec, wf_input,
                                        params, description, parent)
         cond = conductor.Conductor(persist.workflow_view(wf_ex, spec), [])
@@ -392,8 +398,7 @@ class EngineService:
         if task_ex is None or task_ex.state != states.RUNNING:
             return []
         try:
-            # Everything that can refuse the start (unknown workflow, input
-            # that does not fit) does so before a row is written.
+            # _create_and_start refuses before it writes anything.
             wf_def = db_api.find_workflow_definition(
                 session, payload["workflow_name"], parent.workflow_namespace)
             _, rows = self._create_and_start(
