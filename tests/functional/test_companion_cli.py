@@ -275,6 +275,10 @@ def test_execution_and_task_commands(cli, workflows):
     assert [a["Name"] for a in actions] == ["std.echo"]
     action = cli.json("action-execution-get", actions[0]["ID"])
     assert action["Task execution ID"] == hello
+    # Off unless the deployment allows it: the server's 403, as one line.
+    assert_one_error_line(
+        cli.run("action-execution-delete", action["ID"], rc=None),
+        "ERROR (HTTP 403)", "allow_action_execution_deletion")
     updated = cli.json("execution-update", ex_id, "-d", "seen by the CLI")
     assert updated["Description"] == "seen by the CLI"
     cli.run("execution-delete", ex_id)

@@ -227,11 +227,12 @@ def test_receiver_down_for_a_while_loses_nothing(embedded_notifier,
     assert bodies[-1]["data"]["id"] == ex["id"]
     assert bodies[-1]["data"]["state"] == "SUCCESS"
 
-    cli = subprocess.run(
-        [sys.executable, "-m", "wfengine.cmd.listeners", "--url",
-         api.url[:-len("/v2")], "deliveries", made["id"]],
-        capture_output=True, text=True, timeout=60, check=True).stdout
-    assert cli.count("DELIVERED") == len(order) and "WORKFLOW_SUCCEEDED" in cli
+    cli = json.loads(subprocess.run(
+        [sys.executable, "-m", "wfengine.cli.main", "--url", api.url,
+         "listener-deliveries", made["id"], "-f", "json"],
+        capture_output=True, text=True, timeout=60, check=True).stdout)
+    assert [d["State"] for d in cli] == ["DELIVERED"] * len(order)
+    assert "WORKFLOW_SUCCEEDED" in [d["Event"] for d in cli]
 
     notified = [(h, json.loads(b)) for h, b in receiver.received("/notify")]
     assert [event_key(b) for _, b in notified] == order

@@ -25,7 +25,7 @@ _CRUD = (
     ("listener", "listener", "listeners"),
 )
 # Resources that cannot be deleted through the API.
-_NO_DELETE = ("task", "action_execution")
+_NO_DELETE = ("task",)
 
 
 def _crud():

@@ -5,11 +5,13 @@ not JSON) becomes a :class:`CliError` whose text is one line, which the
 application prints without a traceback and turns into exit code 1.
 """
 import json
+import re
 
 import requests
 
 DEFAULT_URL = "http://127.0.0.1:8989/v2"
 MAX_MESSAGE = 500
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
 
 
 class CliError(Exception):
@@ -76,10 +78,17 @@ class Client:
             resp = self.session.request(method, url, **kwargs)
         except requests.RequestException as e:
             raise CliError("ERROR: cannot reach wfengine at %s: %s"
-                           % (self.base_url, one_line(e, 300))) from None
+                           % (self.base_url, self._reason(e))) from None
         if resp.status_code >= 400:
             raise CliError(error_message(resp))
         return _decode(resp)
+
+    def _reason(self, error):
+        """Why a request got no answer, in a few words."""
+        if isinstance(error, requests.Timeout):
+            return "no answer within %gs" % self.timeout
+        found = _ERRNO.search(str(error))
+        return found.group(1) if found else one_line(error, 200)
 
     def get(self, path, params=None):
         """``GET``; the decoded body."""

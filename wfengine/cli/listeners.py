@@ -1,8 +1,4 @@
-"""Listener commands beyond the generic ones: create, update, deliveries.
-
-(``wfengine-listeners``, an older read-only script, overlaps with
-``listener-list``, ``listener-show`` and ``listener-deliveries``.)
-"""
+"""Listener commands beyond the generic ones: create, update, deliveries."""
 from cliff import lister
 from cliff import show
 

@@ -6,15 +6,22 @@
 Errors from the server are printed as one line on stderr (exit code 1);
 ``--debug`` shows the traceback as well.
 """
+from importlib import metadata
 import os
 import sys
 
 from cliff import app
 from cliff import commandmanager
 
-import wfengine
 from wfengine.cli import commands
 from wfengine.cli import http
+
+
+def _version():
+    try:
+        return metadata.version("wfengine")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 class WfengineApp(app.App):
@@ -27,7 +34,7 @@ class WfengineApp(app.App):
         super().__init__(
             description="Command line client of the wfengine workflow "
                         "service (Mistral v2 API and extensions).",
-            version=getattr(wfengine, "__version__", "0.1.0"),
+            version=_version(),
             command_manager=manager, deferred_help=True)
         self.client = None
 
