@@ -242,3 +242,31 @@ def test_a_refused_sub_workflow_fails_its_task_and_leaves_nothing(engine):
     names = _read(lambda s: [w.name for w in
                              s.query(models.WorkflowExecution)])
     assert names == ["parent_of_rev"]
+
+
+EXECUTIONS_FN = """
+version: '2.0'
+count_them:
+  output:
+    done: <% executions(state => SUCCESS).len() %>
+    mine: "{{ executions(id=execution().id)[0].name }}"
+  tasks:
+    t:
+      action: std.noop
+"""
+
+
+def test_executions_function_reads_the_database(engine):
+    db_session.unit_of_work(_define, EXECUTIONS_FN)
+    first = engine.start_workflow(messages.StartWorkflow(
+        wf_identifier="count_them"))
+    _claim(engine, engine.executors.sent[0])
+    _succeed(engine, engine.executors.sent[0])
+    second = engine.start_workflow(messages.StartWorkflow(
+        wf_identifier="count_them"))
+    _claim(engine, engine.executors.sent[1])
+    _succeed(engine, engine.executors.sent[1])
+    outputs = _read(lambda s: [s.get(models.WorkflowExecution, i).output
+                               for i in (first["id"], second["id"])])
+    assert outputs == [{"done": 0, "mine": "count_them"},
+                       {"done": 1, "mine": "count_them"}]

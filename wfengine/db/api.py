@@ -295,6 +295,32 @@ def delete_workflow_execution(session, wf_ex, allowed_states):
                         .execution_options(synchronize_session=False))
 
 
+def find_executions(session, wf_ex_id=None, root_execution_id=None,
+                    state=None, from_time=None, to_time=None, limit=1000):
+    """Workflow executions as plain dicts, newest first, for the
+    ``executions()`` expression function (at most ``limit``)."""
+    model = models.WorkflowExecution
+    stmt = (sa.select(model).options(orm.undefer(model.input),
+                                     orm.undefer(model.output))
+            .order_by(model.created_at.desc()).limit(limit))
+    for column, value in ((model.id, wf_ex_id),
+                          (model.root_execution_id, root_execution_id),
+                          (model.state, state)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if from_time is not None:
+        stmt = stmt.where(model.created_at >= from_time)
+    if to_time is not None:
+        stmt = stmt.where(model.created_at < to_time)
+    return [{"id": e.id, "name": e.name, "state": e.state,
+             "state_info": e.state_info, "input": e.input,
+             "output": e.output, "root_execution_id": e.root_execution_id,
+             "task_execution_id": e.task_execution_id,
+             "created_at": str(e.created_at),
+             "updated_at": str(e.updated_at) if e.updated_at else None}
+            for e in session.execute(stmt).scalars()]
+
+
 def delete_action_execution(session, action_ex_id):
     """Delete a finished action execution and its outbox rows.
 

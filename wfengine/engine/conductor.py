@@ -36,6 +36,8 @@ class Conductor(lifecycle.Lifecycle):
             else taskset.TaskSet(tasks)
         self.plan = commands.Plan()
         self._new_id = id_factory
+        # executions() in expressions: a finder the engine may hand in.
+        self.find_executions = None
 
     # ---- entry points ----
 
@@ -479,6 +481,7 @@ class Conductor(lifecycle.Lifecycle):
                           "created_at": self.wf.created_at},
             "tasks": index, "task_list": index.summaries,
             "globals": self.wf.context,
+            "find_executions": self.find_executions,
         }
         if task is not None:
             runtime["task"] = task_data or self._task_data(

@@ -5,6 +5,7 @@ lets the conductor decide, writes the plan and its outbox rows in the same
 transaction, and hands the outbox rows to the sender after commit. Nothing
 inside a transaction performs I/O other than the database.
 """
+import functools
 import logging
 import uuid
 
@@ -108,6 +109,8 @@ class EngineService:
         wf_ex = self._create_execution(session, wf_def, spec, wf_input,
                                        params, description, parent)
         cond = conductor.Conductor(persist.workflow_view(wf_ex, spec), [])
+        cond.find_executions = functools.partial(db_api.find_executions,
+                                                 session)
         return wf_ex, self._apply(session, wf_ex, cond, {}, cond.start())
 
     def _create_execution(self, session, wf_def, spec, wf_input, params,
@@ -228,6 +231,8 @@ class EngineService:
         """Load the snapshot, let ``decide(conductor)`` plan, write it."""
         tasks = persist.DbTaskSet(session, wf_ex.id)
         cond = conductor.Conductor(persist.workflow_view(wf_ex), tasks)
+        cond.find_executions = functools.partial(db_api.find_executions,
+                                                 session)
         plan = decide(cond)
         return self._apply(session, wf_ex, cond, tasks.originals, plan)
 

@@ -43,6 +43,20 @@ def task(runtime, name=None):
     return found
 
 
+def executions(runtime, id=None, root_execution_id=None, state=None,
+               from_time=None, to_time=None):
+    """Workflow executions matching the filters, newest first.
+
+    The engine hands in a finder (``runtime["find_executions"]``); with
+    none (validation, tests) there are none.
+    """
+    find = _get(runtime, "find_executions", None)
+    if find is None:
+        return []
+    return find(wf_ex_id=id, root_execution_id=root_execution_id,
+                state=state, from_time=from_time, to_time=to_time)
+
+
 def global_(runtime, name=None):
     """A variable of the execution's global scope (all of them without a
     name); None when it is not set."""

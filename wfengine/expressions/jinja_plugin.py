@@ -181,6 +181,13 @@ def _tasks(context, workflow_execution_id=None, recursive=False, state=None,
 
 
 @jinja2.pass_context
+def _executions(context, id=None, root_execution_id=None, state=None,
+                from_time=None, to_time=None):
+    return functions.executions(_runtime(context), id, root_execution_id,
+                                state, from_time, to_time)
+
+
+@jinja2.pass_context
 def _global(context, name=None):
     return functions.global_(_runtime(context), name)
 
@@ -227,6 +234,7 @@ def _build_environment():
     env.globals["task"] = _task
     env.globals["tasks"] = _tasks
     env.globals["global"] = _global
+    env.globals["executions"] = _executions
     for name in _PURE_FUNCTIONS:
         env.globals[name] = getattr(functions, name)
         env.filters[name] = getattr(functions, name)

@@ -64,6 +64,12 @@ def _tasks(context, workflow_execution_id=None, recursive=False, state=None,
                            recursive, state, flat)
 
 
+def _executions(context, id=None, root_execution_id=None, state=None,
+                from_time=None, to_time=None):
+    return functions.executions(_runtime(context), id, root_execution_id,
+                                state, from_time, to_time)
+
+
 def _global(context, name=None):
     return functions.global_(_runtime(context), name)
 
@@ -89,7 +95,8 @@ def _build_root_context():
     root = yaql.create_context()
     registered = {
         "env": _env, "execution": _execution, "task": _task,
-        "tasks": _tasks, "global": _global, "json_pp": _json_pp, "json_dump": _json_dump,
+        "tasks": _tasks, "global": _global,
+        "executions": _executions, "json_pp": _json_pp, "json_dump": _json_dump,
         "yaml_dump": _yaml_dump, "json_parse": functions.json_parse,
         "yaml_parse": functions.yaml_parse, "uuid": functions.uuid,
     }
