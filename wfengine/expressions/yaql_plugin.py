@@ -10,6 +10,8 @@ are kept in a bounded LRU cache keyed by their text.
 import collections.abc  # noqa: F401  (yaql needs it loaded first)
 import functools
 import inspect
+import threading
+import time
 
 import yaql
 from yaql.language import exceptions as yaql_exc
@@ -22,6 +24,11 @@ from wfengine.expressions import functions
 LIMIT_ITERATORS = 10000
 MEMORY_QUOTA = 10 * 1024 * 1024
 CACHE_SIZE = 4096
+# Wall-clock budget of one evaluation, checked as YAQL walks collections:
+# nested loops that stay under LIMIT_ITERATORS each can still run for
+# minutes (range(5000).select(range(5000))), and must fail their task.
+TIME_LIMIT = 5.0
+_CHECK_EVERY = 256
 
 ENGINE_OPTIONS = {
     "yaql.limitIterators": LIMIT_ITERATORS,
@@ -36,6 +43,43 @@ _RUNTIME_KEY = "__wf_runtime"
 
 _ENGINE = factory.YaqlFactory(allow_delegates=False).create(
     options=ENGINE_OPTIONS)
+
+
+class TimeLimitExceeded(Exception):
+    """An evaluation ran past ``TIME_LIMIT``."""
+
+
+_deadline = threading.local()
+_limit_iterable = yaql_utils.limit_iterable
+
+
+def _check_deadline():
+    due = getattr(_deadline, "at", None)
+    if due is not None and time.monotonic() > due:
+        raise TimeLimitExceeded()
+
+
+def _timed(iterable):
+    for count, item in enumerate(iterable):
+        if count % _CHECK_EVERY == 0:
+            _check_deadline()
+        yield item
+
+
+def _limit_and_time(iterable, limit_or_engine):
+    """yaql's collection limit, plus the evaluation's time budget: every
+    collection a YAQL function walks passes through here."""
+    limited = _limit_iterable(iterable, limit_or_engine)
+    _check_deadline()
+    if isinstance(limited, (collections.abc.Sequence,
+                            collections.abc.Mapping, collections.abc.Set)):
+        return limited
+    return _timed(limited)
+
+
+# yaql converts every iterable argument with utils.limit_iterable; adding
+# the time check there bounds loops wherever they are written.
+yaql_utils.limit_iterable = _limit_and_time
 
 
 def _no_limit(iterable):
@@ -165,11 +209,15 @@ class Scope:
     def _run(self, statement):
         if self._plain is None:
             self._plain = _make_context(self._data, self._runtime)
+        outer = getattr(_deadline, "at", None)
+        _deadline.at = outer or time.monotonic() + TIME_LIMIT
         try:
             return _sanitize(statement.evaluate(context=self._plain))
         except TypeError:
             frozen = self._frozen_context()
             return _sanitize(statement.evaluate(context=frozen))
+        finally:
+            _deadline.at = outer
 
     def _frozen_context(self):
         if self._frozen is None:
@@ -198,6 +246,8 @@ def _cause(exc):
         return "no key %s in the data" % exc
     if isinstance(exc, yaql_exc.CollectionTooLargeException):
         return "a collection exceeds %d elements" % LIMIT_ITERATORS
+    if isinstance(exc, TimeLimitExceeded):
+        return "it ran longer than %s seconds" % TIME_LIMIT
     if isinstance(exc, yaql_exc.MemoryQuotaExceededException):
         return "memory quota of %d bytes exceeded" % MEMORY_QUOTA
     text = str(exc)

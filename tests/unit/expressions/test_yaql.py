@@ -1,9 +1,12 @@
 """YAQL evaluation through the expressions facade."""
 
+import time
+
 import pytest
 
 from wfengine import exceptions
 from wfengine import expressions
+from wfengine.expressions import yaql_plugin
 
 CTX = {"x": 1, "name": "wf", "items": [1, 2, 3],
        "nested": {"a": {"b": [10, {"c": "deep"}]}}}
@@ -90,3 +93,14 @@ def test_runaway_collection_is_bounded():
 
 def test_none_context_is_allowed():
     assert expressions.evaluate("<% 1 + 1 %>", None) == 2
+
+
+def test_a_runaway_nested_loop_is_stopped_by_the_time_limit(monkeypatch):
+    monkeypatch.setattr(yaql_plugin, "TIME_LIMIT", 0.3)
+    started = time.monotonic()
+    with pytest.raises(exceptions.ExpressionError) as err:
+        expressions.evaluate(
+            "<% range(0, 5000).select(range(0, 5000)).flatten().len() %>",
+            {})
+    assert time.monotonic() - started < 3
+    assert "longer than 0.3 seconds" in str(err.value)
