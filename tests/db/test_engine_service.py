@@ -270,3 +270,31 @@ def test_executions_function_reads_the_database(engine):
                                for i in (first["id"], second["id"])])
     assert outputs == [{"done": 0, "mine": "count_them"},
                        {"done": 1, "mine": "count_them"}]
+
+
+RECURSIVE_TASKS = """
+version: '2.0'
+outer:
+  output:
+    own: <% tasks().select($.name) %>
+    all: <% tasks(execution().id, true).select($.name).orderBy($) %>
+    flat: <% tasks(execution().id, true, null, true).select($.name).orderBy($) %>
+  tasks:
+    call:
+      workflow: inner
+inner:
+  tasks:
+    leaf:
+      action: std.noop
+"""
+
+
+def test_tasks_function_reaches_into_sub_workflows(engine):
+    db_session.unit_of_work(_define, RECURSIVE_TASKS)
+    wf = engine.start_workflow(messages.StartWorkflow(wf_identifier="outer"))
+    leaf = engine.executors.sent[0]
+    _claim(engine, leaf)
+    _succeed(engine, leaf)
+    output = _read(lambda s: s.get(models.WorkflowExecution, wf["id"]).output)
+    assert output == {"own": ["call"], "all": ["call", "leaf"],
+                      "flat": ["leaf"]}

@@ -321,6 +321,34 @@ def find_executions(session, wf_ex_id=None, root_execution_id=None,
             for e in session.execute(stmt).scalars()]
 
 
+def find_tasks(session, wf_ex_id, recursive=False, state=None, flat=False):
+    """Task executions of an execution as plain dicts, for ``tasks()``.
+
+    :param recursive: also the tasks of its sub-workflow executions, at
+        every depth. :param flat: leave out the tasks that ran a
+        sub-workflow.
+    """
+    wf, task = models.WorkflowExecution, models.TaskExecution
+    wf_ids, frontier = [wf_ex_id], [wf_ex_id]
+    while recursive and frontier:
+        parents = sa.select(task.id).where(
+            task.workflow_execution_id.in_(frontier))
+        frontier = list(session.execute(sa.select(wf.id).where(
+            wf.task_execution_id.in_(parents))).scalars())
+        wf_ids += frontier
+    stmt = (sa.select(task).options(orm.undefer(task.published))
+            .where(task.workflow_execution_id.in_(wf_ids))
+            .order_by(task.created_at))
+    if state is not None:
+        stmt = stmt.where(task.state == state)
+    if flat:
+        stmt = stmt.where(task.type != "WORKFLOW")
+    return [{"id": t.id, "name": t.name, "state": t.state,
+             "state_info": t.state_info, "published": t.published,
+             "type": t.type, "workflow_execution_id":
+             t.workflow_execution_id} for t in session.execute(stmt).scalars()]
+
+
 def delete_action_execution(session, action_ex_id):
     """Delete a finished action execution and its outbox rows.
 

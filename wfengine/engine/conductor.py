@@ -36,8 +36,10 @@ class Conductor(lifecycle.Lifecycle):
             else taskset.TaskSet(tasks)
         self.plan = commands.Plan()
         self._new_id = id_factory
-        # executions() in expressions: a finder the engine may hand in.
+        # executions() and tasks() beyond this execution, in expressions:
+        # finders the engine may hand in.
         self.find_executions = None
+        self.find_tasks = None
 
     # ---- entry points ----
 
@@ -482,6 +484,7 @@ class Conductor(lifecycle.Lifecycle):
             "tasks": index, "task_list": index.summaries,
             "globals": self.wf.context,
             "find_executions": self.find_executions,
+            "find_tasks": self.find_tasks,
         }
         if task is not None:
             runtime["task"] = task_data or self._task_data(
@@ -491,7 +494,9 @@ class Conductor(lifecycle.Lifecycle):
     def _task_data(self, task, state, result, state_info):
         return {"id": task.id, "name": task.name, "state": state,
                 "state_info": state_info, "result": result,
-                "published": task.published or {}}
+                "published": task.published or {},
+                "type": self.spec.tasks[task.name].type,
+                "workflow_execution_id": self.wf.id}
 
     # ---- bookkeeping ----
 

@@ -108,9 +108,8 @@ class EngineService:
             reverse.check_target(spec, params)
         wf_ex = self._create_execution(session, wf_def, spec, wf_input,
                                        params, description, parent)
-        cond = conductor.Conductor(persist.workflow_view(wf_ex, spec), [])
-        cond.find_executions = functools.partial(db_api.find_executions,
-                                                 session)
+        cond = _with_finders(conductor.Conductor(
+            persist.workflow_view(wf_ex, spec), []), session)
         return wf_ex, self._apply(session, wf_ex, cond, {}, cond.start())
 
     def _create_execution(self, session, wf_def, spec, wf_input, params,
@@ -230,9 +229,8 @@ class EngineService:
     def _advance(self, session, wf_ex, decide):
         """Load the snapshot, let ``decide(conductor)`` plan, write it."""
         tasks = persist.DbTaskSet(session, wf_ex.id)
-        cond = conductor.Conductor(persist.workflow_view(wf_ex), tasks)
-        cond.find_executions = functools.partial(db_api.find_executions,
-                                                 session)
+        cond = _with_finders(conductor.Conductor(
+            persist.workflow_view(wf_ex), tasks), session)
         plan = decide(cond)
         return self._apply(session, wf_ex, cond, tasks.originals, plan)
 
@@ -455,6 +453,15 @@ class EngineService:
             session, task_ex.workflow_execution_id)
         return self._advance(session, parent, lambda cond:
                              cond.reopen_for_child(task_ex.id))
+
+
+def _with_finders(cond, session):
+    """Let expressions read other executions and their tasks (executions(),
+    tasks(id, recursive)) through this unit of work's session."""
+    cond.find_executions = functools.partial(db_api.find_executions,
+                                             session)
+    cond.find_tasks = functools.partial(db_api.find_tasks, session)
+    return cond
 
 
 def _named_env(session, name):

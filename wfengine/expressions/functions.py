@@ -66,20 +66,25 @@ def global_(runtime, name=None):
 
 def tasks(runtime, workflow_execution_id=None, recursive=False, state=None,
           flat=False):
-    """The task executions of the running execution, as dicts.
-
-    ``state`` keeps only tasks in that state. Tasks of other executions
-    (another ``workflow_execution_id``, or ``recursive`` into
-    sub-workflows) are not in the data an expression sees: asking for
-    another execution gives an empty list.
-    """
+    """Task executions as dicts: of the running execution by default, of
+    another one by id, and with ``recursive`` of its sub-workflows too;
+    ``state`` keeps tasks in that state, ``flat`` leaves out the tasks that
+    ran a sub-workflow. What is not the running execution's own comes from
+    the finder the engine hands in (``runtime["find_tasks"]``)."""
     current = _get(runtime, "execution", {}).get("id")
-    if workflow_execution_id not in (None, current):
+    wanted = workflow_execution_id or current
+    if wanted == current and not recursive:
+        found = list(_get(runtime, "task_list", ()))
+        if state:
+            found = [t for t in found if t.get("state") == state]
+        if flat:
+            found = [t for t in found if t.get("type") != "WORKFLOW"]
+        return found
+    find = _get(runtime, "find_tasks", None)
+    if find is None or wanted is None:
         return []
-    found = list(_get(runtime, "task_list", ()))
-    if state:
-        found = [t for t in found if t.get("state") == state]
-    return found
+    return find(wanted, recursive=bool(recursive), state=state,
+                flat=bool(flat))
 
 
 def json_pp(data):
