@@ -278,7 +278,7 @@ outer:
   output:
     own: <% tasks().select($.name) %>
     all: <% tasks(execution().id, true).select($.name).orderBy($) %>
-    flat: <% tasks(execution().id, true, null, true).select($.name).orderBy($) %>
+    flat: <% tasks(execution().id, true, null, true).select($.name) %>
   tasks:
     call:
       workflow: inner

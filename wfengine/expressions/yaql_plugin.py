@@ -140,7 +140,8 @@ def _build_root_context():
     registered = {
         "env": _env, "execution": _execution, "task": _task,
         "tasks": _tasks, "global": _global,
-        "executions": _executions, "json_pp": _json_pp, "json_dump": _json_dump,
+        "executions": _executions, "json_pp": _json_pp,
+        "json_dump": _json_dump,
         "yaml_dump": _yaml_dump, "json_parse": functions.json_parse,
         "yaml_parse": functions.yaml_parse, "uuid": functions.uuid,
     }
