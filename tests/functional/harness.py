@@ -850,3 +850,38 @@ def assert_some_unfinished(deployment, ids, when):
     states = deployment.api.execution_states()
     assert any(states[i] not in TERMINAL_STATES for i in ids), (
         "all executions finished %s: the test proved nothing" % when)
+
+
+class CommandLine:
+    """Runs one command-line client against a deployment.
+
+    ``argv`` is what every call starts with; ``json()`` adds ``-f json``
+    (the cliff output formats both clients share) and parses the output.
+    """
+
+    name = "command"
+
+    def __init__(self, argv, env, workdir):
+        self.argv = list(argv)
+        self.env = env
+        self.workdir = workdir
+
+    def run(self, *args, rc=0, timeout=60, env=None):
+        """Run with ``args``; assert the exit code unless ``rc`` is None."""
+        argv = self.argv + list(args)
+        proc = subprocess.run(argv, capture_output=True, text=True,
+                              env=env or self.env, cwd=self.workdir,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+        if rc is not None:
+            assert proc.returncode == rc, (
+                "%s exited %d (expected %d)\nstdout:\n%s\nstderr:\n%s" % (
+                    " ".join(argv), proc.returncode, rc, proc.stdout,
+                    proc.stderr))
+        return proc
+
+    def json(self, *args):
+        out = self.run(*(list(args) + ["-f", "json"])).stdout
+        try:
+            return json.loads(out)
+        except ValueError:
+            pytest.fail("not JSON from %s %s: %r" % (self.name, args, out))

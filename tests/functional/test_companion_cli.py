@@ -16,7 +16,6 @@ in-process messaging) whose notifier may deliver to 127.0.0.1, so that
 import json
 import os
 import re
-import subprocess
 import sys
 
 import pytest
@@ -96,32 +95,15 @@ workflows:
 """
 
 
-class Cli:
+class Cli(harness.CommandLine):
     """Runs the console script; the API URL comes from WFENGINE_URL."""
 
+    name = "wfengine"
+
     def __init__(self, url, workdir):
+        super().__init__([WFENGINE], dict(os.environ, WFENGINE_URL=url),
+                         workdir)
         self.url = url
-        self.workdir = workdir
-        self.env = dict(os.environ, WFENGINE_URL=url)
-
-    def run(self, *args, rc=0, timeout=60, env=None):
-        argv = [WFENGINE] + list(args)
-        proc = subprocess.run(argv, capture_output=True, text=True,
-                              env=env or self.env, cwd=self.workdir,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
-        if rc is not None:
-            assert proc.returncode == rc, (
-                "%s exited %d (expected %d)\nstdout:\n%s\nstderr:\n%s" % (
-                    " ".join(argv), proc.returncode, rc, proc.stdout,
-                    proc.stderr))
-        return proc
-
-    def json(self, *args):
-        out = self.run(*(list(args) + ["-f", "json"])).stdout
-        try:
-            return json.loads(out)
-        except ValueError:
-            pytest.fail("not JSON from wfengine %s: %r" % (args, out))
 
     def file(self, name, text):
         path = os.path.join(self.workdir, name)

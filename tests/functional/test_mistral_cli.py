@@ -8,10 +8,11 @@ whose keys are the column headings ("ID", "Name", "State", ...).
 """
 import json
 import os
-import subprocess
 import sys
 
 import pytest
+
+from tests.functional import harness
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -36,32 +37,21 @@ cli_hello:
 """
 
 
-class MistralCli:
+class MistralCli(harness.CommandLine):
+    """The real ``mistral`` CLI, without Keystone."""
+
+    name = "mistral"
+
     def __init__(self, url, workdir):
-        self.url = url
-        self.workdir = workdir
         # No Keystone: drop any OpenStack auth settings of the caller.
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("OS_", "MISTRAL_"))}
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("OS_", "MISTRAL_"))}
+        super().__init__([MISTRAL, "--os-mistral-url", url], env, workdir)
+        self.url = url
 
-    def run(self, *args, check=True):
-        argv = [MISTRAL, "--os-mistral-url", self.url] + list(args)
-        proc = subprocess.run(argv, capture_output=True, text=True,
-                              env=self.env, cwd=self.workdir, timeout=60,
-                              stdin=subprocess.DEVNULL)
-        if check:
-            assert proc.returncode == 0, (
-                "%s exited %d\nstdout:\n%s\nstderr:\n%s" % (
-                    " ".join(argv), proc.returncode, proc.stdout,
-                    proc.stderr))
-        return proc
-
-    def json(self, *args):
-        out = self.run(*(list(args) + ["-f", "json"])).stdout
-        try:
-            return json.loads(out)
-        except ValueError:
-            pytest.fail("not JSON from mistral %s: %r" % (args, out))
+    def run(self, *args, check=True, **kwargs):
+        """``check=False``: any exit code is fine."""
+        return super().run(*args, rc=0 if check else None, **kwargs)
 
 
 @pytest.fixture(scope="module")
