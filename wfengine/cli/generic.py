@@ -167,8 +167,8 @@ class ListCommand(ClientMixin, lister.Lister):
                                self.resource.columns)
 
 
-class ShowCommand(ClientMixin, show.ShowOne):
-    """Show one resource by id (or name)."""
+class OneResourceMixin(ClientMixin):
+    """Commands about one resource given by id (or name)."""
 
     resource = None
 
@@ -180,11 +180,18 @@ class ShowCommand(ClientMixin, show.ShowOne):
         add_namespace(parser, self.resource)
         return parser
 
-    def take_action(self, parsed_args):
-        item = self.client.get(
+    def fetch(self, parsed_args):
+        """The resource, as the API shows it."""
+        return self.client.get(
             "%s/%s" % (self.resource.path, parsed_args.id),
             namespace_params(self.resource, parsed_args))
-        return formats.show(item)
+
+
+class ShowCommand(OneResourceMixin, show.ShowOne):
+    """Show one resource by id (or name)."""
+
+    def take_action(self, parsed_args):
+        return formats.show(self.fetch(parsed_args))
 
 
 class DeleteCommand(ClientMixin, command.Command):
@@ -212,25 +219,13 @@ class DeleteCommand(ClientMixin, command.Command):
                                   % (self.resource.label, obj_id))
 
 
-class FieldCommand(ClientMixin, command.Command):
+class FieldCommand(OneResourceMixin, command.Command):
     """Print one field of a resource: text as is, JSON indented."""
 
-    resource = None
     field = None
     raw = False
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("id", metavar="ID",
-                            help="Id (or name) of the %s."
-                                 % self.resource.label)
-        add_namespace(parser, self.resource)
-        return parser
-
     def take_action(self, parsed_args):
-        item = self.client.get(
-            "%s/%s" % (self.resource.path, parsed_args.id),
-            namespace_params(self.resource, parsed_args))
-        value = item.get(self.field)
+        value = self.fetch(parsed_args).get(self.field)
         text = (value or "") if self.raw else inputs.pretty(value)
         self.app.stdout.write(text.rstrip("\n") + "\n")
