@@ -87,15 +87,14 @@ class AbortActions:
 
 @dataclasses.dataclass
 class TaskChange:
-    """A change to an existing (or just planned) task execution."""
+    """A task execution changed: by ``event``, or (None) only in its data.
+
+    The values are the task's view as the plan ends; the engine writes
+    that once, checking the events of every change against the table.
+    """
 
     task_ex_id: str
     event: str | None = None
-    state_info: str | None = None
-    published: dict | None = None
-    processed: bool | None = None
-    runtime_context: dict | None = None
-    in_context: dict | None = None
 
 
 @dataclasses.dataclass

@@ -26,6 +26,9 @@ from wfengine.engine import views
 from wfengine.engine import with_items
 
 
+_KEEP = object()
+
+
 class Conductor(lifecycle.Lifecycle):
     """Decides what follows an event in one direct workflow execution."""
 
@@ -73,7 +76,7 @@ class Conductor(lifecycle.Lifecycle):
             with_items.record(progress, state == states.SUCCESS)
             if not with_items.finished(progress):
                 self._run_items(task, progress)
-                self._change(task, None, runtime_context=task.runtime_context)
+                self._change(task, None)
                 return self.plan
             failed = progress["failed"] > 0
             state = states.ERROR if failed else states.SUCCESS
@@ -125,10 +128,10 @@ class Conductor(lifecycle.Lifecycle):
         if self.wf.state == states.PAUSED:
             # Nothing new starts while paused: the resume fires it.
             task.runtime_context[lifecycle.DUE_ON_RESUME] = kind
-            self._change(task, None, runtime_context=task.runtime_context)
+            self._change(task, None)
             return
         task.runtime_context.pop(lifecycle.DUE_ON_RESUME, None)
-        self._move(task, states.RUN, runtime_context=task.runtime_context)
+        self._move(task, states.RUN)
         held = task.runtime_context.pop("held_result", None)
         if kind == commands.COMPLETE_TASK and held is not None:
             self._complete_task(task, held["state"], held["result"],
@@ -159,8 +162,7 @@ class Conductor(lifecycle.Lifecycle):
         arrivals.add(from_task.name if from_task else "")
         task.runtime_context["join_arrivals"] = sorted(arrivals)
         task.in_context = ctx_lib.merge(task.in_context, in_ctx)
-        self._change(task, None, runtime_context=task.runtime_context,
-                     in_context=task.in_context)
+        self._change(task, None)
         if len(arrivals) >= self._join_required(task_spec):
             self._move(task, states.RUN)
             self._start_task(task)
@@ -189,7 +191,7 @@ class Conductor(lifecycle.Lifecycle):
             # pause-before: the task is held IDLE and the execution pauses;
             # its resume starts the task.
             task.runtime_context[lifecycle.PAUSED_BEFORE] = lifecycle.HELD
-            self._move(task, states.HOLD, runtime_context=task.runtime_context,
+            self._move(task, states.HOLD,
                        state_info="Held by pause-before until the execution "
                                   "resumes")
             if self.wf.state == states.RUNNING:
@@ -249,7 +251,7 @@ class Conductor(lifecycle.Lifecycle):
         task.runtime_context[with_items.GENERATION] = \
             task.runtime_context.get(with_items.GENERATION, 0) + 1
         self._run_items(task, progress, items)
-        self._change(task, None, runtime_context=task.runtime_context)
+        self._change(task, None)
 
     def _run_items(self, task, progress, items=None, indexes=None):
         if indexes is None:
@@ -291,8 +293,7 @@ class Conductor(lifecycle.Lifecycle):
         if delay:
             task.runtime_context["held_result"] = {
                 "state": state, "result": result, "state_info": state_info}
-            self._move(task, states.DELAY,
-                       runtime_context=task.runtime_context)
+            self._move(task, states.DELAY)
             self._timer(commands.COMPLETE_TASK, task, delay)
             return
         self._complete_task(task, state, result, state_info)
@@ -301,11 +302,10 @@ class Conductor(lifecycle.Lifecycle):
         task.runtime_context["retry_no"] = attempt
         task.runtime_context.pop(with_items.KEY, None)
         if delay or self.wf.state == states.PAUSED:
-            self._move(task, states.DELAY,
-                       runtime_context=task.runtime_context)
+            self._move(task, states.DELAY)
             self._timer(commands.RUN_TASK, task, delay)
             return
-        self._change(task, None, runtime_context=task.runtime_context)
+        self._change(task, None)
         self._dispatch(task)
 
     def _time_out(self, task):
@@ -336,14 +336,14 @@ class Conductor(lifecycle.Lifecycle):
         if event is None or state == states.ERROR:
             event = states.SUCCEED if state == states.SUCCESS else \
                 states.FAIL
-        self._move(task, event, state_info=state_info, published=published)
+        self._move(task, event, state_info=state_info)
         if self.wf.state == states.RUNNING:
             self._follow_transitions(task, task_data)
 
     def _follow_requires(self, task):
         """Reverse workflows: start what now has all its requirements."""
         task.processed = True
-        self._change(task, None, processed=True)
+        self._change(task, None)
         if task.state != states.SUCCESS:
             return
         everything = self.tasks.all()
@@ -375,8 +375,7 @@ class Conductor(lifecycle.Lifecycle):
         if task.state == states.ERROR:
             task.runtime_context["error_handled"] = bool(chosen)
         task.processed = True
-        self._change(task, None, processed=True,
-                     runtime_context=task.runtime_context)
+        self._change(task, None)
         for target in chosen:
             if self.wf.state != states.RUNNING:
                 break
@@ -399,8 +398,7 @@ class Conductor(lifecycle.Lifecycle):
         task.state_info = message
         task.processed = True
         task.runtime_context["error_handled"] = False
-        self._change(task, None, state_info=message, processed=True,
-                     runtime_context=task.runtime_context)
+        self._change(task, None)
 
     def _engine_command(self, task, transition, ctx, runtime):
         params = expressions.evaluate(transition.params or {}, ctx, runtime)
@@ -518,12 +516,14 @@ class Conductor(lifecycle.Lifecycle):
     def _timer(self, kind, task, delay):
         self.plan.timers.append(commands.ScheduleTimer(kind, task.id, delay))
 
-    def _move(self, task, event, **values):
+    def _move(self, task, event, state_info=_KEEP):
         task.state = states.transition("task", task.state, event)
-        if "state_info" in values:
-            task.state_info = values["state_info"]
-        self._change(task, event, **values)
+        if state_info is not _KEEP:
+            task.state_info = state_info
+        self._change(task, event)
 
-    def _change(self, task, event, **values):
+    def _change(self, task, event):
+        """Record that the task changed (by ``event``, or only its data):
+        the engine writes the task's view as it ends the plan."""
         self.plan.task_changes.append(
-            commands.TaskChange(task_ex_id=task.id, event=event, **values))
+            commands.TaskChange(task_ex_id=task.id, event=event))

@@ -60,8 +60,7 @@ class Lifecycle:
                 self._fire(task, due)
         for task in held:
             task.runtime_context[PAUSED_BEFORE] = PASSED
-            self._move(task, states.RUN, state_info=None,
-                       runtime_context=task.runtime_context)
+            self._move(task, states.RUN, state_info=None)
             self._start_task(task)
         for task in replays:
             self._replay(task)
@@ -123,13 +122,11 @@ class Lifecycle:
         if self.wf.state == states.PAUSED:
             task.runtime_context[REPLAY] = {"reset": reset,
                                             "items": list(failed_items)}
-            self._move(task, states.RESET,
-                       runtime_context=task.runtime_context)
+            self._move(task, states.RESET)
             return self.plan
         if self.wf.state == states.ERROR:
             self._wf_move(states.RERUN)
-        self._move(task, states.RERUN, runtime_context=task.runtime_context,
-                   state_info=None)
+        self._move(task, states.RERUN, state_info=None)
         self._restart(task, reset, failed_items)
         self._check_completion()
         return self.plan
@@ -157,13 +154,11 @@ class Lifecycle:
         self._reopen(task)
         if state == states.IDLE:
             task.runtime_context[REPLAY] = {"reset": True, "items": []}
-            self._move(task, states.RESET,
-                       runtime_context=task.runtime_context, processed=False)
+            self._move(task, states.RESET)
             return self.plan
         task.published = dict(published or {})
-        self._move(task, states.MARK_DONE, published=task.published,
-                   state_info=state_info or "Marked SUCCESS by hand",
-                   processed=False, runtime_context=task.runtime_context)
+        self._move(task, states.MARK_DONE,
+                   state_info=state_info or "Marked SUCCESS by hand")
         return self.plan
 
     def reopen_for_child(self, task_ex_id):
@@ -179,8 +174,7 @@ class Lifecycle:
         self._reopen(task)
         if self.wf.state == states.ERROR:
             self._wf_move(states.RERUN)
-        self._move(task, states.RERUN, runtime_context=task.runtime_context,
-                   processed=False)
+        self._move(task, states.RERUN)
         return self.plan
 
     # ---- helpers ----
@@ -208,7 +202,7 @@ class Lifecycle:
 
     def _replay(self, task):
         replay = task.runtime_context.pop(REPLAY, None) or {"reset": True}
-        self._move(task, states.RERUN, runtime_context=task.runtime_context)
+        self._move(task, states.RERUN)
         self._restart(task, replay.get("reset", True),
                       replay.get("items") or ())
 
@@ -220,7 +214,7 @@ class Lifecycle:
             return
         indexes = with_items.reopen(progress, failed_items)
         self._run_items(task, progress, indexes=indexes)
-        self._change(task, None, runtime_context=task.runtime_context)
+        self._change(task, None)
 
     def _update_env(self, env):
         if not env:
