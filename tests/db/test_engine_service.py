@@ -5,6 +5,7 @@ engine sends and answers with claims and results, in any order, twice,
 or too late, as a real one might.
 """
 import datetime
+import uuid
 
 import pytest
 
@@ -116,16 +117,54 @@ def test_a_late_result_after_the_action_ended_is_refused(engine):
     assert _succeed(engine, msg, 1) is False
 
 
-def test_events_are_recorded_in_the_order_they_happened(engine):
-    wf = engine.start_workflow(messages.StartWorkflow(wf_identifier="seq"))
+def _listen(session, events, workflow_name="seq", enabled=True):
+    db_api.add(session, models.Listener(
+        id=str(uuid.uuid4()), workflow_name=workflow_name, events=events, enabled=enabled,
+        url="http://127.0.0.1:1/hook", secret="whsec_x"))
+
+
+def _run_seq(svc, params=None):
+    wf = svc.start_workflow(messages.StartWorkflow(wf_identifier="seq",
+                                                   params=params))
     for index in range(2):
-        msg = engine.executors.sent[index]
-        _claim(engine, msg)
-        _succeed(engine, msg, index)
-    assert _read(_events, wf["id"]) == [
-        ("WORKFLOW_LAUNCHED", None), ("TASK_LAUNCHED", "t1"),
-        ("TASK_SUCCEEDED", "t1"), ("TASK_LAUNCHED", "t2"),
-        ("TASK_SUCCEEDED", "t2"), ("WORKFLOW_SUCCEEDED", None)]
+        msg = svc.executors.sent[index]
+        _claim(svc, msg)
+        _succeed(svc, msg, index)
+    return _read(_events, wf["id"])
+
+
+ALL_EVENTS = [("WORKFLOW_LAUNCHED", None), ("TASK_LAUNCHED", "t1"),
+              ("TASK_SUCCEEDED", "t1"), ("TASK_LAUNCHED", "t2"),
+              ("TASK_SUCCEEDED", "t2"), ("WORKFLOW_SUCCEEDED", None)]
+
+
+def test_events_are_recorded_in_the_order_they_happened(engine):
+    db_session.unit_of_work(_listen, ["EXECUTION", "TASK"])
+    assert _run_seq(engine) == ALL_EVENTS
+
+
+def test_events_nobody_subscribes_to_are_not_recorded(engine):
+    db_session.unit_of_work(_listen, ["TASK"], workflow_name="other")
+    db_session.unit_of_work(_listen, ["TASK"], enabled=False)
+    assert _run_seq(engine) == []
+
+
+def test_only_the_subscribed_events_are_recorded(engine):
+    db_session.unit_of_work(_listen, ["TASK_SUCCEEDED"], workflow_name=None)
+    assert _run_seq(engine) == [("TASK_SUCCEEDED", "t1"),
+                                ("TASK_SUCCEEDED", "t2")]
+
+
+def test_a_notify_entry_of_the_execution_records_its_events(engine):
+    notify = [{"type": "webhook", "url": "http://127.0.0.1:1/",
+               "event_types": ["WORKFLOW_SUCCEEDED"]}]
+    assert _run_seq(engine, {"notify": notify}) == [
+        ("WORKFLOW_SUCCEEDED", None)]
+
+
+def test_broadcast_publishers_record_every_event(engine):
+    engine._record_all = True
+    assert _run_seq(engine) == ALL_EVENTS
 
 
 def test_an_api_completion_of_a_sync_action_is_refused(engine):

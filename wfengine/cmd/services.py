@@ -88,7 +88,8 @@ def _start_engine(conf):
                         conf.engine.outbox_resend_after,
                         conf.engine.outbox_sweep_interval,
                         callbacks.load_signer(callbacks.public_url(conf)))
-    svc = engine_service.EngineService(box)
+    svc = engine_service.EngineService(
+        box, record_all_events=bool(conf.notifier.broadcast_publishers))
     box.set_local_handler(svc.handle_local)
     endpoint = engine_service.EngineEndpoint(svc)
     srv = rpc_server.get_server(conf.engine.topic,

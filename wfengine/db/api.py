@@ -6,6 +6,7 @@ so that a duplicate or late event changes nothing (DESIGN.md rule 2).
 The API's reads and definition writes are in ``listing``, ``queries`` and
 ``definitions``; listeners and deliveries in ``notifications``.
 """
+import collections
 import datetime
 
 import sqlalchemy as sa
@@ -14,6 +15,28 @@ from sqlalchemy import orm
 
 from wfengine import exceptions
 from wfengine.db import models
+
+# The engine's per-transition statements are Core statements built once
+# and run on the unit of work's connection: building an ORM statement per
+# call cost more than the database took to run it.
+_WF = models.WorkflowExecution.__table__
+_TASK = models.TaskExecution.__table__
+_ACTION = models.ActionExecution.__table__
+_OUTBOX = models.OutboxMessage.__table__
+_built = {}
+
+
+def _run(session, stmt, params=None):
+    """Execute ``stmt`` on the unit of work's connection."""
+    return session.connection().execute(stmt, params or {})
+
+
+def _once(key, build):
+    """The statement ``build()`` makes, built once per ``key``."""
+    stmt = _built.get(key)
+    if stmt is None:
+        stmt = _built[key] = build()
+    return stmt
 
 
 # ---- Definitions ----
@@ -65,6 +88,12 @@ def add(session, obj):
     return obj
 
 
+def insert(session, model, **values):
+    """Write one row of ``model`` now, without making an ORM object."""
+    table = model.__table__
+    _run(session, _once(("insert", table.name), table.insert), values)
+
+
 def flush(session):
     """Write staged rows now, turning a unique violation into an error."""
     try:
@@ -74,8 +103,16 @@ def flush(session):
             "Duplicate entry: %s" % e.orig) from e
 
 
+# The spec is left out: the engine caches it per execution and reads it
+# (get_execution_spec) only on a miss.
+_LOCK_WF = (sa.select(*[c for c in _WF.c if c.name != "spec"])
+            .where(_WF.c.id == sa.bindparam("id")).with_for_update())
+_WF_SPEC = sa.select(_WF.c.spec).where(_WF.c.id == sa.bindparam("id"))
+
+
 def lock_workflow_execution(session, wf_ex_id):
-    """Load a workflow execution and hold its row lock until commit.
+    """Load a workflow execution (every column but ``spec``, as a read-only
+    row) and hold its row lock until commit.
 
     This is what serializes the changes of one execution across engine
     processes: PostgreSQL takes a row lock (``FOR UPDATE``); SQLite already
@@ -83,71 +120,85 @@ def lock_workflow_execution(session, wf_ex_id):
 
     :raises NotFound: no such execution.
     """
-    # The spec is left deferred: the engine caches it per execution and
-    # reads it only on a miss.
-    stmt = (sa.select(models.WorkflowExecution)
-            .where(models.WorkflowExecution.id == wf_ex_id)
-            .options(orm.undefer(models.WorkflowExecution.context),
-                     orm.undefer(models.WorkflowExecution.params),
-                     orm.undefer(models.WorkflowExecution.input))
-            .with_for_update())
-    wf_ex = session.execute(stmt).scalar_one_or_none()
+    wf_ex = _run(session, _LOCK_WF, {"id": wf_ex_id}).one_or_none()
     if wf_ex is None:
         raise exceptions.NotFound(
             "Workflow execution not found [id=%s]" % wf_ex_id)
     return wf_ex
 
 
+def get_execution_spec(session, wf_ex_id):
+    """The spec (a dict) a workflow execution runs."""
+    return _run(session, _WF_SPEC, {"id": wf_ex_id}).scalar_one()
+
+
 def get_task_states_for_engine(session, wf_ex_id, ids=None, name=None,
-                               in_states=None):
+                               in_states=None, with_data=False):
     """The small columns of an execution's task executions, oldest first:
     id, name, state, state_info, processed, runtime_context.
 
     :param ids: only these tasks; :param name: only tasks of that name;
-    :param in_states: only tasks in one of these states.
+    :param in_states: only tasks in one of these states;
+    :param with_data: also ``in_context`` and ``published``.
     """
-    model = models.TaskExecution
-    stmt = (sa.select(model.id, model.name, model.state, model.state_info,
-                      model.processed, model.runtime_context)
-            .where(model.workflow_execution_id == wf_ex_id)
-            .order_by(model.created_at, model.id))
-    if ids is not None:
-        stmt = stmt.where(model.id.in_(list(ids)))
-    if name is not None:
-        stmt = stmt.where(model.name == name)
-    if in_states is not None:
-        stmt = stmt.where(model.state.in_(list(in_states)))
-    return list(session.execute(stmt))
+    def build():
+        t = _TASK.c
+        columns = [t.id, t.name, t.state, t.state_info, t.processed,
+                   t.runtime_context]
+        if with_data:
+            columns += [t.in_context, t.published]
+        stmt = (sa.select(*columns)
+                .where(t.workflow_execution_id == sa.bindparam("wf"))
+                .order_by(t.created_at, t.id))
+        if ids is not None:
+            stmt = stmt.where(t.id.in_(sa.bindparam("ids", expanding=True)))
+        if name is not None:
+            stmt = stmt.where(t.name == sa.bindparam("name"))
+        if in_states is not None:
+            stmt = stmt.where(t.state.in_(sa.bindparam("states",
+                                                       expanding=True)))
+        return stmt
+    stmt = _once(("task states", ids is None, name is None,
+                  in_states is None, with_data), build)
+    return list(_run(session, stmt, {
+        "wf": wf_ex_id, "ids": list(ids or ()), "name": name,
+        "states": list(in_states or ())}))
 
 
 def count_tasks_in_states(session, wf_ex_id, in_states, exclude_ids=()):
     """How many of an execution's tasks are in ``in_states``, leaving out
     ``exclude_ids`` (those the caller holds in memory)."""
-    model = models.TaskExecution
-    stmt = (sa.select(sa.func.count())
-            .where(model.workflow_execution_id == wf_ex_id,
-                   model.state.in_(list(in_states))))
-    if exclude_ids:
-        stmt = stmt.where(model.id.not_in(list(exclude_ids)))
-    return session.execute(stmt).scalar_one()
+    def build():
+        t = _TASK.c
+        stmt = sa.select(sa.func.count()).where(
+            t.workflow_execution_id == sa.bindparam("wf"),
+            t.state.in_(sa.bindparam("states", expanding=True)))
+        if exclude_ids:
+            stmt = stmt.where(t.id.not_in(sa.bindparam("ids",
+                                                       expanding=True)))
+        return stmt
+    stmt = _once(("count tasks", bool(exclude_ids)), build)
+    return _run(session, stmt, {"wf": wf_ex_id, "states": list(in_states),
+                                "ids": list(exclude_ids)}).scalar_one()
 
 
-def get_task_data(session, task_ex_id):
-    """``(in_context, published)`` of one task execution."""
-    model = models.TaskExecution
-    stmt = sa.select(model.in_context, model.published).where(
-        model.id == task_ex_id)
-    row = session.execute(stmt).one_or_none()
-    return (row.in_context, row.published) if row else ({}, {})
+_TASK_DATA = sa.select(_TASK.c.id, _TASK.c.in_context,
+                       _TASK.c.published).where(
+    _TASK.c.id.in_(sa.bindparam("ids", expanding=True)))
+_GET_ACTION = sa.select(*[c for c in _ACTION.c if c.name != "output"]).where(
+    _ACTION.c.id == sa.bindparam("id"))
+
+
+def get_task_data(session, task_ex_ids):
+    """``{id: (in_context, published)}`` of the task executions given."""
+    return {row.id: (row.in_context, row.published) for row in _run(
+        session, _TASK_DATA, {"ids": list(task_ex_ids)})}
 
 
 def get_action_execution_for_engine(session, action_ex_id):
-    """One action execution with its params and input, or None."""
-    stmt = (sa.select(models.ActionExecution)
-            .where(models.ActionExecution.id == action_ex_id)
-            .options(orm.undefer(models.ActionExecution.params),
-                     orm.undefer(models.ActionExecution.input)))
-    return session.execute(stmt).scalar_one_or_none()
+    """One action execution (every column but ``output``, as a read-only
+    row), or None."""
+    return _run(session, _GET_ACTION, {"id": action_ex_id}).one_or_none()
 
 
 def get_action_executions_of_task(session, task_ex_id):
@@ -237,11 +288,30 @@ def cas_update(session, model, obj_id, from_states, **values):
     """
     if "updated_at" not in values:
         values["updated_at"] = models.utcnow()
-    stmt = (sa.update(model)
-            .where(model.id == obj_id, model.state.in_(tuple(from_states)))
-            .values(**values)
-            .execution_options(synchronize_session=False))
-    return session.execute(stmt).rowcount == 1
+    table = model.__table__
+    columns = tuple(sorted(values))
+
+    def build():
+        return (table.update()
+                .where(table.c.id == sa.bindparam("_id"),
+                       table.c.state.in_(sa.bindparam("_from",
+                                                      expanding=True)))
+                .values({c: sa.bindparam("v_" + c) for c in columns}))
+    stmt = _once(("cas", table.name, columns), build)
+    params = {"v_" + c: v for c, v in values.items()}
+    params.update(_id=obj_id, _from=list(from_states))
+    return _run(session, stmt, params).rowcount == 1
+
+
+_CLAIM = (_ACTION.update()
+          .where(_ACTION.c.id == sa.bindparam("_id"),
+                 _ACTION.c.state == "RUNNING",
+                 sa.or_(_ACTION.c.claimed_by.is_(None),
+                        _ACTION.c.claimed_by == sa.bindparam("_claim")))
+          .values(claimed_by=sa.bindparam("_claim"),
+                  claimed_at=sa.bindparam("_now"),
+                  is_sync=sa.bindparam("_is_sync"),
+                  executor=sa.bindparam("_executor")))
 
 
 def claim_action_execution(session, action_ex_id, claim, is_sync=True,
@@ -253,15 +323,9 @@ def claim_action_execution(session, action_ex_id, claim, is_sync=True,
     is no longer RUNNING. ``is_sync`` False records that the result will be
     pushed through the API.
     """
-    model = models.ActionExecution
-    stmt = (sa.update(model)
-            .where(model.id == action_ex_id, model.state == "RUNNING",
-                   sa.or_(model.claimed_by.is_(None),
-                          model.claimed_by == claim))
-            .values(claimed_by=claim, claimed_at=models.utcnow(),
-                    is_sync=is_sync, executor=executor)
-            .execution_options(synchronize_session=False))
-    return session.execute(stmt).rowcount == 1
+    return _run(session, _CLAIM, {
+        "_id": action_ex_id, "_claim": claim, "_now": models.utcnow(),
+        "_is_sync": is_sync, "_executor": executor}).rowcount == 1
 
 
 def delete_workflow_execution(session, wf_ex, allowed_states):
@@ -411,23 +475,31 @@ def release_claim(session, action_ex_id, claim):
 
 # ---- Engine: outbox ----
 
+OutboxRow = collections.namedtuple(
+    "OutboxRow", "id kind ref_id payload next_send_at attempts")
+_OUTBOX_ADD = _OUTBOX.insert()
+_OUTBOX_ACK = _OUTBOX.delete().where(
+    _OUTBOX.c.ref_id == sa.bindparam("ref_id"),
+    _OUTBOX.c.kind == sa.bindparam("kind"))
+
+
 def outbox_add(session, kind, ref_id, payload, next_send_at):
-    """Stage a message to send after commit; returns the staged row.
+    """Write a message to send after commit; returns it as an ``OutboxRow``.
 
     The writer sends it right after commit; ``next_send_at`` is when a
     sweeper sends it if it is still not acknowledged by then.
     """
-    return add(session, models.OutboxMessage(
-        kind=kind, ref_id=ref_id, payload=payload, created_at=models.utcnow(),
-        next_send_at=next_send_at))
+    result = _run(session, _OUTBOX_ADD, {
+        "kind": kind, "ref_id": ref_id, "payload": payload,
+        "created_at": models.utcnow(), "next_send_at": next_send_at,
+        "attempts": 0})
+    return OutboxRow(result.inserted_primary_key[0], kind, ref_id, payload,
+                     next_send_at, 0)
 
 
 def outbox_ack(session, kind, ref_id):
     """Drop the outbox rows of ``kind`` about ``ref_id``: they arrived."""
-    model = models.OutboxMessage
-    session.execute(sa.delete(model).where(model.ref_id == ref_id,
-                                           model.kind == kind)
-                    .execution_options(synchronize_session=False))
+    _run(session, _OUTBOX_ACK, {"ref_id": ref_id, "kind": kind})
 
 
 def outbox_take(session, row_id):

@@ -54,6 +54,17 @@ def enabled_listeners(session, workflow_names):
     return list(session.execute(stmt).scalars())
 
 
+def subscribed_events(session, workflow_name):
+    """The ``events`` lists of the enabled listeners of ``workflow_name``
+    or of every workflow."""
+    model = models.Listener
+    stmt = sa.select(model.events).where(
+        model.enabled.is_(True),
+        sa.or_(model.workflow_name.is_(None),
+               model.workflow_name == workflow_name))
+    return list(session.execute(stmt).scalars())
+
+
 def execution_params(session, wf_ex_ids):
     """``{workflow execution id: params}`` of the executions given."""
     model = models.WorkflowExecution

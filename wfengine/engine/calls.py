@@ -14,12 +14,12 @@ from wfengine.engine import states
 from wfengine.engine import with_items
 
 
-def kept(wf_ex, action_ex, result):
+def kept(session, wf_ex, action_ex, result):
     """The result to store: none for a task with ``keep-result: false``
     (its publish still sees it)."""
     if wf_ex is None:
         return result
-    task_spec = persist.workflow_spec(wf_ex).tasks.get(action_ex.task_name)
+    task_spec = persist.workflow_spec(session, wf_ex).tasks.get(action_ex.task_name)
     return None if task_spec and task_spec.keep_result is False else result
 
 

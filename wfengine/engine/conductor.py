@@ -463,7 +463,9 @@ class Conductor(lifecycle.Lifecycle):
 
     def _final_context(self):
         ctx = dict(self.wf.context)
-        for task in self._completed():
+        completed = self._completed()
+        self.tasks.load_data(completed)
+        for task in completed:
             ctx = ctx_lib.merge(ctx, self._out_context(task))
         return ctx
 

@@ -3,12 +3,24 @@
 The event names are Mistral's. An event row is written in the same unit of
 work as the change (DESIGN.md rule 8: events are an outbox) and delivered
 later by the notifier.
+
+Only events somebody subscribes to are written: an enabled listener of the
+workflow (or of every workflow) that takes the event, a ``notify`` entry
+of the root execution, or a broadcast publisher (then every event). The
+subscriptions are read once per unit of work, in its transaction, so a
+listener hears every change committed after its own creation.
 """
 import uuid
 
 from wfengine.db import api as db_api
 from wfengine.db import models
+from wfengine.db import notifications
 from wfengine.engine import states
+from wfengine.notifier import subscriptions
+
+# session.info key: True when every event is recorded (broadcast
+# publishers configured); set per unit of work by the engine service.
+RECORD_ALL = "wfengine.record_all_events"
 
 WORKFLOW_EVENTS = {
     states.START: "WORKFLOW_LAUNCHED",
@@ -71,24 +83,51 @@ def task_data(wf_ex, task):
 
 def emit_workflow(session, wf_ex, event, state, state_info, output=None):
     name = WORKFLOW_EVENTS.get(event)
-    if name:
+    if name and _wanted(session, wf_ex, name):
         _add(session, name, wf_ex, None, state, state_info,
              workflow_data(wf_ex, state, state_info, output))
 
 
 def emit_task(session, wf_ex, task, event):
     name = TASK_EVENTS.get(event)
-    if name:
+    if name and _wanted(session, wf_ex, name):
         _add(session, name, wf_ex, task, task.state, task.state_info,
              task_data(wf_ex, task))
 
 
+def _wanted(session, wf_ex, name):
+    """Whether a listener, a notify entry or a broadcast publisher takes
+    event ``name`` of ``wf_ex``."""
+    info = session.info
+    if info.get(RECORD_ALL, True):
+        return True
+    key = ("wfengine.subscribed", wf_ex.name)
+    names = info.get(key)
+    if names is None:
+        names = info[key] = set()
+        for events in notifications.subscribed_events(session, wf_ex.name):
+            names.update(subscriptions.expand(events))
+    if name in names:
+        return True
+    root_id = wf_ex.root_execution_id
+    if root_id is None:
+        params = wf_ex.params
+    else:
+        key = ("wfengine.root_params", root_id)
+        if key not in info:
+            info[key] = notifications.execution_params(
+                session, [root_id]).get(root_id)
+        params = info[key]
+    return any(subscriptions.notify_wants(entry, name)
+               for _, entry in subscriptions.notify_entries(params))
+
+
 def _add(session, name, wf_ex, task, state, state_info, data):
-    db_api.add(session, models.Event(
-        uuid=str(uuid.uuid4()), event=name,
+    db_api.insert(
+        session, models.Event, uuid=str(uuid.uuid4()), event=name,
         workflow_execution_id=wf_ex.id,
         root_execution_id=wf_ex.root_execution_id or wf_ex.id,
         task_execution_id=task.id if task else None,
         workflow_name=wf_ex.name, task_name=task.name if task else None,
-        state=state, state_info=state_info, data=data,
-        created_at=models.utcnow()))
+        state=state, state_info=state_info, data=data, dispatched=False,
+        created_at=models.utcnow())

@@ -11,6 +11,7 @@ import collections
 import datetime
 import logging
 import threading
+import types
 import uuid
 
 from wfengine import exceptions
@@ -71,26 +72,32 @@ def _write(session, entity, obj_id, current, new, why, values):
                  entity.capitalize(), obj_id, current, new, why)
 
 
-def workflow_spec(wf_ex):
+def workflow_spec(session, wf_ex):
     """The execution's spec object, cached: an execution's spec is fixed."""
     with _spec_lock:
         spec = _spec_cache.get(wf_ex.id)
         if spec is not None:
             _spec_cache.move_to_end(wf_ex.id)
             return spec
-    spec = lang_spec.WorkflowSpec.from_dict(wf_ex.spec)
-    with _spec_lock:
-        _spec_cache[wf_ex.id] = spec
-        while len(_spec_cache) > _SPEC_CACHE_SIZE:
-            _spec_cache.popitem(last=False)
+    spec = lang_spec.WorkflowSpec.from_dict(
+        db_api.get_execution_spec(session, wf_ex.id))
+    remember_spec(wf_ex.id, spec)
     return spec
 
 
-def workflow_view(wf_ex, spec=None):
+def remember_spec(wf_ex_id, spec):
+    """Cache the spec of a new execution."""
+    with _spec_lock:
+        _spec_cache[wf_ex_id] = spec
+        while len(_spec_cache) > _SPEC_CACHE_SIZE:
+            _spec_cache.popitem(last=False)
+
+
+def workflow_view(session, wf_ex):
     params = wf_ex.params or {}
     return views.WorkflowView(
         id=wf_ex.id, name=wf_ex.name, state=wf_ex.state,
-        spec=spec or workflow_spec(wf_ex), context=wf_ex.context or {},
+        spec=workflow_spec(session, wf_ex), context=wf_ex.context or {},
         env=params.get("env") or {}, input=wf_ex.input or {},
         params=params, created_at=_time(wf_ex.created_at))
 
@@ -118,9 +125,9 @@ class DbTaskSet(taskset.TaskSet):
             return []
         rows = db_api.get_task_states_for_engine(
             self._session, self._wf_ex_id, **filters)
-        return [self._view(row) for row in rows]
+        return [self._view(row, filters.get("with_data")) for row in rows]
 
-    def _view(self, row):
+    def _view(self, row, with_data=False):
         view = self._views.get(row.id)
         if view is None:
             view = self.add(views.TaskView(
@@ -128,16 +135,34 @@ class DbTaskSet(taskset.TaskSet):
                 state_info=row.state_info,
                 runtime_context=dict(row.runtime_context or {}),
                 processed=row.processed,
-                load_data=_data_loader(self._session, row.id),
+                load_data=self._data_loader(row.id),
                 load_result=_result_loader(self._session, row.id,
                                            row.runtime_context)))
             self.originals[row.id] = row.state
+            if with_data:
+                view.data_loaded(row.in_context, row.published)
         return view
 
-    def get(self, task_ex_id):
+    def _data_loader(self, task_ex_id):
+        def load():
+            return db_api.get_task_data(self._session, [task_ex_id]).get(
+                task_ex_id, ({}, {}))
+        return load
+
+    def load_data(self, views_):
+        missing = [v for v in views_ if not v.has_data]
+        if len(missing) > 1:
+            loaded = db_api.get_task_data(self._session,
+                                          [v.id for v in missing])
+            for view in missing:
+                view.data_loaded(*loaded.get(view.id, ({}, {})))
+
+    def get(self, task_ex_id, with_data=False):
+        """The task's view; ``with_data`` reads its data in the same query
+        if it is not known yet."""
         view = super().get(task_ex_id)
         if view is None:
-            self._read(ids=[task_ex_id])
+            self._read(ids=[task_ex_id], with_data=with_data)
             view = super().get(task_ex_id)
         return view
 
@@ -173,10 +198,6 @@ class DbTaskSet(taskset.TaskSet):
         return super().all()
 
 
-def _data_loader(session, task_ex_id):
-    return lambda: db_api.get_task_data(session, task_ex_id)
-
-
 def _result_loader(session, task_ex_id, runtime_context):
     runtime_context = runtime_context or {}
     if with_items.KEY in runtime_context:
@@ -203,9 +224,6 @@ def apply_plan(session, wf_ex, cond, original_states, plan, send_after):
     for new in plan.new_tasks:
         _insert_task(session, wf_ex, cond.tasks.get(new.id), new.state,
                      chains[new.id])
-    # Without ORM relationships the unit of work does not know that action
-    # rows refer to task rows: write the tasks first.
-    db_api.flush(session)
     for abort in plan.aborts:
         _abort_actions(session, abort)
     now = models.utcnow()
@@ -262,9 +280,9 @@ def _emit_chain(session, wf_ex, view, start, chain):
 def _insert_task(session, wf_ex, view, initial, chain):
     _walk(view.id, initial, chain, view.state)
     now = models.utcnow()
-    db_api.add(session, models.TaskExecution(
-        id=view.id, name=view.name,
-        type=workflow_spec(wf_ex).tasks[view.name].type,
+    db_api.insert(
+        session, models.TaskExecution, id=view.id, name=view.name,
+        type=workflow_spec(session, wf_ex).tasks[view.name].type,
         workflow_execution_id=wf_ex.id, workflow_name=wf_ex.name,
         workflow_id=wf_ex.workflow_id,
         workflow_namespace=wf_ex.workflow_namespace, state=view.state,
@@ -272,7 +290,7 @@ def _insert_task(session, wf_ex, view, initial, chain):
         published=view.published, runtime_context=view.runtime_context,
         processed=view.processed, project_id=wf_ex.project_id,
         created_at=now, started_at=now,
-        finished_at=now if view.state in states.COMPLETED else None))
+        finished_at=now if view.state in states.COMPLETED else None)
     LOG.info("Task execution %s (%s) of workflow execution %s created in "
              "state %s", view.id, view.name, wf_ex.id, view.state)
     if initial == states.RUNNING:
@@ -312,13 +330,15 @@ def _stage_action(session, wf_ex, cond, run, send_at):
     if run.adhoc_id:
         params["adhoc"] = {"id": run.adhoc_id, "base": run.base_name,
                            "base_input": run.base_input}
-    action_ex = db_api.add(session, models.ActionExecution(
+    values = dict(
         id=run.id, name=run.name, task_execution_id=run.task_ex_id,
         workflow_execution_id=wf_ex.id, workflow_name=wf_ex.name,
         workflow_namespace=wf_ex.workflow_namespace, task_name=run.task_name,
         state=states.RUNNING, input=run.input, params=params or None,
-        is_sync=True, project_id=wf_ex.project_id))
-    return stage_run(session, action_ex, send_at)
+        is_sync=True, project_id=wf_ex.project_id,
+        created_at=models.utcnow())
+    db_api.insert(session, models.ActionExecution, **values)
+    return stage_run(session, types.SimpleNamespace(**values), send_at)
 
 
 def stage_standalone_action(session, msg, base, base_input, adhoc_id):

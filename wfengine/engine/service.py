@@ -36,15 +36,22 @@ _RESULT_STATES = {states.SUCCESS, states.ERROR, states.CANCELLED}
 class EngineService:
     """The engine's operations; the RPC endpoint below delegates here."""
 
-    def __init__(self, outbox):
+    def __init__(self, outbox, record_all_events=False):
+        """:param record_all_events: write every event, subscribed or not
+            (broadcast publishers take them all)."""
         self._outbox = outbox
         self._resend_after = outbox.resend_after
+        self._record_all = record_all_events
 
     def _run(self, fn, *args):
         """One unit of work, then send what it staged."""
-        result, rows = db_session.unit_of_work(fn, *args)
+        result, rows = db_session.unit_of_work(self._in_unit, fn, *args)
         self._outbox.flush(rows)
         return result
+
+    def _in_unit(self, session, fn, *args):
+        session.info[events.RECORD_ALL] = self._record_all
+        return fn(session, *args)
 
     # ---- starting executions ----
 
@@ -108,8 +115,9 @@ class EngineService:
             reverse.check_target(spec, params)
         wf_ex = self._create_execution(session, wf_def, spec, wf_input,
                                        params, description, parent)
+        persist.remember_spec(wf_ex.id, spec)
         cond = _with_finders(conductor.Conductor(
-            persist.workflow_view(wf_ex, spec), []), session)
+            persist.workflow_view(session, wf_ex), []), session)
         return wf_ex, self._apply(session, wf_ex, cond, {}, cond.start())
 
     def _create_execution(self, session, wf_def, spec, wf_input, params,
@@ -204,7 +212,8 @@ class EngineService:
         if not db_api.cas_update(
                 session, models.ActionExecution, action_ex.id,
                 [states.RUNNING], state=state, state_info=state_info,
-                output={"result": calls.kept(wf_ex, action_ex, result)},
+                output={"result": calls.kept(session, wf_ex, action_ex,
+                                          result)},
                 accepted=True):
             if msg.from_api:
                 raise exceptions.Conflict(
@@ -213,15 +222,21 @@ class EngineService:
             return False, []
         LOG.info("Action execution %s moved from RUNNING to %s",
                  action_ex.id, state)
-        db_api.outbox_ack(session, persist.RUN_ACTION, action_ex.id)
+        if action_ex.claimed_by is None:
+            # Completed before any executor claimed it (the claim acks).
+            db_api.outbox_ack(session, persist.RUN_ACTION, action_ex.id)
         if wf_ex is None:
             # An action run outside any workflow: nothing follows.
             return True, []
 
         def decide(cond):
             task_id = action_ex.task_execution_id
-            items = calls.item_results(session, cond.tasks.get(task_id),
-                                  state == states.SUCCESS)
+            # The task's data is read with it, but for an item of a
+            # with-items task (its data is read once, when the last ends).
+            task = cond.tasks.get(task_id, with_data="index" not in (
+                action_ex.params or {}))
+            items = calls.item_results(session, task,
+                                       state == states.SUCCESS)
             return cond.on_action_complete(task_id, state, result,
                                            state_info, items)
         return True, self._advance(session, wf_ex, decide)
@@ -230,7 +245,7 @@ class EngineService:
         """Load the snapshot, let ``decide(conductor)`` plan, write it."""
         tasks = persist.DbTaskSet(session, wf_ex.id)
         cond = _with_finders(conductor.Conductor(
-            persist.workflow_view(wf_ex), tasks), session)
+            persist.workflow_view(session, wf_ex), tasks), session)
         plan = decide(cond)
         return self._apply(session, wf_ex, cond, tasks.originals, plan)
 

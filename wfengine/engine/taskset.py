@@ -56,6 +56,10 @@ class TaskSet:
         """Every task, oldest first (the whole execution: use sparingly)."""
         return list(self._views.values())
 
+    def load_data(self, views):
+        """A hint: the data of ``views`` is about to be read (the engine
+        reads it for all of them at once)."""
+
     def __getitem__(self, task_ex_id):
         view = self.get(task_ex_id)
         if view is None:

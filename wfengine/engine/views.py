@@ -35,6 +35,17 @@ class TaskView:
             self._in_context = in_context or {}
             self._published = published or {}
 
+    def data_loaded(self, in_context, published):
+        """Give the data ``load_data`` would read (read with others)."""
+        if self._load_data is not None:
+            self._load_data = None
+            self._in_context = in_context or {}
+            self._published = published or {}
+
+    @property
+    def has_data(self):
+        return self._load_data is None
+
     def _ensure_data(self):
         if self._load_data is not None:
             loaded_ctx, loaded_pub = self._load_data()

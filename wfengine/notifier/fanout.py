@@ -60,7 +60,7 @@ def deliveries_for(event, listeners, root_params, broadcast, now):
                                         event.workflow_name):
             rows.append(_row(event, listener_target(listener.id), "webhook",
                              now, listener_id=listener.id))
-    for index, entry in _notify_entries(root_params):
+    for index, entry in subscriptions.notify_entries(root_params):
         if subscriptions.notify_wants(entry, event.event):
             rows.append(_row(event, notify_target(root_of(event), index),
                              entry.get("type") or "webhook", now,
@@ -68,14 +68,6 @@ def deliveries_for(event, listeners, root_params, broadcast, now):
     for name in broadcast:
         rows.append(_row(event, broadcast_target(name), name, now))
     return rows
-
-
-def _notify_entries(root_params):
-    entries = (root_params or {}).get("notify") if isinstance(
-        root_params, dict) else None
-    if not isinstance(entries, list):
-        return []
-    return [(i, e) for i, e in enumerate(entries) if isinstance(e, dict)]
 
 
 def _target_params(entry):

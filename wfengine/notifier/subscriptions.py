@@ -68,3 +68,11 @@ def notify_wants(entry, event_name):
     """
     wanted = entry.get("event_types")
     return not wanted or event_name in expand(wanted)
+
+
+def notify_entries(params):
+    """``(index, entry)`` of the ``notify`` entries in execution params."""
+    entries = params.get("notify") if isinstance(params, dict) else None
+    if not isinstance(entries, list):
+        return []
+    return [(i, e) for i, e in enumerate(entries) if isinstance(e, dict)]
