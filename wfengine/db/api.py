@@ -41,27 +41,40 @@ def _once(key, build):
 
 # ---- Definitions ----
 
+_DEF = models.WorkflowDefinition.__table__
+_FIND_DEF = sa.select(*[c for c in _DEF.c if c.name not in (
+    "definition", "spec")]).where(sa.or_(
+        _DEF.c.id == sa.bindparam("ident"),
+        sa.and_(_DEF.c.name == sa.bindparam("ident"),
+                _DEF.c.namespace.in_(sa.bindparam("ns", expanding=True)))))
+_DEF_SPEC = sa.select(_DEF.c.spec).where(_DEF.c.id == sa.bindparam("id"))
+
+
 def find_workflow_definition(session, identifier, namespace=""):
-    """A workflow definition by id, or by name within ``namespace``.
+    """A workflow definition (without its text and spec, as a read-only
+    row) by id, or by name within ``namespace``.
 
     A name not found in ``namespace`` is looked up in the default (empty)
     namespace, as Mistral does.
 
     :raises NotFound: naming the identifier and the namespace.
     """
-    model = models.WorkflowDefinition
-    wf_def = session.get(model, identifier)
-    if wf_def is not None:
-        return wf_def
-    for ns in dict.fromkeys([namespace or "", ""]):
-        stmt = sa.select(model).where(model.name == identifier,
-                                      model.namespace == ns)
-        wf_def = session.execute(stmt).scalars().first()
-        if wf_def is not None:
-            return wf_def
+    rows = _run(session, _FIND_DEF, {
+        "ident": identifier, "ns": list({namespace or "", ""})}).all()
+    for wanted in (lambda r: r.id == identifier,
+                   lambda r: r.namespace == (namespace or ""),
+                   lambda r: r.namespace == ""):
+        found = [r for r in rows if wanted(r)]
+        if found:
+            return found[0]
     raise exceptions.NotFound(
         "Workflow not found [name=%s, namespace=%s]"
         % (identifier, namespace or ""))
+
+
+def get_definition_spec(session, wf_def_id):
+    """The spec (a dict) of a workflow definition."""
+    return _run(session, _DEF_SPEC, {"id": wf_def_id}).scalar_one()
 
 
 # ---- Deployment secrets ----

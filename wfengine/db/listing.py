@@ -2,13 +2,14 @@
 
 Filters are ``{column: value}`` or ``{column: (op, value)}`` with op one of
 FILTER_OPS; ``fields`` names the model columns a caller will read, so that
-deferred ones it needs are loaded in the same query and the others stay
-unloaded. (``wfengine.api.listing`` turns query strings into these.)
+deferred ones it needs are read in the same query and the others are not.
+Rows come back as read-only rows, not ORM objects: a dashboard page of 100
+rows costs a fraction of the time. (``wfengine.api.listing`` turns query
+strings into these.)
 """
 import sqlalchemy as sa
 
 from wfengine import exceptions
-from wfengine.db import _common
 
 FILTER_OPS = ("eq", "neq", "in", "nin", "gt", "gte", "lt", "lte", "has",
               "null", "notnull")
@@ -24,8 +25,8 @@ def list_rows(session, model, filters=None, limit=None, marker=None,
     :param sort_keys: columns to sort by (default ``created_at``); ``id`` is
         appended as the tie-breaker that makes the marker exact.
     :param sort_dirs: ``asc``/``desc`` per key (missing ones are ``asc``).
-    :param fields: model columns the caller will read; deferred ones among
-        them are loaded with the rows.
+    :param fields: model columns the caller will read: the row has them
+        and every column that is not deferred (None: every column).
     :raises InputError: unknown column or operator, or a marker that names
         no row.
     """
@@ -35,7 +36,10 @@ def list_rows(session, model, filters=None, limit=None, marker=None,
     if "id" not in keys:
         keys.append("id")
         dirs.append("asc")
-    stmt = _apply_filters(sa.select(model), model, filters)
+    wanted = None if fields is None else set(fields)
+    columns = [attr.class_attribute for attr in model.__mapper__.column_attrs
+               if wanted is None or not attr.deferred or attr.key in wanted]
+    stmt = _apply_filters(sa.select(*columns), model, filters)
     if marker:
         values = _marker_values(session, model, marker, keys)
         stmt = stmt.where(_after_marker(model, keys, dirs, values))
@@ -43,8 +47,7 @@ def list_rows(session, model, filters=None, limit=None, marker=None,
                            for k, d in zip(keys, dirs)])
     if limit is not None:
         stmt = stmt.limit(limit)
-    stmt = stmt.options(*_common.undefer(model, fields))
-    return list(session.execute(stmt).scalars())
+    return list(session.execute(stmt))
 
 
 def _column(model, name):

@@ -54,15 +54,19 @@ def enabled_listeners(session, workflow_names):
     return list(session.execute(stmt).scalars())
 
 
+_LISTENER = models.Listener.__table__
+_SUBSCRIBED = sa.select(_LISTENER.c.events).where(
+    _LISTENER.c.enabled.is_(True),
+    sa.or_(_LISTENER.c.workflow_name.is_(None),
+           _LISTENER.c.workflow_name == sa.bindparam("name")))
+
+
 def subscribed_events(session, workflow_name):
     """The ``events`` lists of the enabled listeners of ``workflow_name``
-    or of every workflow."""
-    model = models.Listener
-    stmt = sa.select(model.events).where(
-        model.enabled.is_(True),
-        sa.or_(model.workflow_name.is_(None),
-               model.workflow_name == workflow_name))
-    return list(session.execute(stmt).scalars())
+    or of every workflow (the engine asks this per unit of work: a
+    statement built once)."""
+    return list(session.connection().execute(
+        _SUBSCRIBED, {"name": workflow_name}).scalars())
 
 
 def execution_params(session, wf_ex_ids):

@@ -85,10 +85,23 @@ def workflow_spec(session, wf_ex):
     return spec
 
 
-def remember_spec(wf_ex_id, spec):
-    """Cache the spec of a new execution."""
+def definition_spec(session, wf_def):
+    """The spec object of a workflow definition row, cached until the
+    definition changes (its ``updated_at`` moves)."""
+    key = ("definition", wf_def.id, wf_def.updated_at or wf_def.created_at)
     with _spec_lock:
-        _spec_cache[wf_ex_id] = spec
+        spec = _spec_cache.get(key)
+    if spec is None:
+        spec = lang_spec.WorkflowSpec.from_dict(
+            db_api.get_definition_spec(session, wf_def.id))
+        remember_spec(key, spec)
+    return spec
+
+
+def remember_spec(key, spec):
+    """Cache the spec of a new execution (or of a definition)."""
+    with _spec_lock:
+        _spec_cache[key] = spec
         while len(_spec_cache) > _SPEC_CACHE_SIZE:
             _spec_cache.popitem(last=False)
 

@@ -106,7 +106,7 @@ class EngineService:
 
     def _create_and_start(self, session, wf_def, wf_input, params,
                           description="", parent=None):
-        spec = lang_spec.WorkflowSpec.from_dict(wf_def.spec)
+        spec = persist.definition_spec(session, wf_def)
         # Everything that can refuse the start does so before a row is
         # written (a sub-workflow's refusal is handled inside its parent's
         # unit of work, which must not keep half an execution).
