@@ -220,8 +220,8 @@ class EngineService:
                     "Action execution %s was completed by someone else "
                     "just now" % action_ex.id)
             return False, []
-        LOG.info("Action execution %s moved from RUNNING to %s",
-                 action_ex.id, state)
+        LOG.debug("Action execution %s moved from RUNNING to %s",
+                  action_ex.id, state)
         if action_ex.claimed_by is None:
             # Completed before any executor claimed it (the claim acks).
             db_api.outbox_ack(session, persist.RUN_ACTION, action_ex.id)
