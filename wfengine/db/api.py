@@ -39,6 +39,33 @@ def _once(key, build):
     return stmt
 
 
+# Up to this many values, ``IN`` binds one parameter per value and the
+# statement is built per count; longer lists use an expanding parameter,
+# which SQLAlchemy rewrites on every call.
+_FIXED_IN = 8
+
+
+def _arity(values):
+    """What a statement with ``IN values`` is built for (part of its key)."""
+    return len(values) if len(values) <= _FIXED_IN else None
+
+
+def _in(column, name, arity, negate=False):
+    """``column IN (...)`` for lists of ``arity`` values (see _arity)."""
+    if arity is None:
+        values = sa.bindparam(name, expanding=True)
+    else:
+        values = [sa.bindparam("%s_%d" % (name, i)) for i in range(arity)]
+    return column.not_in(values) if negate else column.in_(values)
+
+
+def _in_params(name, values):
+    """The parameters of ``_in(column, name, _arity(values))``."""
+    if _arity(values) is None:
+        return {name: list(values)}
+    return {"%s_%d" % (name, i): v for i, v in enumerate(values)}
+
+
 # ---- Definitions ----
 
 _DEF = models.WorkflowDefinition.__table__
@@ -154,6 +181,11 @@ def get_task_states_for_engine(session, wf_ex_id, ids=None, name=None,
     :param in_states: only tasks in one of these states;
     :param with_data: also ``in_context`` and ``published``.
     """
+    ids = None if ids is None else list(ids)
+    in_states = None if in_states is None else list(in_states)
+    shape = (ids is not None and _arity(ids), name is not None,
+             in_states is not None and _arity(in_states), with_data)
+
     def build():
         t = _TASK.c
         columns = [t.id, t.name, t.state, t.state_info, t.processed,
@@ -164,48 +196,53 @@ def get_task_states_for_engine(session, wf_ex_id, ids=None, name=None,
                 .where(t.workflow_execution_id == sa.bindparam("wf"))
                 .order_by(t.created_at, t.id))
         if ids is not None:
-            stmt = stmt.where(t.id.in_(sa.bindparam("ids", expanding=True)))
+            stmt = stmt.where(_in(t.id, "ids", _arity(ids)))
         if name is not None:
             stmt = stmt.where(t.name == sa.bindparam("name"))
         if in_states is not None:
-            stmt = stmt.where(t.state.in_(sa.bindparam("states",
-                                                       expanding=True)))
+            stmt = stmt.where(_in(t.state, "states", _arity(in_states)))
         return stmt
-    stmt = _once(("task states", ids is None, name is None,
-                  in_states is None, with_data), build)
-    return list(_run(session, stmt, {
-        "wf": wf_ex_id, "ids": list(ids or ()), "name": name,
-        "states": list(in_states or ())}))
+    params = {"wf": wf_ex_id, "name": name}
+    params.update(_in_params("ids", ids or ()))
+    params.update(_in_params("states", in_states or ()))
+    return list(_run(session, _once(("task states",) + shape, build),
+                     params))
 
 
 def count_tasks_in_states(session, wf_ex_id, in_states, exclude_ids=()):
     """How many of an execution's tasks are in ``in_states``, leaving out
     ``exclude_ids`` (those the caller holds in memory)."""
+    in_states, exclude_ids = list(in_states), list(exclude_ids)
+
     def build():
         t = _TASK.c
         stmt = sa.select(sa.func.count()).where(
             t.workflow_execution_id == sa.bindparam("wf"),
-            t.state.in_(sa.bindparam("states", expanding=True)))
+            _in(t.state, "states", _arity(in_states)))
         if exclude_ids:
-            stmt = stmt.where(t.id.not_in(sa.bindparam("ids",
-                                                       expanding=True)))
+            stmt = stmt.where(_in(t.id, "ids", _arity(exclude_ids),
+                                  negate=True))
         return stmt
-    stmt = _once(("count tasks", bool(exclude_ids)), build)
-    return _run(session, stmt, {"wf": wf_ex_id, "states": list(in_states),
-                                "ids": list(exclude_ids)}).scalar_one()
+    stmt = _once(("count tasks", _arity(in_states),
+                  bool(exclude_ids) and _arity(exclude_ids)), build)
+    params = {"wf": wf_ex_id}
+    params.update(_in_params("states", in_states))
+    params.update(_in_params("ids", exclude_ids))
+    return _run(session, stmt, params).scalar_one()
 
 
-_TASK_DATA = sa.select(_TASK.c.id, _TASK.c.in_context,
-                       _TASK.c.published).where(
-    _TASK.c.id.in_(sa.bindparam("ids", expanding=True)))
 _GET_ACTION = sa.select(*[c for c in _ACTION.c if c.name != "output"]).where(
     _ACTION.c.id == sa.bindparam("id"))
 
 
 def get_task_data(session, task_ex_ids):
     """``{id: (in_context, published)}`` of the task executions given."""
-    return {row.id: (row.in_context, row.published) for row in _run(
-        session, _TASK_DATA, {"ids": list(task_ex_ids)})}
+    ids = list(task_ex_ids)
+    stmt = _once(("task data", _arity(ids)), lambda: sa.select(
+        _TASK.c.id, _TASK.c.in_context, _TASK.c.published).where(
+            _in(_TASK.c.id, "ids", _arity(ids))))
+    return {row.id: (row.in_context, row.published)
+            for row in _run(session, stmt, _in_params("ids", ids))}
 
 
 def get_action_execution_for_engine(session, action_ex_id):
@@ -303,16 +340,17 @@ def cas_update(session, model, obj_id, from_states, **values):
         values["updated_at"] = models.utcnow()
     table = model.__table__
     columns = tuple(sorted(values))
+    from_states = list(from_states)
 
     def build():
         return (table.update()
                 .where(table.c.id == sa.bindparam("_id"),
-                       table.c.state.in_(sa.bindparam("_from",
-                                                      expanding=True)))
+                       _in(table.c.state, "_from", _arity(from_states)))
                 .values({c: sa.bindparam("v_" + c) for c in columns}))
-    stmt = _once(("cas", table.name, columns), build)
+    stmt = _once(("cas", table.name, columns, _arity(from_states)), build)
     params = {"v_" + c: v for c, v in values.items()}
-    params.update(_id=obj_id, _from=list(from_states))
+    params["_id"] = obj_id
+    params.update(_in_params("_from", from_states))
     return _run(session, stmt, params).rowcount == 1
 
 
