@@ -41,6 +41,9 @@ class FakeExecutors:
     def run_action(self, msg):
         self.sent.append(msg)
 
+    def run_actions(self, msgs):
+        self.sent.extend(msgs)
+
 
 @pytest.fixture
 def engine(db_url):
@@ -337,3 +340,48 @@ def test_tasks_function_reaches_into_sub_workflows(engine):
     output = _read(lambda s: s.get(models.WorkflowExecution, wf["id"]).output)
     assert output == {"own": ["call"], "all": ["call", "leaf"],
                       "flat": ["leaf"]}
+
+
+def test_claims_and_results_in_one_batch(engine):
+    first = engine.start_workflow(messages.StartWorkflow(wf_identifier="seq"))
+    second = engine.start_workflow(messages.StartWorkflow(
+        wf_identifier="seq"))
+    sent = list(engine.executors.sent)
+    assert engine.claim_actions([messages.ClaimAction(
+        action_ex_id=m.action_ex_id, claim="c%d" % i)
+        for i, m in enumerate(sent)]) == [True, True]
+    assert engine.claim_actions([messages.ClaimAction(
+        action_ex_id=sent[0].action_ex_id, claim="other")]) == [False]
+    results = [messages.ActionResult(action_ex_id=m.action_ex_id,
+                                     state="SUCCESS", result=1)
+               for m in sent]
+    assert engine.on_actions_complete(results) == [True, True]
+    assert engine.on_actions_complete(results) == [False, False]
+    t2 = engine.executors.sent[2:]
+    assert {m.task_name for m in t2} == {"t2"}
+    for m in t2:
+        _claim(engine, m)
+    assert engine.on_actions_complete([messages.ActionResult(
+        action_ex_id=m.action_ex_id, state="SUCCESS", result=2)
+        for m in t2]) == [True, True]
+    for wf in (first, second):
+        assert _read(_wf_state, wf["id"]) == "SUCCESS"
+
+
+def test_a_result_that_can_not_be_taken_does_not_hold_back_the_others(
+        engine):
+    engine.start_workflow(messages.StartWorkflow(wf_identifier="seq"))
+    msg = engine.executors.sent[0]
+    _claim(engine, msg)
+    assert engine.on_actions_complete([
+        messages.ActionResult(action_ex_id="no-such-action",
+                              state="SUCCESS", result=0),
+        messages.ActionResult(action_ex_id=msg.action_ex_id,
+                              state="SUCCESS", result=1)]) == [False, True]
+    assert [m.task_name for m in engine.executors.sent] == ["t1", "t2"]
+
+
+def test_results_pushed_through_the_api_are_not_taken_in_batches(engine):
+    with pytest.raises(exceptions.InputError):
+        engine.on_actions_complete([messages.ActionResult(
+            action_ex_id="x", state="SUCCESS", from_api=True)])

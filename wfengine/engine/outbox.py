@@ -25,6 +25,10 @@ from wfengine.rpc import messages
 
 LOG = logging.getLogger(__name__)
 
+# Most actions one message to the executors carries (a batch goes to one
+# executor; smaller batches spread a wide fan-out over several).
+ACTIONS_PER_MESSAGE = 32
+
 
 class Outbox:
     """Sends staged messages; sweeps; keeps this engine's timers."""
@@ -56,19 +60,32 @@ class Outbox:
     def flush(self, rows):
         """Send rows that were just committed (the sweeper backs this up)."""
         now = models.utcnow()
+        actions = []
         for row in rows:
-            if row.kind == persist.TIMER and row.next_send_at > now:
+            if row.kind == persist.RUN_ACTION:
+                actions.append(row)
+            elif row.kind == persist.TIMER and row.next_send_at > now:
                 self._schedule(row, (row.next_send_at - now).total_seconds())
             else:
                 self._send(row.id, row.kind, row.payload)
+        self._send_actions(actions)
+
+    def _send_actions(self, rows):
+        """Hand actions to the executors, a batch per message."""
+        for start in range(0, len(rows), ACTIONS_PER_MESSAGE):
+            batch = rows[start:start + ACTIONS_PER_MESSAGE]
+            try:
+                self._executor.run_actions([messages.RunAction.from_dict(
+                    dict(row.payload, callback_url=self._signer.url(
+                        row.payload["action_ex_id"]))) for row in batch])
+            except Exception:
+                # The rows stay; the sweeper sends them again when due.
+                LOG.warning("Sending %d actions failed; the sweeper will "
+                            "retry", len(batch), exc_info=True)
 
     def _send(self, row_id, kind, payload):
         try:
-            if kind == persist.RUN_ACTION:
-                callback = self._signer.url(payload["action_ex_id"])
-                self._executor.run_action(messages.RunAction.from_dict(
-                    dict(payload, callback_url=callback)))
-            elif kind in persist.ENGINE_KINDS and self._local:
+            if kind in persist.ENGINE_KINDS and self._local:
                 self._local(row_id, kind, payload)
             else:
                 LOG.error("No handler for outbox message kind %s", kind)
@@ -85,7 +102,9 @@ class Outbox:
             if row.kind == persist.RUN_ACTION or row.attempts > 1:
                 LOG.info("Re-sending %s for %s (attempt %s)", row.kind,
                          row.ref_id, row.attempts)
-            self._send(row.id, row.kind, row.payload)
+            if row.kind != persist.RUN_ACTION:
+                self._send(row.id, row.kind, row.payload)
+        self._send_actions([r for r in rows if r.kind == persist.RUN_ACTION])
         return len(rows)
 
     # ---- timers ----

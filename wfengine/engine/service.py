@@ -154,6 +154,12 @@ class EngineService:
         """
         return db_session.unit_of_work(self._claim, msg)
 
+    def claim_actions(self, msgs):
+        """``claim_action`` for several claims in one unit of work;
+        returns a bool for each, in order."""
+        return db_session.unit_of_work(
+            lambda session: [self._claim(session, m) for m in msgs])
+
     @staticmethod
     def _claim(session, msg):
         won = db_api.claim_action_execution(
@@ -193,6 +199,44 @@ class EngineService:
                 "Invalid action result state %s (allowed: %s)"
                 % (msg.state, ", ".join(sorted(_RESULT_STATES))))
         return self._run(self._complete, msg)
+
+    def on_actions_complete(self, msgs):
+        """Take several results in one unit of work (one commit, one
+        round of messages); returns a bool for each, in order.
+
+        If one of them can not be taken (say, its execution was deleted),
+        each is taken alone, so that the others are not held back.
+        """
+        for msg in msgs:
+            if msg.state not in _RESULT_STATES or msg.from_api:
+                raise exceptions.InputError(
+                    "Only executors' results can be reported together")
+        try:
+            return self._run(self._complete_all, msgs)
+        except exceptions.WFEngineException as e:
+            LOG.info("A batch of %d results is taken one by one: %s",
+                     len(msgs), e)
+        return [self._complete_alone(msg) for msg in msgs]
+
+    def _complete_all(self, session, msgs):
+        # Executions are locked in one order, so that two engines taking
+        # batches about the same executions never wait for each other.
+        db_api.lock_workflow_executions(session, db_api.executions_of_actions(
+            session, [m.action_ex_id for m in msgs]))
+        won, rows = [], []
+        for msg in msgs:
+            taken, staged = self._complete(session, msg)
+            won.append(taken)
+            rows += staged
+        return won, rows
+
+    def _complete_alone(self, msg):
+        try:
+            return self.on_action_complete(msg)
+        except exceptions.WFEngineException as e:
+            LOG.warning("Result of action execution %s not taken: %s",
+                        msg.action_ex_id, e)
+            return False
 
     def _complete(self, session, msg):
         action_ex = db_api.get_action_execution_for_engine(
@@ -546,3 +590,13 @@ class EngineEndpoint:
     def on_action_complete(self, ctxt, msg):
         return self._service.on_action_complete(
             messages.ActionResult.from_dict(msg))
+
+    @messaging.expected_exceptions(exceptions.WFEngineException)
+    def claim_actions(self, ctxt, msgs):
+        return self._service.claim_actions(
+            [messages.ClaimAction.from_dict(m) for m in msgs])
+
+    @messaging.expected_exceptions(exceptions.WFEngineException)
+    def on_actions_complete(self, ctxt, msgs):
+        return self._service.on_actions_complete(
+            [messages.ActionResult.from_dict(m) for m in msgs])

@@ -27,6 +27,15 @@ class EngineClient:
         except messaging.MessagingTimeout as e:
             raise exceptions.EngineUnavailable() from e
 
+    def _call_many(self, method, msgs, timeout=None):
+        client = self._client
+        if timeout is not None:
+            client = client.prepare(timeout=timeout)
+        try:
+            return client.call({}, method, msgs=[m.to_dict() for m in msgs])
+        except messaging.MessagingTimeout as e:
+            raise exceptions.EngineUnavailable() from e
+
     def start_workflow(self, wf_identifier, wf_namespace="", wf_input=None,
                        description="", params=None):
         """Create and start an execution; returns ``{"id": ...}``.
@@ -105,6 +114,11 @@ class EngineClient:
                                    is_sync=is_sync, executor=executor)
         return self._call("claim_action", msg, timeout)
 
+    def claim_actions(self, claims, timeout=None):
+        """``claim_action`` for several ``messages.ClaimAction`` in one
+        call; returns a bool for each, in order."""
+        return self._call_many("claim_actions", claims, timeout)
+
     def complete_action(self, action_ex_id, state, output=None,
                         state_info=None):
         """Complete an asynchronous action from outside (the API).
@@ -126,6 +140,11 @@ class EngineClient:
         """
         return self._call("on_action_complete", result, timeout)
 
+    def on_actions_complete(self, results, timeout=None):
+        """``on_action_complete`` for several results in one call; returns
+        a bool for each, in order."""
+        return self._call_many("on_actions_complete", results, timeout)
+
 
 class ExecutorClient:
     """Casts work to the executors (used by the engine's outbox only)."""
@@ -141,3 +160,13 @@ class ExecutorClient:
         if msg.target:
             client = client.prepare(server=msg.target)
         client.cast({}, "run_action", msg=msg.to_dict())
+
+    def run_actions(self, msgs):
+        """Hand several ``messages.RunAction`` to one executor (those
+        with a ``target`` go one by one to theirs)."""
+        targeted = [m for m in msgs if m.target]
+        for msg in targeted:
+            self.run_action(msg)
+        rest = [m.to_dict() for m in msgs if not m.target]
+        if rest:
+            self._client.cast({}, "run_actions", msgs=rest)

@@ -9,6 +9,8 @@ RPC_VERSION changelog:
   1.3 - delete_execution (engine).
   1.4 - run_action (engine): an action outside any workflow.
   1.5 - delete_action_execution (engine).
+  1.6 - claim_actions, on_actions_complete (engine) and run_actions
+        (executor): the same messages, several per call.
 
 A new field gets a default, so that older senders stay understood;
 ``from_dict`` ignores fields it does not know, so newer senders do too.
@@ -16,7 +18,7 @@ A new field gets a default, so that older senders stay understood;
 import dataclasses
 from typing import Any
 
-RPC_VERSION = "1.5"
+RPC_VERSION = "1.6"
 
 
 class Message:
