@@ -143,16 +143,20 @@ def flush(session):
             "Duplicate entry: %s" % e.orig) from e
 
 
-# The spec is left out: the engine caches it per execution and reads it
-# (get_execution_spec) only on a miss.
-_LOCK_WF = (sa.select(*[c for c in _WF.c if c.name != "spec"])
+# The large columns are left out: the engine caches the spec per
+# execution and reads it (get_execution_spec) only on a miss; context and
+# input (get_execution_data) only when an expression needs them.
+_LOCK_WF = (sa.select(*[c for c in _WF.c if c.name not in (
+    "spec", "context", "input", "output")])
             .where(_WF.c.id == sa.bindparam("id")).with_for_update())
 _WF_SPEC = sa.select(_WF.c.spec).where(_WF.c.id == sa.bindparam("id"))
+_WF_DATA = sa.select(_WF.c.context, _WF.c.input).where(
+    _WF.c.id == sa.bindparam("id"))
 
 
 def lock_workflow_execution(session, wf_ex_id):
-    """Load a workflow execution (every column but ``spec``, as a read-only
-    row) and hold its row lock until commit.
+    """Load a workflow execution (as a read-only row, without its spec,
+    context, input and output) and hold its row lock until commit.
 
     This is what serializes the changes of one execution across engine
     processes: PostgreSQL takes a row lock (``FOR UPDATE``); SQLite already
@@ -185,6 +189,12 @@ def executions_of_actions(session, action_ex_ids):
         _ACTION.c.workflow_execution_id).where(
             _in(_ACTION.c.id, "ids", _arity(ids))))
     return list(_run(session, stmt, _in_params("ids", ids)).scalars())
+
+
+def get_execution_data(session, wf_ex_id):
+    """``(context, input)`` of a workflow execution."""
+    row = _run(session, _WF_DATA, {"id": wf_ex_id}).one()
+    return row.context, row.input
 
 
 def get_execution_spec(session, wf_ex_id):

@@ -52,8 +52,12 @@ def _time(value):
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else None
 
 
-def workflow_data(wf_ex, state, state_info, output=None):
+def workflow_data(session, wf_ex, state, state_info, output=None):
     """Snapshot of a workflow execution's fields for an event."""
+    if hasattr(wf_ex, "input"):
+        wf_input = wf_ex.input
+    else:  # a locked row leaves the input out
+        wf_input = db_api.get_execution_data(session, wf_ex.id)[1]
     return {
         "id": wf_ex.id, "workflow_id": wf_ex.workflow_id,
         "workflow_name": wf_ex.name,
@@ -61,7 +65,7 @@ def workflow_data(wf_ex, state, state_info, output=None):
         "description": wf_ex.description, "params": wf_ex.params,
         "task_execution_id": wf_ex.task_execution_id,
         "root_execution_id": wf_ex.root_execution_id,
-        "state": state, "state_info": state_info, "input": wf_ex.input,
+        "state": state, "state_info": state_info, "input": wf_input,
         "output": output, "created_at": _time(wf_ex.created_at),
         "updated_at": _time(models.utcnow()),
         "project_id": wf_ex.project_id,
@@ -85,7 +89,7 @@ def emit_workflow(session, wf_ex, event, state, state_info, output=None):
     name = WORKFLOW_EVENTS.get(event)
     if name and _wanted(session, wf_ex, name):
         _add(session, name, wf_ex, None, state, state_info,
-             workflow_data(wf_ex, state, state_info, output))
+             workflow_data(session, wf_ex, state, state_info, output))
 
 
 def emit_task(session, wf_ex, task, event):

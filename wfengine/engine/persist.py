@@ -110,12 +110,17 @@ def remember_spec(key, spec):
 
 
 def workflow_view(session, wf_ex):
+    """The conductor's view of ``wf_ex``; a locked row leaves out the
+    context and input, which the view reads when first needed."""
     params = wf_ex.params or {}
-    return views.WorkflowView(
+    view = views.WorkflowView(
         id=wf_ex.id, name=wf_ex.name, state=wf_ex.state,
-        spec=workflow_spec(session, wf_ex), context=wf_ex.context or {},
-        env=params.get("env") or {}, input=wf_ex.input or {},
-        params=params, created_at=_time(wf_ex.created_at))
+        spec=workflow_spec(session, wf_ex), env=params.get("env") or {},
+        params=params, created_at=_time(wf_ex.created_at),
+        load_data=lambda: db_api.get_execution_data(session, wf_ex.id))
+    if hasattr(wf_ex, "context"):
+        view.context = wf_ex.context or {}
+    return view
 
 
 class DbTaskSet(taskset.TaskSet):
@@ -316,9 +321,11 @@ def _insert_task(session, wf_ex, view, initial, chain):
 
 def _update_task(session, wf_ex, view, original, chain):
     _walk(view.id, original, chain, view.state)
-    values = dict(state_info=view.state_info, published=view.published,
+    values = dict(state_info=view.state_info,
                   runtime_context=view.runtime_context,
-                  in_context=view.in_context, processed=view.processed)
+                  processed=view.processed)
+    if view.data_changed:
+        values.update(in_context=view.in_context, published=view.published)
     _write(session, "task", view.id, original, view.state,
            ", ".join(chain) or "update", values)
     _emit_chain(session, wf_ex, view, original, chain)

@@ -3,7 +3,6 @@
 The engine builds these from rows (``persist.py``); tests build them by
 hand. A task's large fields can be read lazily (see ``TaskView``).
 """
-import dataclasses
 import uuid
 
 
@@ -31,6 +30,9 @@ class TaskView:
         self._result = None
         self._in_context = in_context
         self._published = published
+        # Set when in_context or published is assigned: only then are they
+        # written back (a with-items task's context is large, its items many).
+        self.data_changed = False
         if load_data is None:
             self._in_context = in_context or {}
             self._published = published or {}
@@ -62,6 +64,7 @@ class TaskView:
     def in_context(self, value):
         self._ensure_data()
         self._in_context = value
+        self.data_changed = True
 
     @property
     def result(self):
@@ -84,21 +87,50 @@ class TaskView:
     def published(self, value):
         self._ensure_data()
         self._published = value
+        self.data_changed = True
 
 
-@dataclasses.dataclass
 class WorkflowView:
-    """What the conductor knows of the workflow execution."""
+    """What the conductor knows of the workflow execution.
 
-    id: str
-    name: str
-    state: str
-    spec: object
-    context: dict
-    env: dict
-    input: dict
-    params: dict = dataclasses.field(default_factory=dict)
-    created_at: str | None = None
+    ``context`` and ``input`` may be large (a with-items list, say): the
+    engine can give ``load_data`` instead, which returns both and is called
+    only when one of them is read (most events read neither).
+    """
+
+    def __init__(self, id, name, state, spec, context=None, env=None,
+                 input=None, params=None, created_at=None, load_data=None):
+        self.id = id
+        self.name = name
+        self.state = state
+        self.spec = spec
+        self.env = env or {}
+        self.params = params or {}
+        self.created_at = created_at
+        self._load_data = load_data
+        self._context = context or {}
+        self._input = input or {}
+
+    def _ensure_data(self):
+        if self._load_data is not None:
+            context, wf_input = self._load_data()
+            self._load_data = None
+            self._context, self._input = context or {}, wf_input or {}
+
+    @property
+    def context(self):
+        self._ensure_data()
+        return self._context
+
+    @context.setter
+    def context(self, value):
+        self._ensure_data()
+        self._context = value
+
+    @property
+    def input(self):
+        self._ensure_data()
+        return self._input
 
 
 def new_id():

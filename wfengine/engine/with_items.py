@@ -4,6 +4,11 @@ A task's progress lives in its ``runtime_context["with_items"]``:
 ``count`` items, ``concurrency`` (how many may run at once), ``started``,
 ``succeeded`` and ``failed``. Items start in index order; after a failure
 no new item starts, and the task ends when the started ones have.
+
+Without a ``concurrency``, at most IN_FLIGHT items run at once and they
+start in batches (``batched``): more start once half of those running have
+ended. So a task of 50,000 items keeps the engine's memory and each event's
+work bounded, and the item list is evaluated once per batch, not per item.
 """
 import re
 
@@ -14,6 +19,7 @@ KEY = "with_items"
 # Incremented each time all items are dispatched afresh (a retry, a reset
 # re-run); action executions carry it, so results are read per generation.
 GENERATION = "items_gen"
+IN_FLIGHT = 1000
 _ITEM = re.compile(r"^\s*([A-Za-z_]\w*)\s+in\s+(.+?)\s*$", re.DOTALL)
 
 
@@ -53,9 +59,13 @@ def expand(raw, ctx, runtime):
 
 def start(count, concurrency):
     """Progress of a task about to start ``count`` items."""
-    limit = count if not concurrency else min(int(concurrency), count)
-    return {"count": count, "concurrency": limit, "started": 0,
-            "succeeded": 0, "failed": 0}
+    progress = {"count": count, "started": 0, "succeeded": 0, "failed": 0}
+    if concurrency:
+        progress["concurrency"] = min(int(concurrency), count)
+    else:
+        progress["concurrency"] = min(IN_FLIGHT, count)
+        progress["batched"] = True
+    return progress
 
 
 def take_next(progress):
@@ -64,6 +74,9 @@ def take_next(progress):
     if progress["failed"]:
         return []
     room = max(progress["concurrency"] - running, 0)
+    if progress.get("batched") and running and \
+            room < progress["concurrency"] // 2:
+        return []
     first = progress["started"]
     last = min(first + room, progress["count"])
     progress["started"] = last

@@ -2,6 +2,7 @@
 import pytest
 
 from wfengine.engine import states
+from wfengine.engine import with_items
 from tests.unit.engine import rehearsal
 
 ITEMS = """
@@ -255,3 +256,31 @@ wf:
 """
     out = rehearsal.rehearse(text)
     assert [a.target for a in out.actions] == ["host-7"]
+
+
+def test_without_concurrency_items_start_in_batches_of_half_the_bound(
+        monkeypatch):
+    monkeypatch.setattr(with_items, "IN_FLIGHT", 4)
+    progress = with_items.start(10, None)
+    assert with_items.take_next(progress) == [0, 1, 2, 3]
+    with_items.record(progress, True)
+    assert with_items.take_next(progress) == [], "refilled per item"
+    with_items.record(progress, True)
+    assert with_items.take_next(progress) == [4, 5]
+    explicit = with_items.start(10, 4)
+    assert with_items.take_next(explicit) == [0, 1, 2, 3]
+    with_items.record(explicit, True)
+    assert with_items.take_next(explicit) == [4], "explicit concurrency " \
+                                                   "keeps every slot busy"
+
+
+def test_a_batched_with_items_task_runs_every_item_in_order(monkeypatch):
+    monkeypatch.setattr(with_items, "IN_FLIGHT", 4)
+    names = [str(i) for i in range(11)]
+    text = "\n".join(line for line in _items(1).splitlines()
+                     if "concurrency" not in line)
+    out = rehearsal.rehearse(text, {"names": names},
+                             results=_echo_results(11))
+    assert out.state == states.SUCCESS
+    assert [a.index for a in out.actions] == list(range(11))
+    assert out.output == {"greetings": ["hi %d" % i for i in range(11)]}
