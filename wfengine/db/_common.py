@@ -42,6 +42,28 @@ def get_by_id(session, model, obj_id, label, fields=None):
     return row
 
 
+def columns_for(model, fields):
+    """The columns a read-only row needs to show ``fields``: those, and
+    every column that is not deferred (all of them if ``fields`` is None)."""
+    wanted = None if fields is None else set(fields)
+    return [attr.class_attribute for attr in model.__mapper__.column_attrs
+            if wanted is None or not attr.deferred or attr.key in wanted]
+
+
+def read_by_id(session, model, obj_id, label, fields=None):
+    """Like :func:`get_by_id`, as a read-only row (no ORM object: the API's
+    reads of one row cost a fraction of the time).
+
+    :raises NotFound: ``"<label> not found [id=<obj_id>]"``.
+    """
+    stmt = sa.select(*columns_for(model, fields)).where(
+        model.id == str(obj_id))
+    row = session.execute(stmt).first()
+    if row is None:
+        raise exceptions.NotFound("%s not found [id=%s]" % (label, obj_id))
+    return row
+
+
 def set_columns(session, row, values):
     """Set the columns ``values`` of ``row``, stamp ``updated_at``, flush.
 

@@ -10,6 +10,7 @@ strings into these.)
 import sqlalchemy as sa
 
 from wfengine import exceptions
+from wfengine.db import _common
 
 FILTER_OPS = ("eq", "neq", "in", "nin", "gt", "gte", "lt", "lte", "has",
               "null", "notnull")
@@ -36,10 +37,8 @@ def list_rows(session, model, filters=None, limit=None, marker=None,
     if "id" not in keys:
         keys.append("id")
         dirs.append("asc")
-    wanted = None if fields is None else set(fields)
-    columns = [attr.class_attribute for attr in model.__mapper__.column_attrs
-               if wanted is None or not attr.deferred or attr.key in wanted]
-    stmt = _apply_filters(sa.select(*columns), model, filters)
+    stmt = _apply_filters(sa.select(*_common.columns_for(model, fields)),
+                          model, filters)
     if marker:
         values = _marker_values(session, model, marker, keys)
         stmt = stmt.where(_after_marker(model, keys, dirs, values))

@@ -12,24 +12,25 @@ from wfengine.db import models
 
 
 def get_workflow_execution(session, wf_ex_id, fields=None):
-    """One workflow execution, loading the deferred columns in ``fields``.
+    """One workflow execution (a read-only row) with the deferred columns
+    in ``fields`` (all if None).
 
     :raises NotFound: no such execution.
     """
-    return _common.get_by_id(session, models.WorkflowExecution, wf_ex_id,
-                             "Workflow execution", fields)
+    return _common.read_by_id(session, models.WorkflowExecution, wf_ex_id,
+                              "Workflow execution", fields)
 
 
 def get_task_execution(session, task_ex_id, fields=None):
     """One task execution; :raises NotFound: no such task execution."""
-    return _common.get_by_id(session, models.TaskExecution, task_ex_id,
-                             "Task execution", fields)
+    return _common.read_by_id(session, models.TaskExecution, task_ex_id,
+                              "Task execution", fields)
 
 
 def get_action_execution(session, action_ex_id, fields=None):
     """One action execution; :raises NotFound: no such action execution."""
-    return _common.get_by_id(session, models.ActionExecution, action_ex_id,
-                             "Action execution", fields)
+    return _common.read_by_id(session, models.ActionExecution,
+                              action_ex_id, "Action execution", fields)
 
 
 def get_task_results_data(session, task_ex_ids):

@@ -21,7 +21,9 @@ from yaql.language import utils as yaql_utils
 from wfengine import exceptions
 from wfengine.expressions import functions
 
-LIMIT_ITERATORS = 10000
+# Collections up to a million elements (a with-items list of 50,000 is a
+# workload users run); TIME_LIMIT below bounds what stays under this.
+LIMIT_ITERATORS = 1000000
 MEMORY_QUOTA = 10 * 1024 * 1024
 CACHE_SIZE = 4096
 # Wall-clock budget of one evaluation, checked as YAQL walks collections:
