@@ -149,22 +149,29 @@ def flush(session):
 _LOCK_WF = (sa.select(*[c for c in _WF.c if c.name not in (
     "spec", "context", "input", "output")])
             .where(_WF.c.id == sa.bindparam("id")).with_for_update())
+_LOCK_WF_WITH_DATA = (sa.select(*[c for c in _WF.c if c.name not in (
+    "spec", "output")])
+                      .where(_WF.c.id == sa.bindparam("id"))
+                      .with_for_update())
 _WF_SPEC = sa.select(_WF.c.spec).where(_WF.c.id == sa.bindparam("id"))
 _WF_DATA = sa.select(_WF.c.context, _WF.c.input).where(
     _WF.c.id == sa.bindparam("id"))
 
 
-def lock_workflow_execution(session, wf_ex_id):
-    """Load a workflow execution (as a read-only row, without its spec,
-    context, input and output) and hold its row lock until commit.
+def lock_workflow_execution(session, wf_ex_id, with_data=False):
+    """Load a workflow execution (as a read-only row, without its spec and
+    output, and without context and input unless ``with_data``) and hold
+    its row lock until commit.
 
     This is what serializes the changes of one execution across engine
     processes: PostgreSQL takes a row lock (``FOR UPDATE``); SQLite already
     holds the database write lock since ``BEGIN IMMEDIATE``.
 
+    :param with_data: also read ``context`` and ``input``.
     :raises NotFound: no such execution.
     """
-    wf_ex = _run(session, _LOCK_WF, {"id": wf_ex_id}).one_or_none()
+    wf_ex = _run(session, _LOCK_WF_WITH_DATA if with_data else _LOCK_WF,
+                 {"id": wf_ex_id}).one_or_none()
     if wf_ex is None:
         raise exceptions.NotFound(
             "Workflow execution not found [id=%s]" % wf_ex_id)

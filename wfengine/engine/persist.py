@@ -110,8 +110,8 @@ def remember_spec(key, spec):
 
 
 def workflow_view(session, wf_ex):
-    """The conductor's view of ``wf_ex``; a locked row leaves out the
-    context and input, which the view reads when first needed."""
+    """The conductor's view of ``wf_ex``; if the row leaves out the
+    context and input, the view reads them when first needed."""
     params = wf_ex.params or {}
     view = views.WorkflowView(
         id=wf_ex.id, name=wf_ex.name, state=wf_ex.state,
@@ -119,7 +119,7 @@ def workflow_view(session, wf_ex):
         params=params, created_at=_time(wf_ex.created_at),
         load_data=lambda: db_api.get_execution_data(session, wf_ex.id))
     if hasattr(wf_ex, "context"):
-        view.context = wf_ex.context or {}
+        view.data_loaded(wf_ex.context, wf_ex.input)
     return view
 
 

@@ -249,9 +249,12 @@ class EngineService:
         if action_ex.state != states.RUNNING:
             return False, []
         wf_ex = None
+        item = "index" in (action_ex.params or {})
         if action_ex.workflow_execution_id:
+            # A task's end evaluates expressions over the execution's
+            # context; an item's end mostly does not (read if it does).
             wf_ex = db_api.lock_workflow_execution(
-                session, action_ex.workflow_execution_id)
+                session, action_ex.workflow_execution_id, with_data=not item)
         state, result, state_info = calls.outcome(session, action_ex, msg)
         if not db_api.cas_update(
                 session, models.ActionExecution, action_ex.id,
@@ -277,8 +280,7 @@ class EngineService:
             task_id = action_ex.task_execution_id
             # The task's data is read with it, but for an item of a
             # with-items task (its data is read once, when the last ends).
-            task = cond.tasks.get(task_id, with_data="index" not in (
-                action_ex.params or {}))
+            task = cond.tasks.get(task_id, with_data=not item)
             items = calls.item_results(session, task,
                                        state == states.SUCCESS)
             return cond.on_action_complete(task_id, state, result,

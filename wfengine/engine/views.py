@@ -111,6 +111,11 @@ class WorkflowView:
         self._context = context or {}
         self._input = input or {}
 
+    def data_loaded(self, context, wf_input):
+        """Give the data ``load_data`` would read (read with the row)."""
+        self._load_data = None
+        self._context, self._input = context or {}, wf_input or {}
+
     def _ensure_data(self):
         if self._load_data is not None:
             context, wf_input = self._load_data()
