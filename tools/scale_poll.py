@@ -12,6 +12,7 @@ the database. A benchmark, not a test.
 """
 import argparse
 import pathlib
+import random
 import statistics
 import subprocess
 import sys
@@ -56,11 +57,14 @@ def percentiles(samples):
         pick(50), pick(95), pick(99), statistics.median(ordered))
 
 
-def time_get(url, count):
+def time_get(http, make_url, count):
+    """Milliseconds of ``count`` sequential GETs on one kept-alive
+    connection, as a dashboard (and wfbench) makes them."""
     samples = []
     for _ in range(count):
+        url = make_url()
         start = time.perf_counter()
-        requests.get(url, timeout=30).raise_for_status()
+        http.get(url, timeout=30).raise_for_status()
         samples.append((time.perf_counter() - start) * 1000)
     return samples
 
@@ -97,19 +101,21 @@ def main():
         api = "http://127.0.0.1:%d/v2" % port
         procs = bench.start(config, ["api"], workdir)
         bench.wait_for_api(api, procs)
-        some_id = requests.get(api + "/executions?limit=1").json()[
-            "executions"][0]["id"]
+        http = requests.Session()
+        ids = [e["id"] for e in http.get(
+            api + "/executions?limit=1000&fields=id").json()["executions"]]
+        pick = random.Random(7).choice
         for name, path in (
-                ("list newest 100", "/executions?limit=100&sort_keys="
-                                    "created_at&sort_dirs=desc"),
-                ("list ERROR 50", "/executions?state=ERROR&limit=50"),
-                ("list by workflow_name", "/executions?workflow_name="
-                                          "scale_wf_7&limit=100"),
-                ("get one", "/executions/%s" % some_id),
-                ("tasks of one", "/tasks?workflow_execution_id=%s"
-                                 % some_id)):
+                ("list newest 100", lambda: "/executions?limit=100&sort_keys="
+                                            "created_at&sort_dirs=desc"),
+                ("list ERROR 50", lambda: "/executions?state=ERROR&limit=50"),
+                ("list by workflow_name", lambda: "/executions?workflow_name="
+                                                  "scale_wf_7&limit=100"),
+                ("get one", lambda: "/executions/%s" % pick(ids)),
+                ("tasks of one", lambda: "/tasks?workflow_execution_id=%s"
+                                         % pick(ids))):
             print("%-22s %s" % (name, percentiles(time_get(
-                api + path, args.requests))), flush=True)
+                http, lambda: api + path(), args.requests))), flush=True)
     finally:
         bench.stop(procs)
         bench.drop_pg_database(db)

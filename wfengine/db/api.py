@@ -73,7 +73,8 @@ _FIND_DEF = sa.select(*[c for c in _DEF.c if c.name not in (
     "definition", "spec")]).where(sa.or_(
         _DEF.c.id == sa.bindparam("ident"),
         sa.and_(_DEF.c.name == sa.bindparam("ident"),
-                _DEF.c.namespace.in_(sa.bindparam("ns", expanding=True)))))
+                _DEF.c.namespace.in_([sa.bindparam("ns"),
+                                      sa.bindparam("default_ns")]))))
 _DEF_SPEC = sa.select(_DEF.c.spec).where(_DEF.c.id == sa.bindparam("id"))
 
 
@@ -87,7 +88,7 @@ def find_workflow_definition(session, identifier, namespace=""):
     :raises NotFound: naming the identifier and the namespace.
     """
     rows = _run(session, _FIND_DEF, {
-        "ident": identifier, "ns": list({namespace or "", ""})}).all()
+        "ident": identifier, "ns": namespace or "", "default_ns": ""}).all()
     for wanted in (lambda r: r.id == identifier,
                    lambda r: r.namespace == (namespace or ""),
                    lambda r: r.namespace == ""):
@@ -134,6 +135,45 @@ def insert(session, model, **values):
     _run(session, _once(("insert", table.name), table.insert), values)
 
 
+# New rows an engine unit of work writes for one execution wait here and
+# are written together (one multi-row INSERT per table): before the
+# execution is locked again in the same unit, and before the unit commits
+# (a session event, so that no unit can forget them). Every read of an
+# execution's rows follows its lock, so none misses them.
+_STAGED = "wfengine.staged_rows"
+# Parents first: action rows refer to task rows.
+_WRITE_ORDER = ("task_executions", "action_executions", "outbox")
+
+
+def insert_later(session, model, wf_ex_id, **values):
+    """Stage a new row of execution ``wf_ex_id``'s (see above)."""
+    staged = session.info.setdefault(_STAGED, {})
+    staged.setdefault(wf_ex_id, []).append((model.__table__, values))
+
+
+@sa.event.listens_for(orm.Session, "before_commit")
+def _write_staged_before_commit(session):
+    write_staged(session)
+
+
+def write_staged(session, wf_ex_id=None):
+    """Write the staged rows of execution ``wf_ex_id`` (None: of all)."""
+    staged = session.info.get(_STAGED)
+    if not staged:
+        return
+    ids = list(staged) if wf_ex_id is None else [wf_ex_id]
+    groups = collections.defaultdict(list)
+    for one in ids:
+        for table, values in staged.pop(one, ()):
+            groups[table.name, tuple(sorted(values))].append(
+                (table, values))
+    for (name, _), rows in sorted(groups.items(), key=lambda g: (
+            _WRITE_ORDER.index(g[0][0]), g[0][1])):
+        table = rows[0][0]
+        _run(session, _once(("insert", name), table.insert),
+             [values for _, values in rows])
+
+
 def flush(session):
     """Write staged rows now, turning a unique violation into an error."""
     try:
@@ -170,6 +210,7 @@ def lock_workflow_execution(session, wf_ex_id, with_data=False):
     :param with_data: also read ``context`` and ``input``.
     :raises NotFound: no such execution.
     """
+    write_staged(session, wf_ex_id)
     wf_ex = _run(session, _LOCK_WF_WITH_DATA if with_data else _LOCK_WF,
                  {"id": wf_ex_id}).one_or_none()
     if wf_ex is None:
@@ -571,16 +612,24 @@ _OUTBOX_ACK = _OUTBOX.delete().where(
     _OUTBOX.c.kind == sa.bindparam("kind"))
 
 
-def outbox_add(session, kind, ref_id, payload, next_send_at):
+def outbox_add(session, kind, ref_id, payload, next_send_at,
+               later_for=None):
     """Write a message to send after commit; returns it as an ``OutboxRow``.
 
     The writer sends it right after commit; ``next_send_at`` is when a
     sweeper sends it if it is still not acknowledged by then.
+
+    :param later_for: stage the row with the new rows of this execution
+        (see insert_later); its ``id`` is then None, for a message its
+        receiver acknowledges by ``ref_id``.
     """
-    result = _run(session, _OUTBOX_ADD, {
-        "kind": kind, "ref_id": ref_id, "payload": payload,
-        "created_at": models.utcnow(), "next_send_at": next_send_at,
-        "attempts": 0})
+    values = {"kind": kind, "ref_id": ref_id, "payload": payload,
+              "created_at": models.utcnow(), "next_send_at": next_send_at,
+              "attempts": 0}
+    if later_for is not None:
+        insert_later(session, models.OutboxMessage, later_for, **values)
+        return OutboxRow(None, kind, ref_id, payload, next_send_at, 0)
+    result = _run(session, _OUTBOX_ADD, values)
     return OutboxRow(result.inserted_primary_key[0], kind, ref_id, payload,
                      next_send_at, 0)
 

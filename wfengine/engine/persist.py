@@ -301,8 +301,8 @@ def _emit_chain(session, wf_ex, view, start, chain):
 def _insert_task(session, wf_ex, view, initial, chain):
     _walk(view.id, initial, chain, view.state)
     now = models.utcnow()
-    db_api.insert(
-        session, models.TaskExecution, id=view.id, name=view.name,
+    db_api.insert_later(
+        session, models.TaskExecution, wf_ex.id, id=view.id, name=view.name,
         type=workflow_spec(session, wf_ex).tasks[view.name].type,
         workflow_execution_id=wf_ex.id, workflow_name=wf_ex.name,
         workflow_id=wf_ex.workflow_id,
@@ -360,8 +360,9 @@ def _stage_action(session, wf_ex, cond, run, send_at):
         state=states.RUNNING, input=run.input, params=params or None,
         is_sync=True, project_id=wf_ex.project_id,
         created_at=models.utcnow())
-    db_api.insert(session, models.ActionExecution, **values)
-    return stage_run(session, types.SimpleNamespace(**values), send_at)
+    db_api.insert_later(session, models.ActionExecution, wf_ex.id, **values)
+    return stage_run(session, types.SimpleNamespace(**values), send_at,
+                     later=True)
 
 
 def stage_standalone_action(session, msg, base, base_input, adhoc_id):
@@ -382,8 +383,9 @@ def stage_standalone_action(session, msg, base, base_input, adhoc_id):
     return action_ex
 
 
-def stage_run(session, action_ex, send_at):
-    """Stage the message that hands an action execution to an executor."""
+def stage_run(session, action_ex, send_at, later=False):
+    """Stage the message that hands an action execution to an executor
+    (``later``: with the execution's other new rows)."""
     params = action_ex.params or {}
     adhoc = params.get("adhoc") or {}
     payload = {"action_ex_id": action_ex.id,
@@ -395,8 +397,9 @@ def stage_run(session, action_ex, send_at):
                "wf_name": action_ex.workflow_name,
                "safe_rerun": bool(params.get("safe_rerun")),
                "target": params.get("target")}
-    return db_api.outbox_add(session, RUN_ACTION, action_ex.id, payload,
-                             send_at)
+    return db_api.outbox_add(
+        session, RUN_ACTION, action_ex.id, payload, send_at,
+        later_for=action_ex.workflow_execution_id if later else None)
 
 
 def _stage_subworkflow(session, wf_ex, sub, send_at):

@@ -219,8 +219,8 @@ class EngineService:
         return [self._complete_alone(msg) for msg in msgs]
 
     def _complete_all(self, session, msgs):
-        # Executions are locked in one order, so that two engines taking
-        # batches about the same executions never wait for each other.
+        # Executions are locked in id order, so that two engines taking
+        # batches about the same executions never deadlock.
         db_api.lock_workflow_executions(session, db_api.executions_of_actions(
             session, [m.action_ex_id for m in msgs]))
         won, rows = [], []
