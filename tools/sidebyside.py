@@ -170,8 +170,13 @@ def render(shape, rows):
         if theirs and mine:
             ratio = "%.1fx" % (mine / theirs if higher_better
                                else theirs / mine)
-        lines.append("%-26s %12s %12s %8s" % (name, theirs, mine, ratio))
+        lines.append("%-26s %12s %12s %8s" % (name, _figure(theirs),
+                                                _figure(mine), ratio))
     return lines
+
+
+def _figure(value):
+    return "n/a" if value is None else "%.1f" % value
 
 
 def record(blocks, args):
@@ -184,7 +189,7 @@ def record(blocks, args):
     lines = ["", title, "-" * len(title), "",
              "Command: ``python tools/sidebyside.py %s``" % " ".join(
                  sys.argv[1:]), "",
-             "Ratios: throughput wfengine / Mistral; p99 and memory "
+             "Ratios: throughput wfengine / Mistral; p99 and memory",
              "Mistral / wfengine (higher is better for wfengine).", "",
              "::", ""]
     for block in blocks:

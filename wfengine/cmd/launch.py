@@ -6,6 +6,7 @@ With no ``transport_url`` and every service in this process (the embedded
 default) messages stay in memory; a SQLite database is created and
 migrated on first start.
 """
+import ctypes
 import logging
 import signal
 import sys
@@ -33,7 +34,26 @@ def parse_args(argv):
     return conf, names
 
 
+# glibc's mallopt parameter for the number of malloc arenas.
+_M_ARENA_MAX = -8
+
+
+def _fewer_malloc_arenas(arenas=2):
+    """Let the process's threads share a few malloc arenas.
+
+    glibc gives threads up to eight arenas per core; with the API's,
+    executor's and bus's threads that fragments memory (about a tenth of
+    the embedded server's peak). Like MALLOC_ARENA_MAX=2, set before the
+    threads start. Not glibc: nothing to do.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, arenas)
+    except (OSError, AttributeError):
+        pass
+
+
 def main(argv=None):
+    _fewer_malloc_arenas()
     try:
         conf, names = parse_args(sys.argv[1:] if argv is None else argv)
     except (cfg.Error, ValueError) as e:
