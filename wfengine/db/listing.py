@@ -114,9 +114,18 @@ def _beyond(column, direction, value):
 
 
 def _order(column, direction):
+    # NULLS FIRST/LAST only where a column can be NULL: on a NOT NULL
+    # column (created_at, id) it would keep PostgreSQL from reading the
+    # index in order (a sort of the whole table for the newest 100).
     if direction == "asc":
-        return column.asc().nulls_first()
-    return column.desc().nulls_last()
+        return column.asc().nulls_first() if _nullable(column) \
+            else column.asc()
+    return column.desc().nulls_last() if _nullable(column) \
+        else column.desc()
+
+
+def _nullable(column):
+    return column.property.columns[0].nullable
 
 
 def _marker_values(session, model, marker, keys):
