@@ -150,21 +150,37 @@ def bench_multi(args, workdir):
         drop_pg_database(db)
 
 
-def record(results, args):
+def append_record(title, body):
+    """Append a section to doc/source/performance.rst: ``title`` with the
+    date and commit, the command line that ran, then ``body`` (lines)."""
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime(
         "%Y-%m-%d %H:%M UTC")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True,
                             cwd=ROOT).stdout.strip()
-    lines = ["", "Run of %s (commit %s)" % (stamp, commit or "?"),
-             "-" * len("Run of %s (commit %s)" % (stamp, commit or "?")), "",
-             "Command: ``python tools/bench.py %s``" % " ".join(
-                 sys.argv[1:]), "", "::", ""]
-    for name, (code, summary) in results.items():
-        lines.append("    [%s] exit %s" % (name, code))
-        lines.extend("    " + line for line in summary)
+    heading = "%s, %s (commit %s)" % (title, stamp, commit or "?")
+    command = " ".join([pathlib.Path(sys.argv[0]).name] + sys.argv[1:])
+    lines = ["", heading, "-" * len(heading), "",
+             "Command: ``python tools/%s``" % command, ""] + list(body)
     with open(PERF_DOC, "a") as f:
         f.write("\n".join(lines) + "\n")
+
+
+def append_tables(title, blocks, preface=()):
+    """``append_record`` with each block (a list of lines) as a literal
+    block, after the ``preface`` lines."""
+    body = list(preface) + ["::", ""]
+    for block in blocks:
+        body += ["    " + line for line in block] + [""]
+    append_record(title, body)
+
+
+def record(results):
+    body = ["::", ""]
+    for name, (code, summary) in results.items():
+        body.append("    [%s] exit %s" % (name, code))
+        body.extend("    " + line for line in summary)
+    append_record("Run", body)
 
 
 def main():
@@ -187,7 +203,7 @@ def main():
                 shutil.rmtree(workdir, ignore_errors=True)
             print(json.dumps({name: results[name]}, indent=1))
     if not args.no_record:
-        record(results, args)
+        record(results)
     return max(code for code, _ in results.values())
 
 

@@ -14,7 +14,6 @@ doc/source/performance.rst. Linear cost means the ratios stay near 1; the
 issue's bound is a factor of 2. A benchmark, not a test.
 """
 import argparse
-import datetime
 import json
 import pathlib
 import shutil
@@ -114,22 +113,6 @@ def render(workload, rows):
     return lines
 
 
-def record(blocks):
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime(
-        "%Y-%m-%d %H:%M UTC")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True,
-                            cwd=bench.ROOT).stdout.strip()
-    title = "Scaling, %s (commit %s)" % (stamp, commit or "?")
-    lines = ["", title, "-" * len(title), "",
-             "Command: ``python tools/scale.py %s``" % " ".join(
-                 sys.argv[1:]), "", "::", ""]
-    for block in blocks:
-        lines += ["    " + line for line in block] + [""]
-    with open(bench.PERF_DOC, "a") as f:
-        f.write("\n".join(lines))
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", default="items,fanout,seq")
@@ -146,7 +129,7 @@ def main():
         blocks.append(render(workload, series(workload, sizes)))
         print("\n".join(blocks[-1]), flush=True)
     if not args.no_record:
-        record(blocks)
+        bench.append_tables("Scaling", blocks)
     return 0
 
 

@@ -17,7 +17,6 @@ figures and ratios and appends it to doc/source/performance.rst.
 A benchmark, not a test: nothing asserts times.
 """
 import argparse
-import datetime
 import json
 import os
 import pathlib
@@ -179,25 +178,6 @@ def _figure(value):
     return "n/a" if value is None else "%.1f" % value
 
 
-def record(blocks, args):
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime(
-        "%Y-%m-%d %H:%M UTC")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True,
-                            cwd=bench.ROOT).stdout.strip()
-    title = "Side by side, %s (commit %s)" % (stamp, commit or "?")
-    lines = ["", title, "-" * len(title), "",
-             "Command: ``python tools/sidebyside.py %s``" % " ".join(
-                 sys.argv[1:]), "",
-             "Ratios: throughput wfengine / Mistral; p99 and memory",
-             "Mistral / wfengine (higher is better for wfengine).", "",
-             "::", ""]
-    for block in blocks:
-        lines += ["    " + line for line in block] + [""]
-    with open(bench.PERF_DOC, "a") as f:
-        f.write("\n".join(lines))
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shape", default="both",
@@ -222,7 +202,9 @@ def main():
             shutil.rmtree(workdir, ignore_errors=True)
         print("\n".join(blocks[-1]), flush=True)
     if not args.no_record:
-        record(blocks, args)
+        bench.append_tables("Side by side", blocks, preface=[
+            "Ratios: throughput wfengine / Mistral; p99 and memory",
+            "Mistral / wfengine (higher is better for wfengine).", ""])
     return 0
 
 

@@ -19,7 +19,8 @@ def kept(session, wf_ex, action_ex, result):
     (its publish still sees it)."""
     if wf_ex is None:
         return result
-    task_spec = persist.workflow_spec(session, wf_ex).tasks.get(action_ex.task_name)
+    task_spec = persist.workflow_spec(session, wf_ex).tasks.get(
+        action_ex.task_name)
     return None if task_spec and task_spec.keep_result is False else result
 
 

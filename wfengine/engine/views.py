@@ -6,7 +6,56 @@ hand. A task's large fields can be read lazily (see ``TaskView``).
 import uuid
 
 
-class TaskView:
+class _Loaded:
+    """An attribute that ``load_data`` reads when it is first used.
+
+    Assigning it marks the view's ``data_changed``: only changed data is
+    written back (a with-items task's context is large, its items many).
+    """
+
+    def __set_name__(self, owner, name):
+        self._slot = "_" + name
+
+    def __get__(self, view, owner=None):
+        if view is None:
+            return self
+        view._ensure_data()
+        return getattr(view, self._slot)
+
+    def __set__(self, view, value):
+        view._ensure_data()
+        setattr(view, self._slot, value)
+        view.data_changed = True
+
+
+class _LazyData:
+    """Large fields (``_LAZY``, in the order ``load_data`` returns them)
+    given as values, or read by ``load_data`` when first used."""
+
+    _LAZY = ()
+
+    def _init_data(self, load_data, values):
+        self._load_data = load_data
+        self.data_changed = False
+        for name, value in zip(self._LAZY, values):
+            setattr(self, "_" + name, value or {})
+
+    @property
+    def has_data(self):
+        return self._load_data is None
+
+    def data_loaded(self, *values):
+        """Give the data ``load_data`` would read (read along with other
+        rows); data already loaded is kept."""
+        if self._load_data is not None:
+            self._init_data(None, values)
+
+    def _ensure_data(self):
+        if self._load_data is not None:
+            self.data_loaded(*self._load_data())
+
+
+class TaskView(_LazyData):
     """What the conductor knows of one task execution.
 
     ``in_context`` and ``published`` may be large: the engine can give a
@@ -14,6 +63,10 @@ class TaskView:
     when one of them is read (most events touch few tasks' data); and a
     ``load_result`` callable for ``result``, read only for ``task(name)``.
     """
+
+    _LAZY = ("in_context", "published")
+    in_context = _Loaded()
+    published = _Loaded()
 
     def __init__(self, id, name, state, state_info=None, in_context=None,
                  published=None, runtime_context=None, processed=False,
@@ -25,46 +78,9 @@ class TaskView:
         self.runtime_context = runtime_context if runtime_context \
             is not None else {}
         self.processed = processed
-        self._load_data = load_data
+        self._init_data(load_data, (in_context, published))
         self._load_result = load_result
         self._result = None
-        self._in_context = in_context
-        self._published = published
-        # Set when in_context or published is assigned: only then are they
-        # written back (a with-items task's context is large, its items many).
-        self.data_changed = False
-        if load_data is None:
-            self._in_context = in_context or {}
-            self._published = published or {}
-
-    def data_loaded(self, in_context, published):
-        """Give the data ``load_data`` would read (read with others)."""
-        if self._load_data is not None:
-            self._load_data = None
-            self._in_context = in_context or {}
-            self._published = published or {}
-
-    @property
-    def has_data(self):
-        return self._load_data is None
-
-    def _ensure_data(self):
-        if self._load_data is not None:
-            loaded_ctx, loaded_pub = self._load_data()
-            self._load_data = None
-            self._in_context = loaded_ctx or {}
-            self._published = loaded_pub or {}
-
-    @property
-    def in_context(self):
-        self._ensure_data()
-        return self._in_context
-
-    @in_context.setter
-    def in_context(self, value):
-        self._ensure_data()
-        self._in_context = value
-        self.data_changed = True
 
     @property
     def result(self):
@@ -78,25 +94,18 @@ class TaskView:
         self._load_result = None
         self._result = value
 
-    @property
-    def published(self):
-        self._ensure_data()
-        return self._published
 
-    @published.setter
-    def published(self, value):
-        self._ensure_data()
-        self._published = value
-        self.data_changed = True
-
-
-class WorkflowView:
+class WorkflowView(_LazyData):
     """What the conductor knows of the workflow execution.
 
     ``context`` and ``input`` may be large (a with-items list, say): the
     engine can give ``load_data`` instead, which returns both and is called
     only when one of them is read (most events read neither).
     """
+
+    _LAZY = ("context", "input")
+    context = _Loaded()
+    input = _Loaded()
 
     def __init__(self, id, name, state, spec, context=None, env=None,
                  input=None, params=None, created_at=None, load_data=None):
@@ -107,35 +116,7 @@ class WorkflowView:
         self.env = env or {}
         self.params = params or {}
         self.created_at = created_at
-        self._load_data = load_data
-        self._context = context or {}
-        self._input = input or {}
-
-    def data_loaded(self, context, wf_input):
-        """Give the data ``load_data`` would read (read with the row)."""
-        self._load_data = None
-        self._context, self._input = context or {}, wf_input or {}
-
-    def _ensure_data(self):
-        if self._load_data is not None:
-            context, wf_input = self._load_data()
-            self._load_data = None
-            self._context, self._input = context or {}, wf_input or {}
-
-    @property
-    def context(self):
-        self._ensure_data()
-        return self._context
-
-    @context.setter
-    def context(self, value):
-        self._ensure_data()
-        self._context = value
-
-    @property
-    def input(self):
-        self._ensure_data()
-        return self._input
+        self._init_data(load_data, (context, input))
 
 
 def new_id():
