@@ -19,20 +19,17 @@ class EngineClient:
                                          messages.RPC_VERSION, timeout)
 
     def _call(self, method, msg, timeout=None):
-        client = self._client
-        if timeout is not None:
-            client = client.prepare(timeout=timeout)
-        try:
-            return client.call({}, method, msg=msg.to_dict())
-        except messaging.MessagingTimeout as e:
-            raise exceptions.EngineUnavailable() from e
+        return self._send(method, timeout, msg=msg.to_dict())
 
     def _call_many(self, method, msgs, timeout=None):
+        return self._send(method, timeout, msgs=[m.to_dict() for m in msgs])
+
+    def _send(self, method, timeout, **kwargs):
         client = self._client
         if timeout is not None:
             client = client.prepare(timeout=timeout)
         try:
-            return client.call({}, method, msgs=[m.to_dict() for m in msgs])
+            return client.call({}, method, **kwargs)
         except messaging.MessagingTimeout as e:
             raise exceptions.EngineUnavailable() from e
 
