@@ -219,24 +219,21 @@ def lock_workflow_execution(session, wf_ex_id, with_data=False):
     return wf_ex
 
 
-def lock_workflow_executions(session, wf_ex_ids):
-    """Take the row locks of several executions, in id order (a no-op on
-    SQLite, where the unit of work holds the database's write lock)."""
-    ids = sorted(set(i for i in wf_ex_ids if i))
-    if ids and session.get_bind().dialect.name != "sqlite":
-        stmt = _once(("lock wf", _arity(ids)), lambda: sa.select(_WF.c.id)
-                     .where(_in(_WF.c.id, "ids", _arity(ids)))
-                     .order_by(_WF.c.id).with_for_update())
-        _run(session, stmt, _in_params("ids", ids)).all()
-
-
-def executions_of_actions(session, action_ex_ids):
-    """The workflow execution ids of the action executions given."""
+def lock_executions_of_actions(session, action_ex_ids):
+    """Take the row locks of the workflow executions of these action
+    executions, in id order, in one statement (a no-op on SQLite, where
+    the unit of work already holds the database's write lock)."""
     ids = list(action_ex_ids)
-    stmt = _once(("wf of actions", _arity(ids)), lambda: sa.select(
-        _ACTION.c.workflow_execution_id).where(
-            _in(_ACTION.c.id, "ids", _arity(ids))))
-    return list(_run(session, stmt, _in_params("ids", ids)).scalars())
+    if not ids or session.get_bind().dialect.name == "sqlite":
+        return
+
+    def build():
+        owners = sa.select(_ACTION.c.workflow_execution_id).where(
+            _in(_ACTION.c.id, "ids", _arity(ids)))
+        return (sa.select(_WF.c.id).where(_WF.c.id.in_(owners))
+                .order_by(_WF.c.id).with_for_update())
+    _run(session, _once(("lock wf of actions", _arity(ids)), build),
+         _in_params("ids", ids)).all()
 
 
 def get_execution_data(session, wf_ex_id):

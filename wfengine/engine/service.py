@@ -221,8 +221,8 @@ class EngineService:
     def _complete_all(self, session, msgs):
         # Executions are locked in id order, so that two engines taking
         # batches about the same executions never deadlock.
-        db_api.lock_workflow_executions(session, db_api.executions_of_actions(
-            session, [m.action_ex_id for m in msgs]))
+        db_api.lock_executions_of_actions(
+            session, [m.action_ex_id for m in msgs])
         won, rows = [], []
         for msg in msgs:
             taken, staged = self._complete(session, msg)
