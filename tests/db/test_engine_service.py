@@ -8,6 +8,7 @@ import datetime
 import uuid
 
 import pytest
+import sqlalchemy
 
 from wfengine import callbacks
 from wfengine import exceptions
@@ -385,3 +386,106 @@ def test_results_pushed_through_the_api_are_not_taken_in_batches(engine):
     with pytest.raises(exceptions.InputError):
         engine.on_actions_complete([messages.ActionResult(
             action_ex_id="x", state="SUCCESS", from_api=True)])
+
+
+def test_a_batch_claimed_under_one_token_runs_a_duplicate_doorbell_once(
+        engine):
+    for _ in range(2):
+        engine.start_workflow(messages.StartWorkflow(wf_identifier="seq"))
+    first, second = (m.action_ex_id for m in engine.executors.sent)
+    batch = [messages.ClaimAction(action_ex_id=i, claim="batch")
+             for i in (first, second, first)]
+    assert engine.claim_actions(batch) == [True, True, False]
+    # The answer was lost: the same token asks again and gets the same.
+    assert engine.claim_actions(batch[:2]) == [True, True]
+    assert engine.claim_actions([messages.ClaimAction(
+        action_ex_id=first, claim="other")]) == [False]
+    left = _read(lambda s: s.query(models.OutboxMessage).filter_by(
+        kind="run_action").count())
+    assert left == 0, "claimed actions must leave the outbox"
+
+
+ITEMS = """
+version: '2.0'
+items:
+  input: [names]
+  output: {greetings: <% $.greetings %>}
+  tasks:
+    greet:
+      with-items: name in <% $.names %>
+      action: std.echo output=<% $.name %>
+      publish: {greetings: <% task().result %>}
+"""
+
+
+class _Statements:
+    """Counts the UPDATEs of task executions a unit of work sends."""
+
+    def __init__(self):
+        self.task_updates = 0
+
+    def __call__(self, conn, cursor, statement, *args):
+        if statement.startswith("UPDATE task_executions"):
+            self.task_updates += 1
+
+
+def test_results_of_one_task_in_one_batch_are_decided_together(engine):
+    db_session.unit_of_work(_define, ITEMS)
+    names = ["a", "b", "c", "d"]
+    wf = engine.start_workflow(messages.StartWorkflow(
+        wf_identifier="items", wf_input={"names": names}))
+    sent = engine.executors.sent
+    assert engine.claim_actions([messages.ClaimAction(
+        action_ex_id=m.action_ex_id, claim="b") for m in sent]) == [True] * 4
+    # Reported in another order than started, one of them twice.
+    by_index = sorted(sent, key=lambda m: m.action_input["output"])
+    results = [messages.ActionResult(
+        action_ex_id=m.action_ex_id, state="SUCCESS",
+        result=m.action_input["output"].upper())
+        for m in reversed(by_index)]
+    counter = _Statements()
+    db_engine = db_session.get_engine()
+    sqlalchemy.event.listen(db_engine, "before_cursor_execute", counter)
+    try:
+        assert engine.on_actions_complete(results + results[:1]) == [
+            True, True, True, True, False]
+    finally:
+        sqlalchemy.event.remove(db_engine, "before_cursor_execute", counter)
+    assert counter.task_updates == 1, "the task is written once per batch"
+    output = _read(lambda s: s.get(models.WorkflowExecution, wf["id"]).output)
+    assert output == {"greetings": ["A", "B", "C", "D"]}
+
+
+FORK = """
+version: '2.0'
+fork:
+  tasks:
+    left:
+      action: std.echo output=l
+      publish: {left: <% task().result %>}
+      on-success: [meet]
+    right:
+      action: std.echo output=r
+      publish: {right: <% task().result %>}
+      on-success: [meet]
+    meet:
+      join: all
+      action: std.echo output="<% $.left %><% $.right %>"
+      publish: {both: <% task().result %>}
+"""
+
+
+def test_results_of_parallel_tasks_in_one_batch_reach_their_join(engine):
+    db_session.unit_of_work(_define, FORK)
+    wf = engine.start_workflow(messages.StartWorkflow(wf_identifier="fork"))
+    branches = list(engine.executors.sent)
+    engine.claim_actions([messages.ClaimAction(
+        action_ex_id=m.action_ex_id, claim="b") for m in branches])
+    assert engine.on_actions_complete([messages.ActionResult(
+        action_ex_id=m.action_ex_id, state="SUCCESS",
+        result=m.action_input["output"]) for m in branches]) == [True, True]
+    (meet,) = engine.executors.sent[2:]
+    assert (meet.task_name, meet.action_input) == ("meet", {"output": "lr"})
+    _claim(engine, meet)
+    _succeed(engine, meet, "lr")
+    assert _read(_wf_state, wf["id"]) == "SUCCESS"

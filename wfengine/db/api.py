@@ -186,9 +186,10 @@ def flush(session):
 # The large columns are left out: the engine caches the spec per
 # execution and reads it (get_execution_spec) only on a miss; context and
 # input (get_execution_data) only when an expression needs them.
-_LOCK_WF = (sa.select(*[c for c in _WF.c if c.name not in (
-    "spec", "context", "input", "output")])
-            .where(_WF.c.id == sa.bindparam("id")).with_for_update())
+_WF_SMALL = [c for c in _WF.c if c.name not in (
+    "spec", "context", "input", "output")]
+_LOCK_WF = (sa.select(*_WF_SMALL).where(_WF.c.id == sa.bindparam("id"))
+            .with_for_update())
 _LOCK_WF_WITH_DATA = (sa.select(*[c for c in _WF.c if c.name not in (
     "spec", "output")])
                       .where(_WF.c.id == sa.bindparam("id"))
@@ -219,21 +220,34 @@ def lock_workflow_execution(session, wf_ex_id, with_data=False):
     return wf_ex
 
 
-def lock_executions_of_actions(session, action_ex_ids):
-    """Take the row locks of the workflow executions of these action
-    executions, in id order, in one statement (a no-op on SQLite, where
-    the unit of work already holds the database's write lock)."""
-    ids = list(action_ex_ids)
-    if not ids or session.get_bind().dialect.name == "sqlite":
-        return
+def lock_workflow_executions(session, wf_ex_ids):
+    """``lock_workflow_execution`` for several executions in one statement:
+    their rows (without data) by id, locked in id order, so that two
+    engines locking overlapping sets never deadlock. A missing id is
+    missing from the answer."""
+    ids = sorted(set(wf_ex_ids))
+    if not ids:
+        return {}
+    for wf_ex_id in ids:
+        write_staged(session, wf_ex_id)
 
     def build():
-        owners = sa.select(_ACTION.c.workflow_execution_id).where(
-            _in(_ACTION.c.id, "ids", _arity(ids)))
-        return (sa.select(_WF.c.id).where(_WF.c.id.in_(owners))
+        return (sa.select(*_WF_SMALL)
+                .where(_in(_WF.c.id, "ids", _arity(ids)))
                 .order_by(_WF.c.id).with_for_update())
-    _run(session, _once(("lock wf of actions", _arity(ids)), build),
-         _in_params("ids", ids)).all()
+    stmt = _once(("lock wfs", _arity(ids)), build)
+    return {row.id: row for row in _run(session, stmt,
+                                        _in_params("ids", ids))}
+
+
+def get_executions_data(session, wf_ex_ids):
+    """``{id: (context, input)}`` of the workflow executions given."""
+    ids = list(wf_ex_ids)
+    stmt = _once(("wf data", _arity(ids)), lambda: sa.select(
+        _WF.c.id, _WF.c.context, _WF.c.input).where(
+            _in(_WF.c.id, "ids", _arity(ids))))
+    return {row.id: (row.context, row.input)
+            for row in _run(session, stmt, _in_params("ids", ids))}
 
 
 def get_execution_data(session, wf_ex_id):
@@ -324,6 +338,17 @@ def get_action_execution_for_engine(session, action_ex_id):
     """One action execution (every column but ``output``, as a read-only
     row), or None."""
     return _run(session, _GET_ACTION, {"id": action_ex_id}).one_or_none()
+
+
+def get_action_executions_for_engine(session, action_ex_ids):
+    """``{id: row}`` of the action executions given (as
+    ``get_action_execution_for_engine``); a missing id is missing."""
+    ids = sorted(set(action_ex_ids))
+    stmt = _once(("actions", _arity(ids)), lambda: sa.select(
+        *_GET_ACTION.selected_columns).where(
+            _in(_ACTION.c.id, "ids", _arity(ids))))
+    return {row.id: row for row in _run(session, stmt,
+                                        _in_params("ids", ids))}
 
 
 def get_action_executions_of_task(session, task_ex_id):
@@ -429,29 +454,35 @@ def cas_update(session, model, obj_id, from_states, **values):
     return _run(session, stmt, params).rowcount == 1
 
 
-_CLAIM = (_ACTION.update()
-          .where(_ACTION.c.id == sa.bindparam("_id"),
-                 _ACTION.c.state == "RUNNING",
-                 sa.or_(_ACTION.c.claimed_by.is_(None),
-                        _ACTION.c.claimed_by == sa.bindparam("_claim")))
-          .values(claimed_by=sa.bindparam("_claim"),
-                  claimed_at=sa.bindparam("_now"),
-                  is_sync=sa.bindparam("_is_sync"),
-                  executor=sa.bindparam("_executor")))
+def claim_action_executions(session, action_ex_ids, claim, is_sync=True,
+                            executor=None):
+    """Record that ``executor`` runs these actions under the token
+    ``claim``; returns the set of ids it may run.
 
-
-def claim_action_execution(session, action_ex_id, claim, is_sync=True,
-                           executor=None):
-    """Record that ``executor`` runs the action; True if it may run it.
-
-    Idempotent for the same claim token (a claim whose answer was lost can
-    be asked again), exclusive between claims, and refused once the action
-    is no longer RUNNING. ``is_sync`` False records that the result will be
+    Idempotent for the same token (a claim whose answer was lost can be
+    asked again), exclusive between tokens, and refused for an action no
+    longer RUNNING. One statement, however many actions an executor's
+    batch claims. ``is_sync`` False records that the results will be
     pushed through the API.
     """
-    return _run(session, _CLAIM, {
-        "_id": action_ex_id, "_claim": claim, "_now": models.utcnow(),
-        "_is_sync": is_sync, "_executor": executor}).rowcount == 1
+    ids = sorted(set(action_ex_ids))
+
+    def build():
+        a = _ACTION.c
+        return (_ACTION.update()
+                .where(_in(a.id, "ids", _arity(ids)), a.state == "RUNNING",
+                       sa.or_(a.claimed_by.is_(None),
+                              a.claimed_by == sa.bindparam("_claim")))
+                .values(claimed_by=sa.bindparam("_claim"),
+                        claimed_at=sa.bindparam("_now"),
+                        is_sync=sa.bindparam("_is_sync"),
+                        executor=sa.bindparam("_executor"))
+                .returning(a.id))
+    params = {"_claim": claim, "_now": models.utcnow(),
+              "_is_sync": is_sync, "_executor": executor}
+    params.update(_in_params("ids", ids))
+    stmt = _once(("claim", _arity(ids)), build)
+    return set(_run(session, stmt, params).scalars())
 
 
 def delete_workflow_execution(session, wf_ex, allowed_states):
@@ -554,7 +585,7 @@ def delete_action_execution(session, action_ex_id):
             "Action execution %s is %s: only a finished one (SUCCESS, "
             "ERROR, CANCELLED) can be deleted" % (action_ex_id,
                                                   action_ex.state))
-    outbox_ack(session, "run_action", action_ex_id)
+    outbox_ack(session, "run_action", [action_ex_id])
     session.delete(action_ex)
 
 
@@ -604,9 +635,6 @@ def release_claim(session, action_ex_id, claim):
 OutboxRow = collections.namedtuple(
     "OutboxRow", "id kind ref_id payload next_send_at attempts")
 _OUTBOX_ADD = _OUTBOX.insert()
-_OUTBOX_ACK = _OUTBOX.delete().where(
-    _OUTBOX.c.ref_id == sa.bindparam("ref_id"),
-    _OUTBOX.c.kind == sa.bindparam("kind"))
 
 
 def outbox_add(session, kind, ref_id, payload, next_send_at,
@@ -631,9 +659,18 @@ def outbox_add(session, kind, ref_id, payload, next_send_at,
                      next_send_at, 0)
 
 
-def outbox_ack(session, kind, ref_id):
-    """Drop the outbox rows of ``kind`` about ``ref_id``: they arrived."""
-    _run(session, _OUTBOX_ACK, {"ref_id": ref_id, "kind": kind})
+def outbox_ack(session, kind, ref_ids):
+    """Drop the outbox rows of ``kind`` about any of ``ref_ids``: they
+    arrived."""
+    ref_ids = sorted(set(ref_ids))
+    if not ref_ids:
+        return
+    stmt = _once(("ack", _arity(ref_ids)), lambda: _OUTBOX.delete().where(
+        _OUTBOX.c.kind == sa.bindparam("kind"),
+        _in(_OUTBOX.c.ref_id, "refs", _arity(ref_ids))))
+    params = {"kind": kind}
+    params.update(_in_params("refs", ref_ids))
+    _run(session, stmt, params)
 
 
 def outbox_take(session, row_id):

@@ -109,16 +109,19 @@ def remember_spec(key, spec):
             _spec_cache.popitem(last=False)
 
 
-def workflow_view(session, wf_ex):
+def workflow_view(session, wf_ex, data=None):
     """The conductor's view of ``wf_ex``; if the row leaves out the
-    context and input, the view reads them when first needed."""
+    context and input (and ``data`` does not give them), the view reads
+    them when first needed."""
     params = wf_ex.params or {}
     view = views.WorkflowView(
         id=wf_ex.id, name=wf_ex.name, state=wf_ex.state,
         spec=workflow_spec(session, wf_ex), env=params.get("env") or {},
         params=params, created_at=_time(wf_ex.created_at),
         load_data=lambda: db_api.get_execution_data(session, wf_ex.id))
-    if hasattr(wf_ex, "context"):
+    if data is not None:
+        view.data_loaded(*data)
+    elif hasattr(wf_ex, "context"):
         view.data_loaded(wf_ex.context, wf_ex.input)
     return view
 
@@ -337,7 +340,7 @@ def _abort_actions(session, abort):
         if action_ex.state == states.RUNNING:
             move(session, "action", action_ex.id, states.RUNNING,
                  abort.event, state_info=abort.state_info)
-            db_api.outbox_ack(session, RUN_ACTION, action_ex.id)
+            db_api.outbox_ack(session, RUN_ACTION, [action_ex.id])
 
 
 def _stage_action(session, wf_ex, cond, run, send_at):

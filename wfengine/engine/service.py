@@ -5,6 +5,7 @@ lets the conductor decide, writes the plan and its outbox rows in the same
 transaction, and hands the outbox rows to the sender after commit. Nothing
 inside a transaction performs I/O other than the database.
 """
+import collections
 import functools
 import logging
 import uuid
@@ -152,21 +153,35 @@ class EngineService:
 
         :param msg: ``messages.ClaimAction``.
         """
-        return db_session.unit_of_work(self._claim, msg)
+        return self.claim_actions([msg])[0]
 
     def claim_actions(self, msgs):
         """``claim_action`` for several claims in one unit of work;
         returns a bool for each, in order."""
-        return db_session.unit_of_work(
-            lambda session: [self._claim(session, m) for m in msgs])
+        return db_session.unit_of_work(self._claim_all, msgs)
 
     @staticmethod
-    def _claim(session, msg):
-        won = db_api.claim_action_execution(
-            session, msg.action_ex_id, msg.claim, msg.is_sync, msg.executor)
-        if won:
-            db_api.outbox_ack(session, persist.RUN_ACTION, msg.action_ex_id)
-        return won
+    def _claim_all(session, msgs):
+        # An executor claims its batch under one token: one statement.
+        by_token = collections.defaultdict(list)
+        for msg in msgs:
+            by_token[msg.claim, msg.is_sync, msg.executor].append(
+                msg.action_ex_id)
+        held = set()
+        for (claim, is_sync, executor), ids in by_token.items():
+            held.update((claim, action_ex_id) for action_ex_id in
+                        db_api.claim_action_executions(
+                            session, ids, claim, is_sync, executor))
+        answers, granted = [], set()
+        for msg in msgs:
+            # The same doorbell twice in one batch runs the action once.
+            ok = ((msg.claim, msg.action_ex_id) in held
+                  and msg.action_ex_id not in granted)
+            if ok:
+                granted.add(msg.action_ex_id)
+            answers.append(ok)
+        db_api.outbox_ack(session, persist.RUN_ACTION, granted)
+        return answers
 
     def run_action(self, msg):
         """Run an action outside any workflow.
@@ -198,7 +213,7 @@ class EngineService:
             raise exceptions.InputError(
                 "Invalid action result state %s (allowed: %s)"
                 % (msg.state, ", ".join(sorted(_RESULT_STATES))))
-        return self._run(self._complete, msg)
+        return self._run(self._complete_all, [msg])[0]
 
     def on_actions_complete(self, msgs):
         """Take several results in one unit of work (one commit, one
@@ -218,18 +233,6 @@ class EngineService:
                      len(msgs), e)
         return [self._complete_alone(msg) for msg in msgs]
 
-    def _complete_all(self, session, msgs):
-        # Executions are locked in id order, so that two engines taking
-        # batches about the same executions never deadlock.
-        db_api.lock_executions_of_actions(
-            session, [m.action_ex_id for m in msgs])
-        won, rows = [], []
-        for msg in msgs:
-            taken, staged = self._complete(session, msg)
-            won.append(taken)
-            rows += staged
-        return won, rows
-
     def _complete_alone(self, msg):
         try:
             return self.on_action_complete(msg)
@@ -238,23 +241,52 @@ class EngineService:
                         msg.action_ex_id, e)
             return False
 
-    def _complete(self, session, msg):
-        action_ex = db_api.get_action_execution_for_engine(
-            session, msg.action_ex_id)
-        if action_ex is None:
-            raise exceptions.NotFound(
-                "Action execution not found [id=%s]" % msg.action_ex_id)
+    def _complete_all(self, session, msgs):
+        """Take results: a compare-and-set on each action, then one
+        decision per workflow execution for all of its results (one
+        snapshot, one plan, each task written once however many of its
+        actions ended). Returns ``([won, ...], outbox rows)``."""
+        action_exes = db_api.get_action_executions_for_engine(
+            session, [m.action_ex_id for m in msgs])
+        for msg in msgs:
+            if msg.action_ex_id not in action_exes:
+                raise exceptions.NotFound(
+                    "Action execution not found [id=%s]" % msg.action_ex_id)
+        wf_ex_ids = {a.workflow_execution_id for a in action_exes.values()
+                     if a.workflow_execution_id}
+        wf_exes = db_api.lock_workflow_executions(session, wf_ex_ids)
+        if len(wf_exes) < len(wf_ex_ids):
+            raise exceptions.NotFound("Workflow execution not found [id=%s]"
+                                      % ", ".join(wf_ex_ids - set(wf_exes)))
+        won, taken = [], collections.defaultdict(list)
+        for msg in msgs:
+            action_ex = action_exes[msg.action_ex_id]
+            wf_ex = wf_exes.get(action_ex.workflow_execution_id)
+            outcome = self._take_result(session, msg, action_ex, wf_ex)
+            won.append(outcome is not None)
+            if outcome is not None and wf_ex is not None:
+                taken[wf_ex.id].append((action_ex, outcome))
+        # A task's end evaluates expressions over the execution's context;
+        # an item's end mostly does not (read if it does).
+        data = db_api.get_executions_data(session, [
+            wf_ex_id for wf_ex_id, results in taken.items()
+            if any(not _is_item(a) for a, _ in results)]) if taken else {}
+        rows = []
+        for wf_ex_id, results in taken.items():
+            rows += self._advance(
+                session, wf_exes[wf_ex_id],
+                functools.partial(_decide_results, session, results),
+                data.get(wf_ex_id))
+        return won, rows
+
+    @staticmethod
+    def _take_result(session, msg, action_ex, wf_ex):
+        """Compare-and-set the action from RUNNING to its result; returns
+        ``(state, result, state_info)`` if this result won, else None."""
         if msg.from_api:
             calls.check_completable(action_ex)
         if action_ex.state != states.RUNNING:
-            return False, []
-        wf_ex = None
-        item = "index" in (action_ex.params or {})
-        if action_ex.workflow_execution_id:
-            # A task's end evaluates expressions over the execution's
-            # context; an item's end mostly does not (read if it does).
-            wf_ex = db_api.lock_workflow_execution(
-                session, action_ex.workflow_execution_id, with_data=not item)
+            return None
         state, result, state_info = calls.outcome(session, action_ex, msg)
         if not db_api.cas_update(
                 session, models.ActionExecution, action_ex.id,
@@ -266,32 +298,22 @@ class EngineService:
                 raise exceptions.Conflict(
                     "Action execution %s was completed by someone else "
                     "just now" % action_ex.id)
-            return False, []
+            return None
         LOG.debug("Action execution %s moved from RUNNING to %s",
                   action_ex.id, state)
         if action_ex.claimed_by is None:
             # Completed before any executor claimed it (the claim acks).
-            db_api.outbox_ack(session, persist.RUN_ACTION, action_ex.id)
-        if wf_ex is None:
-            # An action run outside any workflow: nothing follows.
-            return True, []
+            db_api.outbox_ack(session, persist.RUN_ACTION, [action_ex.id])
+        return state, result, state_info
 
-        def decide(cond):
-            task_id = action_ex.task_execution_id
-            # The task's data is read with it, but for an item of a
-            # with-items task (its data is read once, when the last ends).
-            task = cond.tasks.get(task_id, with_data=not item)
-            items = calls.item_results(session, task,
-                                       state == states.SUCCESS)
-            return cond.on_action_complete(task_id, state, result,
-                                           state_info, items)
-        return True, self._advance(session, wf_ex, decide)
+    def _advance(self, session, wf_ex, decide, data=None):
+        """Load the snapshot, let ``decide(conductor)`` plan, write it.
 
-    def _advance(self, session, wf_ex, decide):
-        """Load the snapshot, let ``decide(conductor)`` plan, write it."""
+        :param data: the execution's ``(context, input)`` if already read.
+        """
         tasks = persist.DbTaskSet(session, wf_ex.id)
         cond = _with_finders(conductor.Conductor(
-            persist.workflow_view(session, wf_ex), tasks), session)
+            persist.workflow_view(session, wf_ex, data), tasks), session)
         plan = decide(cond)
         return self._apply(session, wf_ex, cond, tasks.originals, plan)
 
@@ -330,9 +352,10 @@ class EngineService:
                    "action %s; safe-rerun is off, so it is not run again"
                    % (executor, action_ex.name))
         LOG.warning("Action execution %s: %s", action_ex_id, message)
-        return self._complete(session, messages.ActionResult(
+        won, rows = self._complete_all(session, [messages.ActionResult(
             action_ex_id=action_ex_id, state=states.ERROR, result=message,
-            state_info=message))
+            state_info=message)])
+        return won[0], rows
 
     # ---- operator requests ----
 
@@ -514,6 +537,23 @@ class EngineService:
             session, task_ex.workflow_execution_id)
         return self._advance(session, parent, lambda cond:
                              cond.reopen_for_child(task_ex.id))
+
+
+def _is_item(action_ex):
+    return "index" in (action_ex.params or {})
+
+
+def _decide_results(session, results, cond):
+    """Let the conductor take ``[(action_ex, (state, result, state_info))]``
+    of one execution, in the order they came."""
+    for action_ex, (state, result, state_info) in results:
+        task_id = action_ex.task_execution_id
+        # The task's data is read with it, but for an item of a with-items
+        # task (its data is read once, when the last ends).
+        task = cond.tasks.get(task_id, with_data=not _is_item(action_ex))
+        items = calls.item_results(session, task, state == states.SUCCESS)
+        cond.on_action_complete(task_id, state, result, state_info, items)
+    return cond.plan
 
 
 def _with_finders(cond, session):

@@ -88,8 +88,11 @@ class ExecutorService:
                 self._idle.release()
                 break
             batch += more
+        # One token for the batch: the engine claims it in one statement,
+        # and asking again after a lost answer gets the same answer.
+        token = str(uuid.uuid4())
         claims = [messages.ClaimAction(
-            action_ex_id=msg.action_ex_id, claim=str(uuid.uuid4()),
+            action_ex_id=msg.action_ex_id, claim=token,
             is_sync=runner.is_sync(msg.action_name), executor=self.name)
             for msg in batch]
         try:
