@@ -1,4 +1,6 @@
 """wfengine: a workflow engine speaking OpenStack Mistral's v2 API."""
+import sys
+
 from oslo_service import backend as _oslo_service_backend
 
 # oslo.messaging imports oslo.service, whose default backend is eventlet.
@@ -6,3 +8,11 @@ from oslo_service import backend as _oslo_service_backend
 # oslo.messaging, so eventlet is neither imported nor half-patched.
 _oslo_service_backend.register_backend_default_hook(
     lambda: _oslo_service_backend.BackendType.THREADING)
+
+# futurist (under oslo.messaging and oslo.service) still imports eventlet
+# whenever it is installed, only to offer green executors that wfengine
+# never uses; with dnspython that is 18 MiB in every process. A None in
+# sys.modules makes that import fail as if eventlet were not installed
+# (futurist then leaves green executors out). A process that did import
+# eventlet before us keeps it.
+sys.modules.setdefault("eventlet", None)

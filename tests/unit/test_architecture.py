@@ -12,3 +12,13 @@ def test_import_contracts_are_kept():
     proc = subprocess.run([str(lint)], cwd=ROOT, capture_output=True,
                           text=True, env=dict(os.environ, NO_COLOR="1"))
     assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+def test_a_server_process_runs_without_eventlet():
+    # Every service module, imported as wfengine-server imports them, in a
+    # fresh interpreter (this one may have eventlet from elsewhere).
+    code = ("import sys; import wfengine.cmd.launch, wfengine.cmd.services; "
+            "sys.exit(0 if sys.modules.get('eventlet') is None else 1)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, "eventlet was imported: %s" % proc.stderr
