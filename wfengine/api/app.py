@@ -17,6 +17,7 @@ from wfengine.api.controllers import root
 from wfengine.api import errors
 from wfengine.api import etag
 from wfengine import conf
+from wfengine.rpc import clients
 
 
 class _LazyEngine:
@@ -31,7 +32,6 @@ class _LazyEngine:
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    from wfengine.rpc import clients
                     self._client = clients.EngineClient()
         return self._client
 

@@ -15,6 +15,7 @@ from wfengine.api import resources
 from wfengine.db import definitions
 from wfengine.db import session
 from wfengine import exceptions
+from wfengine.lang import parser
 
 SPEC = resources.WORKFLOW
 _TOP_LEVEL_KEY = re.compile(r"^(['\"]?)([^\s#'\"][^:]*?)\1\s*:")
@@ -22,7 +23,6 @@ _TOP_LEVEL_KEY = re.compile(r"^(['\"]?)([^\s#'\"][^:]*?)\1\s*:")
 
 def _parse_workflows(text):
     """The parser's workflow specs for ``text`` (a seam for tests)."""
-    from wfengine.lang import parser
     return parser.parse_workflows(text)
 
 
