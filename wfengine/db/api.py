@@ -240,14 +240,24 @@ def lock_workflow_executions(session, wf_ex_ids):
                                         _in_params("ids", ids))}
 
 
+def _rows_by_id(session, table, columns, ids):
+    """``{id: row}`` of ``table``'s rows with these ids (``id`` and the
+    named ``columns``); a missing id is missing. One statement, built
+    once per shape."""
+    ids = sorted(set(ids))
+
+    def build():
+        return sa.select(table.c.id, *[table.c[n] for n in columns]).where(
+            _in(table.c.id, "ids", _arity(ids)))
+    stmt = _once(("by id", table.name, columns, _arity(ids)), build)
+    return {row.id: row for row in _run(session, stmt,
+                                        _in_params("ids", ids))}
+
+
 def get_executions_data(session, wf_ex_ids):
     """``{id: (context, input)}`` of the workflow executions given."""
-    ids = list(wf_ex_ids)
-    stmt = _once(("wf data", _arity(ids)), lambda: sa.select(
-        _WF.c.id, _WF.c.context, _WF.c.input).where(
-            _in(_WF.c.id, "ids", _arity(ids))))
-    return {row.id: (row.context, row.input)
-            for row in _run(session, stmt, _in_params("ids", ids))}
+    rows = _rows_by_id(session, _WF, ("context", "input"), wf_ex_ids)
+    return {i: (row.context, row.input) for i, row in rows.items()}
 
 
 def get_execution_data(session, wf_ex_id):
@@ -326,12 +336,9 @@ _GET_ACTION = sa.select(*[c for c in _ACTION.c if c.name != "output"]).where(
 
 def get_task_data(session, task_ex_ids):
     """``{id: (in_context, published)}`` of the task executions given."""
-    ids = list(task_ex_ids)
-    stmt = _once(("task data", _arity(ids)), lambda: sa.select(
-        _TASK.c.id, _TASK.c.in_context, _TASK.c.published).where(
-            _in(_TASK.c.id, "ids", _arity(ids))))
-    return {row.id: (row.in_context, row.published)
-            for row in _run(session, stmt, _in_params("ids", ids))}
+    rows = _rows_by_id(session, _TASK, ("in_context", "published"),
+                       task_ex_ids)
+    return {i: (row.in_context, row.published) for i, row in rows.items()}
 
 
 def get_action_execution_for_engine(session, action_ex_id):
@@ -340,15 +347,14 @@ def get_action_execution_for_engine(session, action_ex_id):
     return _run(session, _GET_ACTION, {"id": action_ex_id}).one_or_none()
 
 
+_ACTION_FOR_ENGINE = tuple(c.name for c in _ACTION.c
+                           if c.name not in ("id", "output"))
+
+
 def get_action_executions_for_engine(session, action_ex_ids):
     """``{id: row}`` of the action executions given (as
     ``get_action_execution_for_engine``); a missing id is missing."""
-    ids = sorted(set(action_ex_ids))
-    stmt = _once(("actions", _arity(ids)), lambda: sa.select(
-        *_GET_ACTION.selected_columns).where(
-            _in(_ACTION.c.id, "ids", _arity(ids))))
-    return {row.id: row for row in _run(session, stmt,
-                                        _in_params("ids", ids))}
+    return _rows_by_id(session, _ACTION, _ACTION_FOR_ENGINE, action_ex_ids)
 
 
 def get_action_executions_of_task(session, task_ex_id):
