@@ -1,4 +1,6 @@
 """What every controller shares: base URL, lists, request bodies."""
+import functools
+
 import pecan
 from webob import exc as webob_exc
 
@@ -21,21 +23,27 @@ def only(*methods):
         raise webob_exc.HTTPMethodNotAllowed()
 
 
-def list_response(spec, params, shape, forced=None):
+def list_response(spec, params, shape=None, forced=None):
     """The body of ``GET /v2/<collection>``: one page and its ``next``.
 
     The rows are ``spec.model``'s, read through ``db.listing.list_rows``.
 
-    :param shape: ``shape(session, rows, names)`` -> list of dicts.
+    :param shape: ``shape(session, rows, names)`` -> list of dicts; by
+        default each row as ``spec.to_dict`` shows it.
     :param forced: filters fixed by the route (wire name to value).
     """
     query = listing.parse(spec, params, forced)
+    shape = shape or functools.partial(_plain_shape, spec)
     items = session.reader(_read_page, spec.model, shape, query)
     body = {spec.collection: items}
     link = listing.next_link(base_url(), spec, query, items)
     if link:
         body["next"] = link
     return body
+
+
+def _plain_shape(spec, sess, rows, names):
+    return [spec.to_dict(row, names) for row in rows]
 
 
 def _read_page(sess, model, shape, query):

@@ -78,10 +78,6 @@ def _update(sess, values_list, namespace, identifier):
         for values in values_list]
 
 
-def _shape(sess, rows, names):
-    return [SPEC.to_dict(row, names) for row in rows]
-
-
 class ActionsController(rest.RestController):
     """Read every action; create, update, delete and validate ad-hoc ones."""
 
@@ -98,7 +94,7 @@ class ActionsController(rest.RestController):
     def get_all(self, **params):
         """Actions, built-in and ad-hoc, filtered and paged."""
         ensure_system_actions()
-        return common.list_response(SPEC, params, _shape)
+        return common.list_response(SPEC, params)
 
     @pecan.expose("json")
     def post(self, **params):

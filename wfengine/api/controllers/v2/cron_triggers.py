@@ -36,10 +36,6 @@ def _get(sess, identifier):
         sess, identifier, fields=SPEC.columns(SPEC.names())))
 
 
-def _shape(sess, rows, names):
-    return [SPEC.to_dict(row, names) for row in rows]
-
-
 class CronTriggersController(rest.RestController):
     """Create, read, list and delete cron triggers."""
 
@@ -51,7 +47,7 @@ class CronTriggersController(rest.RestController):
     @pecan.expose("json")
     def get_all(self, **params):
         """Cron triggers, filtered and paged."""
-        return common.list_response(SPEC, params, _shape)
+        return common.list_response(SPEC, params)
 
     @pecan.expose("json")
     def post(self, **_params):

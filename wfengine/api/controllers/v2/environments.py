@@ -16,10 +16,6 @@ from wfengine.db import session
 SPEC = resources.ENVIRONMENT
 
 
-def _shape(sess, rows, names):
-    return [SPEC.to_dict(row, names) for row in rows]
-
-
 def _get(sess, name):
     return SPEC.to_dict(definitions.get_environment(
         sess, name, fields=SPEC.columns(SPEC.names())))
@@ -45,7 +41,7 @@ class EnvironmentsController(rest.RestController):
     @pecan.expose("json")
     def get_all(self, **params):
         """Environments, filtered and paged."""
-        return common.list_response(SPEC, params, _shape)
+        return common.list_response(SPEC, params)
 
     @pecan.expose("json")
     def post(self, **_params):

@@ -68,10 +68,6 @@ def _get(sess, name, namespace):
         sess, name, namespace, fields=SPEC.columns(SPEC.names())))
 
 
-def _shape(sess, rows, names):
-    return [SPEC.to_dict(row, names) for row in rows]
-
-
 def _text_values(params):
     return _values(common.request_text(),
                    resources.check_scope(params.get("scope")),
@@ -91,7 +87,7 @@ class WorkbooksController(rest.RestController):
     @pecan.expose("json")
     def get_all(self, **params):
         """Workbooks, filtered and paged."""
-        return common.list_response(SPEC, params, _shape)
+        return common.list_response(SPEC, params)
 
     @pecan.expose("json")
     def post(self, **params):
