@@ -7,6 +7,7 @@ default) messages stay in memory; a SQLite database is created and
 migrated on first start.
 """
 import ctypes
+import gc
 import logging
 import signal
 import sys
@@ -68,6 +69,13 @@ def main(argv=None):
     except ValueError as e:
         LOG.error("%s", e)
         return 2
+    # What start-up made (modules, classes, caches: ~130,000 objects) lives
+    # as long as the process; left in the collector's generations, every
+    # full collection walks it again and holds all threads for ~70 ms on
+    # this kind of machine. Frozen (after one collection, so that no
+    # start-up garbage is kept), collections look at new objects only.
+    gc.collect()
+    gc.freeze()
     LOG.info("wfengine running: %s", ", ".join(names))
     stop.wait()
     LOG.info("Stopping")
