@@ -330,10 +330,6 @@ def count_tasks_in_states(session, wf_ex_id, in_states, exclude_ids=()):
     return _run(session, stmt, params).scalar_one()
 
 
-_GET_ACTION = sa.select(*[c for c in _ACTION.c if c.name != "output"]).where(
-    _ACTION.c.id == sa.bindparam("id"))
-
-
 def get_task_data(session, task_ex_ids):
     """``{id: (in_context, published)}`` of the task executions given."""
     rows = _rows_by_id(session, _TASK, ("in_context", "published"),
@@ -344,7 +340,8 @@ def get_task_data(session, task_ex_ids):
 def get_action_execution_for_engine(session, action_ex_id):
     """One action execution (every column but ``output``, as a read-only
     row), or None."""
-    return _run(session, _GET_ACTION, {"id": action_ex_id}).one_or_none()
+    return get_action_executions_for_engine(
+        session, [action_ex_id]).get(action_ex_id)
 
 
 _ACTION_FOR_ENGINE = tuple(c.name for c in _ACTION.c
