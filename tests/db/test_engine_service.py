@@ -489,3 +489,24 @@ def test_results_of_parallel_tasks_in_one_batch_reach_their_join(engine):
     _claim(engine, meet)
     _succeed(engine, meet, "lr")
     assert _read(_wf_state, wf["id"]) == "SUCCESS"
+
+
+def test_a_failed_item_in_a_batch_fails_its_task_once_all_have_ended(
+        engine):
+    db_session.unit_of_work(_define, ITEMS)
+    wf = engine.start_workflow(messages.StartWorkflow(
+        wf_identifier="items", wf_input={"names": ["a", "b", "c"]}))
+    sent = engine.executors.sent
+    engine.claim_actions([messages.ClaimAction(
+        action_ex_id=m.action_ex_id, claim="b") for m in sent])
+    failing = sent[1].action_ex_id
+    assert engine.on_actions_complete([messages.ActionResult(
+        action_ex_id=m.action_ex_id,
+        state="ERROR" if m.action_ex_id == failing else "SUCCESS",
+        result="boom" if m.action_ex_id == failing else "ok")
+        for m in sent]) == [True] * 3
+    task = _read(lambda s: [(t.state, t.state_info) for t in s.query(
+        models.TaskExecution).filter_by(workflow_execution_id=wf["id"])])
+    assert task == [("ERROR", "1 of 3 items failed")]
+    assert _read(_wf_state, wf["id"]) == "ERROR"
+    assert len(engine.executors.sent) == 3, "no item started after the end"
