@@ -195,8 +195,6 @@ _LOCK_WF_WITH_DATA = (sa.select(*[c for c in _WF.c if c.name not in (
                       .where(_WF.c.id == sa.bindparam("id"))
                       .with_for_update())
 _WF_SPEC = sa.select(_WF.c.spec).where(_WF.c.id == sa.bindparam("id"))
-_WF_DATA = sa.select(_WF.c.context, _WF.c.input).where(
-    _WF.c.id == sa.bindparam("id"))
 
 
 def lock_workflow_execution(session, wf_ex_id, with_data=False):
@@ -262,8 +260,7 @@ def get_executions_data(session, wf_ex_ids):
 
 def get_execution_data(session, wf_ex_id):
     """``(context, input)`` of a workflow execution."""
-    row = _run(session, _WF_DATA, {"id": wf_ex_id}).one()
-    return row.context, row.input
+    return get_executions_data(session, [wf_ex_id])[wf_ex_id]
 
 
 def get_execution_spec(session, wf_ex_id):
