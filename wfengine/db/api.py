@@ -188,6 +188,7 @@ def flush(session):
 # input (get_execution_data) only when an expression needs them.
 _WF_SMALL = [c for c in _WF.c if c.name not in (
     "spec", "context", "input", "output")]
+_WF_SMALL_NAMES = tuple(c.name for c in _WF_SMALL if c.name != "id")
 _LOCK_WF = (sa.select(*_WF_SMALL).where(_WF.c.id == sa.bindparam("id"))
             .with_for_update())
 _LOCK_WF_WITH_DATA = (sa.select(*[c for c in _WF.c if c.name not in (
@@ -223,31 +224,24 @@ def lock_workflow_executions(session, wf_ex_ids):
     their rows (without data) by id, locked in id order, so that two
     engines locking overlapping sets never deadlock. A missing id is
     missing from the answer."""
-    ids = sorted(set(wf_ex_ids))
-    if not ids:
+    if not wf_ex_ids:
         return {}
-    for wf_ex_id in ids:
+    for wf_ex_id in wf_ex_ids:
         write_staged(session, wf_ex_id)
-
-    def build():
-        return (sa.select(*_WF_SMALL)
-                .where(_in(_WF.c.id, "ids", _arity(ids)))
-                .order_by(_WF.c.id).with_for_update())
-    stmt = _once(("lock wfs", _arity(ids)), build)
-    return {row.id: row for row in _run(session, stmt,
-                                        _in_params("ids", ids))}
+    return _rows_by_id(session, _WF, _WF_SMALL_NAMES, wf_ex_ids, lock=True)
 
 
-def _rows_by_id(session, table, columns, ids):
+def _rows_by_id(session, table, columns, ids, lock=False):
     """``{id: row}`` of ``table``'s rows with these ids (``id`` and the
     named ``columns``); a missing id is missing. One statement, built
-    once per shape."""
+    once per shape; ``lock`` takes their row locks in id order."""
     ids = sorted(set(ids))
 
     def build():
-        return sa.select(table.c.id, *[table.c[n] for n in columns]).where(
+        stmt = sa.select(table.c.id, *[table.c[n] for n in columns]).where(
             _in(table.c.id, "ids", _arity(ids)))
-    stmt = _once(("by id", table.name, columns, _arity(ids)), build)
+        return stmt.order_by(table.c.id).with_for_update() if lock else stmt
+    stmt = _once(("by id", table.name, columns, _arity(ids), lock), build)
     return {row.id: row for row in _run(session, stmt,
                                         _in_params("ids", ids))}
 
