@@ -190,6 +190,48 @@ def test_a_refused_start_leaves_nothing_behind(engine):
     assert count == 0 and engine.executors.sent == []
 
 
+def _executions(session):
+    return session.query(models.WorkflowExecution).count()
+
+
+def test_a_start_sent_again_answers_with_the_execution_it_made(engine):
+    start = messages.StartWorkflow(wf_identifier="seq", wf_ex_id="run-1")
+    assert engine.start_workflow(start) == {"id": "run-1"}
+    assert engine.start_workflow(start) == {"id": "run-1"}
+    assert _read(_executions) == 1
+    assert len(engine.executors.sent) == 1
+
+
+def test_a_start_racing_its_copy_answers_with_the_copy_s_execution(
+        engine, monkeypatch):
+    start = messages.StartWorkflow(wf_identifier="seq", wf_ex_id="run-1")
+    engine.start_workflow(start)
+    # The copy's look for the execution comes before the first start's
+    # commit: it inserts too, and the database refuses the second row.
+    looks = []
+    real = db_api.get_execution_workflow_id
+
+    def late_look(session, wf_ex_id):
+        looks.append(wf_ex_id)
+        return None if len(looks) == 1 else real(session, wf_ex_id)
+    monkeypatch.setattr(db_api, "get_execution_workflow_id", late_look)
+    assert engine.start_workflow(start) == {"id": "run-1"}
+    assert looks == ["run-1", "run-1"]
+    assert _read(_executions) == 1
+    assert len(engine.executors.sent) == 1
+
+
+def test_a_start_naming_another_workflow_s_execution_is_refused(engine):
+    db_session.unit_of_work(_define, SEQ.replace("seq:", "other:"))
+    engine.start_workflow(messages.StartWorkflow(wf_identifier="seq",
+                                                 wf_ex_id="run-1"))
+    with pytest.raises(exceptions.Conflict) as err:
+        engine.start_workflow(messages.StartWorkflow(
+            wf_identifier="other", wf_ex_id="run-1"))
+    assert "run-1" in str(err.value) and "seq-id" in str(err.value)
+    assert _read(_executions) == 1
+
+
 def test_an_orphaned_action_fails_without_safe_rerun(engine):
     wf = engine.start_workflow(messages.StartWorkflow(wf_identifier="seq"))
     msg = engine.executors.sent[0]

@@ -165,6 +165,32 @@ def test_unhandled_failure_fails_the_workflow(embedded, workflows):
         "first": "SUCCESS", "explode": "ERROR"}
 
 
+def test_a_start_repeated_with_its_id_runs_once(embedded, workflows):
+    def greeters():
+        return len(embedded.api.list_executions(workflow_name="greeter",
+                                                fields="id"))
+
+    before = greeters()
+    body = {"id": "greet-once-1", "workflow_name": "greeter",
+            "input": {"who": "Ann"}}
+    first = embedded.api.request("POST", "/executions", expect=(201,),
+                                 json=body).json()
+    again = embedded.api.request("POST", "/executions", expect=(201,),
+                                 json=body).json()
+    assert first["id"] == again["id"] == "greet-once-1"
+    done = embedded.api.wait_all([first["id"]], 60)[first["id"]]
+    assert done["state"] == "SUCCESS", done.get("state_info")
+    assert greeters() == before + 1
+    assert sorted(tasks_by_name(embedded, first["id"])) == [
+        "boom", "finish", "greet", "recover", "shout"]
+
+    other = embedded.api.request(
+        "POST", "/executions", expect=(409,),
+        json={"id": "greet-once-1", "workflow_name": "failing"}).json()
+    assert "greet-once-1" in other["faultstring"]
+    assert "failing" in other["faultstring"]
+
+
 @pytest.mark.timeout(90)
 def test_sigterm_stops_the_server_cleanly(fresh_embedded):
     proc = fresh_embedded.processes[0]

@@ -43,6 +43,8 @@ _RESOURCES = (
 _JSON_OBJECT_OR_TEXT = {"oneOf": [{"type": "object"}, {"type": "string"}]}
 _BODIES = {
     "executions": {
+        "id": {"type": "string",
+               "pattern": "^%s$" % resources.EXECUTION_ID_PATTERN},
         "workflow_id": {"type": "string"}, "workflow_name": {"type": "string"},
         "workflow_namespace": {"type": "string"},
         "description": {"type": "string"}, "input": _JSON_OBJECT_OR_TEXT,

@@ -18,6 +18,7 @@ and which query parameters filter it. Request bodies are checked here too.
 import dataclasses
 import functools
 import json
+import re
 
 from wfengine import exceptions
 from wfengine.db import models
@@ -334,9 +335,13 @@ def action_execution_dict(row, names=None):
 
 # Request bodies.
 
-EXECUTION_CREATE_FIELDS = ("workflow_id", "workflow_name",
+EXECUTION_CREATE_FIELDS = ("id", "workflow_id", "workflow_name",
                            "workflow_namespace", "description", "input",
                            "params")
+
+# What a client may choose as an execution id: it stands in URLs.
+EXECUTION_ID_PATTERN = "[A-Za-z0-9._~-]{1,36}"
+_EXECUTION_ID = re.compile(EXECUTION_ID_PATTERN)
 
 
 def parse_json_body(body, what="request body"):
@@ -402,9 +407,11 @@ def parse_execution_create(data):
     """Check the body of ``POST /v2/executions``.
 
     :returns: dict with ``wf_identifier``, ``wf_namespace``, ``wf_input``,
-        ``description`` and ``params`` (the engine client's arguments).
+        ``description``, ``params`` and ``wf_ex_id`` (the engine client's
+        arguments; ``wf_ex_id`` None unless the body has an ``id``).
     :raises InputError: unknown field, wrong type, bad JSON in ``input`` or
-        ``params``, or neither ``workflow_id`` nor ``workflow_name``.
+        ``params``, an ``id`` that cannot be an execution's, or neither
+        ``workflow_id`` nor ``workflow_name``.
     """
     unknown = sorted(set(data) - set(EXECUTION_CREATE_FIELDS))
     if unknown:
@@ -423,7 +430,19 @@ def parse_execution_create(data):
         "wf_input": json_object_field("input", data.get("input")),
         "description": _text_field(data, "description"),
         "params": json_object_field("params", data.get("params")),
+        "wf_ex_id": _execution_id(data.get("id")),
     }
+
+
+def _execution_id(value):
+    """The ``id`` a client gives a new execution (None if it gives none)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _EXECUTION_ID.fullmatch(value):
+        raise exceptions.InputError(
+            "Field 'id' must be 1 to 36 letters, digits, '-', '_', '.' or "
+            "'~' (a UUID, say), got %r" % (value,))
+    return value
 
 
 def check_scope(scope):

@@ -15,6 +15,14 @@ OPTS = [
                 help="Allow DELETE /v2/action_executions/<id> (of finished "
                      "action executions), as Mistral's option of the same "
                      "name."),
+    cfg.FloatOpt("start_resend_after", default=10.0, min=0.1,
+                 help="Seconds the API waits for an engine to answer a "
+                      "start (POST /v2/executions) before it sends the "
+                      "start again, under the same execution id so that "
+                      "it runs once: a start lost on the way (no engine "
+                      "listening yet, a broker restart) is not lost. The "
+                      "whole wait stays within [DEFAULT] "
+                      "rpc_response_timeout."),
     cfg.IntOpt("max_request_body_size", default=1024 * 1024, min=1024,
                help="Largest request body accepted, in bytes."),
 ]

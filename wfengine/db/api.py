@@ -246,6 +246,14 @@ def _rows_by_id(session, table, columns, ids, lock=False):
                                         _in_params("ids", ids))}
 
 
+def get_execution_workflow_id(session, wf_ex_id):
+    """The ``workflow_id`` of a workflow execution; None if there is no
+    execution with this id."""
+    row = _rows_by_id(session, _WF, ("workflow_id",), [wf_ex_id]).get(
+        wf_ex_id)
+    return None if row is None else row.workflow_id
+
+
 def get_executions_data(session, wf_ex_ids):
     """``{id: (context, input)}`` of the workflow executions given."""
     rows = _rows_by_id(session, _WF, ("context", "input"), wf_ex_ids)

@@ -59,11 +59,24 @@ class EngineService:
     def start_workflow(self, msg):
         """Create a workflow execution and start its first tasks.
 
+        A start naming an execution (``msg.wf_ex_id``) that exists
+        already is the same start sent again: it answers with that
+        execution and starts nothing.
+
         :param msg: ``messages.StartWorkflow``.
         :returns: ``{"id": <execution id>}`` once committed.
         :raises InputError: unknown workflow, or input that does not fit.
+        :raises Conflict: the execution named exists and runs another
+            workflow.
         """
-        return self._run(self._start, msg)
+        try:
+            return self._run(self._start, msg)
+        except exceptions.DBDuplicateEntry:
+            if msg.wf_ex_id is None:
+                raise
+            # Another engine took a copy of this start between our look
+            # for the execution and our insert: now the look finds it.
+            return self._run(self._start, msg)
 
     def _start(self, session, msg):
         try:
@@ -71,11 +84,15 @@ class EngineService:
                 session, msg.wf_identifier, msg.wf_namespace)
         except exceptions.NotFound as e:
             raise exceptions.InputError(str(e)) from e
+        if msg.wf_ex_id is not None and _started_before(
+                session, msg.wf_ex_id, wf_def):
+            return {"id": msg.wf_ex_id}, []
         params = dict(msg.params or {})
         if isinstance(params.get("env"), str):
             params["env"] = _named_env(session, params["env"])
         wf_ex, rows = self._create_and_start(
-            session, wf_def, msg.wf_input, params, msg.description)
+            session, wf_def, msg.wf_input, params, msg.description,
+            wf_ex_id=msg.wf_ex_id)
         return {"id": wf_ex.id}, rows
 
     def fire_cron_trigger(self, trigger_id, due, nxt, remaining, msg):
@@ -106,7 +123,7 @@ class EngineService:
         return self._start(session, msg)
 
     def _create_and_start(self, session, wf_def, wf_input, params,
-                          description="", parent=None):
+                          description="", parent=None, wf_ex_id=None):
         spec = persist.definition_spec(session, wf_def)
         # Everything that can refuse the start does so before a row is
         # written (a sub-workflow's refusal is handled inside its parent's
@@ -115,15 +132,15 @@ class EngineService:
         if spec.type == lang_spec.REVERSE:
             reverse.check_target(spec, params)
         wf_ex = self._create_execution(session, wf_def, spec, wf_input,
-                                       params, description, parent)
+                                       params, description, parent,
+                                       wf_ex_id or str(uuid.uuid4()))
         persist.remember_spec(wf_ex.id, spec)
         cond = _with_finders(conductor.Conductor(
             persist.workflow_view(session, wf_ex), []), session)
         return wf_ex, self._apply(session, wf_ex, cond, {}, cond.start())
 
     def _create_execution(self, session, wf_def, spec, wf_input, params,
-                          description, parent):
-        wf_ex_id = str(uuid.uuid4())
+                          description, parent, wf_ex_id):
         runtime = {"env": params.get("env") or {},
                    "execution": {"id": wf_ex_id, "name": spec.name,
                                  "input": wf_input, "params": params}}
@@ -563,6 +580,22 @@ def _with_finders(cond, session):
                                              session)
     cond.find_tasks = functools.partial(db_api.find_tasks, session)
     return cond
+
+
+def _started_before(session, wf_ex_id, wf_def):
+    """True if execution ``wf_ex_id`` exists (a start sent again).
+
+    :raises Conflict: it exists and runs another workflow than ``wf_def``.
+    """
+    workflow_id = db_api.get_execution_workflow_id(session, wf_ex_id)
+    if workflow_id is None:
+        return False
+    if workflow_id != wf_def.id:
+        raise exceptions.Conflict(
+            "Workflow execution %s exists already and runs another "
+            "workflow than %s [workflow_id=%s]"
+            % (wf_ex_id, wf_def.name, workflow_id))
+    return True
 
 
 def _named_env(session, name):

@@ -1,5 +1,6 @@
 """RPC clients: the only senders of messages between services."""
 import logging
+import time
 
 import oslo_messaging as messaging
 
@@ -33,18 +34,46 @@ class EngineClient:
         except messaging.MessagingTimeout as e:
             raise exceptions.EngineUnavailable() from e
 
+    def _call_resending(self, method, msg, resend_after):
+        """``_call`` for a message the engine takes once however often it
+        arrives: sent again after ``resend_after`` seconds without an
+        answer, until ``rpc_response_timeout`` has passed. A message
+        RabbitMQ dropped (no engine listening yet) or lost in a broker
+        restart costs one resend, not the whole timeout."""
+        # In-process calls are never lost and have no timeout option.
+        total = (CONF.rpc_response_timeout
+                 if "rpc_response_timeout" in CONF else resend_after)
+        deadline = time.monotonic() + total
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                return self._call(method, msg, min(resend_after, left))
+            except exceptions.EngineUnavailable:
+                if deadline - time.monotonic() < 0.1:
+                    raise
+                LOG.warning("No engine answered %s within %.1fs; sending "
+                            "it again", method, resend_after)
+
     def start_workflow(self, wf_identifier, wf_namespace="", wf_input=None,
-                       description="", params=None):
+                       description="", params=None, wf_ex_id=None,
+                       resend_after=None):
         """Create and start an execution; returns ``{"id": ...}``.
 
+        :param wf_ex_id: the id the execution gets; a start naming an
+            existing execution answers with it and starts nothing.
+        :param resend_after: with ``wf_ex_id``: seconds to wait for an
+            answer before sending the start again.
         :raises NotFound: no such workflow.
         :raises InputError: the input does not fit the workflow.
+        :raises Conflict: ``wf_ex_id`` runs another workflow.
         :raises EngineUnavailable: no engine answered in time.
         """
         msg = messages.StartWorkflow(
             wf_identifier=wf_identifier, wf_namespace=wf_namespace or "",
             wf_input=wf_input or {}, description=description or "",
-            params=params or {})
+            params=params or {}, wf_ex_id=wf_ex_id)
+        if wf_ex_id is not None and resend_after is not None:
+            return self._call_resending("start_workflow", msg, resend_after)
         return self._call("start_workflow", msg)
 
     def update_execution(self, wf_ex_id, state=None, state_info=None,

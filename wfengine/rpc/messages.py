@@ -11,6 +11,8 @@ RPC_VERSION changelog:
   1.5 - delete_action_execution (engine).
   1.6 - claim_actions, on_actions_complete (engine) and run_actions
         (executor): the same messages, several per call.
+  1.7 - StartWorkflow.wf_ex_id: a start names its execution, and one
+        sent again answers with the execution it created.
 
 A new field gets a default, so that older senders stay understood;
 ``from_dict`` ignores fields it does not know, so newer senders do too.
@@ -18,7 +20,7 @@ A new field gets a default, so that older senders stay understood;
 import dataclasses
 from typing import Any
 
-RPC_VERSION = "1.6"
+RPC_VERSION = "1.7"
 
 
 class Message:
@@ -35,13 +37,19 @@ class Message:
 
 @dataclasses.dataclass(frozen=True)
 class StartWorkflow(Message):
-    """API -> engine: create and start a workflow execution."""
+    """API -> engine: create and start a workflow execution.
+
+    With ``wf_ex_id`` the execution gets that id, and a start whose
+    execution exists already answers with it instead of starting another:
+    a sender whose answer is late may send the same start again.
+    """
 
     wf_identifier: str
     wf_namespace: str = ""
     wf_input: dict = dataclasses.field(default_factory=dict)
     description: str = ""
     params: dict = dataclasses.field(default_factory=dict)
+    wf_ex_id: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -57,16 +57,21 @@ class FakeEngine:
 
     def __init__(self):
         self.calls = []
+        self.start_options = []  # (wf_ex_id, resend_after) of each start
 
     def start_workflow(self, wf_identifier, wf_namespace="", wf_input=None,
-                       description="", params=None):
+                       description="", params=None, wf_ex_id=None,
+                       resend_after=None):
         self.calls.append((wf_identifier, wf_namespace, wf_input,
                            description, params))
+        self.start_options.append((wf_ex_id, resend_after))
         return session.unit_of_work(self._start, wf_identifier, wf_namespace,
-                                    wf_input or {}, description, params or {})
+                                    wf_input or {}, description, params or {},
+                                    wf_ex_id or str(uuid.uuid4()))
 
     @staticmethod
-    def _start(sess, identifier, namespace, wf_input, description, params):
+    def _start(sess, identifier, namespace, wf_input, description, params,
+               wf_ex_id):
         wf_def = definitions.get_workflow_definition(
             sess, identifier, namespace, fields=("spec",))
         for name in wf_def.spec.get("input", []):
@@ -74,7 +79,6 @@ class FakeEngine:
                 raise exceptions.InputError(
                     "Missing required input %r of workflow %r"
                     % (name, wf_def.name))
-        wf_ex_id = str(uuid.uuid4())
         sess.add(models.WorkflowExecution(
             id=wf_ex_id, name=wf_def.name, workflow_id=wf_def.id,
             workflow_namespace=namespace, description=description,

@@ -7,6 +7,7 @@ import urllib.parse
 import pytest
 
 from tests.unit.api import base
+from wfengine.conf import CONF
 from wfengine.db import models
 
 DATETIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
@@ -44,6 +45,31 @@ def test_create_accepts_objects_and_workflow_id(app, wf, engine_client):
                input={"name": "x"}, params={"k": 1})
     assert engine_client.calls[0][0] == wf["id"]
     assert engine_client.calls[0][2:] == ({"name": "x"}, "", {"k": 1})
+
+
+def test_create_names_each_start_so_it_can_be_sent_again(app, wf,
+                                                        engine_client):
+    first = base.start(app, input={"name": "x"})
+    second = base.start(app, input={"name": "y"})
+    (id1, resend1), (id2, resend2) = engine_client.start_options
+    assert (first["id"], second["id"]) == (id1, id2) and id1 != id2
+    assert resend1 == resend2 == CONF.api.start_resend_after
+
+
+def test_create_with_an_id_gives_the_execution_that_id(app, wf,
+                                                       engine_client):
+    ex = base.start(app, id="nightly-2026-12-03", input={"name": "x"})
+    assert ex["id"] == "nightly-2026-12-03"
+    assert app.get("/v2/executions/nightly-2026-12-03").json["id"] == ex["id"]
+
+
+@pytest.mark.parametrize("bad_id", ["", "a/b", "x" * 37, 7, "white space"])
+def test_create_with_an_unusable_id_is_400(app, wf, engine_client, bad_id):
+    resp = app.post_json("/v2/executions", {"workflow_name": "wf1",
+                                            "input": {"name": "x"},
+                                            "id": bad_id}, status=400)
+    assert "'id'" in resp.json["faultstring"]
+    assert engine_client.calls == []
 
 
 @pytest.mark.parametrize("body, words", [

@@ -1,4 +1,6 @@
 """``/v2/executions``: start workflows and read their executions."""
+import uuid
+
 import pecan
 from pecan import rest
 
@@ -8,6 +10,7 @@ from wfengine.api.controllers.v2 import tasks
 from wfengine.api import listener_resources
 from wfengine.api import resources
 from wfengine.api import updates
+from wfengine.conf import CONF
 from wfengine.db import queries
 from wfengine.db import session
 
@@ -49,14 +52,23 @@ class ExecutionsController(rest.RestController):
 
     @pecan.expose("json")
     def post(self, **_params):
-        """Start a workflow; 201 with the new execution."""
+        """Start a workflow; 201 with the new execution.
+
+        The execution gets the body's ``id`` if it has one; a start naming
+        an existing execution answers with that execution (Mistral's
+        idempotent start), so a client may repeat a start whose answer it
+        lost. Without an ``id`` the API picks one, and sends the start
+        again under it if no engine answers soon.
+        """
         data = resources.parse_json_body(pecan.request.body)
         args = resources.parse_execution_create(data)
         args["params"] = listener_resources.check_notify(args["params"])
         started = pecan.request.engine.start_workflow(
             args["wf_identifier"], wf_namespace=args["wf_namespace"],
             wf_input=args["wf_input"], description=args["description"],
-            params=args["params"])
+            params=args["params"],
+            wf_ex_id=args["wf_ex_id"] or str(uuid.uuid4()),
+            resend_after=CONF.api.start_resend_after)
         body = session.reader(_get, started["id"])
         pecan.response.status = 201
         return body
