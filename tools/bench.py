@@ -11,6 +11,7 @@ appends the summary lines with the command and date to
 doc/source/performance.rst. A benchmark, not a test: nothing asserts times.
 """
 import argparse
+import configparser
 import datetime
 import json
 import pathlib
@@ -24,6 +25,7 @@ import time
 import urllib.request
 import uuid
 
+import kombu
 import sqlalchemy as sa
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -75,6 +77,43 @@ def wait_for_api(url, procs, deadline=60):
         except OSError:
             time.sleep(0.1)
     raise RuntimeError("API did not answer at %s" % url)
+
+
+def wait_for_consumers(config, procs, deadline=60):
+    """With a broker: wait until the engine's and the executor's topic
+    queues have a consumer. RabbitMQ drops a message that no queue takes,
+    and the API sends such a start again only after ``[api]
+    start_resend_after`` seconds: a delay the figures would count."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(config)
+    url = parser.get("DEFAULT", "transport_url", fallback=None)
+    if not url:
+        return
+    queues = [parser.get(group, "topic") for group in ("engine", "executor")]
+    end = time.monotonic() + deadline
+    # oslo.messaging's rabbit:// is kombu's amqp://.
+    amqp_url = "amqp://" + url.split("://", 1)[1]
+    with kombu.Connection(amqp_url, connect_timeout=5) as conn:
+        for queue in queues:
+            while _consumers(conn, queue) < 1:
+                if any(p.poll() is not None for p in procs):
+                    raise RuntimeError("a server process exited during start")
+                if time.monotonic() > end:
+                    raise RuntimeError("nobody consumes queue %s" % queue)
+                time.sleep(0.1)
+
+
+def _consumers(conn, queue):
+    channel = conn.channel()
+    try:
+        return channel.queue_declare(queue, passive=True)[2]
+    except conn.channel_errors:
+        return 0  # not declared yet
+    finally:
+        try:
+            channel.close()
+        except conn.channel_errors:
+            pass  # the broker closed it with the refusal
 
 
 def stop(procs):
@@ -143,6 +182,7 @@ def bench_multi(args, workdir):
         try:
             url = "http://127.0.0.1:%d/v2" % port
             wait_for_api(url, procs)
+            wait_for_consumers(config, procs)
             return run_wfbench(url, args, "wfengine multi", workdir)
         finally:
             stop(procs)

@@ -89,6 +89,7 @@ class WFEngine:
             servers = ["engine", "executor", "notifier", "api"]
         self.procs = bench.start(config, servers, self.workdir)
         bench.wait_for_api(self.url, self.procs)
+        bench.wait_for_consumers(config, self.procs)
 
     def pids(self):
         return [p.pid for p in self.procs]
