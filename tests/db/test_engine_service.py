@@ -461,14 +461,18 @@ items:
 
 
 class _Statements:
-    """Counts the UPDATEs of task executions a unit of work sends."""
+    """Counts the UPDATEs of task and action executions a unit of work
+    sends."""
 
     def __init__(self):
         self.task_updates = 0
+        self.action_updates = 0
 
     def __call__(self, conn, cursor, statement, *args):
         if statement.startswith("UPDATE task_executions"):
             self.task_updates += 1
+        if statement.startswith("UPDATE action_executions"):
+            self.action_updates += 1
 
 
 def test_results_of_one_task_in_one_batch_are_decided_together(engine):
@@ -494,8 +498,13 @@ def test_results_of_one_task_in_one_batch_are_decided_together(engine):
     finally:
         sqlalchemy.event.remove(db_engine, "before_cursor_execute", counter)
     assert counter.task_updates == 1, "the task is written once per batch"
+    assert counter.action_updates == 1, "one compare-and-set per batch"
     output = _read(lambda s: s.get(models.WorkflowExecution, wf["id"]).output)
     assert output == {"greetings": ["A", "B", "C", "D"]}
+    actions = _read(lambda s: [(a.state, a.output, a.accepted) for a in s.query(
+        models.ActionExecution).filter_by(workflow_execution_id=wf["id"])])
+    assert sorted(actions, key=lambda a: a[1]["result"]) == [
+        ("SUCCESS", {"result": n.upper()}, True) for n in names]
 
 
 FORK = """

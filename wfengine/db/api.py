@@ -456,6 +456,51 @@ def cas_update(session, model, obj_id, from_states, **values):
     return _run(session, stmt, params).rowcount == 1
 
 
+# Most action results one compare-and-set statement takes (an executor's
+# batch); each carries a CASE branch per result and column.
+_COMPLETE_CHUNK = 64
+
+
+def complete_action_executions(session, outcomes):
+    """Compare-and-set action executions from RUNNING to their results:
+    one statement for a batch (a ``CASE`` per column, ``RETURNING`` the
+    winners) instead of one per result.
+
+    :param outcomes: ``{action_ex_id: (state, state_info, output)}``.
+    :returns: the set of ids whose update won (those still RUNNING).
+    """
+    won = set()
+    items = sorted(outcomes.items())
+    now = models.utcnow()
+    for start in range(0, len(items), _COMPLETE_CHUNK):
+        part = items[start:start + _COMPLETE_CHUNK]
+        params = {"_now": now}
+        for k, (action_ex_id, (state, state_info, output)) in enumerate(
+                part):
+            params.update({"i%d" % k: action_ex_id, "s%d" % k: state,
+                           "n%d" % k: state_info, "o%d" % k: output})
+        stmt = _once(("complete", len(part)),
+                     lambda: _complete_statement(len(part)))
+        won.update(_run(session, stmt, params).scalars())
+    return won
+
+
+def _complete_statement(count):
+    a = _ACTION.c
+    ids = [sa.bindparam("i%d" % k) for k in range(count)]
+
+    def per_row(prefix, column):
+        return sa.case(*[(a.id == ids[k], sa.bindparam(
+            "%s%d" % (prefix, k), type_=column.type)) for k in range(count)])
+    return (_ACTION.update()
+            .where(a.id.in_(ids), a.state == "RUNNING")
+            .values(state=per_row("s", a.state),
+                    state_info=per_row("n", a.state_info),
+                    output=per_row("o", a.output), accepted=True,
+                    updated_at=sa.bindparam("_now"))
+            .returning(a.id))
+
+
 def claim_action_executions(session, action_ex_ids, claim, is_sync=True,
                             executor=None):
     """Record that ``executor`` runs these actions under the token

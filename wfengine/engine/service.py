@@ -275,14 +275,14 @@ class EngineService:
         if len(wf_exes) < len(wf_ex_ids):
             raise exceptions.NotFound("Workflow execution not found [id=%s]"
                                       % ", ".join(wf_ex_ids - set(wf_exes)))
+        outcomes = self._take_results(session, msgs, action_exes, wf_exes)
         won, taken = [], collections.defaultdict(list)
-        for msg in msgs:
+        for msg, outcome in zip(msgs, outcomes):
             action_ex = action_exes[msg.action_ex_id]
-            wf_ex = wf_exes.get(action_ex.workflow_execution_id)
-            outcome = self._take_result(session, msg, action_ex, wf_ex)
             won.append(outcome is not None)
-            if outcome is not None and wf_ex is not None:
-                taken[wf_ex.id].append((action_ex, outcome))
+            if outcome is not None and action_ex.workflow_execution_id:
+                taken[action_ex.workflow_execution_id].append(
+                    (action_ex, outcome))
         # A task's end evaluates expressions over the execution's context;
         # an item's end mostly does not (read if it does).
         data = db_api.get_executions_data(session, [
@@ -297,31 +297,47 @@ class EngineService:
         return won, rows
 
     @staticmethod
-    def _take_result(session, msg, action_ex, wf_ex):
-        """Compare-and-set the action from RUNNING to its result; returns
-        ``(state, result, state_info)`` if this result won, else None."""
-        if msg.from_api:
-            calls.check_completable(action_ex)
-        if action_ex.state != states.RUNNING:
-            return None
-        state, result, state_info = calls.outcome(session, action_ex, msg)
-        if not db_api.cas_update(
-                session, models.ActionExecution, action_ex.id,
-                [states.RUNNING], state=state, state_info=state_info,
-                output={"result": calls.kept(session, wf_ex, action_ex,
-                                          result)},
-                accepted=True):
+    def _take_results(session, msgs, action_exes, wf_exes):
+        """Compare-and-set each message's action from RUNNING to its
+        result, all in one statement; returns for each message
+        ``(state, result, state_info)`` if its result won, else None (a
+        duplicate, in this batch or before it, or a late result).
+
+        :raises Conflict: a completion through the API that lost.
+        """
+        # action id -> (index of its first message, outcome, output kept)
+        proposed = {}
+        for index, msg in enumerate(msgs):
+            action_ex = action_exes[msg.action_ex_id]
             if msg.from_api:
-                raise exceptions.Conflict(
-                    "Action execution %s was completed by someone else "
-                    "just now" % action_ex.id)
-            return None
-        LOG.debug("Action execution %s moved from RUNNING to %s",
-                  action_ex.id, state)
-        if action_ex.claimed_by is None:
-            # Completed before any executor claimed it (the claim acks).
-            db_api.outbox_ack(session, persist.RUN_ACTION, [action_ex.id])
-        return state, result, state_info
+                calls.check_completable(action_ex)
+            if action_ex.state != states.RUNNING or action_ex.id in proposed:
+                continue
+            outcome = calls.outcome(session, action_ex, msg)
+            wf_ex = wf_exes.get(action_ex.workflow_execution_id)
+            proposed[action_ex.id] = (index, outcome, {"result": calls.kept(
+                session, wf_ex, action_ex, outcome[1])})
+        won = db_api.complete_action_executions(session, {
+            action_ex_id: (outcome[0], outcome[2], output)
+            for action_ex_id, (_, outcome, output) in proposed.items()})
+        results = []
+        for index, msg in enumerate(msgs):
+            mine = proposed.get(msg.action_ex_id)
+            if mine is None or mine[0] != index or \
+                    msg.action_ex_id not in won:
+                if msg.from_api:
+                    raise exceptions.Conflict(
+                        "Action execution %s was completed by someone else "
+                        "just now" % msg.action_ex_id)
+                results.append(None)
+                continue
+            LOG.debug("Action execution %s moved from RUNNING to %s",
+                      msg.action_ex_id, mine[1][0])
+            results.append(mine[1])
+        # Completed before any executor claimed them (a claim acks).
+        db_api.outbox_ack(session, persist.RUN_ACTION, [
+            i for i in won if action_exes[i].claimed_by is None])
+        return results
 
     def _advance(self, session, wf_ex, decide, data=None):
         """Load the snapshot, let ``decide(conductor)`` plan, write it.
