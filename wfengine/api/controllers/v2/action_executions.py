@@ -24,7 +24,7 @@ def _get(sess, action_ex_id):
 
 
 def _shape(sess, rows, names):
-    return [resources.action_execution_dict(row, names) for row in rows]
+    return resources.action_execution_dicts(rows, names)
 
 
 def list_action_executions(params, forced=None):

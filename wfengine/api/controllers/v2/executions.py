@@ -24,7 +24,7 @@ def _get(sess, wf_ex_id):
 
 
 def _shape(sess, rows, names):
-    return [resources.execution_dict(row, names) for row in rows]
+    return resources.execution_dicts(rows, names)
 
 
 def list_executions(params, forced=None):
