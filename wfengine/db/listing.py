@@ -17,7 +17,8 @@ FILTER_OPS = ("eq", "neq", "in", "nin", "gt", "gte", "lt", "lte", "has",
 
 
 def list_rows(session, model, filters=None, limit=None, marker=None,
-              sort_keys=None, sort_dirs=None, fields=None):
+              sort_keys=None, sort_dirs=None, fields=None,
+              json_as_text=False):
     """One page of ``model`` rows: filtered, sorted, after ``marker``.
 
     :param filters: ``{column: value or (op, value)}``.
@@ -28,6 +29,8 @@ def list_rows(session, model, filters=None, limit=None, marker=None,
     :param sort_dirs: ``asc``/``desc`` per key (missing ones are ``asc``).
     :param fields: model columns the caller will read: the row has them
         and every column that is not deferred (None: every column).
+    :param json_as_text: JSON columns come as their JSON text, as stored,
+        for a caller that shows them as text (Mistral's resources do).
     :raises InputError: unknown column or operator, or a marker that names
         no row.
     """
@@ -37,8 +40,11 @@ def list_rows(session, model, filters=None, limit=None, marker=None,
     if "id" not in keys:
         keys.append("id")
         dirs.append("asc")
-    stmt = _apply_filters(sa.select(*_common.columns_for(model, fields)),
-                          model, filters)
+    columns = _common.columns_for(model, fields)
+    if json_as_text:
+        columns = [sa.cast(c, sa.Text).label(c.key)
+                   if isinstance(c.type, sa.JSON) else c for c in columns]
+    stmt = _apply_filters(sa.select(*columns), model, filters)
     if marker:
         values = _marker_values(session, model, marker, keys)
         stmt = stmt.where(_after_marker(model, keys, dirs, values))

@@ -63,6 +63,20 @@ def test_create_with_an_id_gives_the_execution_that_id(app, wf,
     assert app.get("/v2/executions/nightly-2026-12-03").json["id"] == ex["id"]
 
 
+def test_a_list_shows_json_fields_as_a_single_read_does(app, wf):
+    # Lists pass the stored JSON text through; reads decode and encode.
+    ex = base.start(app, input={"name": "Zoë ☃", "n": [1.5, None, {}]},
+                    params={"env": {"k": "ü"}}, description="é")
+    listed = app.get("/v2/executions", {"fields": "input,params,output"}
+                     ).json["executions"]
+    one = app.get("/v2/executions/%s" % ex["id"]).json
+    assert [{k: e[k] for k in ("id", "input", "params", "output")}
+            for e in listed] == [{k: one[k] for k in (
+                "id", "input", "params", "output")}]
+    assert json.loads(listed[0]["input"]) == {"name": "Zoë ☃",
+                                              "n": [1.5, None, {}]}
+
+
 @pytest.mark.parametrize("bad_id", ["", "a/b", "x" * 37, 7, "white space"])
 def test_create_with_an_unusable_id_is_400(app, wf, engine_client, bad_id):
     resp = app.post_json("/v2/executions", {"workflow_name": "wf1",

@@ -23,18 +23,22 @@ def only(*methods):
         raise webob_exc.HTTPMethodNotAllowed()
 
 
-def list_response(spec, params, shape=None, forced=None):
+def list_response(spec, params, shape=None, forced=None, extra=None):
     """The body of ``GET /v2/<collection>``: one page and its ``next``.
 
     The rows are ``spec.model``'s, read through ``db.listing.list_rows``.
 
     :param shape: ``shape(session, rows, names)`` -> list of dicts; by
-        default each row as ``spec.to_dict`` shows it.
+        default ``spec.to_dicts``, which takes JSON columns as the text
+        they are stored as instead of decoding them to encode them again.
     :param forced: filters fixed by the route (wire name to value).
+    :param extra: with the default shape, values of computed fields.
     """
     query = listing.parse(spec, params, forced)
-    shape = shape or functools.partial(_plain_shape, spec)
-    items = session.reader(_read_page, spec.model, shape, query)
+    json_as_text = shape is None
+    shape = shape or functools.partial(_plain_shape, spec, extra)
+    items = session.reader(_read_page, spec.model, shape, query,
+                           json_as_text)
     body = {spec.collection: items}
     link = listing.next_link(base_url(), spec, query, items)
     if link:
@@ -42,15 +46,16 @@ def list_response(spec, params, shape=None, forced=None):
     return body
 
 
-def _plain_shape(spec, sess, rows, names):
-    return spec.to_dicts(rows, names)
+def _plain_shape(spec, extra, sess, rows, names):
+    return spec.to_dicts(rows, names, extra, json_as_text=True)
 
 
-def _read_page(sess, model, shape, query):
+def _read_page(sess, model, shape, query, json_as_text):
     rows = db_listing.list_rows(
         sess, model, filters=query.filters, limit=query.limit,
         marker=query.marker, sort_keys=query.sort_columns,
-        sort_dirs=query.sort_dirs, fields=query.columns)
+        sort_dirs=query.sort_dirs, fields=query.columns,
+        json_as_text=json_as_text)
     return shape(sess, rows, query.names)
 
 

@@ -23,13 +23,9 @@ def _get(sess, action_ex_id):
     return resources.action_execution_dict(row)
 
 
-def _shape(sess, rows, names):
-    return resources.action_execution_dicts(rows, names)
-
-
 def list_action_executions(params, forced=None):
     """The body of an action execution list for query ``params``."""
-    return common.list_response(SPEC, params, _shape, forced)
+    return common.list_response(SPEC, params, forced=forced)
 
 
 _signer = None

@@ -23,13 +23,10 @@ def _get(sess, wf_ex_id):
     return resources.execution_dict(row)
 
 
-def _shape(sess, rows, names):
-    return resources.execution_dicts(rows, names)
-
-
 def list_executions(params, forced=None):
     """The body of a workflow execution list for query ``params``."""
-    return common.list_response(SPEC, params, _shape, forced)
+    return common.list_response(SPEC, params, forced=forced,
+                                extra=resources.EXECUTION_EXTRA)
 
 
 class ExecutionsController(rest.RestController):
