@@ -318,13 +318,14 @@ class EngineService:
             proposed[action_ex.id] = (index, outcome, {"result": calls.kept(
                 session, wf_ex, action_ex, outcome[1])})
         won = db_api.complete_action_executions(session, {
-            action_ex_id: (outcome[0], outcome[2], output)
-            for action_ex_id, (_, outcome, output) in proposed.items()})
+            action_ex_id: (state, state_info, output)
+            for action_ex_id, (_, (state, _, state_info), output)
+            in proposed.items()})
         results = []
         for index, msg in enumerate(msgs):
-            mine = proposed.get(msg.action_ex_id)
-            if mine is None or mine[0] != index or \
-                    msg.action_ex_id not in won:
+            first, outcome, _ = proposed.get(msg.action_ex_id,
+                                             (None, None, None))
+            if first != index or msg.action_ex_id not in won:
                 if msg.from_api:
                     raise exceptions.Conflict(
                         "Action execution %s was completed by someone else "
@@ -332,8 +333,8 @@ class EngineService:
                 results.append(None)
                 continue
             LOG.debug("Action execution %s moved from RUNNING to %s",
-                      msg.action_ex_id, mine[1][0])
-            results.append(mine[1])
+                      msg.action_ex_id, outcome[0])
+            results.append(outcome)
         # Completed before any executor claimed them (a claim acks).
         db_api.outbox_ack(session, persist.RUN_ACTION, [
             i for i in won if action_exes[i].claimed_by is None])
