@@ -13,11 +13,13 @@ import sqlalchemy
 from wfengine import callbacks
 from wfengine import exceptions
 from wfengine.db import api as db_api
+from wfengine.db import definitions
 from wfengine.db import migration
 from wfengine.db import models
 from wfengine.db import session as db_session
 from wfengine.engine import outbox
 from wfengine.engine import service
+from wfengine.lang import actions as lang_actions
 from wfengine.lang import parser
 from wfengine.rpc import messages
 
@@ -56,6 +58,7 @@ def engine(db_url):
     svc = service.EngineService(box)
     box.set_local_handler(svc.handle_local)
     svc.executors = executors
+    svc.box = box
     db_session.unit_of_work(_define, SEQ)
     yield svc
     db_session.dispose()
@@ -240,6 +243,101 @@ def test_an_orphaned_action_fails_without_safe_rerun(engine):
     assert engine.recover_orphan(msg.action_ex_id, "c", "ex-1") is True
     assert engine.recover_orphan(msg.action_ex_id, "c", "ex-1") is False
     assert _read(_wf_state, wf["id"]) == "ERROR"
+
+
+SAFE = """
+version: '2.0'
+safe:
+  tasks:
+    t1:
+      action: std.echo output=<% $.big %>
+      safe-rerun: true
+  input: [big]
+"""
+
+ADHOC = """
+version: '2.0'
+shout:
+  base: std.echo
+  base-input:
+    output: <% $.word + '!' %>
+  input: [word]
+"""
+
+
+def _define_action(session, text):
+    definitions.create_action_definitions(session, [
+        {"name": spec.name, "namespace": "", "definition": text,
+         "spec": spec.to_dict(), "input": spec.input_signature()}
+        for spec in lang_actions.parse_actions(text)])
+
+
+def _make_due(session):
+    session.query(models.OutboxMessage).update(
+        {"next_send_at": models.utcnow() - datetime.timedelta(seconds=1)})
+
+
+def _stored_payloads(session):
+    return [r.payload for r in session.query(models.OutboxMessage)]
+
+
+def _resend(engine):
+    """Let the sweeper send again what is still in the outbox."""
+    engine.executors.sent.clear()
+    db_session.unit_of_work(_make_due)
+    engine.box.sweep_once()
+    return list(engine.executors.sent)
+
+
+def test_a_lost_send_goes_again_with_the_action_s_input(engine):
+    db_session.unit_of_work(_define, SAFE)
+    big = "x" * 5000
+    engine.start_workflow(messages.StartWorkflow(wf_identifier="safe",
+                                                 wf_input={"big": big}))
+    (first,) = engine.executors.sent
+    assert first.action_input == {"output": big}
+    # The row does not copy the input: the action execution has it.
+    (stored,) = _read(_stored_payloads)
+    assert "action_input" not in stored
+    (again,) = _resend(engine)
+    assert again.to_dict() == first.to_dict()
+
+
+def test_an_ad_hoc_action_goes_again_with_its_base_input(engine):
+    db_session.unit_of_work(_define_action, ADHOC)
+    engine.run_action(messages.StartAction(name="shout",
+                                           input={"word": "hey"}))
+    (first,) = engine.executors.sent
+    assert (first.action_name, first.action_input) == (
+        "std.echo", {"output": "hey!"})
+    (again,) = _resend(engine)
+    assert (again.action_name, again.action_input) == (
+        "std.echo", {"output": "hey!"})
+
+
+def _delete_actions(session):
+    session.query(models.ActionExecution).delete()
+
+
+def test_a_due_send_of_an_action_that_is_gone_is_dropped(engine):
+    engine.run_action(messages.StartAction(name="std.noop"))
+    db_session.unit_of_work(_delete_actions)
+    assert _resend(engine) == []
+    assert _read(_stored_payloads) == []
+
+
+def test_an_orphaned_action_runs_again_with_safe_rerun(engine):
+    db_session.unit_of_work(_define, SAFE)
+    wf = engine.start_workflow(messages.StartWorkflow(
+        wf_identifier="safe", wf_input={"big": "b"}))
+    (msg,) = engine.executors.sent
+    engine.claim_action(messages.ClaimAction(
+        action_ex_id=msg.action_ex_id, claim="c", executor="ex-1"))
+    assert engine.recover_orphan(msg.action_ex_id, "c", "ex-1") is True
+    again = engine.executors.sent[-1]
+    assert again.to_dict() == msg.to_dict()
+    assert _claim(engine, again, "c2") and _succeed(engine, again, "b")
+    assert _read(_wf_state, wf["id"]) == "SUCCESS"
 
 
 def _add_trigger(session, workflow_name):

@@ -337,20 +337,29 @@ def get_task_data(session, task_ex_ids):
 
 
 def get_action_execution_for_engine(session, action_ex_id):
-    """One action execution (every column but ``output``, as a read-only
-    row), or None."""
+    """One action execution (every column but ``input`` and ``output``,
+    as a read-only row), or None."""
     return get_action_executions_for_engine(
         session, [action_ex_id]).get(action_ex_id)
 
 
+# Input and output can be large, and taking a result needs neither.
 _ACTION_FOR_ENGINE = tuple(c.name for c in _ACTION.c
-                           if c.name not in ("id", "output"))
+                           if c.name not in ("id", "input", "output"))
 
 
 def get_action_executions_for_engine(session, action_ex_ids):
     """``{id: row}`` of the action executions given (as
     ``get_action_execution_for_engine``); a missing id is missing."""
     return _rows_by_id(session, _ACTION, _ACTION_FOR_ENGINE, action_ex_ids)
+
+
+def get_action_run_inputs(session, action_ex_ids):
+    """``{id: row}`` with the ``input`` and ``params`` of the action
+    executions given; a missing id is missing."""
+    if not action_ex_ids:
+        return {}
+    return _rows_by_id(session, _ACTION, ("input", "params"), action_ex_ids)
 
 
 def get_action_executions_of_task(session, task_ex_id):

@@ -16,7 +16,6 @@ import logging
 import threading
 import time
 
-from wfengine.db import api as db_api
 from wfengine.db import models
 from wfengine.db import session as db_session
 from wfengine.engine import persist
@@ -97,7 +96,7 @@ class Outbox:
     def sweep_once(self):
         """Send every due row once; returns how many were sent."""
         rows = db_session.unit_of_work(
-            db_api.outbox_claim_due, models.utcnow(), self.resend_after)
+            persist.claim_due, models.utcnow(), self.resend_after)
         for row in rows:
             if row.kind == persist.RUN_ACTION or row.attempts > 1:
                 LOG.info("Re-sending %s for %s (attempt %s)", row.kind,

@@ -327,8 +327,8 @@ def _update_task(session, wf_ex, view, original, chain):
     values = dict(state_info=view.state_info,
                   runtime_context=view.runtime_context,
                   processed=view.processed)
-    if view.data_changed:
-        values.update(in_context=view.in_context, published=view.published)
+    for name in view.data_changed:
+        values[name] = getattr(view, name)
     _write(session, "task", view.id, original, view.state,
            ", ".join(chain) or "update", values)
     _emit_chain(session, wf_ex, view, original, chain)
@@ -388,21 +388,62 @@ def stage_standalone_action(session, msg, base, base_input, adhoc_id):
 
 def stage_run(session, action_ex, send_at, later=False):
     """Stage the message that hands an action execution to an executor
-    (``later``: with the execution's other new rows)."""
+    (``later``: with the execution's other new rows).
+
+    The row keeps no copy of the action's input, which can be large and
+    is in the action execution already: the send right after commit
+    takes it from ``action_ex``, a resend from the action execution's row
+    (see ``claim_due``).
+    """
     params = action_ex.params or {}
     adhoc = params.get("adhoc") or {}
     payload = {"action_ex_id": action_ex.id,
                "action_name": adhoc.get("base", action_ex.name),
-               "action_input": adhoc.get("base_input", action_ex.input),
                "task_ex_id": action_ex.task_execution_id,
                "task_name": action_ex.task_name,
                "wf_ex_id": action_ex.workflow_execution_id,
                "wf_name": action_ex.workflow_name,
                "safe_rerun": bool(params.get("safe_rerun")),
                "target": params.get("target")}
-    return db_api.outbox_add(
+    row = db_api.outbox_add(
         session, RUN_ACTION, action_ex.id, payload, send_at,
         later_for=action_ex.workflow_execution_id if later else None)
+    return row._replace(payload=dict(
+        payload, action_input=_input_to_run(action_ex.input, params)))
+
+
+def _input_to_run(action_input, params):
+    """What the executor runs an action with: an ad-hoc action's base
+    action takes the input its definition made of the task's."""
+    adhoc = (params or {}).get("adhoc") or {}
+    return adhoc.get("base_input", action_input)
+
+
+def claim_due(session, now, resend_after):
+    """The outbox rows due for a send (``db_api.outbox_claim_due``), as
+    ``OutboxRow`` values, each ``run_action`` with its action's input
+    read back from the action execution. A row whose action execution is
+    gone is dropped."""
+    rows = db_api.outbox_claim_due(session, now, resend_after)
+    runs = db_api.get_action_run_inputs(session, [
+        r.ref_id for r in rows
+        if r.kind == RUN_ACTION and "action_input" not in r.payload])
+    due, gone = [], []
+    for r in rows:
+        payload = r.payload
+        if r.kind == RUN_ACTION and "action_input" not in payload:
+            action = runs.get(r.ref_id)
+            if action is None:
+                gone.append(r.ref_id)
+                continue
+            payload = dict(payload, action_input=_input_to_run(
+                action.input, action.params))
+        due.append(db_api.OutboxRow(r.id, r.kind, r.ref_id, payload,
+                                    r.next_send_at, r.attempts))
+    if gone:
+        db_api.flush(session)  # the claim's updates, before the delete
+        db_api.outbox_ack(session, RUN_ACTION, gone)
+    return due
 
 
 def _stage_subworkflow(session, wf_ex, sub, send_at):

@@ -8,6 +8,7 @@ inside a transaction performs I/O other than the database.
 import collections
 import functools
 import logging
+import types
 import uuid
 
 import oslo_messaging as messaging
@@ -380,8 +381,11 @@ class EngineService:
             LOG.warning("Executor %s went silent running action execution "
                         "%s; safe-rerun: sending it to another executor",
                         executor, action_ex_id)
-            return True, [persist.stage_run(session, action_ex,
-                                            self._outbox.send_at())]
+            # The row read above leaves the input out; the send needs it.
+            run = db_api.get_action_run_inputs(session, [action_ex_id])
+            return True, [persist.stage_run(
+                session, _with_input(action_ex, run[action_ex_id].input),
+                self._outbox.send_at())]
         message = ("Executor %s stopped sending heartbeats while running "
                    "action %s; safe-rerun is off, so it is not run again"
                    % (executor, action_ex.name))
@@ -571,6 +575,11 @@ class EngineService:
             session, task_ex.workflow_execution_id)
         return self._advance(session, parent, lambda cond:
                              cond.reopen_for_child(task_ex.id))
+
+
+def _with_input(action_ex, action_input):
+    """A read-only action execution row as an object with ``input``."""
+    return types.SimpleNamespace(input=action_input, **action_ex._asdict())
 
 
 def _is_item(action_ex):

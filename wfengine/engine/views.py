@@ -9,8 +9,9 @@ import uuid
 class _Loaded:
     """An attribute that ``load_data`` reads when it is first used.
 
-    Assigning it marks the view's ``data_changed``: only changed data is
-    written back (a with-items task's context is large, its items many).
+    Assigning it adds its name to the view's ``data_changed``: only the
+    fields changed are written back (a task's context is large, and a
+    task that ends changes only what it published).
     """
 
     def __set_name__(self, owner, name):
@@ -25,7 +26,7 @@ class _Loaded:
     def __set__(self, view, value):
         view._ensure_data()
         setattr(view, self._slot, value)
-        view.data_changed = True
+        view.data_changed.add(self._slot[1:])
 
 
 class _LazyData:
@@ -36,7 +37,7 @@ class _LazyData:
 
     def _init_data(self, load_data, values):
         self._load_data = load_data
-        self.data_changed = False
+        self.data_changed = set()
         for name, value in zip(self._LAZY, values):
             setattr(self, "_" + name, value or {})
 
