@@ -1,8 +1,11 @@
 """Finds action classes by name (``wfengine.actions`` entry points)."""
 import functools
 from importlib import metadata
+import logging
 
 from wfengine import exceptions
+
+LOG = logging.getLogger(__name__)
 
 GROUP = "wfengine.actions"
 
@@ -32,3 +35,16 @@ def get_action_class(name):
     if entry_point is None:
         raise exceptions.ActionError("Action not found [name=%s]" % name)
     return entry_point.load()
+
+
+def preload(import_classes=False):
+    """Read the entry points now (and, with ``import_classes``, import
+    every action class), so that the first workflows a service runs do
+    not wait for it. An action that fails to import is logged here and
+    fails when it is run."""
+    installed = names()
+    for name in installed if import_classes else ():
+        try:
+            get_action_class(name)
+        except Exception:
+            LOG.warning("Action %s can not be imported", name, exc_info=True)

@@ -2,6 +2,7 @@
 import logging
 import os
 
+from wfengine.actions import loader
 from wfengine.api import app
 from wfengine.api import server
 from wfengine import callbacks
@@ -84,6 +85,7 @@ def _setup_database(conf, embedded):
 
 
 def _start_engine(conf):
+    loader.preload()
     box = outbox.Outbox(clients.ExecutorClient(),
                         conf.engine.outbox_resend_after,
                         conf.engine.outbox_sweep_interval,
@@ -117,6 +119,7 @@ def _start_engine(conf):
 
 
 def _start_executor(conf):
+    loader.preload(import_classes=True)
     name = rpc_server.host_name(conf.executor.host)
     beat = heartbeat.Heartbeat(name, conf.executor.heartbeat_interval)
     beat.start()

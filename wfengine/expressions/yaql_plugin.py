@@ -10,6 +10,7 @@ are kept in a bounded LRU cache keyed by their text.
 import collections.abc  # noqa: F401  (yaql needs it loaded first)
 import functools
 import inspect
+import re
 import threading
 import time
 
@@ -160,6 +161,40 @@ def _parse(expression):
     return _ENGINE(expression)
 
 
+# ``$.a.b``, ``task().result``, ``env().url``: names read from the data
+# or from a function without arguments. Most expressions in workflows
+# are such paths; Scope reads them without running YAQL.
+_PATH_ROOTS = {"$": None, "task": functions.task, "env": functions.env,
+               "execution": functions.execution}
+_PATH_RE = re.compile(r"(\$|(?:task|env|execution)\(\s*\))"
+                      r"((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)")
+_KEYWORDS = {"and", "or", "not", "in", "is", "true", "false", "null"}
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _path(expression):
+    """``(root, (name, ...))`` if ``expression`` is a simple path, else
+    None. ``root`` is None for ``$``, else the function it calls."""
+    match = _PATH_RE.fullmatch(expression.strip())
+    if match is None:
+        return None
+    names = tuple(n.strip() for n in match.group(2).split(".")[1:])
+    if _KEYWORDS.intersection(names):
+        return None  # yaql reads these as constants or operators
+    root = match.group(1)
+    return _PATH_ROOTS[root.split("(")[0]], names
+
+
+def _copy(value):
+    """What yaql's output conversion makes of plain data: new dicts and
+    lists (a result never shares containers with the context)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_copy(v) for v in value]
+    return value
+
+
 def validate(expression):
     """None when ``expression`` (without ``<% %>``) parses, else the error."""
     try:
@@ -200,6 +235,11 @@ class Scope:
 
         Raises ExpressionError naming the expression and the cause.
         """
+        path = _path(expression)
+        if path is not None:
+            found, value = self._read_path(*path)
+            if found:
+                return value
         try:
             statement = _parse(expression)
         except Exception as exc:
@@ -208,6 +248,17 @@ class Scope:
             return self._run(statement)
         except Exception as exc:
             raise _error(expression, "evaluation failed", exc) from None
+
+    def _read_path(self, root, names):
+        """``(True, value)`` of a simple path through dicts; ``(False,
+        None)`` for anything else (a missing key, a list, a string), which
+        YAQL evaluates, and explains if it fails."""
+        value = self._data if root is None else root(self._runtime or {})
+        for name in names:
+            if not isinstance(value, dict) or name not in value:
+                return False, None
+            value = value[name]
+        return True, _copy(value)
 
     def _run(self, statement):
         if self._plain is None:

@@ -110,3 +110,49 @@ def test_a_runaway_nested_loop_is_stopped_by_the_time_limit(monkeypatch):
             {})
     assert time.monotonic() - started < 3
     assert "longer than 0.3 seconds" in str(err.value)
+
+
+PATH_RUNTIME = {"task": {"name": "t1", "result": {"k": [1, {"v": 2}]}},
+                "env": {"url": "http://x", "deep": {"token": "t"}},
+                "execution": {"id": "e-1", "input": {"a": 1}}}
+
+
+@pytest.mark.parametrize("expression", [
+    "$", "$.x", "$.nested", "$.nested.a.b", " $ . nested . a ", "$.items",
+    "task()", "task().result", "task().result.k", "task( ).name",
+    "env().url", "env().deep.token", "execution().input.a",
+])
+def test_a_simple_path_is_read_as_yaql_reads_it(expression):
+    assert yaql_plugin._path(expression) is not None
+    scope = yaql_plugin.Scope(CTX, PATH_RUNTIME)
+    fast = scope.evaluate(expression)
+    slow = scope._run(yaql_plugin._parse(expression))
+    assert fast == slow and type(fast) is type(slow)
+
+
+def test_a_path_result_shares_no_container_with_the_context():
+    got = expressions.evaluate("<% $.nested %>", CTX)
+    got["a"]["b"].append("mine")
+    assert CTX["nested"]["a"]["b"] == [10, {"c": "deep"}]
+
+
+@pytest.mark.parametrize("expression", [
+    "$.missing", "$.x.y", "$.items.y", "task().result.k.v", "env().nope",
+])
+def test_a_path_that_leaves_the_dicts_is_explained_by_yaql(expression):
+    with pytest.raises(exceptions.ExpressionError) as err:
+        yaql_plugin.Scope(CTX, PATH_RUNTIME).evaluate(expression)
+    assert expression in str(err.value)
+
+
+def test_a_path_over_a_list_of_dicts_maps_as_yaql_does():
+    data = {"l": [{"a": 1}, {"a": 2}]}
+    assert expressions.evaluate("<% $.l.a %>", data) == [1, 2]
+
+
+@pytest.mark.parametrize("expression", [
+    "$.null", "$.true", "$x", "$.x + 1", "task(t1).result", "$.a[0]",
+    "env().x.y()",
+])
+def test_what_is_not_a_simple_path_goes_to_yaql(expression):
+    assert yaql_plugin._path(expression) is None
