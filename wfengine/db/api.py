@@ -135,12 +135,15 @@ def insert(session, model, **values):
     _run(session, _once(("insert", table.name), table.insert), values)
 
 
-# New rows an engine unit of work writes for one execution wait here and
-# are written together (one multi-row INSERT per table): before the
-# execution is locked again in the same unit, and before the unit commits
-# (a session event, so that no unit can forget them). Every read of an
-# execution's rows follows its lock, so none misses them.
+# New rows an engine unit of work writes for one execution, and the
+# compare-and-set updates of its task rows, wait here and are written
+# together (one multi-row INSERT per table, one UPDATE per shape for the
+# tasks of every execution of the unit): before the execution is locked
+# again in the same unit, and before the unit commits (a session event,
+# so that no unit can forget them). Every read of an execution's rows
+# follows its lock, so none misses them.
 _STAGED = "wfengine.staged_rows"
+_STAGED_CAS = "wfengine.staged_updates"
 # Parents first: action rows refer to task rows.
 _WRITE_ORDER = ("task_executions", "action_executions", "outbox")
 
@@ -151,20 +154,46 @@ def insert_later(session, model, wf_ex_id, **values):
     staged.setdefault(wf_ex_id, []).append((model.__table__, values))
 
 
+def update_task_later(session, wf_ex_id, task_ex_id, from_state, **values):
+    """Stage a compare-and-set of a task execution of ``wf_ex_id``'s from
+    ``from_state`` (see above). The write raises Conflict if the task is
+    no longer in that state, and the unit of work rolls back."""
+    staged = session.info.setdefault(_STAGED_CAS, {}).setdefault(
+        wf_ex_id, {})
+    if task_ex_id in staged:
+        write_staged(session, wf_ex_id)  # keep two updates in order
+        staged = session.info[_STAGED_CAS].setdefault(wf_ex_id, {})
+    values.setdefault("updated_at", models.utcnow())
+    staged[task_ex_id] = (from_state, values)
+
+
 @sa.event.listens_for(orm.Session, "before_commit")
 def _write_staged_before_commit(session):
     write_staged(session)
 
 
 def write_staged(session, wf_ex_id=None):
-    """Write the staged rows of execution ``wf_ex_id`` (None: of all)."""
-    staged = session.info.get(_STAGED)
+    """Write the staged rows and task updates of execution ``wf_ex_id``
+    (None: of all).
+
+    :raises Conflict: a staged update found its task in another state.
+    """
+    _insert_staged(session, _take_staged(session, _STAGED, wf_ex_id))
+    _update_staged(session, _take_staged(session, _STAGED_CAS, wf_ex_id))
+
+
+def _take_staged(session, key, wf_ex_id):
+    staged = session.info.get(key)
     if not staged:
-        return
+        return []
     ids = list(staged) if wf_ex_id is None else [wf_ex_id]
+    return [staged.pop(one) for one in ids if one in staged]
+
+
+def _insert_staged(session, per_execution):
     groups = collections.defaultdict(list)
-    for one in ids:
-        for table, values in staged.pop(one, ()):
+    for rows in per_execution:
+        for table, values in rows:
             groups[table.name, tuple(sorted(values))].append(
                 (table, values))
     for (name, _), rows in sorted(groups.items(), key=lambda g: (
@@ -172,6 +201,20 @@ def write_staged(session, wf_ex_id=None):
         table = rows[0][0]
         _run(session, _once(("insert", name), table.insert),
              [values for _, values in rows])
+
+
+def _update_staged(session, per_execution):
+    groups = collections.defaultdict(dict)
+    for updates in per_execution:
+        for task_ex_id, (from_state, values) in updates.items():
+            groups[tuple(sorted(values))][task_ex_id] = (from_state, values)
+    for columns, updates in sorted(groups.items()):
+        won = cas_update_many(session, _TASK, columns, updates)
+        lost = sorted(set(updates) - won)
+        if lost:
+            raise exceptions.Conflict(
+                "Task execution %s is no longer %s"
+                % (lost[0], updates[lost[0]][0]))
 
 
 def flush(session):
@@ -305,6 +348,24 @@ def get_task_states_for_engine(session, wf_ex_id, ids=None, name=None,
     params.update(_in_params("states", in_states or ()))
     return list(_run(session, _once(("task states",) + shape, build),
                      params))
+
+
+_TASK_FOR_ENGINE = ("workflow_execution_id", "name", "state", "state_info",
+                    "processed", "runtime_context")
+
+
+def get_tasks_for_engine(session, task_ex_ids, with_data=False):
+    """``{id: row}`` of the task executions given, of any executions:
+    the columns of ``get_task_states_for_engine`` and
+    ``workflow_execution_id``; a missing id is missing.
+
+    :param with_data: also ``in_context`` and ``published``.
+    """
+    if not task_ex_ids:
+        return {}
+    columns = _TASK_FOR_ENGINE + (("in_context", "published") if with_data
+                                  else ())
+    return _rows_by_id(session, _TASK, columns, task_ex_ids)
 
 
 def count_tasks_in_states(session, wf_ex_id, in_states, exclude_ids=()):
@@ -465,49 +526,115 @@ def cas_update(session, model, obj_id, from_states, **values):
     return _run(session, stmt, params).rowcount == 1
 
 
-# Most action results one compare-and-set statement takes (an executor's
-# batch); each carries a CASE branch per result and column.
-_COMPLETE_CHUNK = 64
+# Most rows one compare-and-set statement of several rows takes (an
+# executor's batch); each carries a CASE branch per row and column.
+_CAS_CHUNK = 64
+
+
+def cas_update_many(session, table, columns, updates, constants=None):
+    """Compare-and-set several rows of ``table``, each from its own state
+    to its own values, in one statement per chunk (a ``CASE`` per column,
+    ``RETURNING`` the winners) instead of one per row.
+
+    The statement is SQL text made once per dialect and shape, its values
+    converted by the columns' types: as a SQLAlchemy construct it held
+    a clause per row and column, which SQLAlchemy walked for its cache
+    key on every call and compiled for each new batch size (more time
+    than the database took to run it).
+
+    :param columns: the names every row sets.
+    :param updates: ``{id: (from_state, {column: value})}``.
+    :param constants: ``{column: value}`` set on every row.
+    :returns: the set of ids whose update won.
+    """
+    conn = session.connection()
+    dialect = conn.dialect
+    constants = dict(constants or {})
+    constant_names = tuple(sorted(constants))
+    convert = _bind_processors(dialect, table)
+    won = set()
+    items = sorted(updates.items())
+    for start in range(0, len(items), _CAS_CHUNK):
+        part = items[start:start + _CAS_CHUNK]
+        params = {"c_" + c: convert[c](constants[c]) for c in constant_names}
+        for k, (row_id, (from_state, values)) in enumerate(part):
+            params["i%d" % k], params["f%d" % k] = row_id, from_state
+            params.update(("v%d_%s" % (k, c), convert[c](values[c]))
+                          for c in columns)
+        sql = _cas_many_sql(dialect, table, columns, constant_names,
+                            len(part))
+        won.update(row[0] for row in conn.exec_driver_sql(sql, params))
+    return won
+
+
+_processors = {}
+
+
+def _bind_processors(dialect, table):
+    """``{column: fn}`` turning a value into what the driver takes (JSON
+    text, SQLite's datetime text...), as SQLAlchemy would."""
+    key = (dialect.name, dialect.driver, table.name)
+    found = _processors.get(key)
+    if found is None:
+        found = {}
+        for column in table.c:
+            fn = column.type.dialect_impl(dialect).bind_processor(dialect)
+            found[column.name] = fn or _same
+        _processors[key] = found
+    return found
+
+
+def _same(value):
+    return value
+
+
+_cas_sql = {}
+
+
+def _cas_many_sql(dialect, table, columns, constant_names, count):
+    key = (dialect.name, dialect.driver, table.name, columns,
+           constant_names, count)
+    sql = _cas_sql.get(key)
+    if sql is not None:
+        return sql
+    named = "%%(%s)s" if dialect.paramstyle == "pyformat" else ":%s"
+
+    def value(name, column):
+        # PostgreSQL types the CASE by its branches: untyped text would
+        # not go into a JSON or boolean column without a cast.
+        if dialect.name != "postgresql":
+            return named % name
+        return "CAST(%s AS %s)" % (named % name, table.c[column].type.compile(
+            dialect=dialect))
+
+    def per_row(prefix, column):
+        return "CASE id %s END" % " ".join(
+            "WHEN %s THEN %s" % (named % ("i%d" % k),
+                                 value(prefix % k, column))
+            for k in range(count))
+    sets = ["%s = %s" % (c, per_row("v%%d_%s" % c, c)) for c in columns]
+    sets += ["%s = %s" % (c, value("c_" + c, c)) for c in constant_names]
+    sql = _cas_sql[key] = (
+        "UPDATE %s SET %s WHERE id IN (%s) AND state = %s RETURNING id" % (
+            table.name, ", ".join(sets),
+            ", ".join(named % ("i%d" % k) for k in range(count)),
+            per_row("f%d", "state")))
+    return sql
 
 
 def complete_action_executions(session, outcomes):
-    """Compare-and-set action executions from RUNNING to their results:
-    one statement for a batch (a ``CASE`` per column, ``RETURNING`` the
-    winners) instead of one per result.
+    """Compare-and-set action executions from RUNNING to their results,
+    a batch in one statement.
 
     :param outcomes: ``{action_ex_id: (state, state_info, output)}``.
     :returns: the set of ids whose update won (those still RUNNING).
     """
-    won = set()
-    items = sorted(outcomes.items())
-    now = models.utcnow()
-    for start in range(0, len(items), _COMPLETE_CHUNK):
-        part = items[start:start + _COMPLETE_CHUNK]
-        params = {"_now": now}
-        for k, (action_ex_id, (state, state_info, output)) in enumerate(
-                part):
-            params.update({"i%d" % k: action_ex_id, "s%d" % k: state,
-                           "n%d" % k: state_info, "o%d" % k: output})
-        stmt = _once(("complete", len(part)),
-                     lambda: _complete_statement(len(part)))
-        won.update(_run(session, stmt, params).scalars())
-    return won
-
-
-def _complete_statement(count):
-    a = _ACTION.c
-    ids = [sa.bindparam("i%d" % k) for k in range(count)]
-
-    def per_row(prefix, column):
-        return sa.case(*[(a.id == ids[k], sa.bindparam(
-            "%s%d" % (prefix, k), type_=column.type)) for k in range(count)])
-    return (_ACTION.update()
-            .where(a.id.in_(ids), a.state == "RUNNING")
-            .values(state=per_row("s", a.state),
-                    state_info=per_row("n", a.state_info),
-                    output=per_row("o", a.output), accepted=True,
-                    updated_at=sa.bindparam("_now"))
-            .returning(a.id))
+    return cas_update_many(
+        session, _ACTION, ("output", "state", "state_info"),
+        {action_ex_id: ("RUNNING", {
+            "state": state, "state_info": state_info, "output": output})
+         for action_ex_id, (state, state_info, output) in outcomes.items()},
+        {"accepted": True, "updated_at": models.utcnow()})
 
 
 def claim_action_executions(session, action_ex_ids, claim, is_sync=True,

@@ -416,6 +416,9 @@ class Conductor(lifecycle.Lifecycle):
             return
         if self.tasks.busy():
             return
+        # Nothing runs: the execution ends, and its end reads every task
+        # with its data (the final context). Read them now, all at once.
+        self.tasks.all(with_data=True)
         failed = self.tasks.unhandled_errors()
         if not failed:
             # Nothing failed, nothing runs: joins still waiting never will.

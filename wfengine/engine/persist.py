@@ -137,12 +137,15 @@ class DbTaskSet(taskset.TaskSet):
 
     _BUSY = tuple(s for s in states.ACTIVE if s != states.WAITING)
 
-    def __init__(self, session, wf_ex_id):
+    def __init__(self, session, wf_ex_id, known=()):
+        """:param known: ``(row, with_data)`` of tasks read already."""
         super().__init__()
         self._session = session
         self._wf_ex_id = wf_ex_id
         self._complete = False
         self.originals = {}
+        for row, with_data in known:
+            self._view(row, with_data)
 
     def _read(self, **filters):
         if self._complete:
@@ -163,8 +166,9 @@ class DbTaskSet(taskset.TaskSet):
                 load_result=_result_loader(self._session, row.id,
                                            row.runtime_context)))
             self.originals[row.id] = row.state
-            if with_data:
-                view.data_loaded(row.in_context, row.published)
+        if with_data:
+            # A view known already keeps the data it has.
+            view.data_loaded(row.in_context, row.published)
         return view
 
     def _data_loader(self, task_ex_id):
@@ -212,8 +216,8 @@ class DbTaskSet(taskset.TaskSet):
         self._read(in_states=[states.ERROR])
         return super().unhandled_errors()
 
-    def all(self):
-        stored = self._read()
+    def all(self, with_data=False):
+        stored = self._read(with_data=with_data)
         if not self._complete:
             self._complete = True
             known = {v.id for v in stored}
@@ -323,14 +327,20 @@ def _insert_task(session, wf_ex, view, initial, chain):
 
 
 def _update_task(session, wf_ex, view, original, chain):
+    """Stage the task's compare-and-set: the tasks of every execution a
+    unit of work moves are written in one statement."""
     _walk(view.id, original, chain, view.state)
-    values = dict(state_info=view.state_info,
+    values = dict(state=view.state, state_info=view.state_info,
                   runtime_context=view.runtime_context,
                   processed=view.processed)
     for name in view.data_changed:
         values[name] = getattr(view, name)
-    _write(session, "task", view.id, original, view.state,
-           ", ".join(chain) or "update", values)
+    if view.state in states.COMPLETED:
+        values["finished_at"] = models.utcnow()
+    db_api.update_task_later(session, wf_ex.id, view.id, original, **values)
+    if view.state != original:
+        LOG.debug("Task execution %s moved from %s to %s (%s)", view.id,
+                  original, view.state, ", ".join(chain))
     _emit_chain(session, wf_ex, view, original, chain)
 
 

@@ -289,12 +289,13 @@ class EngineService:
         data = db_api.get_executions_data(session, [
             wf_ex_id for wf_ex_id, results in taken.items()
             if any(not _is_item(a) for a, _ in results)]) if taken else {}
+        tasks = _result_tasks(session, taken)
         rows = []
         for wf_ex_id, results in taken.items():
             rows += self._advance(
                 session, wf_exes[wf_ex_id],
                 functools.partial(_decide_results, session, results),
-                data.get(wf_ex_id))
+                data.get(wf_ex_id), tasks[wf_ex_id])
         return won, rows
 
     @staticmethod
@@ -341,12 +342,13 @@ class EngineService:
             i for i in won if action_exes[i].claimed_by is None])
         return results
 
-    def _advance(self, session, wf_ex, decide, data=None):
+    def _advance(self, session, wf_ex, decide, data=None, known_tasks=()):
         """Load the snapshot, let ``decide(conductor)`` plan, write it.
 
         :param data: the execution's ``(context, input)`` if already read.
+        :param known_tasks: ``(row, with_data)`` of its tasks read already.
         """
-        tasks = persist.DbTaskSet(session, wf_ex.id)
+        tasks = persist.DbTaskSet(session, wf_ex.id, known_tasks)
         cond = _with_finders(conductor.Conductor(
             persist.workflow_view(session, wf_ex, data), tasks), session)
         plan = decide(cond)
@@ -586,13 +588,29 @@ def _is_item(action_ex):
     return "index" in (action_ex.params or {})
 
 
+def _result_tasks(session, taken):
+    """``{wf_ex_id: [(row, with_data), ...]}``: the tasks results are for,
+    of every execution, in a read or two: with their data, but for the
+    items of a with-items task (see ``_decide_results``)."""
+    wanted = collections.defaultdict(set)
+    for results in taken.values():
+        for action_ex, _ in results:
+            wanted[not _is_item(action_ex)].add(action_ex.task_execution_id)
+    known = collections.defaultdict(list)
+    for with_data, ids in wanted.items():
+        for row in db_api.get_tasks_for_engine(session, ids,
+                                               with_data).values():
+            known[row.workflow_execution_id].append((row, with_data))
+    return known
+
+
 def _decide_results(session, results, cond):
     """Let the conductor take ``[(action_ex, (state, result, state_info))]``
     of one execution, in the order they came."""
     for action_ex, (state, result, state_info) in results:
         task_id = action_ex.task_execution_id
-        # The task's data is read with it, but for an item of a with-items
-        # task (its data is read once, when the last ends).
+        # Read already (_result_tasks): with its data, but for an item of
+        # a with-items task (its data is read once, when the last ends).
         task = cond.tasks.get(task_id, with_data=not _is_item(action_ex))
         items = calls.item_results(session, task, state == states.SUCCESS)
         cond.on_action_complete(task_id, state, result, state_info, items)

@@ -52,8 +52,9 @@ class TaskSet:
         return [v for v in self._views.values() if v.state == states.ERROR
                 and not v.runtime_context.get("error_handled")]
 
-    def all(self):
-        """Every task, oldest first (the whole execution: use sparingly)."""
+    def all(self, with_data=False):
+        """Every task, oldest first (the whole execution: use sparingly);
+        ``with_data``: their data is about to be read too."""
         return list(self._views.values())
 
     def load_data(self, views):

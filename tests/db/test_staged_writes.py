@@ -1,0 +1,98 @@
+"""Task updates a unit of work stages: one statement for many, a lost
+compare-and-set rolls the unit back, a later lock sees them (SQLite and
+PostgreSQL)."""
+import pytest
+import sqlalchemy as sa
+
+from wfengine import exceptions
+from wfengine.db import api as db_api
+from wfengine.db import migration
+from wfengine.db import models
+from wfengine.db import session as db_session
+
+
+@pytest.fixture
+def executions(db_url):
+    """Two executions, each with a RUNNING task t-<n>."""
+    migration.upgrade(db_url, "heads")
+    db_session.configure(db_url)
+    db_session.unit_of_work(_add_executions)
+    yield ["wf-1", "wf-2"]
+    db_session.dispose()
+
+
+def _add_executions(session):
+    for n in (1, 2):
+        session.add(models.WorkflowExecution(
+            id="wf-%d" % n, name="wf", state="RUNNING", spec={}))
+        session.flush()
+        session.add(models.TaskExecution(
+            id="t-%d" % n, name="t", workflow_execution_id="wf-%d" % n,
+            state="RUNNING"))
+
+
+def _tasks(session):
+    return {t.id: (t.state, t.published) for t in
+            session.query(models.TaskExecution)}
+
+
+def _updates_counted(fn):
+    """Run ``fn`` in a unit of work; returns how many UPDATEs of
+    task_executions it sent."""
+    seen = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.startswith("UPDATE task_executions"):
+            seen.append(statement)
+    engine = db_session.get_engine()
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        db_session.unit_of_work(fn)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_tasks_of_several_executions_are_written_in_one_statement(
+        executions):
+    def finish_both(session):
+        for n in (1, 2):
+            db_api.update_task_later(session, "wf-%d" % n, "t-%d" % n,
+                                     "RUNNING", state="SUCCESS",
+                                     published={"n": n})
+    assert _updates_counted(finish_both) == 1
+    assert db_session.reader(_tasks) == {"t-1": ("SUCCESS", {"n": 1}),
+                                         "t-2": ("SUCCESS", {"n": 2})}
+
+
+def test_a_task_no_longer_in_the_state_seen_rolls_the_unit_back(executions):
+    def finish_one_seen_wrong(session):
+        db_api.update_task_later(session, "wf-1", "t-1", "RUNNING",
+                                 state="SUCCESS", published={"n": 1})
+        db_api.update_task_later(session, "wf-2", "t-2", "WAITING",
+                                 state="RUNNING", published={"n": 2})
+    with pytest.raises(exceptions.Conflict) as err:
+        db_session.unit_of_work(finish_one_seen_wrong)
+    assert "t-2" in str(err.value) and "WAITING" in str(err.value)
+    assert db_session.reader(_tasks) == {"t-1": ("RUNNING", None),
+                                         "t-2": ("RUNNING", None)}
+
+
+def test_locking_an_execution_again_writes_its_staged_updates_first(
+        executions):
+    def finish_then_lock(session):
+        db_api.update_task_later(session, "wf-1", "t-1", "RUNNING",
+                                 state="ERROR")
+        db_api.lock_workflow_execution(session, "wf-1")
+        return _tasks(session)["t-1"]
+    assert db_session.unit_of_work(finish_then_lock) == ("ERROR", None)
+
+
+def test_a_second_update_of_a_task_follows_the_first(executions):
+    def twice(session):
+        db_api.update_task_later(session, "wf-1", "t-1", "RUNNING",
+                                 state="ERROR")
+        db_api.update_task_later(session, "wf-1", "t-1", "ERROR",
+                                 state="RUNNING", published={"again": 1})
+    db_session.unit_of_work(twice)
+    assert db_session.reader(_tasks)["t-1"] == ("RUNNING", {"again": 1})
