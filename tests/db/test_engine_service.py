@@ -126,7 +126,8 @@ def test_a_late_result_after_the_action_ended_is_refused(engine):
 
 def _listen(session, events, workflow_name="seq", enabled=True):
     db_api.add(session, models.Listener(
-        id=str(uuid.uuid4()), workflow_name=workflow_name, events=events, enabled=enabled,
+        id=str(uuid.uuid4()), workflow_name=workflow_name, events=events,
+        enabled=enabled,
         url="http://127.0.0.1:1/hook", secret="whsec_x"))
 
 
@@ -599,8 +600,9 @@ def test_results_of_one_task_in_one_batch_are_decided_together(engine):
     assert counter.action_updates == 1, "one compare-and-set per batch"
     output = _read(lambda s: s.get(models.WorkflowExecution, wf["id"]).output)
     assert output == {"greetings": ["A", "B", "C", "D"]}
-    actions = _read(lambda s: [(a.state, a.output, a.accepted) for a in s.query(
-        models.ActionExecution).filter_by(workflow_execution_id=wf["id"])])
+    actions = _read(lambda s: [
+        (a.state, a.output, a.accepted) for a in s.query(
+            models.ActionExecution).filter_by(workflow_execution_id=wf["id"])])
     assert sorted(actions, key=lambda a: a[1]["result"]) == [
         ("SUCCESS", {"result": n.upper()}, True) for n in names]
 

@@ -155,7 +155,13 @@ def _f(name, column=None, kind=PLAIN, in_list=True, computed=False,
 
 def format_datetime(value):
     """A datetime as Mistral prints it: ``2024-01-31 12:00:05``."""
-    return value.strftime(DATETIME_FORMAT) if value is not None else None
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        # What DATETIME_FORMAT gives, in a third of strftime's time (a
+        # page of 100 rows shows 200 of them).
+        return value.isoformat(" ", "seconds")
+    return value.strftime(DATETIME_FORMAT)
 
 
 def _json_text(text):

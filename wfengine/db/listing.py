@@ -40,21 +40,133 @@ def list_rows(session, model, filters=None, limit=None, marker=None,
     if "id" not in keys:
         keys.append("id")
         dirs.append("asc")
-    columns = _common.columns_for(model, fields)
-    if json_as_text:
-        columns = [sa.cast(c, sa.Text).label(c.key)
-                   if isinstance(c.type, sa.JSON) else c for c in columns]
-    stmt = _apply_filters(sa.select(*columns), model, filters)
-    if marker:
-        values = _marker_values(session, model, marker, keys)
-        stmt = stmt.where(_after_marker(model, keys, dirs, values))
-    stmt = stmt.order_by(*[_order(_column(model, k), d)
-                           for k, d in zip(keys, dirs)])
-    if limit is not None:
-        stmt = stmt.limit(limit)
+    conds = [(name,) + (cond if isinstance(cond, tuple) else ("eq", cond))
+             for name, cond in (filters or {}).items()]
+    marker_values = (_marker_values(session, model, marker, keys)
+                     if marker else None)
+    query = _Query(model, fields, json_as_text, conds, keys, dirs,
+                   marker_values, limit)
     # On the connection: the ORM's result machinery, which a Core select
     # does not need, cost a sixth of a page of 100 executions.
-    return session.connection().execute(stmt).all()
+    return session.connection().execute(query.statement(),
+                                        query.params).all()
+
+
+# Statements by shape (columns, filter columns and operators, order,
+# which marker values are NULL): building one took longer than SQLite
+# took to answer a page of 50, and a statement used again has its cache
+# key worked out already. Values are parameters.
+_MAX_STATEMENTS = 256
+_statements = {}
+# Operators whose value is a parameter.
+_BOUND = {"eq", "neq", "gt", "gte", "lt", "lte", "in", "nin"}
+
+
+class _Query:
+    """One list query: its statement (built once per shape, unless a
+    ``has`` filter makes it one of a kind) and its parameters."""
+
+    def __init__(self, model, fields, json_as_text, conds, keys, dirs,
+                 marker_values, limit):
+        self.model, self.fields = model, fields
+        self.json_as_text, self.conds = json_as_text, conds
+        self.keys, self.dirs = keys, dirs
+        self.marker_values, self.limit = marker_values, limit
+        self.params = self._params()
+
+    def statement(self):
+        if any(op == "has" for _, op, _ in self.conds):
+            return self._build()  # its text is in the statement
+        shape = (self.model, None if self.fields is None
+                 else tuple(sorted(self.fields)), self.json_as_text,
+                 tuple((name, op, value is None)
+                       for name, op, value in self.conds),
+                 tuple(self.keys), tuple(self.dirs),
+                 None if self.marker_values is None else tuple(
+                     v is None for v in self.marker_values.values()),
+                 self.limit is not None)
+        stmt = _statements.get(shape)
+        if stmt is None:
+            stmt = self._build()
+            if len(_statements) < _MAX_STATEMENTS:  # shapes are the client's
+                _statements[shape] = stmt
+        return stmt
+
+    def _params(self):
+        """The values of the statement's parameters: ``f<i>`` of the
+        i-th filter, ``m_<key>`` of the marker's sort keys, ``limit``.
+        ``= NULL`` and a marker's NULLs are part of the shape."""
+        params = {}
+        for i, (_, op, value) in enumerate(self.conds):
+            if op in _BOUND and not (value is None and op in ("eq", "neq")):
+                params["f%d" % i] = list(value) if op in ("in", "nin") \
+                    else value
+        for key, value in (self.marker_values or {}).items():
+            if value is not None:
+                params["m_" + key] = value
+        if self.limit is not None:
+            params["limit"] = self.limit
+        return params
+
+    def _build(self):
+        model = self.model
+        columns = _common.columns_for(model, self.fields)
+        if self.json_as_text:
+            columns = [sa.cast(c, sa.Text).label(c.key)
+                       if isinstance(c.type, sa.JSON) else c for c in columns]
+        stmt = sa.select(*columns)
+        for i, (name, op, value) in enumerate(self.conds):
+            stmt = stmt.where(self._filter(i, _column(model, name), op,
+                                           value))
+        if self.marker_values is not None:
+            stmt = stmt.where(self._after_marker())
+        stmt = stmt.order_by(*[_order(_column(model, k), d)
+                               for k, d in zip(self.keys, self.dirs)])
+        if self.limit is not None:
+            stmt = stmt.limit(sa.bindparam("limit"))
+        return stmt
+
+    def _filter(self, i, column, op, value):
+        name = "f%d" % i
+        if op in ("eq", "neq") and value is None:
+            return column.is_(None) if op == "eq" else column.is_not(None)
+        simple = {"eq": column.__eq__, "neq": column.__ne__,
+                  "gt": column.__gt__, "gte": column.__ge__,
+                  "lt": column.__lt__, "lte": column.__le__}
+        if op in simple:
+            return simple[op](sa.bindparam(name))
+        if op == "in":
+            return column.in_(sa.bindparam(name, expanding=True))
+        if op == "nin":
+            return column.not_in(sa.bindparam(name, expanding=True))
+        if op == "has":
+            return column.contains(value, autoescape=True)
+        if op == "null":
+            return column.is_(None)
+        if op == "notnull":
+            return column.is_not(None)
+        raise exceptions.InputError(
+            "Unknown filter operator %r (allowed: %s)"
+            % (op, ", ".join(FILTER_OPS)))
+
+    def _after_marker(self):
+        """Keyset condition: rows strictly after the marker in this order.
+
+        NULL sorts lowest (the ORDER BY says NULLS FIRST/LAST to match on
+        every database).
+        """
+        model, values = self.model, self.marker_values
+        bound = {k: None if v is None else sa.bindparam("m_" + k)
+                 for k, v in values.items()}
+        alternatives = []
+        for i, (key, direction) in enumerate(zip(self.keys, self.dirs)):
+            column = _column(model, key)
+            equal = [_equal(_column(model, k), bound[k])
+                     for k in self.keys[:i]]
+            beyond = _beyond(column, direction, bound[key])
+            if beyond is not None:
+                alternatives.append(sa.and_(*equal, beyond))
+        return sa.or_(*alternatives) if alternatives else sa.false()
 
 
 def _column(model, name):
@@ -63,50 +175,6 @@ def _column(model, name):
         raise exceptions.InputError(
             "Unknown column %r of %s" % (name, model.__tablename__))
     return getattr(model, name)
-
-
-def _filter_clause(column, op, value):
-    simple = {"eq": column.__eq__, "neq": column.__ne__, "gt": column.__gt__,
-              "gte": column.__ge__, "lt": column.__lt__, "lte": column.__le__}
-    if op in simple:
-        return simple[op](value)
-    if op == "in":
-        return column.in_(list(value))
-    if op == "nin":
-        return column.not_in(list(value))
-    if op == "has":
-        return column.contains(value, autoescape=True)
-    if op == "null":
-        return column.is_(None)
-    if op == "notnull":
-        return column.is_not(None)
-    raise exceptions.InputError(
-        "Unknown filter operator %r (allowed: %s)"
-        % (op, ", ".join(FILTER_OPS)))
-
-
-def _apply_filters(stmt, model, filters):
-    for name, cond in (filters or {}).items():
-        op, value = cond if isinstance(cond, tuple) else ("eq", cond)
-        stmt = stmt.where(_filter_clause(_column(model, name), op, value))
-    return stmt
-
-
-def _after_marker(model, keys, dirs, marker_values):
-    """Keyset condition: rows strictly after the marker in this order.
-
-    NULL sorts lowest (the ORDER BY says NULLS FIRST/LAST to match on
-    every database).
-    """
-    alternatives = []
-    for i, (key, direction) in enumerate(zip(keys, dirs)):
-        column = _column(model, key)
-        equal = [_equal(_column(model, k), marker_values[k])
-                 for k in keys[:i]]
-        beyond = _beyond(column, direction, marker_values[key])
-        if beyond is not None:
-            alternatives.append(sa.and_(*equal, beyond))
-    return sa.or_(*alternatives) if alternatives else sa.false()
 
 
 def _equal(column, value):
