@@ -130,9 +130,16 @@ def add(session, obj):
 
 
 def insert(session, model, **values):
-    """Write one row of ``model`` now, without making an ORM object."""
+    """Write one row of ``model`` now, without making an ORM object.
+
+    :raises DBDuplicateEntry: a unique key of the row is taken.
+    """
     table = model.__table__
-    _run(session, _once(("insert", table.name), table.insert), values)
+    try:
+        _run(session, _once(("insert", table.name), table.insert), values)
+    except sa_exc.IntegrityError as e:
+        raise exceptions.DBDuplicateEntry(
+            "Duplicate entry: %s" % e.orig) from e
 
 
 # New rows an engine unit of work writes for one execution, and the

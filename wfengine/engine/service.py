@@ -150,15 +150,19 @@ class EngineService:
         if parent is not None:
             parent_task_id = parent["task_ex_id"]
             root_id = parent["root_execution_id"]
-        wf_ex = db_api.add(session, models.WorkflowExecution(
+        values = dict(
             id=wf_ex_id, name=spec.name, workflow_id=wf_def.id,
             workflow_namespace=wf_def.namespace,
             description=description or "", spec=spec.to_dict(),
-            state=states.RUNNING, input=wf_input, params=params,
-            context=context, output={}, project_id=wf_def.project_id,
-            task_execution_id=parent_task_id, root_execution_id=root_id,
-            created_at=models.utcnow()))
-        db_api.flush(session)
+            state=states.RUNNING, state_info=None, tags=None,
+            input=wf_input, params=params, context=context, output={},
+            project_id=wf_def.project_id, task_execution_id=parent_task_id,
+            root_execution_id=root_id, created_at=models.utcnow(),
+            updated_at=None)
+        # A Core insert, written now (its tasks refer to it); the row is
+        # then read as what was written, not as an ORM object.
+        db_api.insert(session, models.WorkflowExecution, **values)
+        wf_ex = types.SimpleNamespace(**values)
         LOG.info("Workflow execution %s of %s created in state %s",
                  wf_ex.id, spec.name, wf_ex.state)
         events.emit_workflow(session, wf_ex, states.START, wf_ex.state, None)
