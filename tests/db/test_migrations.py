@@ -1,4 +1,5 @@
 """Migrations walk up and down, and the models match them."""
+import pytest
 import sqlalchemy as sa
 from alembic import autogenerate
 from alembic import migration as alembic_migration
@@ -35,3 +36,36 @@ def test_models_match_migrations(db_url):
     finally:
         engine.dispose()
     assert diff == []
+
+
+def _compression(url):
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return dict(conn.exec_driver_sql(
+                "SELECT attname, attcompression FROM pg_attribute WHERE "
+                "attrelid = 'task_executions'::regclass AND attname IN "
+                "('published', 'in_context', 'name')").all())
+    finally:
+        engine.dispose()
+
+
+def _has_lz4(url):
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return "lz4" in (conn.exec_driver_sql(
+                "SELECT enumvals FROM pg_settings "
+                "WHERE name = 'default_toast_compression'").scalar() or [])
+    finally:
+        engine.dispose()
+
+
+def test_large_json_columns_use_lz4_on_postgresql(postgresql_url):
+    if not _has_lz4(postgresql_url):
+        pytest.skip("this PostgreSQL server was built without lz4")
+    migration.upgrade(postgresql_url, "heads")
+    assert _compression(postgresql_url) == {
+        "published": "l", "in_context": "l", "name": ""}
+    migration.downgrade(postgresql_url, "0007")
+    assert _compression(postgresql_url)["published"] == "p"
