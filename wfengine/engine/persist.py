@@ -36,8 +36,8 @@ PARENT_RERUN = "parent_rerun"
 ENGINE_KINDS = (TIMER, START_SUBWORKFLOW, SUBWORKFLOW_DONE, WORKFLOW_COMMAND,
                 PARENT_RERUN)
 
+# Tasks are written by _update_task, staged (see db_api.update_task_later).
 _MODELS = {"workflow": models.WorkflowExecution,
-           "task": models.TaskExecution,
            "action": models.ActionExecution}
 
 _SPEC_CACHE_SIZE = 1024
@@ -48,7 +48,7 @@ _spec_lock = threading.Lock()
 def move(session, entity, obj_id, current, event, **values):
     """Move one execution by ``event`` with a compare-and-set.
 
-    :param entity: ``"workflow"``, ``"task"`` or ``"action"``.
+    :param entity: ``"workflow"`` or ``"action"``.
     :param current: the state the caller saw (the CAS guard).
     :returns: the new state.
     :raises InvalidStateTransition: the event is not allowed in ``current``.
@@ -61,15 +61,13 @@ def move(session, entity, obj_id, current, event, **values):
 
 def _write(session, entity, obj_id, current, new, why, values):
     values["state"] = new
-    if new in states.COMPLETED and entity == "task":
-        values.setdefault("finished_at", models.utcnow())
     if not db_api.cas_update(session, _MODELS[entity], obj_id, [current],
                              **values):
         raise exceptions.Conflict(
             "%s execution %s is no longer %s" % (entity, obj_id, current))
     if new != current:
-        # Workflow moves at INFO; the many task moves at DEBUG (a log line
-        # per task cost the engine a third of its throughput).
+        # Workflow moves at INFO; the many action moves at DEBUG (a log
+        # line per task cost the engine a third of its throughput).
         LOG.log(logging.INFO if entity == "workflow" else logging.DEBUG,
                 "%s execution %s moved from %s to %s (%s)",
                 entity.capitalize(), obj_id, current, new, why)
