@@ -96,3 +96,20 @@ def test_a_second_update_of_a_task_follows_the_first(executions):
                                  state="RUNNING", published={"again": 1})
     db_session.unit_of_work(twice)
     assert db_session.reader(_tasks)["t-1"] == ("RUNNING", {"again": 1})
+
+
+def test_a_value_too_long_for_its_column_is_refused_not_cut(
+        postgresql_url):
+    migration.upgrade(postgresql_url, "heads")
+    db_session.configure(postgresql_url)
+    try:
+        db_session.unit_of_work(_add_executions)
+
+        def too_long(session):
+            db_api.update_task_later(session, "wf-1", "t-1", "RUNNING",
+                                     state="S" * 30)
+        with pytest.raises(sa.exc.DataError):
+            db_session.unit_of_work(too_long)
+        assert db_session.reader(_tasks)["t-1"] == ("RUNNING", None)
+    finally:
+        db_session.dispose()

@@ -608,11 +608,16 @@ def _cas_many_sql(dialect, table, columns, constant_names, count):
 
     def value(name, column):
         # PostgreSQL types the CASE by its branches: untyped text would
-        # not go into a JSON or boolean column without a cast.
+        # not go into a JSON or boolean column without a cast. A cast to
+        # VARCHAR(n) would cut a longer value short: cast to VARCHAR, and
+        # let the column refuse it as an assignment does.
         if dialect.name != "postgresql":
             return named % name
-        return "CAST(%s AS %s)" % (named % name, table.c[column].type.compile(
-            dialect=dialect))
+        column_type = table.c[column].type
+        if isinstance(column_type, sa.String):
+            column_type = sa.String()
+        return "CAST(%s AS %s)" % (named % name,
+                                   column_type.compile(dialect=dialect))
 
     def per_row(prefix, column):
         return "CASE id %s END" % " ".join(
