@@ -7,6 +7,7 @@ The API's reads and definition writes are in ``listing``, ``queries`` and
 ``definitions``; listeners and deliveries in ``notifications``.
 """
 import collections
+import contextlib
 import datetime
 
 import sqlalchemy as sa
@@ -135,11 +136,8 @@ def insert(session, model, **values):
     :raises DBDuplicateEntry: a unique key of the row is taken.
     """
     table = model.__table__
-    try:
+    with _duplicate_as_error():
         _run(session, _once(("insert", table.name), table.insert), values)
-    except sa_exc.IntegrityError as e:
-        raise exceptions.DBDuplicateEntry(
-            "Duplicate entry: %s" % e.orig) from e
 
 
 # New rows an engine unit of work writes for one execution, and the
@@ -226,8 +224,15 @@ def _update_staged(session, per_execution):
 
 def flush(session):
     """Write staged rows now, turning a unique violation into an error."""
-    try:
+    with _duplicate_as_error():
         session.flush()
+
+
+@contextlib.contextmanager
+def _duplicate_as_error():
+    """A unique violation as DBDuplicateEntry."""
+    try:
+        yield
     except sa_exc.IntegrityError as e:
         raise exceptions.DBDuplicateEntry(
             "Duplicate entry: %s" % e.orig) from e
@@ -274,8 +279,6 @@ def lock_workflow_executions(session, wf_ex_ids):
     their rows (without data) by id, locked in id order, so that two
     engines locking overlapping sets never deadlock. A missing id is
     missing from the answer."""
-    if not wf_ex_ids:
-        return {}
     for wf_ex_id in wf_ex_ids:
         write_staged(session, wf_ex_id)
     return _rows_by_id(session, _WF, _WF_SMALL_NAMES, wf_ex_ids, lock=True)
@@ -285,6 +288,8 @@ def _rows_by_id(session, table, columns, ids, lock=False):
     """``{id: row}`` of ``table``'s rows with these ids (``id`` and the
     named ``columns``); a missing id is missing. One statement, built
     once per shape; ``lock`` takes their row locks in id order."""
+    if not ids:
+        return {}
     ids = sorted(set(ids))
 
     def build():
@@ -320,6 +325,11 @@ def get_execution_spec(session, wf_ex_id):
     return _run(session, _WF_SPEC, {"id": wf_ex_id}).scalar_one()
 
 
+# What the engine reads of a task to decide, and its (large) data.
+_TASK_SMALL = ("name", "state", "state_info", "processed", "runtime_context")
+_TASK_DATA = ("in_context", "published")
+
+
 def get_task_states_for_engine(session, wf_ex_id, ids=None, name=None,
                                in_states=None, with_data=False):
     """The small columns of an execution's task executions, oldest first:
@@ -336,11 +346,8 @@ def get_task_states_for_engine(session, wf_ex_id, ids=None, name=None,
 
     def build():
         t = _TASK.c
-        columns = [t.id, t.name, t.state, t.state_info, t.processed,
-                   t.runtime_context]
-        if with_data:
-            columns += [t.in_context, t.published]
-        stmt = (sa.select(*columns)
+        names = ("id",) + _TASK_SMALL + (_TASK_DATA if with_data else ())
+        stmt = (sa.select(*[t[n] for n in names])
                 .where(t.workflow_execution_id == sa.bindparam("wf"))
                 .order_by(t.created_at, t.id))
         if ids is not None:
@@ -357,10 +364,6 @@ def get_task_states_for_engine(session, wf_ex_id, ids=None, name=None,
                      params))
 
 
-_TASK_FOR_ENGINE = ("workflow_execution_id", "name", "state", "state_info",
-                    "processed", "runtime_context")
-
-
 def get_tasks_for_engine(session, task_ex_ids, with_data=False):
     """``{id: row}`` of the task executions given, of any executions:
     the columns of ``get_task_states_for_engine`` and
@@ -368,10 +371,8 @@ def get_tasks_for_engine(session, task_ex_ids, with_data=False):
 
     :param with_data: also ``in_context`` and ``published``.
     """
-    if not task_ex_ids:
-        return {}
-    columns = _TASK_FOR_ENGINE + (("in_context", "published") if with_data
-                                  else ())
+    columns = ("workflow_execution_id",) + _TASK_SMALL + (
+        _TASK_DATA if with_data else ())
     return _rows_by_id(session, _TASK, columns, task_ex_ids)
 
 
@@ -399,8 +400,7 @@ def count_tasks_in_states(session, wf_ex_id, in_states, exclude_ids=()):
 
 def get_task_data(session, task_ex_ids):
     """``{id: (in_context, published)}`` of the task executions given."""
-    rows = _rows_by_id(session, _TASK, ("in_context", "published"),
-                       task_ex_ids)
+    rows = _rows_by_id(session, _TASK, _TASK_DATA, task_ex_ids)
     return {i: (row.in_context, row.published) for i, row in rows.items()}
 
 
@@ -425,8 +425,6 @@ def get_action_executions_for_engine(session, action_ex_ids):
 def get_action_run_inputs(session, action_ex_ids):
     """``{id: row}`` with the ``input`` and ``params`` of the action
     executions given; a missing id is missing."""
-    if not action_ex_ids:
-        return {}
     return _rows_by_id(session, _ACTION, ("input", "params"), action_ex_ids)
 
 

@@ -433,13 +433,15 @@ def claim_due(session, now, resend_after):
     read back from the action execution. A row whose action execution is
     gone is dropped."""
     rows = db_api.outbox_claim_due(session, now, resend_after)
-    runs = db_api.get_action_run_inputs(session, [
-        r.ref_id for r in rows
-        if r.kind == RUN_ACTION and "action_input" not in r.payload])
+    # Rows written before runs left their input out still carry it.
+    without_input = {r.id: r.ref_id for r in rows if r.kind == RUN_ACTION
+                     and "action_input" not in r.payload}
+    runs = db_api.get_action_run_inputs(session,
+                                        list(without_input.values()))
     due, gone = [], []
     for r in rows:
         payload = r.payload
-        if r.kind == RUN_ACTION and "action_input" not in payload:
+        if r.id in without_input:
             action = runs.get(r.ref_id)
             if action is None:
                 gone.append(r.ref_id)
