@@ -19,11 +19,14 @@ STATES = (PENDING, DELIVERED, FAILED)
 SUCCEED = "succeed"
 RETRY = "retry"
 GIVE_UP = "give_up"
+# An operator sends a FAILED delivery again (``PUT
+# /v2/listeners/<id>/deliveries/<delivery id>``).
+REDELIVER = "redeliver"
 
 TRANSITIONS = {
     PENDING: {SUCCEED: DELIVERED, RETRY: PENDING, GIVE_UP: FAILED},
     DELIVERED: {},
-    FAILED: {},
+    FAILED: {REDELIVER: PENDING},
 }
 
 
