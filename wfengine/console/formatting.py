@@ -43,6 +43,8 @@ def duration(seconds):
     """``0.4 s``, ``12 s``, ``3 min 05 s``, ``2 h 07 min``, ``3 d 4 h``."""
     if seconds is None:
         return ""
+    if seconds < 1:  # the API's times are whole seconds
+        return "< 1 s"
     if seconds < 10:
         return "%.1f s" % seconds
     seconds = int(seconds)

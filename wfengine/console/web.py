@@ -94,7 +94,7 @@ class Page:
         response = self.render("_flash.html", status=status or (
             200 if ok else 400), message=message, ok=ok, target=target)
         if trigger:
-            response.headers["HX-Trigger"] = trigger
+            response.headers["HX-Trigger-After-Swap"] = trigger
         return response
 
     def form_json(self, name, what, default=None):

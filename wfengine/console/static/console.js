@@ -9,6 +9,7 @@
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
   function duration(seconds) {
+    if (seconds < 1) { return "< 1 s"; }
     if (seconds < 10) { return seconds.toFixed(1) + " s"; }
     seconds = Math.floor(seconds);
     if (seconds < 60) { return seconds + " s"; }
@@ -38,6 +39,9 @@
   var dialog = function () { return document.getElementById("dialog"); };
 
   document.addEventListener("htmx:afterSwap", function (event) {
+    // A polled part says what the tab's title is now (counts included).
+    var titled = document.querySelector("[data-title]");
+    if (titled) { document.title = titled.getAttribute("data-title"); }
     if (event.detail.target && event.detail.target.id === "dialog-body") {
       var flash = document.getElementById("dialog-flash");
       if (flash) { flash.textContent = ""; flash.className = ""; }
@@ -53,7 +57,8 @@
       var note = document.getElementById("dialog-flash");
       var page = document.getElementById("flash");
       if (note && page) {
-        page.className = note.className;
+        // (htmx is still settling the note's classes: use its data.)
+        page.className = "flash " + (note.getAttribute("data-flash") || "ok");
         page.textContent = note.textContent;
         note.textContent = "";
         note.className = "";
