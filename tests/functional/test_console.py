@@ -46,6 +46,21 @@ approval:
     record:
       action: std.echo output=<% $.decision %>
 """
+PARENT = """version: '2.0'
+child:
+  input: [n]
+  tasks:
+    square:
+      action: std.echo output=<% $.n * $.n %>
+parent:
+  tasks:
+    fan:
+      with-items: n in <% [1, 2, 3] %>
+      action: std.echo output=<% $.n %>
+      on-success: [sub]
+    sub:
+      workflow: child n=4
+"""
 HELLO = """version: '2.0'
 hello:
   tasks:
@@ -240,6 +255,24 @@ def test_listener_log_and_sending_a_failed_delivery_again(
         receiver.close()
 
 
+def test_sub_workflows_and_items_are_drawn_and_linked(page, console_server):
+    console_server.api.create_workflow(PARENT)
+    ex = _start(console_server, "parent")
+    _wait_state(console_server, ex["id"], "SUCCESS")
+    page.goto(_console(console_server, "/executions/%s" % ex["id"]))
+    fan = _node(page, "fan")
+    assert "3/3 items" in fan.text_content()
+    sub = _node(page, "sub")
+    assert "workflow child" in sub.text_content()
+    sub.locator("a").click()
+    page.locator("#ex-state", has_text="SUCCESS").wait_for()
+    assert page.locator("h1").inner_text().startswith("child")
+    crumbs = page.locator(".crumbs").inner_text()
+    assert "parent" in crumbs and "sub" in crumbs
+    page.locator(".crumbs a", has_text="parent").click()
+    page.locator("ul.children a", has_text="child").wait_for()
+
+
 def test_validation_points_at_lines(page, console_server):
     page.goto(_console(console_server, "/workflows"))
     page.fill("textarea[name=definition]", "version: '2.0'\nbroken:\n"
@@ -262,13 +295,28 @@ def test_list_and_pages_fit_a_narrow_window(browser, console_server,
             assert narrow.evaluate(
                 "document.documentElement.scrollWidth <= innerWidth + 1"), \
                 path
-        narrow.goto(_console(console_server, "/executions?name=flaky"))
+        # A list with something of every kind: waiting, failed, done.
+        waiting = _start(console_server, "approval")
+        failed = _start(console_server, "flaky",
+                        {"api_token": CANARY, "healthy": False})
+        _wait_state(console_server, failed["id"], "ERROR")
+        narrow.goto(_console(console_server, "/executions"))
         screenshot(narrow, "narrow-list", shots)
+        narrow.goto(_console(console_server, "/executions/%s"
+                             % failed["id"]))
+        assert narrow.evaluate(
+            "document.documentElement.scrollWidth <= innerWidth + 1")
+        screenshot(narrow, "narrow-execution", shots)
         wide = context.browser.new_page(viewport={"width": 1280,
                                                   "height": 800})
         wide.goto(_console(console_server, "/executions"))
-        wide.locator("#rows tr").first.wait_for()
+        wide.locator("#rows .state", has_text="RUNNING").wait_for()
+        wide.wait_for_function("document.title.includes('1 running')")
         screenshot(wide, "executions", shots)
+        _no_secret(wide)
         wide.close()
+        console_server.api.request(
+            "PUT", "/executions/%s" % waiting["id"], expect=(200,),
+            json={"state": "CANCELLED"})
     finally:
         context.close()

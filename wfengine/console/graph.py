@@ -113,7 +113,7 @@ def build(spec, statuses=None):
 def _nodes_and_edges(spec):
     nodes, edges = {}, {}
     for name, task in spec.tasks.items():
-        detail = ("\u29c9 " + task.workflow) if task.workflow else (
+        detail = ("workflow " + task.workflow) if task.workflow else (
             task.action or "")
         if task.with_items:
             detail = "\u2261 " + detail
