@@ -273,6 +273,28 @@ def test_sub_workflows_and_items_are_drawn_and_linked(page, console_server):
     page.locator("ul.children a", has_text="child").wait_for()
 
 
+def test_pause_resume_and_cancel_from_the_page(page, console_server):
+    console_server.api.create_workflow(APPROVAL) if not any(
+        w["name"] == "approval"
+        for w in console_server.api.list_workflows()) else None
+    ex = _start(console_server, "approval")
+    page.goto(_console(console_server, "/executions/%s" % ex["id"]))
+    _mark_page(page)
+    page.locator('[data-act="complete"]').wait_for()
+    page.locator("#live button", has_text="Pause").click()
+    page.locator("#ex-state", has_text="PAUSED").wait_for()
+    page.locator("#live button", has_text="Resume").click()
+    dialog = page.locator("dialog#dialog")
+    dialog.wait_for(state="visible")
+    dialog.locator("button[type=submit]").click()
+    page.locator("#ex-state", has_text="RUNNING").wait_for()
+    page.once("dialog", lambda confirm: confirm.accept())
+    page.locator("#live button", has_text="Cancel").click()
+    page.locator("#ex-state", has_text="CANCELLED").wait_for()
+    _not_reloaded(page)
+    assert console_server.api.execution(ex["id"])["state"] == "CANCELLED"
+
+
 def test_validation_points_at_lines(page, console_server):
     page.goto(_console(console_server, "/workflows"))
     page.fill("textarea[name=definition]", "version: '2.0'\nbroken:\n"

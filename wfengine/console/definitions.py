@@ -4,10 +4,10 @@ import re
 
 import yaml
 
+from wfengine.console import execution
 from wfengine.console import graph
 from wfengine.console import web
 from wfengine import exceptions
-from wfengine.lang import parser
 from wfengine.lang import safe_yaml
 
 _PROBLEM = re.compile(r"^workflow '(?P<wf>[^']*)': (?P<path>[^:\s]*): ")
@@ -92,7 +92,7 @@ def workflow_page(page, wf_id):
     workflow = page.api.get("/workflows/%s" % wf_id).data
     drawing, problem = None, None
     try:
-        specs = parser.parse_workflows(workflow["definition"])
+        specs = execution.parse(workflow["definition"])
         spec = next((s for s in specs if s.name == workflow["name"]),
                     specs[0])
         drawing = graph.build(spec)

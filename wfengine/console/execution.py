@@ -4,6 +4,7 @@ The page's live part (state, graph, failing task, timeline, tasks, data)
 is polled with conditional requests and swapped in place; dialogs for the
 actions live outside it, so that a refresh never loses what is typed.
 """
+import functools
 import json
 
 from wfengine.console import conditional
@@ -75,6 +76,9 @@ def _execution_view(execution, masker):
     shown["env"] = masking.masked_env(params.get("env") or {})
     shown["params"] = masker.data(
         {k: v for k, v in params.items() if k != "env"})
+    for entry in shown["params"].get("notify") or []:
+        if isinstance(entry, dict) and entry.get("headers"):
+            entry["headers"] = masking.masked_env(entry["headers"])
     shown["finished"] = execution["state"] in FINISHED
     shown["seconds"] = formatting.seconds_between(
         execution["created_at"],
@@ -140,13 +144,21 @@ def _spec(page, execution):
         return None, "The workflow's definition can not be read: %s" % (
             e.message)
     try:
-        specs = parser.parse_workflows(workflow["definition"])
+        specs = parse(workflow["definition"])
     except exceptions.WFEngineException as e:
         return None, str(e)
     for spec in specs:
         if spec.name == execution["workflow_name"]:
             return spec, None
     return specs[0] if specs else None, None
+
+
+@functools.lru_cache(maxsize=256)
+def parse(definition):
+    """The specs of a definition's text. Parsing validates every
+    expression (most of a page's cost); the text is read from the API on
+    every view, so a cached parse never shows an outdated graph."""
+    return tuple(parser.parse_workflows(definition))
 
 
 def _statuses(tasks, children, ex_id):

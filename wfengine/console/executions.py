@@ -11,8 +11,9 @@ from wfengine.console import web
 
 STATES = ("RUNNING", "PAUSED", "ERROR", "SUCCESS", "CANCELLED", "IDLE")
 PAGE_SIZE = 50
-# The tab's title counts up to this many running and failed executions.
-COUNT_CAP = 500
+# The tab's title counts up to this many running and failed executions
+# ("99+" beyond): each poll reads that many ids of each.
+COUNT_CAP = 99
 LIST_FIELDS = ("id,workflow_name,workflow_namespace,state,created_at,"
                "updated_at,task_execution_id,root_execution_id,description")
 _TIME_INPUTS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
@@ -94,7 +95,7 @@ def keep_since(rows, search):
 
 def _calls(search, filters):
     page = dict(filters, fields=LIST_FIELDS, limit=PAGE_SIZE,
-                sort_keys="created_at,id", sort_dirs="desc,desc",
+                sort_keys="created_at", sort_dirs="desc",
                 marker=search.marker or None)
     if search.state:
         page["state"] = search.state

@@ -3,6 +3,7 @@
 Pure functions, installed as Jinja2 filters by :func:`install`.
 """
 import datetime
+import functools
 import json
 
 # The API's datetime format (Mistral's), always UTC.
@@ -15,12 +16,17 @@ STATE_CLASSES = {
     "DELIVERED": "ok", "FAILED": "bad"}
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_time(text):
-    """A datetime (naive, UTC) from the API's text, or None."""
+    """A datetime (naive, UTC) from the API's text, or None.
+
+    (``fromisoformat`` reads the API's ``2026-01-31 12:00:05`` in a
+    twentieth of ``strptime``'s time; a page shows hundreds of times.)
+    """
     if not text:
         return None
     try:
-        return datetime.datetime.strptime(text[:19], API_TIME)
+        return datetime.datetime.fromisoformat(text[:19])
     except ValueError:
         return None
 

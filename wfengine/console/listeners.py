@@ -1,5 +1,6 @@
 """``/console/listeners``: standing webhooks and their delivery log."""
 from wfengine.console import conditional
+from wfengine.console import masking
 from wfengine.console import web
 
 LOG_SIZE = 100
@@ -20,7 +21,10 @@ def _log(page, listener_id, held):
     if reads.unchanged():
         return None, reads.tag
     listener, log = reads.data
-    deliveries = log["deliveries"]
+    # An error message may quote the URL, token and all.
+    masker = masking.Masker(masking.url_secrets(listener.get("url")))
+    deliveries = [dict(d, last_error=masker.text(d.get("last_error")))
+                  for d in log["deliveries"]]
     counts = {}
     for delivery in deliveries:
         counts[delivery["state"]] = counts.get(delivery["state"], 0) + 1

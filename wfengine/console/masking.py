@@ -106,6 +106,14 @@ def masked_env(env):
     return MASK if env not in (None, "") else env
 
 
+def url_secrets(text):
+    """The values a URL carries in its user info and query string."""
+    parts = urllib.parse.urlsplit(text or "")
+    found = [v for _, v in urllib.parse.parse_qsl(parts.query)]
+    found += [p for p in (parts.username, parts.password) if p]
+    return [v for v in found if len(v) >= MIN_SECRET_LENGTH]
+
+
 def url(text):
     """A URL without its user info and query values (webhook URLs often
     carry a token there)."""

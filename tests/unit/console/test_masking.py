@@ -32,3 +32,8 @@ def test_urls_lose_user_info_and_query_values():
     assert masking.url("https://u:p@h.example:8443/a?key=s3&x=1") == \
         "https://***@h.example:8443/a?key=***&x=***"
     assert masking.url("http://h/hook") == "http://h/hook"
+
+
+def test_url_secrets_are_found_for_masking_messages():
+    assert masking.url_secrets("http://user:pa55w0rd@h/x?key=abcd&n=1") \
+        == ["abcd", "user", "pa55w0rd"]
