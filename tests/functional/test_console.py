@@ -142,6 +142,11 @@ def test_rerun_with_an_edited_env_turns_it_success(page, console_server,
         "fail-on" in failure.inner_text().lower()
     _no_secret(page)
     screenshot(page, "failed-execution", shots)
+    prepare = page.locator("table.tasks tr", has_text="prepare")
+    prepare.locator("details summary").click()
+    prepare.locator(".details-body", has_text="Bearer ***").wait_for()
+    assert "std.echo" in prepare.inner_text()
+    _no_secret(page)
     _mark_page(page)
 
     failure.locator('[data-act="rerun"]').click()
@@ -295,7 +300,7 @@ def test_pause_resume_and_cancel_from_the_page(page, console_server):
     assert console_server.api.execution(ex["id"])["state"] == "CANCELLED"
 
 
-def test_validation_points_at_lines(page, console_server):
+def test_validation_points_at_lines(page, console_server, shots):
     page.goto(_console(console_server, "/workflows"))
     page.fill("textarea[name=definition]", "version: '2.0'\nbroken:\n"
               "  tasks:\n    one:\n      action: std.noop\n"
@@ -305,6 +310,8 @@ def test_validation_points_at_lines(page, console_server):
     problems.wait_for()
     assert re.search(r"line 6: .*nowhere", problems.inner_text())
     assert page.locator("#validation .ln.marked#line-6").count() == 1
+    page.locator("#validation").scroll_into_view_if_needed()
+    screenshot(page, "validation", shots)
 
 
 def test_list_and_pages_fit_a_narrow_window(browser, console_server,

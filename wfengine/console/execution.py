@@ -21,6 +21,8 @@ WAITING_FIELDS = "id,name,task_name,task_execution_id,state,created_at"
 CHILD_FIELDS = ("id,workflow_name,state,task_execution_id,created_at,"
                 "updated_at")
 FINISHED = ("SUCCESS", "ERROR", "CANCELLED")
+# Action executions shown in a task's details (with-items may have many).
+DETAIL_ACTIONS = 20
 
 
 def _reads(page, ex_id, held):
@@ -210,3 +212,24 @@ def live(page, ex_id):
     if values is None:
         return page.not_modified(tag)
     return page.render("_live.html", etag=tag, part_tag=tag, **values)
+
+
+@web.route("GET", "/tasks/{task_id}/details")
+def task_details(page, task_id):
+    """A task's result and its action executions (input, output), masked
+    with its execution's env; loaded when the row is opened."""
+    task = page.api.get("/tasks/%s" % task_id).data
+    execution = page.api.get("/executions/%s"
+                             % task["workflow_execution_id"]).data
+    masker = masking.Masker(masking.secret_values(
+        _json(execution.get("params")).get("env") or {}))
+    actions = page.api.get("/tasks/%s/action_executions" % task_id, {
+        "fields": "id,name,state,state_info,input,output,created_at",
+        "limit": DETAIL_ACTIONS, "sort_keys": "created_at"}).data
+    shown = [dict(a, input=masker.data(a.get("input")),
+                  output=masker.data(a.get("output")),
+                  state_info=masker.text(a.get("state_info")))
+             for a in actions["action_executions"]]
+    return page.render("_task_details.html", task=task,
+                       result=masker.data(task.get("result")),
+                       actions=shown, limit=DETAIL_ACTIONS)

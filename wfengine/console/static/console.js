@@ -38,7 +38,23 @@
 
   var dialog = function () { return document.getElementById("dialog"); };
 
+  // A refresh of the live part keeps the task details that were open.
+  var opened = [];
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "live") {
+      opened = Array.from(document.querySelectorAll(
+        "details[data-task-details][open]")).map(function (d) {
+        return d.getAttribute("data-task-details");
+      });
+    }
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
+    opened.forEach(function (id) {
+      var again = document.querySelector('details[data-task-details="' + id + '"]');
+      if (again) { again.open = true; }
+    });
+    opened = [];
     // A polled part says what the tab's title is now (counts included).
     var titled = document.querySelector("[data-title]");
     if (titled) { document.title = titled.getAttribute("data-title"); }
