@@ -69,6 +69,13 @@ hello:
 """
 
 
+def _define(server, text, name):
+    """Create workflow ``name`` from ``text`` unless an earlier test did
+    (the server is the module's)."""
+    if not any(w["name"] == name for w in server.api.list_workflows()):
+        server.api.create_workflow(text)
+
+
 def _start(server, name, env=None):
     body = {"workflow_name": name}
     if env is not None:
@@ -108,8 +115,7 @@ def _node(page, task):
 def _open_failed(page, server):
     """Start ``flaky`` unhealthy while the list is open; follow it from
     the list to its page. Returns the execution id."""
-    server.api.create_workflow(FLAKY) if not any(
-        w["name"] == "flaky" for w in server.api.list_workflows()) else None
+    _define(server, FLAKY, "flaky")
     page.goto(_console(server, "/executions?name=flaky"))
     _mark_page(page)
     ex = _start(server, "flaky", {"api_token": CANARY, "healthy": False})
@@ -203,7 +209,7 @@ def test_mark_success_with_published_values_then_resume_once(
 
 
 def test_complete_an_async_action_from_the_page(page, console_server):
-    console_server.api.create_workflow(APPROVAL)
+    _define(console_server, APPROVAL, "approval")
     ex = _start(console_server, "approval")
     page.goto(_console(console_server, "/executions/%s" % ex["id"]))
     _mark_page(page)
@@ -224,7 +230,7 @@ def test_listener_log_and_sending_a_failed_delivery_again(
         page, console_server, shots):
     receiver = Receiver()
     try:
-        console_server.api.create_workflow(HELLO)
+        _define(console_server, HELLO, "hello")
         listener = console_server.api.request(
             "POST", "/listeners", expect=(201,), json={
                 "workflow_name": "hello", "url": receiver.url + "?key=" +
@@ -261,7 +267,7 @@ def test_listener_log_and_sending_a_failed_delivery_again(
 
 
 def test_sub_workflows_and_items_are_drawn_and_linked(page, console_server):
-    console_server.api.create_workflow(PARENT)
+    _define(console_server, PARENT, "parent")
     ex = _start(console_server, "parent")
     _wait_state(console_server, ex["id"], "SUCCESS")
     page.goto(_console(console_server, "/executions/%s" % ex["id"]))
@@ -279,9 +285,7 @@ def test_sub_workflows_and_items_are_drawn_and_linked(page, console_server):
 
 
 def test_pause_resume_and_cancel_from_the_page(page, console_server):
-    console_server.api.create_workflow(APPROVAL) if not any(
-        w["name"] == "approval"
-        for w in console_server.api.list_workflows()) else None
+    _define(console_server, APPROVAL, "approval")
     ex = _start(console_server, "approval")
     page.goto(_console(console_server, "/executions/%s" % ex["id"]))
     _mark_page(page)
