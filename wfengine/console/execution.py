@@ -21,6 +21,7 @@ WAITING_FIELDS = "id,name,task_name,task_execution_id,state,created_at"
 CHILD_FIELDS = ("id,workflow_name,state,task_execution_id,created_at,"
                 "updated_at")
 FINISHED = ("SUCCESS", "ERROR", "CANCELLED")
+TASK_FINISHED = FINISHED + ("SKIPPED",)
 # Action executions shown in a task's details (with-items may have many).
 DETAIL_ACTIONS = 20
 
@@ -96,11 +97,9 @@ def _task_view(task, masker):
     shown["items"] = context.get("with_items")
     shown.pop("runtime_context", None)
     start = task.get("started_at") or task.get("created_at")
-    end = task.get("finished_at") if task["state"] in (
-        "SUCCESS", "ERROR", "CANCELLED", "SKIPPED") else None
-    if end is None and task["state"] in ("SUCCESS", "ERROR", "CANCELLED",
-                                         "SKIPPED"):
-        end = task.get("updated_at")
+    end = None
+    if task["state"] in TASK_FINISHED:
+        end = task.get("finished_at") or task.get("updated_at")
     shown["start"], shown["end"] = start, end
     shown["seconds"] = formatting.seconds_between(start, end)
     return shown

@@ -7,6 +7,7 @@ returns a webob Response; ``page`` carries the request, the
 :class:`apiclient.Api` for it and the template renderer.
 """
 import functools
+import hashlib
 import importlib.resources
 import json
 import mimetypes
@@ -195,20 +196,30 @@ _STATIC = importlib.resources.files("wfengine.console") / "static"
 def _static(request, name):
     if not re.match(r"^[A-Za-z0-9_.-]+$", name) or name.startswith("."):
         return webob_exc.HTTPNotFound()
-    resource = _STATIC / name
-    if not resource.is_file():
+    found = _static_file(name)
+    if found is None:
         return webob_exc.HTTPNotFound()
-    body = resource.read_bytes()
-    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    body, kind, tag = found
     response = webob_response.Response(body=body, content_type=kind)
     if kind.startswith("text/") or kind.endswith("javascript"):
         response.charset = "utf-8"
-    # Versioned names (htmx) never change; our own files may between
-    # releases, so they are revalidated (cheaply: conditional_response).
+    # The versioned htmx never changes; our own files may from one
+    # release to the next, so browsers revalidate them (a 304 mostly).
     response.cache_control = ("public, max-age=31536000, immutable"
                               if name == HTMX else "no-cache")
-    response.md5_etag()
+    response.etag = tag
     return _conditional(request, response)
+
+
+@functools.lru_cache(maxsize=32)
+def _static_file(name):
+    """``(bytes, content type, entity tag)`` of a static file, or None."""
+    resource = _STATIC / name
+    if not resource.is_file():
+        return None
+    body = resource.read_bytes()
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return body, kind, hashlib.sha256(body).hexdigest()[:32]
 
 
 def _conditional(request, response):

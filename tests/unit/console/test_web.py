@@ -42,6 +42,12 @@ def test_static_assets_are_served_with_their_licence(app):
     assert "immutable" in htmx.headers["Cache-Control"]
     assert "Zero-Clause BSD" in app.get(
         "/console/static/htmx-LICENSE.txt").text
+    css = app.get("/console/static/console.css")
+    assert css.headers["Cache-Control"] == "no-cache"
+    again = app.get("/console/static/console.css",
+                    headers={"If-None-Match": css.headers["ETag"]},
+                    status=304)
+    assert not again.body
     app.get("/console/static/../app.py", status=404)
     app.get("/console/static/nothing.css", status=404)
 
