@@ -22,18 +22,24 @@ CHILD_FIELDS = ("id,workflow_name,state,task_execution_id,created_at,"
                 "updated_at")
 FINISHED = ("SUCCESS", "ERROR", "CANCELLED")
 TASK_FINISHED = FINISHED + ("SKIPPED",)
-# Action executions shown in a task's details (with-items may have many).
+# Action executions shown in a task's details, and running ones offered
+# for completion (a with-items task may have thousands).
 DETAIL_ACTIONS = 20
+WAITING_LIMIT = 20
+# Task runs read for one view (a page, not an export).
+TASK_LIMIT = 1000
 
 
 def _reads(page, ex_id, held):
     return conditional.Reads(page.api, held, [
         ("/executions/%s" % ex_id, None),
         ("/executions/%s/tasks" % ex_id,
-         {"fields": TASK_FIELDS, "sort_keys": "created_at,id"}),
+         {"fields": TASK_FIELDS, "sort_keys": "created_at",
+          "limit": TASK_LIMIT}),
         ("/action_executions",
          {"workflow_execution_id": ex_id, "state": "RUNNING",
-          "fields": WAITING_FIELDS})])
+          "fields": WAITING_FIELDS, "limit": WAITING_LIMIT,
+          "sort_keys": "created_at"})])
 
 
 def live_values(page, ex_id, held=None):
@@ -53,6 +59,7 @@ def live_values(page, ex_id, held=None):
         "ex": _execution_view(execution, masker),
         "tasks": tasks, "failed": _failed(tasks),
         "waiting": waiting["action_executions"],
+        "waiting_limit": WAITING_LIMIT, "task_limit": TASK_LIMIT,
         "children": children, "parent": _parent(page, execution),
         "graph": drawing, "spec_error": spec_error,
         "timeline": _timeline(execution, tasks),
