@@ -4,6 +4,8 @@ A delivery is ``PENDING`` until an attempt succeeds (``DELIVERED``) or
 the policy gives up (``FAILED``: too many attempts, or too old). A
 failed attempt of a delivery that may still be retried leaves it
 ``PENDING`` with its next attempt pushed back exponentially, with jitter.
+An operator may put a ``FAILED`` delivery back to ``PENDING`` through the
+API (``redeliver``); the notifier then attempts it like any other.
 """
 import dataclasses
 import datetime
