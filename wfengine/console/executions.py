@@ -151,7 +151,8 @@ def _values(search, rows, running, failed, more):
 @web.route("GET", "/")
 def index(page):
     """``/console``: the executions."""
-    return webob_exc.HTTPFound(location=web.PREFIX + "/executions")
+    return webob_exc.HTTPFound(
+        location=page.request.script_name + web.PREFIX + "/executions")
 
 
 @web.route("GET", "/executions")

@@ -70,6 +70,8 @@ class Page:
 
     def render(self, name, status=200, etag=None, **values):
         """A text/html response from template ``name``."""
+        # Behind a proxy that mounts the API under a path, links keep it.
+        values.setdefault("prefix", self.request.script_name + PREFIX)
         body = templates().get_template(name).render(**values)
         response = webob_response.Response(
             body=body.encode("utf-8"), status=status,

@@ -71,3 +71,9 @@ def test_unknown_pages_and_big_forms(app):
     app.get("/console/nothing/here", status=404)
     app.post("/console/workflows/validate", {"definition": "x" * 5000},
              headers=HX, status=413)
+
+
+def test_links_keep_a_proxy_s_path_prefix(app):
+    page = app.get("/console/executions",
+                   extra_environ={"SCRIPT_NAME": "/workflows"})
+    assert 'href="/workflows/console/static/console.css"' in page.text
