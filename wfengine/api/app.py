@@ -17,6 +17,7 @@ from wfengine.api.controllers import root
 from wfengine.api import errors
 from wfengine.api import etag
 from wfengine import conf
+from wfengine.console import web as console
 from wfengine.rpc import clients
 
 
@@ -133,4 +134,6 @@ def setup_app(engine_client=None, max_request_body_size=None):
         debug=False,
     )
     limit = max_request_body_size or conf.CONF.api.max_request_body_size
-    return BodySizeLimit(app, limit)
+    # The console stays outermost: it calls the whole API, middleware and
+    # all, with the browser's credentials.
+    return console.mount(BodySizeLimit(app, limit), limit)

@@ -37,7 +37,7 @@ LISTENER = resources.ResourceSpec(
 DELIVERY_FIELDS = ("id", "event", "workflow_execution_id",
                    "task_execution_id", "state", "attempts",
                    "last_status_code", "last_error", "created_at",
-                   "delivered_at")
+                   "delivered_at", "next_attempt_at")
 
 
 def listener_dict(row, names=None, with_secret=False):
@@ -52,7 +52,9 @@ def listener_dict(row, names=None, with_secret=False):
 def delivery_dict(row):
     """A Delivery row as the API shows it."""
     shown = {name: getattr(row, name) for name in DELIVERY_FIELDS}
-    for name in ("created_at", "delivered_at"):
+    if shown["state"] != "PENDING":  # no attempt is coming
+        shown["next_attempt_at"] = None
+    for name in ("created_at", "delivered_at", "next_attempt_at"):
         shown[name] = resources.format_datetime(shown[name])
     return shown
 

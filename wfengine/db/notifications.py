@@ -14,6 +14,7 @@ from wfengine.db import _common
 from wfengine.db import api as db_api
 from wfengine.db import listing
 from wfengine.db import models
+from wfengine import exceptions
 
 
 # Events: the fan-out.
@@ -164,6 +165,34 @@ def record_attempt(session, delivery_id, holder, **values):
             .values(claimed_by=None, claimed_until=None, **values)
             .execution_options(synchronize_session=False))
     return session.execute(stmt).rowcount == 1
+
+
+def reset_delivery(session, listener_id, delivery_id, from_state, to_state,
+                   now):
+    """Put one of a listener's deliveries from ``from_state`` back to
+    ``to_state``, due at ``now`` (compare-and-set on the state; the
+    attempts made so far are kept).
+
+    :returns: ``(row, changed)``: the Delivery row (as it is now) and
+        whether it was in ``from_state`` and changed.
+    :raises NotFound: the listener has no such delivery.
+    """
+    model = models.Delivery
+    row = session.execute(sa.select(model).where(
+        model.id == delivery_id, model.listener_id == listener_id)
+    ).scalar_one_or_none()
+    if row is None:
+        raise exceptions.NotFound(
+            "Delivery not found [id=%s, listener_id=%s]"
+            % (delivery_id, listener_id))
+    stmt = (sa.update(model)
+            .where(model.id == delivery_id, model.state == from_state)
+            .values(state=to_state, next_attempt_at=now, claimed_by=None,
+                    claimed_until=None, updated_at=now)
+            .execution_options(synchronize_session=False))
+    changed = session.execute(stmt).rowcount == 1
+    session.refresh(row)
+    return row, changed
 
 
 def list_deliveries(session, listener_id, limit=None, marker=None):

@@ -4,6 +4,8 @@ A delivery is ``PENDING`` until an attempt succeeds (``DELIVERED``) or
 the policy gives up (``FAILED``: too many attempts, or too old). A
 failed attempt of a delivery that may still be retried leaves it
 ``PENDING`` with its next attempt pushed back exponentially, with jitter.
+An operator may put a ``FAILED`` delivery back to ``PENDING`` through the
+API (``redeliver``); the notifier then attempts it like any other.
 """
 import dataclasses
 import datetime
@@ -19,11 +21,14 @@ STATES = (PENDING, DELIVERED, FAILED)
 SUCCEED = "succeed"
 RETRY = "retry"
 GIVE_UP = "give_up"
+# An operator sends a FAILED delivery again (``PUT
+# /v2/listeners/<id>/deliveries/<delivery id>``).
+REDELIVER = "redeliver"
 
 TRANSITIONS = {
     PENDING: {SUCCEED: DELIVERED, RETRY: PENDING, GIVE_UP: FAILED},
     DELIVERED: {},
-    FAILED: {},
+    FAILED: {REDELIVER: PENDING},
 }
 
 

@@ -127,8 +127,9 @@ def test_deliveries_newest_first_with_paging(app):
     assert set(page["deliveries"][0]) == {
         "id", "event", "workflow_execution_id", "task_execution_id",
         "state", "attempts", "last_status_code", "last_error",
-        "created_at", "delivered_at"}
+        "created_at", "delivered_at", "next_attempt_at"}
     assert page["deliveries"][0]["created_at"] == "2026-01-01 00:00:05"
+    assert page["deliveries"][0]["next_attempt_at"] == "2026-01-01 00:00:05"
     marker = page["deliveries"][-1]["id"]
     rest = app.get(url + "?limit=2&marker=%s" % marker).json
     assert [d["attempts"] for d in rest["deliveries"]] == [3, 2]

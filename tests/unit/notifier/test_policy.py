@@ -51,15 +51,18 @@ def test_invalid_policies_are_refused(kwargs):
     (policy.PENDING, policy.SUCCEED, policy.DELIVERED),
     (policy.PENDING, policy.RETRY, policy.PENDING),
     (policy.PENDING, policy.GIVE_UP, policy.FAILED),
+    (policy.FAILED, policy.REDELIVER, policy.PENDING),
 ])
 def test_allowed_transitions(state, event, expected):
     assert policy.transition(state, event) == expected
 
 
-@pytest.mark.parametrize("state", [policy.DELIVERED, policy.FAILED])
-@pytest.mark.parametrize("event", [policy.SUCCEED, policy.RETRY,
-                                   policy.GIVE_UP])
-def test_final_states_allow_nothing(state, event):
+@pytest.mark.parametrize("state, event", [
+    (policy.DELIVERED, policy.SUCCEED), (policy.DELIVERED, policy.RETRY),
+    (policy.DELIVERED, policy.GIVE_UP), (policy.DELIVERED, policy.REDELIVER),
+    (policy.FAILED, policy.SUCCEED), (policy.FAILED, policy.RETRY),
+    (policy.FAILED, policy.GIVE_UP), (policy.PENDING, policy.REDELIVER)])
+def test_other_events_are_refused(state, event):
     with pytest.raises(exceptions.InvalidStateTransition) as err:
         policy.transition(state, event)
     assert state in str(err.value) and event in str(err.value)

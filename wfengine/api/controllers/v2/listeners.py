@@ -7,6 +7,7 @@ import pecan
 from pecan import rest
 
 from wfengine.api.controllers import common
+from wfengine.api.controllers.v2 import redeliveries
 from wfengine.api import listener_resources
 from wfengine.api import resources
 from wfengine.db import notifications
@@ -75,6 +76,11 @@ class DeliveriesController(rest.RestController):
                 "%s/v2/listeners/%s/deliveries?limit=%d&marker=%s"
                 % (common.base_url(), listener_id, limit, items[-1]["id"]))
         return body
+
+    @pecan.expose("json")
+    def put(self, listener_id, delivery_id, **_params):
+        """Send a FAILED delivery again (``{"state": "PENDING"}``)."""
+        return redeliveries.put(listener_id, delivery_id)
 
 
 class ListenersController(rest.RestController):

@@ -1,0 +1,57 @@
+"""``PUT /v2/listeners/<id>/deliveries/<delivery id>``: send a failed
+delivery again.
+
+An extension (``doc/source/api-extensions.rst``). The body is
+``{"state": "PENDING"}``; a delivery that is ``FAILED`` goes back to
+``PENDING``, due now, and the notifier attempts it on its next round,
+signed as before and with the same ``webhook-id``. The attempts made so
+far are kept, so one more failure makes it ``FAILED`` again (its retry
+budget was spent); the policy's age limit still counts from the event.
+"""
+import datetime
+
+import pecan
+
+from wfengine.api import listener_resources
+from wfengine.api import resources
+from wfengine.db import notifications
+from wfengine.db import session
+from wfengine import exceptions
+from wfengine.notifier import policy
+
+FIELDS = ("state",)
+
+
+def parse_redelivery(data):
+    """Check the body; :raises InputError: anything but state PENDING."""
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        raise exceptions.InputError(
+            "Unknown field(s) in delivery update: %s (allowed: state)"
+            % ", ".join(unknown))
+    if data.get("state") != policy.PENDING:
+        raise exceptions.InputError(
+            "Invalid delivery state %r: a delivery is sent again with "
+            "{\"state\": \"PENDING\"}" % (data.get("state"),))
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _redeliver(sess, listener_id, delivery_id):
+    notifications.get_listener(sess, listener_id)
+    target = policy.transition(policy.FAILED, policy.REDELIVER)
+    row, changed = notifications.reset_delivery(
+        sess, listener_id, delivery_id, policy.FAILED, target, _now())
+    if not changed:
+        raise exceptions.InvalidStateTransition(
+            "Delivery %s is %s: only a FAILED delivery can be sent again"
+            % (delivery_id, row.state))
+    return listener_resources.delivery_dict(row)
+
+
+def put(listener_id, delivery_id):
+    """The controller method's body: check, reset, answer the delivery."""
+    parse_redelivery(resources.parse_json_body(pecan.request.body))
+    return session.unit_of_work(_redeliver, listener_id, delivery_id)
