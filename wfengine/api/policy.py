@@ -7,6 +7,7 @@ The rules answer *whether* a caller may use an endpoint at all; *which*
 rows it reaches is the project scope (``db.scope``), which no rule
 widens except the ``...:list:all_projects`` ones for lists.
 """
+import os
 import threading
 
 from oslo_config import cfg
@@ -80,6 +81,7 @@ _VERBS = {
                                               "(extension)."),
 }
 _ADMIN_VERBS = {"list:all_projects"}
+_REGISTERED = {(r, v) for r, _, verbs in _RESOURCES for v in verbs}
 
 
 def list_rules():
@@ -116,12 +118,23 @@ def get_enforcer(conf=None):
             except cfg.NotInitializedError:
                 # No configuration was read (an embedded or test API):
                 # the defaults in code, no override file.
-                enforcer = policy.Enforcer(conf, use_conf=False)
-                enforcer.register_defaults(list_rules())
-                enforcer.set_rules(policy.Rules(
-                    {r.name: r.check for r in list_rules()}), use_conf=False)
+                enforcer = _enforcer_without_conf(conf)
             _enforcer = enforcer
     return _enforcer
+
+
+def _enforcer_without_conf(conf):
+    """The defaults, and the rules of ``[oslo_policy] policy_file`` when
+    it is an existing absolute path (found without a parsed config)."""
+    enforcer = policy.Enforcer(conf, use_conf=False)
+    enforcer.register_defaults(list_rules())
+    rules = {r.name: r.check for r in list_rules()}
+    path = conf.oslo_policy.policy_file
+    if path and os.path.isabs(path) and os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            rules.update(policy.Rules.load(f.read()))
+    enforcer.set_rules(policy.Rules(rules), use_conf=False)
+    return enforcer
 
 
 def reset():
@@ -178,6 +191,8 @@ def request_rules(method, path, params):
     if verb is None:
         return [], False
     resource, verb = verb
+    if (resource, verb) not in _REGISTERED:
+        return [], False  # a verb the resource lacks: the route says 405
     rules = ["%s:%s" % (resource, verb)]
     all_projects = False
     if verb == "list" and (

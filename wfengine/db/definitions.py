@@ -109,6 +109,26 @@ def get_workflow_definition(session, identifier, namespace="", fields=None):
                     identifier, namespace or "", fields)
 
 
+def find_runnable_workflow(session, identifier, namespace=""):
+    """The workflow a start names: by id, or by name in ``namespace`` and
+    then in the default namespace (as Mistral looks it up), among those
+    the current scope sees (its project's and shared ones).
+
+    :raises NotFound: no such workflow.
+    """
+    try:
+        return get_workflow_definition(session, identifier, namespace)
+    except exceptions.NotFound:
+        if not namespace:
+            raise
+    try:
+        return get_workflow_definition(session, identifier, "")
+    except exceptions.NotFound:
+        raise exceptions.NotFound(
+            "Workflow not found [name=%s, namespace=%s]"
+            % (identifier, namespace)) from None
+
+
 def create_workflow_definitions(session, values_list):
     """Create workflow definitions, all or none.
 

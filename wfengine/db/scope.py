@@ -67,6 +67,18 @@ def leave(token):
         _current.set(None)
 
 
+@contextlib.contextmanager
+def widened():
+    """Run the body with the current scope listing every project (for
+    the parts of an object the caller was found to reach)."""
+    sc = current()
+    if sc is None or sc.all_projects:
+        yield sc
+        return
+    with use(dataclasses.replace(sc, is_admin=True, all_projects=True)) as w:
+        yield w
+
+
 def _has(model, name):
     return name in model.__mapper__.column_attrs
 
