@@ -22,6 +22,16 @@ API_OPTS = [
                      "address other than loopback. Without it the server "
                      "refuses to start: anyone who reaches the port could "
                      "read every environment and run any action."),
+    cfg.StrOpt("callback_signing_key", secret=True,
+               help="Key signing the tokens of asynchronous actions' "
+                    "callback URLs (Mistral-Callback-URL); the same in "
+                    "every process. Unset: a key generated once and kept "
+                    "in the database."),
+    cfg.ListOpt("callback_previous_keys", default=[], secret=True,
+                help="Keys whose callback tokens are still accepted "
+                     "after callback_signing_key changed: keep the old "
+                     "key here for as long as actions started before "
+                     "the change may call back, then remove it."),
 ]
 
 JWT_GROUP = cfg.OptGroup("jwt", title="OpenID Connect bearer tokens "

@@ -50,7 +50,7 @@ def _check_token(action_ex_id, token):
             "characters, as the callback URL has it")
     with _signer_lock:
         if _signer is None:
-            _signer = callbacks.load_signer(callbacks.public_url(CONF))
+            _signer = callbacks.load_signer(callbacks.public_url(CONF), CONF)
     if not _signer.verify(action_ex_id, token):
         raise exceptions.Forbidden(
             "The callback token does not belong to action execution %s"
