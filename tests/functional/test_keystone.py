@@ -12,6 +12,7 @@ import sys
 import pytest
 import requests
 
+from tests.functional import authn
 from tests.functional import harness
 from tests.functional import keystone
 
@@ -25,21 +26,6 @@ ks_hello:
 """
 USERS = {"alice": ("alice-pw-1", "ks-proj-a"),
          "bob": ("bob-pw-2", "ks-proj-b")}
-
-
-class _Deployment(harness.Deployment):
-    def wait_for_api(self, timeout=60):
-        """Ready when the version root (the one public path) answers."""
-        root = self.url.rsplit("/v2", 1)[0] + "/"
-        harness.wait_until(lambda: _answers(root), timeout,
-                           "GET %s to answer 200" % root)
-
-
-def _answers(url):
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +42,7 @@ def ks(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def deployment(ks, tmp_path_factory):
-    dep = _Deployment(tmp_path_factory.mktemp("wfengine-ks"), config={
+    dep = authn.Deployment(tmp_path_factory.mktemp("wfengine-ks"), config={
         "api": {"auth_strategy": "keystone"},
         "keystone_authtoken": ks.authtoken_config()})
     with harness.running(dep, ["all"]):
