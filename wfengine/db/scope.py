@@ -9,8 +9,8 @@ the project written on the rows they work on.
 Rules (Mistral's):
 
 * a row belongs to the project in its ``project_id``;
-* ``visible``: the caller's own rows, plus rows of kinds that have a
-  ``scope`` column marked ``public``, plus built-in (system) actions;
+* ``visible``: the caller's own rows, plus workflows, workbooks and
+  actions marked ``scope: public``, plus built-in (system) actions;
 * ``owned``: the caller's own rows: only these can be changed;
 * an admin reaches any row by id; lists of an admin show the admin's own
   project unless ``all_projects`` is set.
@@ -25,6 +25,12 @@ PUBLIC = "public"
 # The name of the parameter holding the caller's project in statements:
 # statements built once are run again with another project's value.
 PARAM = "scope_project"
+
+# Kinds of rows a ``scope: public`` shares (Mistral's sharing rules);
+# environments and cron triggers keep their scope column but are never
+# shared: an environment holds secrets.
+SHARED_TABLES = frozenset({"workflow_definitions", "workbooks",
+                           "action_definitions"})
 
 _current = contextvars.ContextVar("wfengine_db_scope", default=None)
 
@@ -101,7 +107,7 @@ def visible_condition(model, for_list=False):
     if sc.is_admin and (sc.all_projects or not for_list):
         return None
     alternatives = [model.project_id == sa.bindparam(PARAM, sc.project_id)]
-    if _has(model, "scope"):
+    if _has(model, "scope") and model.__tablename__ in SHARED_TABLES:
         alternatives.append(model.scope == PUBLIC)
     if _has(model, "is_system"):
         alternatives.append(model.is_system.is_(True))
@@ -126,8 +132,9 @@ def may_read(row):
     project = getattr(row, "project_id", None)
     if project is None or project == sc.project_id:
         return True
-    return getattr(row, "scope", None) == PUBLIC or bool(
-        getattr(row, "is_system", False))
+    shared = getattr(row, "__tablename__", None) in SHARED_TABLES and \
+        getattr(row, "scope", None) == PUBLIC
+    return shared or bool(getattr(row, "is_system", False))
 
 
 def may_change(row):

@@ -310,3 +310,12 @@ def test_an_override_file_changes_a_rule(api, who, tmp_path):
     finally:
         conf.CONF.clear_override("policy_file", group="oslo_policy")
         policy.reset()
+
+
+def test_a_public_environment_is_not_shared(api, who):
+    api.post_json("/v2/environments", {
+        "name": "env_pub", "scope": "public",
+        "variables": {"password": CANARY}}, headers=who["a"], status=201)
+    api.get("/v2/environments/env_pub", headers=who["b"], status=404)
+    listed = api.get("/v2/environments", headers=who["b"]).json
+    assert listed["environments"] == []
