@@ -242,3 +242,20 @@ def test_the_canary_reaches_no_answer_to_b_and_no_log(dep, who, a_objects):
             for p in pathlib.Path(dep.workdir).glob("**/*.log")]
     assert any(" DEBUG " in text for text in logs)  # all of it is logged
     assert not [text for text in logs if CANARY in text]
+
+
+def test_a_workflow_cannot_call_another_projects_private_action(who):
+    who["b"].ok("POST", "/actions", 201, text=(
+        "version: '2.0'\nb_only:\n  base: std.echo\n  base-input:\n"
+        "    output: from b\n"))
+    a = who["a"]
+    a.ok("POST", "/workflows", 201, text=(
+        "version: '2.0'\nwf_uses_b:\n  tasks:\n    t:\n"
+        "      action: b_only\n"))
+    ex = a.ok("POST", "/executions", 201,
+              body={"workflow_name": "wf_uses_b"})
+    state = harness.wait_until(lambda: a.ok(
+        "GET", "/executions/%s" % ex["id"])["state"] in ("SUCCESS", "ERROR")
+        and a.ok("GET", "/executions/%s" % ex["id"]), 60, "A's execution")
+    assert state["state"] == "ERROR"
+    assert "b_only" in state["state_info"]
