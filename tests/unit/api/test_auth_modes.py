@@ -1,5 +1,8 @@
 """Starting the API in each authentication mode, and the callback URL's
 token as the one credential of an unauthenticated completion."""
+import subprocess
+import sys
+
 import pytest
 import webtest
 
@@ -147,3 +150,17 @@ def test_a_rotated_key_accepts_old_tokens_during_the_window(
     override("callback_previous_keys", [])
     action_executions._signer = None
     _complete(app, old, status=403)
+
+
+def test_the_server_refuses_noauth_on_the_network_before_starting(
+        tmp_path):
+    config = tmp_path / "wfengine.conf"
+    config.write_text("[api]\nhost = 0.0.0.0\n[database]\nconnection = "
+                      "sqlite:///%s\n" % (tmp_path / "never.sqlite"))
+    done = subprocess.run(
+        [sys.executable, "-m", "wfengine.cmd.launch", "--config-file",
+         str(config)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "[api] allow_noauth_on_network" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "never.sqlite").exists()  # nothing started
