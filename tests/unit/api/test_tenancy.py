@@ -319,3 +319,27 @@ def test_a_public_environment_is_not_shared(api, who):
     api.get("/v2/environments/env_pub", headers=who["b"], status=404)
     listed = api.get("/v2/environments", headers=who["b"]).json
     assert listed["environments"] == []
+
+
+@pytest.mark.parametrize("path, body, rule", [
+    ("/v2/tasks/task-a", {"state": "IDLE"}, "tasks:mark"),
+    ("/v2/executions/{ex}", {"state": "RUNNING"}, "executions:resume"),
+    ("/v2/listeners/{listener}/deliveries", None, "listeners:deliveries"),
+])
+def test_the_extensions_have_their_own_rules(api, who, objects_of_a,
+                                             tmp_path, path, body, rule):
+    rules = tmp_path / "policy.yaml"
+    rules.write_text('"%s": "role:operator"\n' % rule)
+    conf.CONF.set_override("policy_file", str(rules), group="oslo_policy")
+    policy.reset()
+    path = path.format(ex=objects_of_a["ex"]["id"],
+                       listener=objects_of_a["listener"]["id"])
+    try:
+        if body is None:
+            resp = api.get(path, headers=who["a"], status=403)
+        else:
+            resp = api.put_json(path, body, headers=who["a"], status=403)
+        assert rule in resp.json["faultstring"]
+    finally:
+        conf.CONF.clear_override("policy_file", group="oslo_policy")
+        policy.reset()
