@@ -124,3 +124,20 @@ def test_a_keystone_token_and_all_projects(ks, deployment):
                           params={"all_projects": "true"}, headers=admin,
                           timeout=30).json()["executions"]
     assert {e["project_id"] for e in listed} == {ks.users["alice"][2]}
+
+
+def test_the_companion_cli_logs_in_to_keystone(ks, deployment, clis):
+    password, project, project_id = ks.users["alice"]
+    wfengine = os.path.join(os.path.dirname(sys.executable), "wfengine")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OS_", "WFENGINE_"))}
+    base = [wfengine, "--url", deployment.url, "--os-auth-url", ks.url,
+            "--os-project-name", project, "--os-username", "alice"]
+    ok = harness.CommandLine(base + ["--os-password", password], env,
+                             clis["alice"].workdir)
+    listed = ok.json("workflow-list")
+    assert {w["Project ID"] for w in listed} == {project_id}
+    wrong = harness.CommandLine(base + ["--os-password", "wrong"], env,
+                                clis["alice"].workdir)
+    proc = wrong.run("workflow-list", rc=1)
+    assert "Keystone" in proc.stderr and "Traceback" not in proc.stderr
