@@ -17,14 +17,16 @@ from wfengine.db import session as db_session
 
 
 class Signer:
-    """Signs and checks action execution tokens with one shared key."""
+    """Signs action execution tokens with one key and accepts tokens of
+    that key or of ``previous`` ones (a rotation's window)."""
 
-    def __init__(self, key, base_url):
-        self._key = key.encode() if isinstance(key, str) else key
+    def __init__(self, key, base_url, previous=()):
+        self._keys = [k.encode() if isinstance(k, str) else k
+                      for k in [key, *previous] if k]
         self._base = base_url.rstrip("/")
 
-    def token(self, action_ex_id):
-        digest = hmac.new(self._key, action_ex_id.encode(),
+    def token(self, action_ex_id, key=None):
+        digest = hmac.new(key or self._keys[0], action_ex_id.encode(),
                           hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
@@ -35,15 +37,26 @@ class Signer:
             urllib.parse.urlencode({"token": self.token(action_ex_id)}))
 
     def verify(self, action_ex_id, token):
-        """True if ``token`` was issued for ``action_ex_id``."""
-        return hmac.compare_digest(self.token(action_ex_id), token or "")
+        """True if ``token`` was issued for ``action_ex_id`` (with the
+        current key or a previous one). A token that is not ASCII text is
+        no token of ours."""
+        if not isinstance(token, str) or not token.isascii():
+            return False
+        return any(hmac.compare_digest(self.token(action_ex_id, key), token)
+                   for key in self._keys)
 
 
 KEY_NAME = "callback"
 
 
-def load_signer(base_url):
-    """A ``Signer`` with the deployment's shared key (made on first use)."""
+def load_signer(base_url, conf=None):
+    """A ``Signer`` with ``[api] callback_signing_key`` (and the previous
+    keys still accepted), else the deployment's shared key kept in the
+    database (made on first use)."""
+    api = getattr(conf, "api", None)
+    if api is not None and api.callback_signing_key:
+        return Signer(api.callback_signing_key, base_url,
+                      api.callback_previous_keys)
     for attempt in range(2):
         try:
             key = db_session.unit_of_work(

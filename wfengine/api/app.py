@@ -3,8 +3,11 @@
 ``setup_app()`` builds it: the root controller, a hook that gives
 controllers the engine client as ``pecan.request.engine`` (created on
 first use unless one is passed in, as tests do), the hook that shapes
-errors, and a body-size limit in front of everything.
+errors, the hook that checks the access rules and scopes the request to
+its project, a body-size limit, and the authentication of ``[api]
+auth_strategy`` in front of everything (``api.auth``).
 """
+import dataclasses
 import functools
 import io
 import threading
@@ -13,9 +16,12 @@ import pecan
 from pecan import hooks
 from pecan import util as pecan_util
 
+from wfengine.api import auth
+from wfengine.api import context
 from wfengine.api.controllers import root
 from wfengine.api import errors
 from wfengine.api import etag
+from wfengine.api import policy
 from wfengine import conf
 from wfengine.console import web as console
 from wfengine.rpc import clients
@@ -127,13 +133,19 @@ def setup_app(engine_client=None, max_request_body_size=None):
     app = pecan.make_app(
         root.RootController(),
         hooks=[EngineHook(engine_client), errors.ErrorHook(),
-               etag.ETagHook()],
+               context.ContextHook(), etag.ETagHook()],
         force_canonical=False,
         guess_content_type_from_ext=False,
         logging=False,
         debug=False,
     )
     limit = max_request_body_size or conf.CONF.api.max_request_body_size
-    # The console stays outermost: it calls the whole API, middleware and
-    # all, with the browser's credentials.
-    return console.mount(BodySizeLimit(app, limit), limit)
+    auth.check_bind_address(conf.CONF)
+    api = auth.wrap(BodySizeLimit(app, limit), conf.CONF, _decide_admin)
+    # The console stays outermost: it calls the whole API, authentication
+    # included, with the browser's credentials.
+    return console.mount(api, limit)
+
+
+def _decide_admin(ctx):
+    return dataclasses.replace(ctx, is_admin=policy.is_admin(ctx))

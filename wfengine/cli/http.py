@@ -41,6 +41,11 @@ def error_message(resp):
         detail = body["faultstring"]
     else:
         detail = resp.text.strip() or resp.reason or "no details"
+    if resp.status_code == 401:
+        detail += (" (not authenticated: give a token with --token or "
+                   "WFENGINE_TOKEN, or Keystone credentials with "
+                   "--os-auth-url, --os-username, --os-password and "
+                   "--os-project-name)")
     return "ERROR (HTTP %d): %s" % (resp.status_code, one_line(detail))
 
 
@@ -53,10 +58,18 @@ def api_root(url):
 class Client:
     """Requests to one wfengine API, e.g. ``http://host:8989/v2``."""
 
-    def __init__(self, base_url=DEFAULT_URL, timeout=60.0):
+    def __init__(self, base_url=DEFAULT_URL, timeout=60.0, token=None):
+        """:param token: a token (``X-Auth-Token``), or a callable giving
+            one on first use (Keystone credentials)."""
         self.base_url = api_root(base_url)
         self.timeout = timeout
         self.session = requests.Session()
+        self._token = token
+
+    def _auth_headers(self):
+        if callable(self._token):
+            self._token = self._token()
+        return {"X-Auth-Token": self._token} if self._token else {}
 
     def request(self, method, path, body=None, text=None, params=None):
         """Send one request; return the decoded JSON body (None if empty).
@@ -67,13 +80,15 @@ class Client:
         :raises CliError: an error answer or no answer at all.
         """
         url = self.base_url + path
-        kwargs = {"params": _clean(params), "timeout": self.timeout}
+        headers = self._auth_headers()
+        kwargs = {"params": _clean(params), "timeout": self.timeout,
+                  "headers": headers}
         if text is not None:
             kwargs["data"] = text.encode("utf-8")
-            kwargs["headers"] = {"Content-Type": "text/plain"}
+            headers["Content-Type"] = "text/plain"
         elif body is not None:
             kwargs["data"] = json.dumps(body)
-            kwargs["headers"] = {"Content-Type": "application/json"}
+            headers["Content-Type"] = "application/json"
         try:
             resp = self.session.request(method, url, **kwargs)
         except requests.RequestException as e:
@@ -120,3 +135,27 @@ def _decode(resp):
         raise CliError("ERROR (HTTP %d): the answer is not JSON: %s"
                        % (resp.status_code, one_line(resp.text, 200))) \
             from None
+
+
+def keystone_token(auth_url, username, password, project_name,
+                   user_domain="Default", project_domain="Default"):
+    """A callable giving a Keystone token for these credentials (asked
+    for on the first request).
+
+    :raises CliError: Keystone refused or could not be reached.
+    """
+    def fetch():
+        from keystoneauth1 import exceptions as ks_exc
+        from keystoneauth1.identity import v3
+        from keystoneauth1 import session as ks_session
+        auth = v3.Password(auth_url=auth_url, username=username,
+                           password=password, project_name=project_name,
+                           user_domain_name=user_domain,
+                           project_domain_name=project_domain)
+        try:
+            return ks_session.Session(auth=auth).get_token()
+        except ks_exc.ClientException as e:
+            raise CliError("ERROR: Keystone at %s refused the credentials "
+                           "of %s: %s" % (auth_url, username,
+                                          one_line(e, 200))) from None
+    return fetch

@@ -50,12 +50,38 @@ class WfengineApp(app.App):
         parser.add_argument(
             "--http-timeout", type=float, default=60.0,
             help="Seconds to wait for each answer (default 60).")
+        _auth_options(parser)
         return parser
 
     def initialize_app(self, argv):
         """Create the HTTP client from the global options."""
-        self.client = http.Client(self.options.url,
-                                  self.options.http_timeout)
+        opts = self.options
+        token = opts.token
+        if not token and opts.os_auth_url:
+            token = http.keystone_token(
+                opts.os_auth_url, opts.os_username, opts.os_password,
+                opts.os_project_name, opts.os_user_domain_name,
+                opts.os_project_domain_name)
+        self.client = http.Client(opts.url, opts.http_timeout, token)
+
+
+def _auth_options(parser):
+    """``--token`` and Keystone's ``--os-*`` options (env defaults)."""
+    env = os.environ.get
+    parser.add_argument(
+        "--token", default=env("WFENGINE_TOKEN"),
+        help="Token sent as X-Auth-Token: a Keystone token or an OpenID "
+             "Connect access token (env WFENGINE_TOKEN).")
+    for name, default, text in (
+            ("auth-url", None, "Keystone URL, e.g. http://host:5000/v3"),
+            ("username", None, "Keystone user name"),
+            ("password", None, "Keystone password"),
+            ("project-name", None, "Keystone project to act in"),
+            ("user-domain-name", "Default", "Domain of the user"),
+            ("project-domain-name", "Default", "Domain of the project")):
+        var = "OS_" + name.upper().replace("-", "_")
+        parser.add_argument("--os-" + name, default=env(var, default),
+                            help="%s (env %s)." % (text, var))
 
 
 def main(argv=None):

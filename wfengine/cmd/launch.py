@@ -15,6 +15,7 @@ import threading
 
 from oslo_config import cfg
 
+from wfengine.api import auth
 from wfengine import conf as wf_conf
 from wfengine.cmd import services
 
@@ -60,6 +61,12 @@ def main(argv=None):
     except (cfg.Error, ValueError) as e:
         sys.stderr.write("wfengine-server: %s\n" % e)
         return 2
+    if "api" in names:
+        try:  # before any service starts
+            auth.check_bind_address(conf)
+        except auth.ConfigError as e:
+            sys.stderr.write("wfengine-server: %s\n" % e)
+            return 2
     services.setup_logging(conf)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -89,7 +89,8 @@ def _start_engine(conf):
     box = outbox.Outbox(clients.ExecutorClient(),
                         conf.engine.outbox_resend_after,
                         conf.engine.outbox_sweep_interval,
-                        callbacks.load_signer(callbacks.public_url(conf)))
+                        callbacks.load_signer(callbacks.public_url(conf),
+                                              conf))
     svc = engine_service.EngineService(
         box, record_all_events=bool(conf.notifier.broadcast_publishers))
     box.set_local_handler(svc.handle_local)

@@ -5,6 +5,7 @@ from oslo_messaging import opts as messaging_opts
 
 from wfengine.conf import action_std_http
 from wfengine.conf import api
+from wfengine.conf import auth
 from wfengine.conf import cron_trigger
 from wfengine.conf import database
 from wfengine.conf import default
@@ -17,6 +18,7 @@ CONF = cfg.CONF
 default.register_opts(CONF)
 action_std_http.register_opts(CONF)
 api.register_opts(CONF)
+auth.register_opts(CONF)
 cron_trigger.register_opts(CONF)
 database.register_opts(CONF)
 engine.register_opts(CONF)

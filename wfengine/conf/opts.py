@@ -1,6 +1,7 @@
 """Options for oslo-config-generator (entry point ``oslo.config.opts``)."""
 from wfengine.conf import action_std_http
 from wfengine.conf import api
+from wfengine.conf import auth
 from wfengine.conf import cron_trigger
 from wfengine.conf import database
 from wfengine.conf import default
@@ -13,7 +14,8 @@ def list_opts():
     return [
         ("DEFAULT", default.OPTS),
         (action_std_http.GROUP, action_std_http.OPTS),
-        (api.GROUP, api.OPTS),
+        (api.GROUP, api.OPTS + auth.API_OPTS),
+        (auth.JWT_GROUP, auth.JWT_OPTS),
         (cron_trigger.GROUP, cron_trigger.OPTS),
         (database.GROUP, database.OPTS),
         (engine.GROUP, engine.OPTS),

@@ -10,6 +10,7 @@ from sqlalchemy import orm
 from wfengine import exceptions
 from wfengine.db import api as db_api
 from wfengine.db import models
+from wfengine.db import scope
 
 
 def undefer(model, fields):
@@ -30,6 +31,9 @@ def find_by_id(session, model, obj_id, fields=None):
     """
     stmt = (sa.select(model).where(model.id == str(obj_id))
             .options(*undefer(model, fields)))
+    visible = scope.visible_condition(model)
+    if visible is not None:  # another project's row is not found
+        stmt = stmt.where(visible)
     return session.execute(stmt).scalar_one_or_none()
 
 
@@ -53,9 +57,12 @@ def columns_for(model, fields):
 
 
 @functools.lru_cache(maxsize=256)
-def _select_by_id(model, fields):
-    return sa.select(*columns_for(model, fields)).where(
+def _select_by_id(model, fields, scoped=False):
+    stmt = sa.select(*columns_for(model, fields)).where(
         model.id == sa.bindparam("id"))
+    if scoped:
+        stmt = stmt.where(scope.visible_condition(model))
+    return stmt
 
 
 def read_by_id(session, model, obj_id, label, fields=None):
@@ -65,8 +72,13 @@ def read_by_id(session, model, obj_id, label, fields=None):
 
     :raises NotFound: ``"<label> not found [id=<obj_id>]"``.
     """
-    stmt = _select_by_id(model, None if fields is None else tuple(fields))
-    row = session.connection().execute(stmt, {"id": str(obj_id)}).first()
+    params = {"id": str(obj_id)}
+    scoped = scope.visible_condition(model) is not None
+    if scoped:  # another project's row is not found
+        params[scope.PARAM] = scope.current().project_id
+    stmt = _select_by_id(model, None if fields is None else tuple(fields),
+                         scoped)
+    row = session.connection().execute(stmt, params).first()
     if row is None:
         raise exceptions.NotFound("%s not found [id=%s]" % (label, obj_id))
     return row

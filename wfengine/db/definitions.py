@@ -15,6 +15,7 @@ from wfengine import exceptions
 from wfengine.db import _common
 from wfengine.db import api as db_api
 from wfengine.db import models
+from wfengine.db import scope
 
 
 def _looks_like_uuid(value):
@@ -25,33 +26,63 @@ def _looks_like_uuid(value):
     return True
 
 
-def _by_name(session, model, label, name, namespace=None, fields=None):
+def _by_name(session, model, label, name, namespace=None, fields=None,
+             change=False):
     """The row of ``model`` called ``name`` (or with that id).
 
+    Within an API request only rows the caller may see are found
+    (``db.scope``): another project's private row is not found, and of
+    two rows of one name the caller's own comes first.
+
     :param namespace: the namespace to look in; None for a kind without.
+    :param change: the caller means to change the row: a row it may only
+        see (shared by another project) is refused.
     :raises NotFound: naming the label, the name and the namespace.
+    :raises Forbidden: ``change`` and the row is another project's.
     """
+    row = None
     if _looks_like_uuid(name):
         row = _common.find_by_id(session, model, name, fields)
-        if row is not None:
-            return row
-    stmt = (sa.select(model).where(model.name == name)
-            .options(*_common.undefer(model, fields)))
-    if namespace is not None:
-        stmt = stmt.where(model.namespace == (namespace or ""))
-    row = session.execute(stmt).scalar_one_or_none()
+    if row is None:
+        row = _find_named(session, model, name, namespace, fields)
     if row is None:
         where = "" if namespace is None else ", namespace=%s" % namespace
         raise exceptions.NotFound("%s not found [name=%s%s]"
                                   % (label, name, where))
+    if change and not scope.may_change(row):
+        raise exceptions.Forbidden(
+            "%s %s belongs to another project, which shares it (scope "
+            "public): it can be read and used, not changed"
+            % (label, row.name))
     return row
 
 
+def _find_named(session, model, name, namespace, fields):
+    stmt = (sa.select(model).where(model.name == name)
+            .options(*_common.undefer(model, fields)))
+    if namespace is not None:
+        stmt = stmt.where(model.namespace == (namespace or ""))
+    visible = scope.visible_condition(model)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    mine = scope.creator_project()
+    if mine is not None:  # the caller's own before a shared one
+        stmt = stmt.order_by(sa.case((model.project_id == mine, 0),
+                                     else_=1))
+    return session.execute(stmt.limit(1)).scalar_one_or_none()
+
+
 def _insert(session, model, label, values, namespace=None):
-    """Insert one row of ``model``; refuses a name already taken."""
+    """Insert one row of ``model`` in the caller's project; refuses a name
+    the project has taken already."""
+    project = scope.creator_project()
+    if project is not None and scope.scoped(model):
+        values = dict(values, project_id=project)
     stmt = sa.select(model.id).where(model.name == values["name"])
     if namespace is not None:
         stmt = stmt.where(model.namespace == namespace)
+    if values.get("project_id") is not None:
+        stmt = stmt.where(model.project_id == values["project_id"])
     if session.execute(stmt).first() is not None:
         where = "" if namespace is None else " in namespace %r" % namespace
         raise exceptions.DBDuplicateEntry(
@@ -78,6 +109,26 @@ def get_workflow_definition(session, identifier, namespace="", fields=None):
                     identifier, namespace or "", fields)
 
 
+def find_runnable_workflow(session, identifier, namespace=""):
+    """The workflow a start names: by id, or by name in ``namespace`` and
+    then in the default namespace (as Mistral looks it up), among those
+    the current scope sees (its project's and shared ones).
+
+    :raises NotFound: no such workflow.
+    """
+    try:
+        return get_workflow_definition(session, identifier, namespace)
+    except exceptions.NotFound:
+        if not namespace:
+            raise
+    try:
+        return get_workflow_definition(session, identifier, "")
+    except exceptions.NotFound:
+        raise exceptions.NotFound(
+            "Workflow not found [name=%s, namespace=%s]"
+            % (identifier, namespace)) from None
+
+
 def create_workflow_definitions(session, values_list):
     """Create workflow definitions, all or none.
 
@@ -102,8 +153,9 @@ def update_workflow_definition(session, identifier, values, namespace=""):
     :raises NotFound: no such workflow.
     :raises DBDuplicateEntry: a rename collides with another workflow.
     """
-    wf_def = get_workflow_definition(session, identifier, namespace,
-                                     fields=("definition", "spec"))
+    wf_def = _by_name(session, models.WorkflowDefinition, "Workflow",
+                      identifier, namespace or "", ("definition", "spec"),
+                      change=True)
     return _common.set_columns(session, wf_def, values)
 
 
@@ -112,7 +164,9 @@ def delete_workflow_definition(session, identifier, namespace=""):
 
     :raises NotFound: no such workflow.
     """
-    _delete(session, get_workflow_definition(session, identifier, namespace))
+    _delete(session, _by_name(session, models.WorkflowDefinition,
+                              "Workflow", identifier, namespace or "",
+                              change=True))
 
 
 # Environments.
@@ -142,13 +196,15 @@ def create_environment(session, values):
 
 def update_environment(session, name, values):
     """Change the environment ``name``; :raises NotFound: no such one."""
-    row = get_environment(session, name, fields=("variables",))
+    row = _by_name(session, models.Environment, "Environment", name,
+                   fields=("variables",), change=True)
     return _common.set_columns(session, row, values)
 
 
 def delete_environment(session, name):
     """Delete the environment ``name``; :raises NotFound: no such one."""
-    _delete(session, get_environment(session, name))
+    _delete(session, _by_name(session, models.Environment, "Environment",
+                              name, change=True))
 
 
 # Action definitions.
@@ -213,6 +269,7 @@ def update_action_definition(session, identifier, values, namespace=""):
     row = _by_name(session, models.ActionDefinition, "Action",
                    identifier, namespace or "", ("definition", "spec"))
     _refuse_system(row, "update")
+    _refuse_shared(row, "Action")
     return _common.set_columns(session, row, values)
 
 
@@ -225,7 +282,16 @@ def delete_action_definition(session, identifier, namespace=""):
     row = _by_name(session, models.ActionDefinition, "Action",
                    identifier, namespace or "")
     _refuse_system(row, "delete")
+    _refuse_shared(row, "Action")
     _delete(session, row)
+
+
+def _refuse_shared(row, label):
+    if not scope.may_change(row):
+        raise exceptions.Forbidden(
+            "%s %s belongs to another project, which shares it (scope "
+            "public): it can be read and used, not changed"
+            % (label, row.name))
 
 
 def _refuse_system(row, verb):
@@ -266,37 +332,45 @@ def update_workbook(session, values, workflows, actions):
     :raises NotFound: no such workbook.
     """
     namespace = values.get("namespace") or ""
-    row = get_workbook(session, values["name"], namespace,
-                       fields=("definition", "spec"))
+    row = _by_name(session, models.Workbook, "Workbook", values["name"],
+                   namespace, ("definition", "spec"), change=True)
     old_spec = row.spec or {}
     _common.set_columns(session, row, values)
-    _replace(session, models.WorkflowDefinition, namespace,
+    where = (namespace, row.project_id)
+    _replace(session, models.WorkflowDefinition, where,
              old_spec.get("workflow_names", []), workflows)
-    _replace(session, models.ActionDefinition, namespace,
+    _replace(session, models.ActionDefinition, where,
              old_spec.get("action_names", []), actions)
     db_api.flush(session)
     return row
 
 
-def _replace(session, model, namespace, old_names, new_values):
+def _replace(session, model, where, old_names, new_values):
+    """Replace a workbook's definitions; ``where``: its (namespace,
+    project)."""
+    namespace, project = where
     new_names = {v["name"] for v in new_values}
-    _delete_named(session, model, namespace,
+    _delete_named(session, model, where,
                   [n for n in old_names if n not in new_names])
     for values in new_values:
         existing = session.execute(
             sa.select(model).where(model.name == values["name"],
-                                   model.namespace == namespace)
+                                   model.namespace == namespace,
+                                   model.project_id == project)
         ).scalar_one_or_none()
         if existing is None:
-            session.add(model(**dict(values, id=str(uuid.uuid4()))))
+            session.add(model(**dict(values, id=str(uuid.uuid4()),
+                                     project_id=project)))
         else:
             _common.set_columns(session, existing, values)
 
 
-def _delete_named(session, model, namespace, names):
+def _delete_named(session, model, where, names):
+    namespace, project = where
     if names:
         session.execute(sa.delete(model).where(
-            model.name.in_(list(names)), model.namespace == namespace)
+            model.name.in_(list(names)), model.namespace == namespace,
+            model.project_id == project)
             .execution_options(synchronize_session=False))
 
 
@@ -305,12 +379,13 @@ def delete_workbook(session, name, namespace=""):
 
     :raises NotFound: no such workbook.
     """
-    row = get_workbook(session, name, namespace, fields=("spec",))
+    row = _by_name(session, models.Workbook, "Workbook", name,
+                   namespace or "", ("spec",), change=True)
     spec = row.spec or {}
-    namespace = row.namespace
-    _delete_named(session, models.WorkflowDefinition, namespace,
+    where = (row.namespace, row.project_id)
+    _delete_named(session, models.WorkflowDefinition, where,
                   spec.get("workflow_names", []))
-    _delete_named(session, models.ActionDefinition, namespace,
+    _delete_named(session, models.ActionDefinition, where,
                   spec.get("action_names", []))
     _delete(session, row)
 
@@ -330,7 +405,8 @@ def create_cron_trigger(session, values):
 
 def delete_cron_trigger(session, identifier):
     """Delete a cron trigger; :raises NotFound: no such one."""
-    _delete(session, get_cron_trigger(session, identifier))
+    _delete(session, _by_name(session, models.CronTrigger, "Cron trigger",
+                              identifier, change=True))
 
 
 def get_due_cron_triggers(session, now, limit=50):

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from wfengine import exceptions
 from wfengine.db import _common
+from wfengine.db import scope
 
 FILTER_OPS = ("eq", "neq", "in", "nin", "gt", "gte", "lt", "lte", "has",
               "null", "notnull")
@@ -33,6 +34,9 @@ def list_rows(session, model, filters=None, limit=None, marker=None,
         for a caller that shows them as text (Mistral's resources do).
     :raises InputError: unknown column or operator, or a marker that names
         no row.
+
+    Within an API request only the rows the caller may see are listed
+    (``db.scope``): its project's, and shared ones.
     """
     keys = list(sort_keys or ["created_at"])
     dirs = list(sort_dirs or [])
@@ -72,7 +76,10 @@ class _Query:
         self.json_as_text, self.conds = json_as_text, conds
         self.keys, self.dirs = keys, dirs
         self.marker_values, self.limit = marker_values, limit
+        self.visible = scope.visible_condition(model, for_list=True)
         self.params = self._params()
+        if self.visible is not None:
+            self.params[scope.PARAM] = scope.current().project_id
 
     def statement(self):
         if any(op == "has" for _, op, _ in self.conds):
@@ -84,7 +91,7 @@ class _Query:
                  tuple(self.keys), tuple(self.dirs),
                  None if self.marker_values is None else tuple(
                      v is None for v in self.marker_values.values()),
-                 self.limit is not None)
+                 self.limit is not None, self.visible is not None)
         stmt = _statements.get(shape)
         if stmt is None:
             stmt = self._build()
@@ -118,6 +125,8 @@ class _Query:
         for i, (name, op, value) in enumerate(self.conds):
             stmt = stmt.where(self._filter(i, _column(model, name), op,
                                            value))
+        if self.visible is not None:
+            stmt = stmt.where(self.visible)
         if self.marker_values is not None:
             stmt = stmt.where(self._after_marker())
         stmt = stmt.order_by(*[_order(_column(model, k), d)
@@ -206,8 +215,11 @@ def _nullable(column):
 
 def _marker_values(session, model, marker, keys):
     columns = [_column(model, k) for k in keys]
-    row = session.execute(
-        sa.select(*columns).where(model.id == marker)).first()
+    stmt = sa.select(*columns).where(model.id == marker)
+    visible = scope.visible_condition(model, for_list=True)
+    if visible is not None:  # another project's id is no marker
+        stmt = stmt.where(visible)
+    row = session.execute(stmt).first()
     if row is None:
         raise exceptions.InputError(
             "Invalid marker %r: no %s with this id"

@@ -68,6 +68,8 @@ class WorkflowExecution(TimestampMixin, Base):
         sa.Index("ix_wf_ex_root_execution_id", "root_execution_id"),
         sa.Index("ix_wf_ex_task_execution_id", "task_execution_id"),
         sa.Index("ix_wf_ex_updated_at", "updated_at"),
+        sa.Index("ix_wf_ex_project_id_created_at", "project_id",
+                 "created_at"),
     )
 
     id = _id_column()
@@ -106,6 +108,8 @@ class TaskExecution(TimestampMixin, Base):
         sa.Index("ix_task_ex_wf_ex_id_state", "workflow_execution_id",
                  "state"),
         sa.Index("ix_task_ex_state", "state"),
+        sa.Index("ix_task_ex_project_id_created_at", "project_id",
+                 "created_at"),
         sa.Index("ix_task_ex_created_at", "created_at"),
     )
 
@@ -146,6 +150,8 @@ class ActionExecution(TimestampMixin, Base):
         sa.Index("ix_action_ex_task_execution_id", "task_execution_id"),
         sa.Index("ix_action_ex_state", "state"),
         sa.Index("ix_action_ex_created_at", "created_at"),
+        sa.Index("ix_action_ex_project_id_created_at", "project_id",
+                 "created_at"),
     )
 
     id = _id_column()

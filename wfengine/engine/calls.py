@@ -8,6 +8,7 @@ item ends.
 """
 from wfengine import exceptions
 from wfengine.db import api as db_api
+from wfengine.db import scope as db_scope
 from wfengine.engine import adhoc
 from wfengine.engine import persist
 from wfengine.engine import states
@@ -52,13 +53,21 @@ def resolve_plan(session, wf_ex, cond, plan):
         runtime = {"env": cond.wf.env,
                    "execution": {"id": wf_ex.id, "name": wf_ex.name}}
         try:
-            run.base_name, run.base_input, run.adhoc_id = adhoc.resolve(
-                session, run.name, run.input, wf_ex.workflow_namespace,
-                runtime)
+            # Ad-hoc actions as the execution's project sees them (its
+            # own, shared ones, built-in ones).
+            with db_scope.use(_project_scope(wf_ex)):
+                run.base_name, run.base_input, run.adhoc_id = adhoc.resolve(
+                    session, run.name, run.input, wf_ex.workflow_namespace,
+                    runtime)
             done += 1
         except (exceptions.ActionError, exceptions.InputError,
                 exceptions.ExpressionError) as e:
             cond.reject_action(run, str(e))
+
+
+def _project_scope(wf_ex):
+    project = getattr(wf_ex, "project_id", None)
+    return None if project is None else db_scope.Scope(project)
 
 
 def check_completable(action_ex):

@@ -36,13 +36,14 @@ class Due:
     workflow_namespace: str
     workflow_input: dict
     workflow_params: dict
+    project_id: str | None = None
 
 
 def _read_due(session, now, limit):
     return [Due(t.id, t.name, t.pattern, t.next_execution_time,
                 t.remaining_executions, t.workflow_id, t.workflow_name,
                 t.workflow_namespace or "", t.workflow_input or {},
-                t.workflow_params or {})
+                t.workflow_params or {}, t.project_id)
             for t in definitions.get_due_cron_triggers(session, now, limit)]
 
 
@@ -91,7 +92,9 @@ class CronScheduler:
             wf_input=trigger.workflow_input,
             description="Workflow execution created by cron trigger '%s'"
                         % trigger.id,
-            params=trigger.workflow_params)
+            params=trigger.workflow_params,
+            # The execution belongs to the trigger's creator's project.
+            project_id=trigger.project_id)
         started = self._service.fire_cron_trigger(
             trigger.id, trigger.next_execution_time, nxt, remaining, msg)
         if started is None:

@@ -388,7 +388,8 @@ def stage_standalone_action(session, msg, base, base_input, adhoc_id):
     action_ex = db_api.add(session, models.ActionExecution(
         id=str(uuid.uuid4()), name=msg.name, description=msg.description,
         workflow_namespace=msg.namespace, state=states.RUNNING,
-        input=msg.input, params=params or None, is_sync=True))
+        input=msg.input, params=params or None, is_sync=True,
+        **({"project_id": msg.project_id} if msg.project_id else {})))
     LOG.info("Action execution %s (%s) created outside any workflow",
              action_ex.id, msg.name)
     return action_ex

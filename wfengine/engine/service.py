@@ -17,6 +17,7 @@ from wfengine import exceptions
 from wfengine.db import api as db_api
 from wfengine.db import definitions
 from wfengine.db import models
+from wfengine.db import scope as db_scope
 from wfengine.db import session as db_session
 from wfengine.engine import adhoc
 from wfengine.engine import calls
@@ -81,8 +82,8 @@ class EngineService:
 
     def _start(self, session, msg):
         try:
-            wf_def = db_api.find_workflow_definition(
-                session, msg.wf_identifier, msg.wf_namespace)
+            wf_def = _find_workflow(session, msg.wf_identifier,
+                                    msg.wf_namespace, msg.project_id)
         except exceptions.NotFound as e:
             raise exceptions.InputError(str(e)) from e
         if msg.wf_ex_id is not None and _started_before(
@@ -90,10 +91,11 @@ class EngineService:
             return {"id": msg.wf_ex_id}, []
         params = dict(msg.params or {})
         if isinstance(params.get("env"), str):
-            params["env"] = _named_env(session, params["env"])
+            params["env"] = _named_env(session, params["env"],
+                                       msg.project_id)
         wf_ex, rows = self._create_and_start(
             session, wf_def, msg.wf_input, params, msg.description,
-            wf_ex_id=msg.wf_ex_id)
+            wf_ex_id=msg.wf_ex_id, project_id=msg.project_id)
         return {"id": wf_ex.id}, rows
 
     def fire_cron_trigger(self, trigger_id, due, nxt, remaining, msg):
@@ -124,7 +126,8 @@ class EngineService:
         return self._start(session, msg)
 
     def _create_and_start(self, session, wf_def, wf_input, params,
-                          description="", parent=None, wf_ex_id=None):
+                          description="", parent=None, wf_ex_id=None,
+                          project_id=None):
         spec = persist.definition_spec(session, wf_def)
         # Everything that can refuse the start does so before a row is
         # written (a sub-workflow's refusal is handled inside its parent's
@@ -134,14 +137,15 @@ class EngineService:
             reverse.check_target(spec, params)
         wf_ex = self._create_execution(session, wf_def, spec, wf_input,
                                        params, description, parent,
-                                       wf_ex_id or str(uuid.uuid4()))
+                                       wf_ex_id or str(uuid.uuid4()),
+                                       project_id or wf_def.project_id)
         persist.remember_spec(wf_ex.id, spec)
         cond = _with_finders(conductor.Conductor(
             persist.workflow_view(session, wf_ex), []), session)
         return wf_ex, self._apply(session, wf_ex, cond, {}, cond.start())
 
     def _create_execution(self, session, wf_def, spec, wf_input, params,
-                          description, parent, wf_ex_id):
+                          description, parent, wf_ex_id, project_id):
         runtime = {"env": params.get("env") or {},
                    "execution": {"id": wf_ex_id, "name": spec.name,
                                  "input": wf_input, "params": params}}
@@ -156,7 +160,7 @@ class EngineService:
             description=description or "", spec=spec.to_dict(),
             state=states.RUNNING, state_info=None, tags=None,
             input=wf_input, params=params, context=context, output={},
-            project_id=wf_def.project_id, task_execution_id=parent_task_id,
+            project_id=project_id, task_execution_id=parent_task_id,
             root_execution_id=root_id, created_at=models.utcnow(),
             updated_at=None)
         # A Core insert, written now (its tasks refer to it); the row is
@@ -216,8 +220,12 @@ class EngineService:
         return self._run(self._run_action, msg)
 
     def _run_action(self, session, msg):
-        base, base_input, adhoc_id = adhoc.resolve(
-            session, msg.name, msg.input, msg.namespace, {"env": {}})
+        # The action as the starter's project sees it (its own ad-hoc
+        # actions, shared ones and built-in ones).
+        with db_scope.use(None if msg.project_id is None
+                          else db_scope.Scope(msg.project_id)):
+            base, base_input, adhoc_id = adhoc.resolve(
+                session, msg.name, msg.input, msg.namespace, {"env": {}})
         action_ex = persist.stage_standalone_action(
             session, msg, base, base_input, adhoc_id)
         return {"id": action_ex.id}, [persist.stage_run(
@@ -530,13 +538,15 @@ class EngineService:
             return []
         try:
             # _create_and_start refuses before it writes anything.
-            wf_def = db_api.find_workflow_definition(
-                session, payload["workflow_name"], parent.workflow_namespace)
+            project = getattr(parent, "project_id", None)
+            wf_def = _find_workflow(session, payload["workflow_name"],
+                                    parent.workflow_namespace, project)
             _, rows = self._create_and_start(
                 session, wf_def, payload["input"],
                 {"env": payload.get("env") or {}}, "",
                 {"task_ex_id": task_ex.id,
-                 "root_execution_id": parent.root_execution_id or parent.id})
+                 "root_execution_id": parent.root_execution_id or parent.id},
+                project_id=project)
             return rows
         except (exceptions.NotFound, exceptions.InputError) as e:
             message = "Can not start sub-workflow: %s" % e
@@ -646,11 +656,25 @@ def _started_before(session, wf_ex_id, wf_def):
     return True
 
 
-def _named_env(session, name):
-    """The variables of environment ``name`` (``"params": {"env": name}``)."""
+def _find_workflow(session, identifier, namespace, project_id):
+    """The workflow a start names, as the project ``project_id`` sees
+    it (its own, or shared); any project's when None."""
+    if project_id is None:
+        return db_api.find_workflow_definition(session, identifier,
+                                               namespace)
+    with db_scope.use(db_scope.Scope(project_id)):
+        return definitions.find_runnable_workflow(session, identifier,
+                                                  namespace)
+
+
+def _named_env(session, name, project_id=None):
+    """The variables of environment ``name`` (``"params": {"env": name}``)
+    that the project ``project_id`` sees."""
     try:
-        return dict(definitions.get_environment_by_name(session,
-                                                        name).variables or {})
+        with db_scope.use(None if project_id is None
+                          else db_scope.Scope(project_id)):
+            row = definitions.get_environment_by_name(session, name)
+        return dict(row.variables or {})
     except exceptions.NotFound as e:
         raise exceptions.InputError(
             "Environment %r given in params.env does not exist" % name) from e

@@ -55,7 +55,10 @@ def fan_out(session, limit, broadcast, now):
 def deliveries_for(event, listeners, root_params, broadcast, now):
     """The Delivery rows (unsaved) ``event`` gives."""
     rows = []
+    project = event_project(event)
     for listener in listeners:
+        if listener.project_id != project:
+            continue  # a listener hears its own project's events only
         if subscriptions.listener_wants(listener, event.event,
                                         event.workflow_name):
             rows.append(_row(event, listener_target(listener.id), "webhook",
@@ -68,6 +71,12 @@ def deliveries_for(event, listeners, root_params, broadcast, now):
     for name in broadcast:
         rows.append(_row(event, broadcast_target(name), name, now))
     return rows
+
+
+def event_project(event):
+    """The project of the execution an event is about (in its data)."""
+    data = event.data if isinstance(event.data, dict) else {}
+    return data.get("project_id") or models.DEFAULT_PROJECT
 
 
 def _target_params(entry):

@@ -50,6 +50,9 @@ class StartWorkflow(Message):
     description: str = ""
     params: dict = dataclasses.field(default_factory=dict)
     wf_ex_id: str | None = None
+    # The project the execution belongs to (the starter's); None: the
+    # workflow definition's.
+    project_id: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,6 +160,7 @@ class StartAction(Message):
     namespace: str = ""
     description: str = ""
     target: str | None = None
+    project_id: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

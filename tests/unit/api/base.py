@@ -61,17 +61,19 @@ class FakeEngine:
 
     def start_workflow(self, wf_identifier, wf_namespace="", wf_input=None,
                        description="", params=None, wf_ex_id=None,
-                       resend_after=None):
+                       resend_after=None, project_id=None):
         self.calls.append((wf_identifier, wf_namespace, wf_input,
                            description, params))
         self.start_options.append((wf_ex_id, resend_after))
+        self.projects = getattr(self, "projects", []) + [project_id]
         return session.unit_of_work(self._start, wf_identifier, wf_namespace,
                                     wf_input or {}, description, params or {},
-                                    wf_ex_id or str(uuid.uuid4()))
+                                    wf_ex_id or str(uuid.uuid4()),
+                                    project_id or models.DEFAULT_PROJECT)
 
     @staticmethod
     def _start(sess, identifier, namespace, wf_input, description, params,
-               wf_ex_id):
+               wf_ex_id, project_id):
         wf_def = definitions.get_workflow_definition(
             sess, identifier, namespace, fields=("spec",))
         for name in wf_def.spec.get("input", []):
@@ -84,7 +86,7 @@ class FakeEngine:
             workflow_namespace=namespace, description=description,
             spec=wf_def.spec, state="RUNNING", input=wf_input,
             output={}, params=dict(params, namespace=namespace),
-            context={}, root_execution_id=None))
+            context={}, root_execution_id=None, project_id=project_id))
         return {"id": wf_ex_id}
 
     def delete_execution(self, wf_ex_id, force=False):

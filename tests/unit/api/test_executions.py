@@ -66,7 +66,7 @@ def test_create_with_an_id_gives_the_execution_that_id(app, wf,
 def test_a_list_shows_json_fields_as_a_single_read_does(app, wf):
     # Lists pass the stored JSON text through; reads decode and encode.
     ex = base.start(app, input={"name": "Zoë ☃", "n": [1.5, None, {}]},
-                    params={"env": {"k": "ü"}}, description="é")
+                    params={"task_name": "ü"}, description="é")
     listed = app.get("/v2/executions", {"fields": "input,params,output"}
                      ).json["executions"]
     one = app.get("/v2/executions/%s" % ex["id"]).json
@@ -75,6 +75,20 @@ def test_a_list_shows_json_fields_as_a_single_read_does(app, wf):
                 "id", "input", "params", "output")}]
     assert json.loads(listed[0]["input"]) == {"name": "Zoë ☃",
                                               "n": [1.5, None, {}]}
+
+
+def test_a_list_masks_env_values_a_single_read_shows(app, wf):
+    # Lists never carry secrets: env values are masked, keys stay.
+    ex = base.start(app, input={"name": "x"},
+                    params={"env": {"k": "ü", "token": "canary-1"}})
+    listed = app.get("/v2/executions", {"fields": "params"}
+                     ).json["executions"]
+    assert json.loads(listed[0]["params"])["env"] == {"k": "***",
+                                                      "token": "***"}
+    assert "canary-1" not in json.dumps(listed)
+    one = app.get("/v2/executions/%s" % ex["id"]).json
+    assert json.loads(one["params"])["env"] == {"k": "ü",
+                                                "token": "canary-1"}
 
 
 @pytest.mark.parametrize("bad_id", ["", "a/b", "x" * 37, 7, "white space"])

@@ -150,3 +150,10 @@ def test_thread_starts_and_stops(db):
     finally:
         scheduler.stop()
     assert len(service.started) == 1
+
+
+def test_a_trigger_starts_in_its_creators_project(db):
+    _add(project_id="proj-creator")
+    service = FakeService()
+    assert _scheduler(service, T0).run_once() == 1
+    assert [m.project_id for m in service.started] == ["proj-creator"]

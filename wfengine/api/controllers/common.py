@@ -4,7 +4,9 @@ import functools
 import pecan
 from webob import exc as webob_exc
 
+from wfengine.api import context
 from wfengine.api import listing
+from wfengine.api import policy
 from wfengine import conf
 from wfengine import exceptions
 from wfengine.db import listing as db_listing
@@ -23,7 +25,24 @@ def only(*methods):
         raise webob_exc.HTTPMethodNotAllowed()
 
 
-def list_response(spec, params, shape=None, forced=None, extra=None):
+def caller():
+    """The request's context (None outside an authenticated request)."""
+    return context.current(pecan.request)
+
+
+def caller_project():
+    """The project the request acts in (None: no context)."""
+    ctx = caller()
+    return None if ctx is None else ctx.project_id
+
+
+def authorize(rule):
+    """Refuse (403) the request unless the policy allows ``rule``."""
+    policy.enforce(rule, caller())
+
+
+def list_response(spec, params, shape=None, forced=None, extra=None,
+                  mask=None):
     """The body of ``GET /v2/<collection>``: one page and its ``next``.
 
     The rows are ``spec.model``'s, read through ``db.listing.list_rows``.
@@ -33,12 +52,15 @@ def list_response(spec, params, shape=None, forced=None, extra=None):
         they are stored as instead of decoding them to encode them again.
     :param forced: filters fixed by the route (wire name to value).
     :param extra: with the default shape, values of computed fields.
+    :param mask: ``mask(item)`` -> the item without its secrets.
     """
     query = listing.parse(spec, params, forced)
     json_as_text = shape is None
     shape = shape or functools.partial(_plain_shape, spec, extra)
     items = session.reader(_read_page, spec.model, shape, query,
                            json_as_text)
+    if mask is not None:
+        items = [mask(item) for item in items]
     body = {spec.collection: items}
     link = listing.next_link(base_url(), spec, query, items)
     if link:

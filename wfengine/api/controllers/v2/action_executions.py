@@ -12,6 +12,7 @@ from wfengine.api import resources
 from wfengine.api import updates
 from wfengine.conf import CONF
 from wfengine.db import queries
+from wfengine.db import scope
 from wfengine.db import session
 
 SPEC = resources.ACTION_EXECUTION
@@ -33,13 +34,23 @@ _signer_lock = threading.Lock()
 
 
 def _check_token(action_ex_id, token):
-    """A callback token, when given, must be the one issued for this id."""
+    """A completion needs a caller of the execution's project or, in its
+    place, the callback token issued for this one action execution."""
     global _signer
     if token is None:
+        if common.caller() is None:
+            raise exceptions.Forbidden(
+                "Completing action execution %s needs credentials of its "
+                "project or the token of its callback URL" % action_ex_id)
+        session.reader(_get, action_ex_id)  # another project's: 404
         return
+    if not isinstance(token, str) or not token.isascii():
+        raise exceptions.Forbidden(
+            "Malformed callback token: give one token, of URL-safe "
+            "characters, as the callback URL has it")
     with _signer_lock:
         if _signer is None:
-            _signer = callbacks.load_signer(callbacks.public_url(CONF))
+            _signer = callbacks.load_signer(callbacks.public_url(CONF), CONF)
     if not _signer.verify(action_ex_id, token):
         raise exceptions.Forbidden(
             "The callback token does not belong to action execution %s"
@@ -88,7 +99,8 @@ class ActionExecutionsController(rest.RestController):
         finished when ``run_sync`` (the default) and it ends in time."""
         data = resources.parse_json_body(pecan.request.body)
         kwargs, run_sync, timeout = updates.parse_action_run(data)
-        started = pecan.request.engine.run_action(**kwargs)
+        started = pecan.request.engine.run_action(
+            project_id=common.caller_project(), **kwargs)
         pecan.response.status = 201
         if run_sync:
             return _wait_for_result(started["id"], timeout)
@@ -98,6 +110,7 @@ class ActionExecutionsController(rest.RestController):
     def delete(self, action_ex_id, **_params):
         """Delete a finished action execution (when the deployment allows
         it: ``[api] allow_action_execution_deletion``); 204."""
+        session.reader(_get, action_ex_id)  # another project's: 404
         if not CONF.api.allow_action_execution_deletion:
             raise exceptions.Forbidden(
                 "Action execution deletion is turned off on this server "
@@ -114,6 +127,9 @@ class ActionExecutionsController(rest.RestController):
         pecan.request.engine.complete_action(
             action_ex_id,
             **updates.parse_action_completion(data, action_ex_id))
+        if token is not None:  # a callback's capability, of any caller
+            with scope.use(None):
+                return session.reader(_get, action_ex_id)
         return session.reader(_get, action_ex_id)
 
 

@@ -15,6 +15,7 @@ from wfengine.api import resources
 from wfengine.db import listing as db_listing
 from wfengine.db import models
 from wfengine.db import queries
+from wfengine.db import scope
 from wfengine.db import session
 from wfengine.engine import states
 from wfengine import exceptions
@@ -85,7 +86,8 @@ def build_report(sess, wf_ex_id, errors_only=False, max_depth=-1,
     """The report of execution ``wf_ex_id``; :raises NotFound:."""
     wf_ex = queries.get_workflow_execution(sess, wf_ex_id)
     report = _Report(sess, errors_only, max_depth)
-    root = report.workflow(wf_ex, 0)
+    with scope.widened():  # the tree of an execution the caller may read
+        root = report.workflow(wf_ex, 0)
     body = {"statistics": report.statistics()}
     if not statistics_only:
         body["root_workflow_execution"] = root
@@ -120,6 +122,10 @@ class ExecutionReportController(rest.RestController):
                                params.get("statistics_only", "false")))
 
 
+def _check_visible(sess, wf_ex_id):
+    queries.get_workflow_execution(sess, wf_ex_id, fields=())
+
+
 def delete_execution(wf_ex_id, force="false"):
     """Delete a finished execution (any with ``force``), with its tasks,
     action executions and sub-workflows, through the engine (the only
@@ -128,5 +134,6 @@ def delete_execution(wf_ex_id, force="false"):
     :raises NotFound: no such execution.
     :raises Conflict: not finished and not forced.
     """
+    session.reader(_check_visible, wf_ex_id)  # another project's: 404
     pecan.request.engine.delete_execution(
         wf_ex_id, listing.parse_bool("force", force))

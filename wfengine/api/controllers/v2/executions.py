@@ -9,6 +9,7 @@ from wfengine.api.controllers.v2 import execution_report
 from wfengine.api.controllers.v2 import tasks
 from wfengine.api import listener_resources
 from wfengine.api import resources
+from wfengine.api import secrets
 from wfengine.api import updates
 from wfengine.conf import CONF
 from wfengine.db import queries
@@ -20,13 +21,19 @@ SPEC = resources.EXECUTION
 def _get(sess, wf_ex_id):
     row = queries.get_workflow_execution(
         sess, wf_ex_id, fields=SPEC.columns(SPEC.names()))
-    return resources.execution_dict(row)
+    shown = resources.execution_dict(row)
+    if row.project_id != common.caller_project():
+        # An admin reading another project's execution: not its secrets.
+        shown = secrets.masked_execution(shown)
+    return shown
 
 
 def list_executions(params, forced=None):
-    """The body of a workflow execution list for query ``params``."""
+    """The body of a workflow execution list for query ``params`` (env
+    values and notify headers masked: lists never carry secrets)."""
     return common.list_response(SPEC, params, forced=forced,
-                                extra=resources.EXECUTION_EXTRA)
+                                extra=resources.EXECUTION_EXTRA,
+                                mask=secrets.masked_execution)
 
 
 class ExecutionsController(rest.RestController):
@@ -65,7 +72,8 @@ class ExecutionsController(rest.RestController):
             wf_input=args["wf_input"], description=args["description"],
             params=args["params"],
             wf_ex_id=args["wf_ex_id"] or str(uuid.uuid4()),
-            resend_after=CONF.api.start_resend_after)
+            resend_after=CONF.api.start_resend_after,
+            project_id=common.caller_project())
         body = session.reader(_get, started["id"])
         pecan.response.status = 201
         return body
@@ -75,8 +83,11 @@ class ExecutionsController(rest.RestController):
         """Pause, resume, cancel or stop an execution, or change its env
         or description; answers with the execution."""
         data = resources.parse_json_body(pecan.request.body)
-        pecan.request.engine.update_execution(
-            wf_ex_id, **updates.parse_execution_update(data, wf_ex_id))
+        change = updates.parse_execution_update(data, wf_ex_id)
+        session.reader(_get, wf_ex_id)  # another project's: 404
+        if change.get("state") == "RUNNING":
+            common.authorize("executions:resume")
+        pecan.request.engine.update_execution(wf_ex_id, **change)
         return session.reader(_get, wf_ex_id)
 
     @pecan.expose()

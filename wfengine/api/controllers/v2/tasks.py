@@ -10,6 +10,8 @@ from wfengine.db import queries
 from wfengine.db import session
 
 SPEC = resources.TASK
+# States of a PUT that mark a failed task for a later resume (extension).
+MARKS = ("IDLE", "INITIAL", "SUCCESS", "DONE")
 
 
 def _get(sess, task_ex_id):
@@ -54,8 +56,11 @@ class TasksController(rest.RestController):
     def put(self, task_ex_id, **_params):
         """Re-run, skip or mark a failed task; answers with the task."""
         data = resources.parse_json_body(pecan.request.body)
-        pecan.request.engine.update_task(
-            task_ex_id, **updates.parse_task_update(data, task_ex_id))
+        change = updates.parse_task_update(data, task_ex_id)
+        session.reader(_get, task_ex_id)  # another project's: 404
+        if data.get("state") in MARKS:
+            common.authorize("tasks:mark")
+        pecan.request.engine.update_task(task_ex_id, **change)
         return session.reader(_get, task_ex_id)
 
 

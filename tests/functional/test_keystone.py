@@ -1,0 +1,143 @@
+"""``auth_strategy = keystone`` against a real Keystone on loopback.
+
+Keystone (from PyPI, in a virtualenv of its own, see ``keystone.py``) is
+bootstrapped on SQLite with an admin and two projects with a member each;
+the embedded wfengine runs behind keystonemiddleware; the real ``mistral``
+CLI authenticates with a user name, a password and a project, as against
+Mistral.
+"""
+import os
+import sys
+
+import pytest
+import requests
+
+from tests.functional import authn
+from tests.functional import harness
+from tests.functional import keystone
+
+MISTRAL = os.path.join(os.path.dirname(sys.executable), "mistral")
+WF = """---
+version: '2.0'
+ks_hello:
+  tasks:
+    hello:
+      action: std.echo output="hi"
+"""
+USERS = {"alice": ("alice-pw-1", "ks-proj-a"),
+         "bob": ("bob-pw-2", "ks-proj-b")}
+
+
+@pytest.fixture(scope="module")
+def ks(tmp_path_factory):
+    server = keystone.Keystone(tmp_path_factory.mktemp("keystone"))
+    server.start()
+    try:
+        for user, (password, project) in USERS.items():
+            server.add_member(user, password, project)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def deployment(ks, tmp_path_factory):
+    dep = authn.Deployment(tmp_path_factory.mktemp("wfengine-ks"), config={
+        "api": {"auth_strategy": "keystone"},
+        "keystone_authtoken": ks.authtoken_config()})
+    with harness.running(dep, ["all"]):
+        yield dep
+
+
+class MistralCli(harness.CommandLine):
+    """The real ``mistral`` CLI of one Keystone user."""
+
+    name = "mistral"
+
+    def __init__(self, ks, dep, user, workdir):
+        password, project = USERS[user]
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("OS_", "MISTRAL_"))}
+        super().__init__([
+            MISTRAL, "--os-auth-url", ks.url, "--os-username", user,
+            "--os-password", password, "--os-project-name", project,
+            "--os-user-domain-name", "Default",
+            "--os-project-domain-name", "Default",
+            "--os-mistral-url", dep.url], env, workdir)
+
+
+@pytest.fixture(scope="module")
+def clis(ks, deployment, tmp_path_factory):
+    if not os.path.exists(MISTRAL):
+        pytest.fail("python-mistralclient's mistral script is missing")
+    workdir = str(tmp_path_factory.mktemp("mistral-cli"))
+    with open(os.path.join(workdir, "wf.yaml"), "w") as f:
+        f.write(WF)
+    return {user: MistralCli(ks, deployment, user, workdir)
+            for user in USERS}
+
+
+def test_the_mistral_cli_authenticates_and_runs_in_its_project(ks, clis):
+    alice, bob = clis["alice"], clis["bob"]
+    created = alice.json("workflow-create", "wf.yaml")
+    project_a = ks.users["alice"][2]
+    assert [(w["Name"], w["Project ID"]) for w in created] == [
+        ("ks_hello", project_a)]
+    ex = alice.json("execution-create", "ks_hello")
+    assert ex["Workflow name"] == "ks_hello"
+    harness.wait_until(
+        lambda: alice.json("execution-get", ex["ID"])["State"] == "SUCCESS",
+        60, "the execution to succeed")
+    # Bob's project sees none of it, and gets 404s for its ids.
+    # (the mistral CLI shows an empty list as one row of empty cells)
+    assert [w for w in bob.json("workflow-list") if w["ID"]] == []
+    assert [e for e in bob.json("execution-list") if e["ID"]] == []
+    for args in (("workflow-get", created[0]["ID"]),
+                 ("execution-get", ex["ID"])):
+        proc = bob.run(*args, rc=None)
+        assert proc.returncode != 0
+        assert "not found" in (proc.stdout + proc.stderr).lower()
+
+
+def test_without_or_with_a_bad_token_is_401_in_mistrals_shape(
+        ks, deployment):
+    for headers in ({}, {"X-Auth-Token": "not-a-token"}):
+        resp = requests.get(deployment.url + "/workflows", headers=headers,
+                            timeout=30)
+        assert resp.status_code == 401
+        assert set(resp.json()) == {"faultcode", "faultstring",
+                                    "debuginfo"}
+    root = deployment.url.rsplit("/v2", 1)[0] + "/"
+    assert requests.get(root, timeout=30).status_code == 200
+
+
+def test_a_keystone_token_and_all_projects(ks, deployment):
+    password, project, _ = ks.users["bob"]
+    member = {"X-Auth-Token": ks.token("bob", password, project)}
+    resp = requests.get(deployment.url + "/executions",
+                        params={"all_projects": "true"}, headers=member,
+                        timeout=30)
+    assert resp.status_code == 403
+    assert "executions:list:all_projects" in resp.json()["faultstring"]
+    admin = {"X-Auth-Token": ks.token()}
+    listed = requests.get(deployment.url + "/executions",
+                          params={"all_projects": "true"}, headers=admin,
+                          timeout=30).json()["executions"]
+    assert {e["project_id"] for e in listed} == {ks.users["alice"][2]}
+
+
+def test_the_companion_cli_logs_in_to_keystone(ks, deployment, clis):
+    password, project, project_id = ks.users["alice"]
+    wfengine = os.path.join(os.path.dirname(sys.executable), "wfengine")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OS_", "WFENGINE_"))}
+    base = [wfengine, "--url", deployment.url, "--os-auth-url", ks.url,
+            "--os-project-name", project, "--os-username", "alice"]
+    ok = harness.CommandLine(base + ["--os-password", password], env,
+                             clis["alice"].workdir)
+    listed = ok.json("workflow-list")
+    assert {w["Project ID"] for w in listed} == {project_id}
+    wrong = harness.CommandLine(base + ["--os-password", "wrong"], env,
+                                clis["alice"].workdir)
+    proc = wrong.run("workflow-list", rc=1)
+    assert "Keystone" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,261 @@
+"""The tenant matrix with real processes: the embedded server in ``jwt``
+mode (a JWKS on loopback), two projects and an admin.
+
+Project A makes a private and a public workflow, a workbook, an
+environment holding a canary secret, an execution waiting on an async
+action, a listener and a cron trigger. Project B tries every per-id call
+on A's ids (404), every list with A's ids as filters (nothing of A); B's
+listener hears nothing of A; the canary is in no answer to B and in no
+log line of the server.
+"""
+import json
+import pathlib
+
+import pytest
+import requests
+
+from tests.functional import authn
+from tests.functional import harness
+from tests.unit.api import idp
+
+pytestmark = pytest.mark.timeout(300)
+
+CANARY = "canary-5d1e0c77b2"
+TEXTS = {
+    "wf_async": "version: '2.0'\nwf_async:\n  tasks:\n    wait:\n"
+                "      action: std.async_noop\n",
+    "wf_shared": "version: '2.0'\nwf_shared:\n  tasks:\n    t:\n"
+                 "      action: std.noop\n",
+    "wb_a": "version: '2.0'\nname: wb_a\nworkflows:\n  inner:\n    tasks:\n"
+            "      t:\n        action: std.noop\n",
+}
+
+
+@pytest.fixture(scope="module")
+def issuer():
+    server = idp.Issuer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def dep(issuer, tmp_path_factory):
+    d = authn.Deployment(tmp_path_factory.mktemp("tenants"), config={
+        "DEFAULT": {"debug": "true"},
+        "api": {"auth_strategy": "jwt"},
+        "jwt": {"jwks_url": issuer.url, "issuer": idp.ISSUER,
+                "audience": idp.AUDIENCE},
+        "notifier": {"allowed_networks": "127.0.0.1/32",
+                     "poll_interval": "0.05", "backoff_base": "5"}})
+    with harness.running(d, ["all"]):
+        yield d
+
+
+class Caller:
+    """Requests of one project (or no credentials: ``token=None``)."""
+
+    def __init__(self, dep, token):
+        self.url = dep.url
+        self.headers = {"Authorization": "Bearer " + token} if token else {}
+        self.seen = []  # every answer's text, to look for the canary
+
+    def call(self, method, path, body=None, text=None, params=None):
+        headers = dict(self.headers)
+        kwargs = {"params": params, "timeout": 30, "headers": headers}
+        if text is not None:
+            kwargs["data"] = text.encode()
+            headers["Content-Type"] = "text/plain"
+        elif body is not None:
+            kwargs["json"] = body
+        resp = requests.request(method, self.url + path, **kwargs)
+        self.seen.append(resp.text)
+        return resp
+
+    def ok(self, method, path, status=200, **kwargs):
+        resp = self.call(method, path, **kwargs)
+        assert resp.status_code == status, (method, path, resp.text)
+        return resp.json() if resp.content else None
+
+
+@pytest.fixture(scope="module")
+def who(dep, issuer):
+    return {"a": Caller(dep, issuer.token(project="proj-a")),
+            "b": Caller(dep, issuer.token(project="proj-b")),
+            "admin": Caller(dep, issuer.token(project="ops",
+                                              roles=["admin"]))}
+
+
+def _closed_port_url():
+    return "http://127.0.0.1:%d/hook" % harness.free_port()
+
+
+@pytest.fixture(scope="module")
+def a_objects(who):
+    a = who["a"]
+    o = {"wf": a.ok("POST", "/workflows", 201, text=TEXTS["wf_async"])[
+        "workflows"][0]}
+    o["public"] = a.ok("POST", "/workflows", 201, text=TEXTS["wf_shared"],
+                       params={"scope": "public"})["workflows"][0]
+    o["wb"] = a.ok("POST", "/workbooks", 201, text=TEXTS["wb_a"])
+    o["env"] = a.ok("POST", "/environments", 201, body={
+        "name": "env_a", "variables": {"password": CANARY}})
+    o["listener"] = a.ok("POST", "/listeners", 201, body={
+        "url": _closed_port_url()})
+    o["cron"] = a.ok("POST", "/cron_triggers", 201, body={
+        "name": "ct_a", "workflow_name": "wf_async",
+        "pattern": "0 0 1 1 *", "workflow_params": {"env": "env_a"}})
+    o["ex"] = a.ok("POST", "/executions", 201, body={
+        "workflow_name": "wf_async", "params": {"env": "env_a"}})
+    tasks = harness.wait_until(lambda: a.ok(
+        "GET", "/executions/%s/tasks" % o["ex"]["id"])["tasks"], 60,
+        "the task of A's execution")
+    o["task"] = tasks[0]
+    o["action"] = harness.wait_until(lambda: [
+        x for x in a.ok("GET", "/tasks/%s/action_executions"
+                        % o["task"]["id"])["action_executions"]
+        if x["state"] == "RUNNING"], 60, "A's async action")[0]
+    return o
+
+
+def _per_id(o):
+    ex, task = o["ex"]["id"], o["task"]["id"]
+    act, lst = o["action"]["id"], o["listener"]["id"]
+    calls = []
+    for path in ("/workflows/%s" % o["wf"]["id"], "/workflows/wf_async",
+                 "/workbooks/wb_a", "/environments/env_a",
+                 "/cron_triggers/ct_a", "/listeners/%s" % lst,
+                 "/executions/%s" % ex, "/action_executions/%s" % act):
+        calls += [("GET", path, None), ("DELETE", path, None)]
+    calls += [("GET", "/tasks/%s" % task, None),
+              ("GET", "/executions/%s/report" % ex, None),
+              ("GET", "/listeners/%s/deliveries" % lst, None),
+              ("PUT", "/executions/%s" % ex, {"state": "PAUSED"}),
+              ("PUT", "/executions/%s" % ex, {"state": "RUNNING"}),
+              ("PUT", "/tasks/%s" % task, {"state": "IDLE"}),
+              ("PUT", "/action_executions/%s" % act,
+               {"state": "SUCCESS", "output": "by b"}),
+              ("PUT", "/listeners/%s" % lst, {"enabled": False}),
+              ("PUT", "/environments", {"name": "env_a",
+                                        "variables": {"x": 1}})]
+    return calls
+
+
+def test_b_gets_404_on_every_per_id_call_and_nothing_in_lists(
+        who, a_objects):
+    b = who["b"]
+    for method, path, body in _per_id(a_objects):
+        resp = b.call(method, path, body=body)
+        assert resp.status_code == 404, (method, path, resp.text)
+        assert resp.json()["debuginfo"] is None
+    ids = {v["id"] for k, v in a_objects.items() if k != "public"}
+    for collection in ("workflows", "workbooks", "environments",
+                       "executions", "tasks", "action_executions",
+                       "cron_triggers", "listeners"):
+        listed = b.ok("GET", "/" + collection)[collection]
+        assert not ids & {x["id"] for x in listed}, collection
+        for oid in ids:
+            assert b.ok("GET", "/" + collection,
+                        params={"id": oid})[collection] == []
+    for path in ("/executions/%s/tasks" % a_objects["ex"]["id"],
+                 "/tasks/%s/action_executions" % a_objects["task"]["id"]):
+        assert list(b.ok("GET", path).values()) == [[]]
+
+
+def test_all_projects_is_the_admins(who, a_objects):
+    fault = who["b"].ok("GET", "/executions", 403,
+                        params={"all_projects": "true"})
+    assert "executions:list:all_projects" in fault["faultstring"]
+    listed = who["admin"].ok("GET", "/executions",
+                             params={"all_projects": "true"})["executions"]
+    assert a_objects["ex"]["id"] in {e["id"] for e in listed}
+
+
+def test_a_public_workflow_runs_in_the_starters_project(who, a_objects):
+    b = who["b"]
+    ex = b.ok("POST", "/executions", 201,
+              body={"workflow_id": a_objects["public"]["id"]})
+    assert ex["project_id"] == "proj-b"
+    done = harness.wait_until(lambda: b.ok(
+        "GET", "/executions/%s" % ex["id"])["state"] in ("SUCCESS",
+                                                          "ERROR"), 60,
+        "B's run of the shared workflow")
+    assert done
+    assert b.ok("GET", "/executions/%s" % ex["id"])["state"] == "SUCCESS"
+    tasks = b.ok("GET", "/executions/%s/tasks" % ex["id"])["tasks"]
+    assert {t["project_id"] for t in tasks} == {"proj-b"}
+    who["a"].ok("GET", "/executions/%s" % ex["id"], 404)
+
+
+def test_b_cannot_use_as_env_the_environment_of_a(who, a_objects):
+    fault = who["b"].ok("POST", "/executions", 400, body={
+        "workflow_id": a_objects["public"]["id"],
+        "params": {"env": "env_a"}})
+    assert "env_a" in fault["faultstring"]
+
+
+def test_listeners_hear_their_own_project_only(who, a_objects):
+    b = who["b"]
+    mine = b.ok("POST", "/listeners", 201, body={"url": _closed_port_url()})
+    a_ex = who["a"].ok("POST", "/executions", 201, body={
+        "workflow_id": a_objects["public"]["id"]})
+    b_ex = b.ok("POST", "/executions", 201, body={
+        "workflow_id": a_objects["public"]["id"]})
+    delivered = harness.wait_until(lambda: b.ok(
+        "GET", "/listeners/%s/deliveries" % mine["id"])["deliveries"], 60,
+        "deliveries of B's own execution to B's listener")
+    harness.wait_until(lambda: who["a"].ok(
+        "GET", "/executions/%s" % a_ex["id"])["state"] == "SUCCESS", 60,
+        "A's execution")
+    harness.wait_until(lambda: b.ok(
+        "GET", "/executions/%s" % b_ex["id"])["state"] == "SUCCESS", 60,
+        "B's execution")
+    delivered = b.ok("GET", "/listeners/%s/deliveries"
+                     % mine["id"])["deliveries"]
+    assert delivered
+    assert {d["workflow_execution_id"] for d in delivered} == {b_ex["id"]}
+
+
+def test_the_owner_completes_its_async_action(who, a_objects):
+    a = who["a"]
+    a.ok("PUT", "/action_executions/%s" % a_objects["action"]["id"],
+         body={"state": "SUCCESS", "output": "done"})
+    harness.wait_until(lambda: a.ok(
+        "GET", "/executions/%s" % a_objects["ex"]["id"])["state"]
+        == "SUCCESS", 60, "A's execution after its completion")
+
+
+def test_no_credentials_is_401_everywhere_but_the_root(dep, a_objects):
+    anon = Caller(dep, None)
+    for method, path, body in _per_id(a_objects) + [
+            ("GET", "/workflows", None), ("POST", "/executions", {}),
+            ("GET", "", None)]:
+        resp = anon.call(method, path, body=body)
+        assert resp.status_code == 401, (method, path)
+        assert set(resp.json()) == {"faultcode", "faultstring", "debuginfo"}
+    assert requests.get(dep.root, timeout=30).status_code == 200
+
+
+def test_the_canary_reaches_no_answer_to_b_and_no_log(dep, who, a_objects):
+    assert CANARY in json.dumps(who["a"].ok("GET", "/environments/env_a"))
+    assert not [t for t in who["b"].seen if CANARY in t]
+    logs = [p.read_text(errors="replace")
+            for p in pathlib.Path(dep.workdir).glob("**/*.log")]
+    assert any(" DEBUG " in text for text in logs)  # all of it is logged
+    assert not [text for text in logs if CANARY in text]
+
+
+def test_a_workflow_cannot_call_another_projects_private_action(who):
+    who["b"].ok("POST", "/actions", 201, text=(
+        "version: '2.0'\nb_only:\n  base: std.echo\n  base-input:\n"
+        "    output: from b\n"))
+    a = who["a"]
+    a.ok("POST", "/workflows", 201, text=(
+        "version: '2.0'\nwf_uses_b:\n  tasks:\n    t:\n"
+        "      action: b_only\n"))
+    ex = a.ok("POST", "/executions", 201,
+              body={"workflow_name": "wf_uses_b"})
+    state = harness.wait_until(lambda: a.ok(
+        "GET", "/executions/%s" % ex["id"])["state"] in ("SUCCESS", "ERROR")
+        and a.ok("GET", "/executions/%s" % ex["id"]), 60, "A's execution")
+    assert state["state"] == "ERROR"
+    assert "b_only" in state["state_info"]
