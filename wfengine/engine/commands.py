@@ -9,7 +9,7 @@ import dataclasses
 from typing import Any
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class NewTask:
     """A task execution to create."""
 
@@ -24,7 +24,7 @@ class NewTask:
     processed: bool = False
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class RunAction:
     """An action execution to create and hand to an executor."""
 
@@ -36,13 +36,14 @@ class RunAction:
     safe_rerun: bool = False
     index: int | None = None
     target: str | None = None
-    # An ad-hoc action runs its base action: filled by the engine service.
+    # An ad-hoc action runs its base action: set when the conductor
+    # resolves the call (``Conductor.resolve_calls``).
     base_name: str | None = None
     base_input: dict | None = None
     adhoc_id: str | None = None
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class StartSubworkflow:
     """A sub-workflow execution to start for a task."""
 
@@ -53,7 +54,7 @@ class StartSubworkflow:
     env: dict
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class ScheduleTimer:
     """Wake the engine for a task after ``delay`` seconds.
 
@@ -72,7 +73,7 @@ TASK_TIMEOUT = "task_timeout"
 TIMER_KINDS = (RUN_TASK, COMPLETE_TASK, TASK_TIMEOUT)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class AbortActions:
     """End the still-running action executions of a task.
 
@@ -85,7 +86,7 @@ class AbortActions:
     event: str = "fail"
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class TaskChange:
     """A task execution changed: by ``event``, or (None) only in its data.
 
@@ -97,7 +98,7 @@ class TaskChange:
     event: str | None = None
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class WorkflowChange:
     """A change of the workflow execution's state, with its output."""
 
