@@ -58,7 +58,8 @@ class StartWorkflow(Message):
 class RunAction(Message):
     """Engine -> executor: run one action execution.
 
-    Everything the executor needs travels here: executors have no database.
+    Everything the executor needs travels here: an executor reads nothing
+    from the database (it only writes its heartbeat there).
     """
 
     action_ex_id: str
