@@ -11,7 +11,7 @@ from wfengine import action_params
 from wfengine import exceptions
 from wfengine.db import api as db_api
 from wfengine.engine import adhoc
-from wfengine.engine import persist
+from wfengine.engine import snapshot
 from wfengine.engine import states
 from wfengine.engine import with_items
 
@@ -21,7 +21,7 @@ def kept(unit, wf_ex, action_ex, result):
     (its publish still sees it)."""
     if wf_ex is None:
         return result
-    task_spec = persist.workflow_spec(unit, wf_ex).tasks.get(
+    task_spec = snapshot.workflow_spec(unit, wf_ex).tasks.get(
         action_ex.task_name)
     return None if task_spec and task_spec.keep_result is False else result
 

@@ -34,10 +34,12 @@ from wfengine.engine import with_items
 
 _KEEP = object()
 
+
 class Conductor(lifecycle.Lifecycle):
     """Decides what follows an event in one direct workflow execution."""
 
-    def __init__(self, wf, tasks, id_factory=views.new_id, ports=ports_lib.Ports()):
+    def __init__(self, wf, tasks, id_factory=views.new_id,
+                 ports=ports_lib.Ports()):
         self.wf = wf
         self.spec = wf.spec
         self.tasks = tasks if isinstance(tasks, taskset.TaskSet) \

@@ -19,7 +19,7 @@ import time
 from wfengine.db import models
 from wfengine.db import outbox as db_outbox
 from wfengine.db import unit as db_unit
-from wfengine.engine import persist
+from wfengine.engine import outbox_rows
 from wfengine import periodic
 from wfengine.rpc import messages
 
@@ -96,7 +96,7 @@ class Outbox:
 
     def sweep_once(self):
         """Send every due row once; returns how many were sent."""
-        rows = db_unit.run(persist.claim_due, models.utcnow(),
+        rows = db_unit.run(outbox_rows.claim_due, models.utcnow(),
                            self.resend_after)
         for row in rows:
             if row.kind == db_outbox.RUN_ACTION or row.attempts > 1:

@@ -1,4 +1,5 @@
-"""Load conductor snapshots from rows and write conductor plans back.
+"""Write conductor plans back (snapshots are loaded by ``snapshot``, the
+outbox rows a plan needs are made by ``outbox_rows``).
 
 Every state change goes through :func:`move` (or, for a task that moved
 several times within one plan, :func:`_update_task`, which walks the same
@@ -11,9 +12,7 @@ import collections
 import datetime
 import logging
 import types
-import uuid
 
-from wfengine import cache
 from wfengine import action_params
 from wfengine import exceptions
 from wfengine.db import api as db_api
@@ -21,21 +20,16 @@ from wfengine.db import cas
 from wfengine.db import outbox as db_outbox
 from wfengine.db import models
 from wfengine.engine import events
+from wfengine.engine import outbox_rows
+from wfengine.engine import snapshot
 from wfengine.engine import states
-from wfengine.engine import taskset
-from wfengine.engine import views
 from wfengine.engine import with_items
-from wfengine.lang import spec as lang_spec
 
 LOG = logging.getLogger(__name__)
 
 # Tasks are written by _update_task, staged (see Unit.update_task_later).
 _MODELS = {"workflow": models.WorkflowExecution,
            "action": models.ActionExecution}
-
-# An execution's spec never changes; a definition's changes with its
-# version (``updated_at``), which is part of the key.
-_specs = cache.BoundedCache(1024)
 
 
 def move(unit, entity, obj_id, current, event, **values):
@@ -67,153 +61,6 @@ def _write(unit, entity, obj_id, current, new, why, values):
                 entity.capitalize(), obj_id, current, new, why)
 
 
-def workflow_spec(unit, wf_ex):
-    """The execution's spec object, cached: an execution's spec is fixed."""
-    return _specs.get_or_make(
-        wf_ex.id, lambda: lang_spec.WorkflowSpec.from_dict(
-            db_api.get_execution_spec(unit.session, wf_ex.id)))
-
-
-def definition_spec(unit, wf_def):
-    """The spec object of a workflow definition row, cached until the
-    definition changes (its ``updated_at`` moves)."""
-    key = ("definition", wf_def.id, wf_def.updated_at or wf_def.created_at)
-    return _specs.get_or_make(
-        key, lambda: lang_spec.WorkflowSpec.from_dict(
-            db_api.get_definition_spec(unit.session, wf_def.id)))
-
-
-def remember_spec(key, spec):
-    """Cache the spec of a new execution (or of a definition)."""
-    _specs.put(key, spec)
-
-
-def workflow_view(unit, wf_ex, data=None):
-    """The conductor's view of ``wf_ex``; if the row leaves out the
-    context and input (and ``data`` does not give them), the view reads
-    them when first needed."""
-    params = wf_ex.params or {}
-    view = views.WorkflowView(
-        id=wf_ex.id, name=wf_ex.name, state=wf_ex.state,
-        spec=workflow_spec(unit, wf_ex), env=params.get("env") or {},
-        params=params, created_at=_time(wf_ex.created_at),
-        load_data=lambda: db_api.get_execution_data(unit.session, wf_ex.id))
-    if data is not None:
-        view.data_loaded(*data)
-    elif hasattr(wf_ex, "context"):
-        view.data_loaded(wf_ex.context, wf_ex.input)
-    return view
-
-
-class DbTaskSet(taskset.TaskSet):
-    """An execution's tasks, read from the database as the conductor asks.
-
-    Only the small columns are read, and only of the tasks a question is
-    about; a task's ``in_context`` and ``published`` are read when first
-    needed. ``originals`` keeps the state each task had when read: the
-    compare-and-set guard for writing the plan back.
-    """
-
-    _BUSY = tuple(s for s in states.ACTIVE if s != states.WAITING)
-
-    def __init__(self, unit, wf_ex_id, known=()):
-        """:param known: ``(row, with_data)`` of tasks read already."""
-        super().__init__()
-        self._session = unit.session
-        self._wf_ex_id = wf_ex_id
-        self._complete = False
-        self.originals = {}
-        for row, with_data in known:
-            self._view(row, with_data)
-
-    def _read(self, **filters):
-        if self._complete:
-            return []
-        rows = db_api.get_task_states_for_engine(
-            self._session, self._wf_ex_id, **filters)
-        return [self._view(row, filters.get("with_data")) for row in rows]
-
-    def _view(self, row, with_data=False):
-        view = self._views.get(row.id)
-        if view is None:
-            view = self.add(views.TaskView(
-                id=row.id, name=row.name, state=row.state,
-                state_info=row.state_info,
-                runtime_context=dict(row.runtime_context or {}),
-                processed=row.processed,
-                load_data=self._data_loader(row.id),
-                load_result=_result_loader(self._session, row.id,
-                                           row.runtime_context)))
-            self.originals[row.id] = row.state
-        if with_data:
-            # A view known already keeps the data it has.
-            view.data_loaded(row.in_context, row.published)
-        return view
-
-    def _data_loader(self, task_ex_id):
-        def load():
-            return db_api.get_task_data(self._session, [task_ex_id]).get(
-                task_ex_id, ({}, {}))
-        return load
-
-    def load_data(self, views_):
-        missing = [v for v in views_ if not v.has_data]
-        if len(missing) > 1:
-            loaded = db_api.get_task_data(self._session,
-                                          [v.id for v in missing])
-            for view in missing:
-                view.data_loaded(*loaded.get(view.id, ({}, {})))
-
-    def get(self, task_ex_id, with_data=False):
-        """The task's view; ``with_data`` reads its data in the same query
-        if it is not known yet."""
-        view = super().get(task_ex_id)
-        if view is None:
-            self._read(ids=[task_ex_id], with_data=with_data)
-            view = super().get(task_ex_id)
-        return view
-
-    def waiting(self, name):
-        self._read(name=name, in_states=[states.WAITING])
-        return super().waiting(name)
-
-    def named(self, name):
-        self._read(name=name)
-        return super().named(name)
-
-    def busy(self):
-        if super().busy():
-            return True
-        return not self._complete and db_api.count_tasks_in_states(
-            self._session, self._wf_ex_id, self._BUSY, list(self._views)) > 0
-
-    def waiting_joins(self):
-        self._read(in_states=[states.WAITING])
-        return super().waiting_joins()
-
-    def unhandled_errors(self):
-        self._read(in_states=[states.ERROR])
-        return super().unhandled_errors()
-
-    def all(self, with_data=False):
-        stored = self._read(with_data=with_data)
-        if not self._complete:
-            self._complete = True
-            known = {v.id for v in stored}
-            self._views = {v.id: v for v in stored + [
-                v for v in self._views.values() if v.id not in known]}
-        return super().all()
-
-
-def _result_loader(unit, task_ex_id, runtime_context):
-    runtime_context = runtime_context or {}
-    if with_items.KEY in runtime_context:
-        generation = runtime_context.get(with_items.GENERATION, 0)
-        return lambda: db_api.get_item_results(unit.session, task_ex_id,
-                                               generation)
-    return lambda: db_api.get_task_result(unit.session, task_ex_id)
-
-
 def apply_plan(unit, wf_ex, cond, original_states, plan, send_after):
     """Write a conductor plan; returns the outbox rows it staged.
 
@@ -237,9 +84,9 @@ def apply_plan(unit, wf_ex, cond, original_states, plan, send_after):
     resend = now + datetime.timedelta(seconds=send_after)
     outbox = [_stage_action(unit, wf_ex, cond, run, resend)
               for run in plan.run_actions]
-    outbox += [_stage_subworkflow(unit, wf_ex, sub, resend)
+    outbox += [outbox_rows.stage_subworkflow(unit, wf_ex, sub, resend)
                for sub in plan.subworkflows]
-    outbox += [_stage_timer(unit, wf_ex, timer, now)
+    outbox += [outbox_rows.stage_timer(unit, wf_ex, timer, now)
                for timer in plan.timers]
     if plan.params is not None:
         cas.cas_update(unit.session, models.WorkflowExecution, wf_ex.id,
@@ -289,7 +136,7 @@ def _insert_task(unit, wf_ex, view, initial, chain):
     now = models.utcnow()
     unit.insert_later(
         models.TaskExecution, wf_ex.id, id=view.id, name=view.name,
-        type=workflow_spec(unit, wf_ex).tasks[view.name].type,
+        type=snapshot.workflow_spec(unit, wf_ex).tasks[view.name].type,
         workflow_execution_id=wf_ex.id, workflow_name=wf_ex.name,
         workflow_id=wf_ex.workflow_id,
         workflow_namespace=wf_ex.workflow_namespace, state=view.state,
@@ -348,98 +195,8 @@ def _stage_action(unit, wf_ex, cond, run, send_at):
         is_sync=True, project_id=wf_ex.project_id,
         created_at=models.utcnow())
     unit.insert_later(models.ActionExecution, wf_ex.id, **values)
-    return stage_run(unit, types.SimpleNamespace(**values), send_at,
-                     later=True)
-
-
-def stage_standalone_action(unit, msg, base, base_input, adhoc_id):
-    """An action execution that belongs to no workflow (``POST
-    /v2/action_executions``)."""
-    params = action_params.ActionParams(
-        target=msg.target, adhoc=action_params.Adhoc(
-            adhoc_id, base, base_input) if adhoc_id else None)
-    action_ex = db_api.add(unit.session, models.ActionExecution(
-        id=str(uuid.uuid4()), name=msg.name, description=msg.description,
-        workflow_namespace=msg.namespace, state=states.RUNNING,
-        input=msg.input, params=params.to_row(), is_sync=True))
-    LOG.info("Action execution %s (%s) created outside any workflow",
-             action_ex.id, msg.name)
-    return action_ex
-
-
-def stage_run(unit, action_ex, send_at, later=False):
-    """Stage the message that hands an action execution to an executor
-    (``later``: with the execution's other new rows).
-
-    The row keeps no copy of the action's input, which can be large and
-    is in the action execution already: the send right after commit
-    takes it from ``action_ex``, a resend from the action execution's row
-    (see ``claim_due``).
-    """
-    params = action_params.ActionParams.from_row(action_ex.params)
-    payload = {"action_ex_id": action_ex.id,
-               "action_name": params.action_to_run(action_ex.name),
-               "task_ex_id": action_ex.task_execution_id,
-               "task_name": action_ex.task_name,
-               "wf_ex_id": action_ex.workflow_execution_id,
-               "wf_name": action_ex.workflow_name,
-               "safe_rerun": params.safe_rerun,
-               "target": params.target}
-    if later:
-        row = unit.outbox_later(action_ex.workflow_execution_id,
-                                db_outbox.RUN_ACTION, action_ex.id, payload,
-                                send_at)
-    else:
-        row = db_outbox.add(unit.session, db_outbox.RUN_ACTION, action_ex.id,
-                            payload, send_at)
-    return row._replace(payload=dict(
-        payload, action_input=params.input_to_run(action_ex.input)))
-
-
-def claim_due(unit, now, resend_after):
-    """The outbox rows due for a send (``db_outbox.claim_due``), as
-    ``OutboxRow`` values, each ``run_action`` with its action's input
-    read back from the action execution. A row whose action execution is
-    gone is dropped."""
-    rows = db_outbox.claim_due(unit.session, now, resend_after)
-    # Rows written before runs left their input out still carry it.
-    without_input = {r.id: r.ref_id for r in rows
-                     if r.kind == db_outbox.RUN_ACTION
-                     and "action_input" not in r.payload}
-    runs = db_api.get_action_run_inputs(unit.session,
-                                        list(without_input.values()))
-    due, gone = [], []
-    for r in rows:
-        payload = r.payload
-        if r.id in without_input:
-            action = runs.get(r.ref_id)
-            if action is None:
-                gone.append(r.ref_id)
-                continue
-            payload = dict(payload, action_input=action_params.ActionParams
-                           .from_row(action.params).input_to_run(action.input))
-        due.append(db_outbox.OutboxRow(r.id, r.kind, r.ref_id, payload,
-                                    r.next_send_at, r.attempts))
-    if gone:
-        db_api.flush(unit.session)  # the claim's updates, before the delete
-        db_outbox.ack(unit.session, db_outbox.RUN_ACTION, gone)
-    return due
-
-
-def _stage_subworkflow(unit, wf_ex, sub, send_at):
-    payload = {"wf_ex_id": wf_ex.id, "task_ex_id": sub.task_ex_id,
-               "workflow_name": sub.workflow_name, "input": sub.input,
-               "env": sub.env}
-    return db_outbox.add(unit.session, db_outbox.START_SUBWORKFLOW,
-                         sub.task_ex_id, payload, send_at)
-
-
-def _stage_timer(unit, wf_ex, timer, now):
-    due = now + datetime.timedelta(seconds=timer.delay)
-    payload = {"wf_ex_id": wf_ex.id, "task_ex_id": timer.task_ex_id,
-               "kind": timer.kind}
-    return db_outbox.add(unit.session, db_outbox.TIMER, timer.task_ex_id,
-                         payload, due)
+    return outbox_rows.stage_run(unit, types.SimpleNamespace(**values),
+                                 send_at, later=True)
 
 
 def _move_workflow(unit, wf_ex, changes, send_at):
@@ -464,33 +221,3 @@ def _move_workflow(unit, wf_ex, changes, send_at):
     return [db_outbox.add(unit.session, db_outbox.SUBWORKFLOW_DONE, wf_ex.id,
                           payload,
                               send_at)]
-
-
-def stage_cascade(unit, wf_ex, plan, send_after):
-    """Rows that carry an operator request to related executions.
-
-    Pause, resume and cancel reach the sub-workflow executions; a failed
-    sub-workflow execution that runs again takes its parent chain back to
-    RUNNING, so that its outcome reaches the root.
-    """
-    send_at = models.utcnow() + datetime.timedelta(seconds=send_after)
-    rows = []
-    moves = [c.event for c in plan.workflow_changes]
-    for command in (states.PAUSE, states.RESUME, states.CANCEL):
-        if command in moves:
-            for child_id in db_api.get_child_execution_ids(unit.session,
-                                                           wf_ex.id):
-                rows.append(db_outbox.add(
-                    unit.session, db_outbox.WORKFLOW_COMMAND, child_id,
-                    {"wf_ex_id": child_id, "command": command}, send_at))
-    reopened = wf_ex.state == states.ERROR and plan.workflow_changes and \
-        moves[0] in (states.RERUN, states.RESUME)
-    if reopened and wf_ex.task_execution_id:
-        rows.append(db_outbox.add(
-            unit.session, db_outbox.PARENT_RERUN, wf_ex.task_execution_id,
-            {"task_ex_id": wf_ex.task_execution_id}, send_at))
-    return rows
-
-
-def _time(value):
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value else None

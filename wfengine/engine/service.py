@@ -5,44 +5,43 @@ lets the conductor decide, writes the plan and its outbox rows in the same
 transaction, and hands the outbox rows to the sender after commit. Nothing
 inside a transaction performs I/O other than the database.
 """
-import collections
 import functools
 import logging
 import types
 import uuid
 
-import oslo_messaging as messaging
-
-from wfengine import action_params
 from wfengine import exceptions
 from wfengine.db import api as db_api
-from wfengine.db import cas
 from wfengine.db import definitions
 from wfengine.db import models
-from wfengine.db import outbox as db_outbox
 from wfengine.db import session as db_session
 from wfengine.db import statements
 from wfengine.db import unit as db_unit
 from wfengine.engine import adhoc
-from wfengine.engine import calls
 from wfengine.engine import conductor
 from wfengine.engine import context as ctx_lib
+from wfengine.engine import endpoint
 from wfengine.engine import events
+from wfengine.engine import outbox_rows
 from wfengine.engine import persist
 from wfengine.engine import ports
 from wfengine.engine import reverse
+from wfengine.engine import service_actions
+from wfengine.engine import service_local
+from wfengine.engine import snapshot
 from wfengine.engine import states
 from wfengine.engine import with_items
 from wfengine.lang import spec as lang_spec
-from wfengine.rpc import messages
 
 LOG = logging.getLogger(__name__)
 
-_RESULT_STATES = set(states.RESULTS)
 
-
-class EngineService:
-    """The engine's operations; the RPC endpoint below delegates here."""
+class EngineService(service_actions.ActionsMixin,
+                    service_local.LocalRowsMixin):
+    """The engine's operations; ``endpoint.EngineEndpoint`` delegates
+    here. Starts and operator requests are here; claims, results and
+    recovery in ``service_actions``; rows the engine sends itself in
+    ``service_local``."""
 
     def __init__(self, outbox, record_all_events=False):
         """:param record_all_events: write every event, subscribed or not
@@ -128,7 +127,7 @@ class EngineService:
 
     def _create_and_start(self, unit, wf_def, wf_input, params,
                           description="", parent=None, wf_ex_id=None):
-        spec = persist.definition_spec(unit, wf_def)
+        spec = snapshot.definition_spec(unit, wf_def)
         # Everything that can refuse the start does so before a row is
         # written (a sub-workflow's refusal is handled inside its parent's
         # unit of work, which must not keep half an execution).
@@ -138,8 +137,8 @@ class EngineService:
         wf_ex = self._create_execution(unit, wf_def, spec, wf_input,
                                        params, description, parent,
                                        wf_ex_id or str(uuid.uuid4()))
-        persist.remember_spec(wf_ex.id, spec)
-        cond = conductor.Conductor(persist.workflow_view(unit, wf_ex), [],
+        snapshot.remember_spec(wf_ex.id, spec)
+        cond = conductor.Conductor(snapshot.workflow_view(unit, wf_ex), [],
                                    ports=_ports(unit, wf_ex))
         return wf_ex, self._apply(unit, wf_ex, cond, {},
                                   cond.decide(conductor.Conductor.start))
@@ -172,195 +171,15 @@ class EngineService:
         events.emit_workflow(unit, wf_ex, states.START, wf_ex.state, None)
         return wf_ex
 
-    # ---- actions ----
-
-    def claim_action(self, msg):
-        """Let one executor take an action execution; True if it may run.
-
-        :param msg: ``messages.ClaimAction``.
-        """
-        return self.claim_actions([msg])[0]
-
-    def claim_actions(self, msgs):
-        """``claim_action`` for several claims in one unit of work;
-        returns a bool for each, in order."""
-        return db_unit.run(self._claim_all, msgs)
-
-    @staticmethod
-    def _claim_all(unit, msgs):
-        # An executor claims its batch under one token: one statement.
-        by_token = collections.defaultdict(list)
-        for msg in msgs:
-            by_token[msg.claim, msg.is_sync, msg.executor].append(
-                msg.action_ex_id)
-        held = set()
-        for (claim, is_sync, executor), ids in by_token.items():
-            held.update((claim, action_ex_id) for action_ex_id in
-                        cas.claim_action_executions(
-                            unit.session, ids, claim, is_sync, executor))
-        answers, granted = [], set()
-        for msg in msgs:
-            # The same doorbell twice in one batch runs the action once.
-            ok = ((msg.claim, msg.action_ex_id) in held
-                  and msg.action_ex_id not in granted)
-            if ok:
-                granted.add(msg.action_ex_id)
-            answers.append(ok)
-        db_outbox.ack(unit.session, db_outbox.RUN_ACTION, granted)
-        return answers
-
-    def run_action(self, msg):
-        """Run an action outside any workflow.
-
-        :param msg: ``messages.StartAction``.
-        :returns: ``{"id": <action execution id>}`` once committed.
-        :raises ActionError: no such action.
-        :raises InputError, ExpressionError: the input does not fit.
-        """
-        return self._run(self._run_action, msg)
-
-    def _run_action(self, unit, msg):
-        base, base_input, adhoc_id = adhoc.resolve(
-            unit.session, msg.name, msg.input, msg.namespace, {"env": {}})
-        action_ex = persist.stage_standalone_action(
-            unit, msg, base, base_input, adhoc_id)
-        return {"id": action_ex.id}, [persist.stage_run(
-            unit, action_ex, self._outbox.send_at())]
-
-    def on_action_complete(self, msg):
-        """Take an action's result and move the workflow on.
-
-        :param msg: ``messages.ActionResult``.
-        :returns: True if this result won; False for a duplicate or late one.
-        :raises NotFound: no such action execution.
-        :raises InputError: a state that is not a result state.
-        """
-        if msg.state not in _RESULT_STATES:
-            raise exceptions.InputError(
-                "Invalid action result state %s (allowed: %s)"
-                % (msg.state, ", ".join(sorted(_RESULT_STATES))))
-        return self._run(self._complete_all, [msg])[0]
-
-    def on_actions_complete(self, msgs):
-        """Take several results in one unit of work (one commit, one
-        round of messages); returns a bool for each, in order.
-
-        If one of them can not be taken (say, its execution was deleted),
-        each is taken alone, so that the others are not held back.
-        """
-        for msg in msgs:
-            if msg.state not in _RESULT_STATES or msg.from_api:
-                raise exceptions.InputError(
-                    "Only executors' results can be reported together")
-        try:
-            return self._run(self._complete_all, msgs)
-        except exceptions.WFEngineException as e:
-            LOG.info("A batch of %d results is taken one by one: %s",
-                     len(msgs), e)
-        return [self._complete_alone(msg) for msg in msgs]
-
-    def _complete_alone(self, msg):
-        try:
-            return self.on_action_complete(msg)
-        except exceptions.StaleState:
-            raise  # an internal error: never a quiet "not taken"
-        except exceptions.WFEngineException as e:
-            LOG.warning("Result of action execution %s not taken: %s",
-                        msg.action_ex_id, e)
-            return False
-
-    def _complete_all(self, unit, msgs):
-        """Take results: a compare-and-set on each action, then one
-        decision per workflow execution for all of its results (one
-        snapshot, one plan, each task written once however many of its
-        actions ended). Returns ``([won, ...], outbox rows)``."""
-        action_exes = db_api.get_action_executions_for_engine(
-            unit.session, [m.action_ex_id for m in msgs])
-        for msg in msgs:
-            if msg.action_ex_id not in action_exes:
-                raise exceptions.NotFound(
-                    "Action execution not found [id=%s]" % msg.action_ex_id)
-        wf_ex_ids = {a.workflow_execution_id for a in action_exes.values()
-                     if a.workflow_execution_id}
-        wf_exes = unit.lock_executions(wf_ex_ids)
-        if len(wf_exes) < len(wf_ex_ids):
-            raise exceptions.NotFound("Workflow execution not found [id=%s]"
-                                      % ", ".join(wf_ex_ids - set(wf_exes)))
-        outcomes = self._take_results(unit, msgs, action_exes, wf_exes)
-        won, taken = [], collections.defaultdict(list)
-        for msg, outcome in zip(msgs, outcomes):
-            action_ex = action_exes[msg.action_ex_id]
-            won.append(outcome is not None)
-            if outcome is not None and action_ex.workflow_execution_id:
-                taken[action_ex.workflow_execution_id].append(
-                    (action_ex, outcome))
-        # A task's end evaluates expressions over the execution's context;
-        # an item's end mostly does not (read if it does).
-        data = db_api.get_executions_data(unit.session, [
-            wf_ex_id for wf_ex_id, results in taken.items()
-            if any(not _is_item(a) for a, _ in results)]) if taken else {}
-        tasks = _result_tasks(unit, taken)
-        rows = []
-        for wf_ex_id, results in taken.items():
-            rows += self._advance(
-                unit, wf_exes[wf_ex_id],
-                functools.partial(_decide_results, unit, results),
-                data.get(wf_ex_id), tasks[wf_ex_id])
-        return won, rows
-
-    @staticmethod
-    def _take_results(unit, msgs, action_exes, wf_exes):
-        """Compare-and-set each message's action from RUNNING to its
-        result, all in one statement; returns for each message
-        ``(state, result, state_info)`` if its result won, else None (a
-        duplicate, in this batch or before it, or a late result).
-
-        :raises Conflict: a completion through the API that lost.
-        """
-        # action id -> (index of its first message, outcome, output kept)
-        proposed = {}
-        for index, msg in enumerate(msgs):
-            action_ex = action_exes[msg.action_ex_id]
-            if msg.from_api:
-                calls.check_completable(action_ex)
-            if action_ex.state != states.RUNNING or action_ex.id in proposed:
-                continue
-            outcome = calls.outcome(unit, action_ex, msg)
-            wf_ex = wf_exes.get(action_ex.workflow_execution_id)
-            proposed[action_ex.id] = (index, outcome, {"result": calls.kept(
-                unit, wf_ex, action_ex, outcome[1])})
-        won = cas.complete_action_executions(unit.session, {
-            action_ex_id: (state, state_info, output)
-            for action_ex_id, (_, (state, _, state_info), output)
-            in proposed.items()})
-        results = []
-        for index, msg in enumerate(msgs):
-            first, outcome, _ = proposed.get(msg.action_ex_id,
-                                             (None, None, None))
-            if first != index or msg.action_ex_id not in won:
-                if msg.from_api:
-                    raise exceptions.Conflict(
-                        "Action execution %s was completed by someone else "
-                        "just now" % msg.action_ex_id)
-                results.append(None)
-                continue
-            LOG.debug("Action execution %s moved from RUNNING to %s",
-                      msg.action_ex_id, outcome[0])
-            results.append(outcome)
-        # Completed before any executor claimed them (a claim acks).
-        db_outbox.ack(unit.session, db_outbox.RUN_ACTION, [
-            i for i in won if action_exes[i].claimed_by is None])
-        return results
-
     def _advance(self, unit, wf_ex, decide, data=None, known_tasks=()):
         """Load the snapshot, let ``decide(conductor)`` plan, write it.
 
         :param data: the execution's ``(context, input)`` if already read.
         :param known_tasks: ``(row, with_data)`` of its tasks read already.
         """
-        tasks = persist.DbTaskSet(unit, wf_ex.id, known_tasks)
+        tasks = snapshot.DbTaskSet(unit, wf_ex.id, known_tasks)
         cond = conductor.Conductor(
-            persist.workflow_view(unit, wf_ex, data), tasks,
+            snapshot.workflow_view(unit, wf_ex, data), tasks,
             ports=_ports(unit, wf_ex))
         plan = cond.decide(decide)
         return self._apply(unit, wf_ex, cond, tasks.originals, plan)
@@ -369,43 +188,8 @@ class EngineService:
         """Write the plan; returns its outbox rows."""
         rows = persist.apply_plan(unit, wf_ex, cond, originals, plan,
                                   self._resend_after)
-        return rows + persist.stage_cascade(unit, wf_ex, plan,
+        return rows + outbox_rows.stage_cascade(unit, wf_ex, plan,
                                             self._resend_after)
-
-    def recover_orphan(self, action_ex_id, claim, executor):
-        """An action's executor stopped beating: run it again or fail it.
-
-        ``safe-rerun: true`` hands it to another executor; otherwise it
-        fails, saying why (at most once means not again). The claim must
-        still be the one seen, so only one checker acts on it.
-        """
-        return self._run(self._recover, action_ex_id, claim, executor)
-
-    def _recover(self, unit, action_ex_id, claim, executor):
-        action_ex = db_api.get_action_execution_for_engine(unit.session,
-                                                           action_ex_id)
-        if action_ex is None or action_ex.state != states.RUNNING or \
-                action_ex.claimed_by != claim:
-            return False, []
-        if action_params.ActionParams.from_row(action_ex.params).safe_rerun:
-            if not db_api.release_claim(unit.session, action_ex_id, claim):
-                return False, []
-            LOG.warning("Executor %s went silent running action execution "
-                        "%s; safe-rerun: sending it to another executor",
-                        executor, action_ex_id)
-            # The row read above leaves the input out; the send needs it.
-            run = db_api.get_action_run_inputs(unit.session, [action_ex_id])
-            return True, [persist.stage_run(
-                unit, _with_input(action_ex, run[action_ex_id].input),
-                self._outbox.send_at())]
-        message = ("Executor %s stopped sending heartbeats while running "
-                   "action %s; safe-rerun is off, so it is not run again"
-                   % (executor, action_ex.name))
-        LOG.warning("Action execution %s: %s", action_ex_id, message)
-        won, rows = self._complete_all(unit, [messages.ActionResult(
-            action_ex_id=action_ex_id, state=states.ERROR, result=message,
-            state_info=message)])
-        return won[0], rows
 
     # ---- operator requests ----
 
@@ -426,8 +210,9 @@ class EngineService:
             db_api.update_description(unit.session, wf_ex.id, msg.description)
         if msg.state is None and msg.env is None:
             return {"id": wf_ex.id}, []
-        rows = self._advance(unit, wf_ex, lambda cond: _execution_request(
-            cond, msg.state, msg.state_info, msg.env))
+        rows = self._advance(
+            unit, wf_ex, lambda cond: service_local.execution_request(
+                cond, msg.state, msg.state_info, msg.env))
         return {"id": wf_ex.id}, rows
 
     def delete_execution(self, msg):
@@ -495,137 +280,6 @@ class EngineService:
                              msg.state_info)
         return {"id": task_ex.id}, self._advance(unit, wf_ex, decide)
 
-    # ---- rows addressed to the engine itself ----
-
-    def handle_local(self, row_id, kind, payload):
-        """Process an engine-bound outbox row (timer, sub-workflow), once.
-
-        The row is deleted in the same unit of work as its effect, so a row
-        handled by two engines (the in-memory timer and a sweeper) takes
-        effect once.
-        """
-        handler = {db_outbox.TIMER: self._on_timer,
-                   db_outbox.START_SUBWORKFLOW: self._on_start_subworkflow,
-                   db_outbox.SUBWORKFLOW_DONE: self._on_subworkflow_done,
-                   db_outbox.WORKFLOW_COMMAND: self._on_workflow_command,
-                   db_outbox.PARENT_RERUN: self._on_parent_rerun}[kind]
-        return self._run(self._take_and_handle, row_id, handler, payload)
-
-    @staticmethod
-    def _take_and_handle(unit, row_id, handler, payload):
-        if not db_outbox.take(unit.session, row_id):
-            return False, []
-        try:
-            return True, handler(unit, payload)
-        except exceptions.NotFound as e:
-            # What the row was about is gone (a deleted execution).
-            LOG.info("Dropped an engine message about something deleted: "
-                     "%s", e)
-            return True, []
-
-    def _on_timer(self, unit, payload):
-        wf_ex = unit.lock_execution(payload["wf_ex_id"])
-        return self._advance(unit, wf_ex, lambda cond: cond.on_timer(
-            payload["kind"], payload["task_ex_id"]))
-
-    def _on_start_subworkflow(self, unit, payload):
-        parent = unit.lock_execution(payload["wf_ex_id"])
-        task_ex = db_api.get_task_execution_for_engine(
-            unit.session, payload["task_ex_id"])
-        if task_ex is None or task_ex.state != states.RUNNING:
-            return []
-        try:
-            # _create_and_start refuses before it writes anything.
-            wf_def = db_api.find_workflow_definition(
-                unit.session, payload["workflow_name"],
-                parent.workflow_namespace)
-            _, rows = self._create_and_start(
-                unit, wf_def, payload["input"],
-                {"env": payload.get("env") or {}}, "",
-                {"task_ex_id": task_ex.id,
-                 "root_execution_id": parent.root_execution_id or parent.id})
-            return rows
-        except (exceptions.NotFound, exceptions.InputError) as e:
-            message = "Can not start sub-workflow: %s" % e
-            return self._advance(
-                unit, parent, lambda cond: cond.on_subworkflow_complete(
-                    task_ex.id, states.ERROR, None, message))
-
-    def _on_subworkflow_done(self, unit, payload):
-        task_ex = db_api.get_task_execution_for_engine(
-            unit.session, payload["task_ex_id"])
-        if task_ex is None:
-            return []
-        parent = unit.lock_execution(
-            task_ex.workflow_execution_id)
-        return self._advance(
-            unit, parent, lambda cond: cond.on_subworkflow_complete(
-                task_ex.id, payload["state"], payload["output"],
-                payload["state_info"]))
-
-    def _on_workflow_command(self, unit, payload):
-        wf_ex = unit.lock_execution(payload["wf_ex_id"])
-        if wf_ex.state in states.COMPLETED:
-            return []
-        command = {states.PAUSE: states.PAUSED, states.RESUME: states.RUNNING,
-                   states.CANCEL: states.CANCELLED}[payload["command"]]
-        try:
-            return self._advance(unit, wf_ex, lambda cond:
-                                 _execution_request(cond, command))
-        except exceptions.InputError as e:
-            # The child moved on by itself (say, it was already paused).
-            LOG.debug("Skipped %s of execution %s: %s", payload["command"],
-                      wf_ex.id, e)
-            return []
-
-    def _on_parent_rerun(self, unit, payload):
-        task_ex = db_api.get_task_execution_for_engine(
-            unit.session, payload["task_ex_id"])
-        if task_ex is None:
-            return []
-        parent = unit.lock_execution(
-            task_ex.workflow_execution_id)
-        return self._advance(unit, parent, lambda cond:
-                             cond.reopen_for_child(task_ex.id))
-
-
-def _with_input(action_ex, action_input):
-    """A read-only action execution row as an object with ``input``."""
-    return types.SimpleNamespace(input=action_input, **action_ex._asdict())
-
-
-def _is_item(action_ex):
-    return action_params.is_item(action_ex.params)
-
-
-def _result_tasks(unit, taken):
-    """``{wf_ex_id: [(row, with_data), ...]}``: the tasks results are for,
-    of every execution, in a read or two: with their data, but for the
-    items of a with-items task (see ``_decide_results``)."""
-    wanted = collections.defaultdict(set)
-    for results in taken.values():
-        for action_ex, _ in results:
-            wanted[not _is_item(action_ex)].add(action_ex.task_execution_id)
-    known = collections.defaultdict(list)
-    for with_data, ids in wanted.items():
-        for row in db_api.get_tasks_for_engine(unit.session, ids,
-                                               with_data).values():
-            known[row.workflow_execution_id].append((row, with_data))
-    return known
-
-
-def _decide_results(unit, results, cond):
-    """Let the conductor take ``[(action_ex, (state, result, state_info))]``
-    of one execution, in the order they came."""
-    for action_ex, (state, result, state_info) in results:
-        task_id = action_ex.task_execution_id
-        # Read already (_result_tasks): with its data, but for an item of
-        # a with-items task (its data is read once, when the last ends).
-        task = cond.tasks.get(task_id, with_data=not _is_item(action_ex))
-        items = calls.item_results(unit, task, state == states.SUCCESS)
-        cond.on_action_complete(task_id, state, result, state_info, items)
-    return cond.plan
-
 
 def _ports(unit, wf_ex):
     """What the conductor of ``wf_ex`` may read, through this unit:
@@ -667,70 +321,5 @@ def _named_env(unit, name):
             "Environment %r given in params.env does not exist" % name) from e
 
 
-def _execution_request(cond, state, state_info=None, env=None):
-    """Call the conductor entry point an execution update asks for."""
-    if state is None:
-        return cond.update_env(env)
-    if state == states.PAUSED:
-        return cond.pause(state_info)
-    if state == states.RUNNING:
-        return cond.resume(env)
-    if state == states.CANCELLED:
-        return cond.cancel(state_info)
-    return cond.stop(state, state_info)
-
-
-class EngineEndpoint:
-    """RPC endpoint: turns wire dicts into messages and calls the service."""
-
-    target = messaging.Target(version=messages.RPC_VERSION)
-
-    def __init__(self, service):
-        self._service = service
-
-    @messaging.expected_exceptions(exceptions.WFEngineException)
-    def start_workflow(self, ctxt, msg):
-        return self._service.start_workflow(
-            messages.StartWorkflow.from_dict(msg))
-
-    @messaging.expected_exceptions(exceptions.WFEngineException)
-    def update_execution(self, ctxt, msg):
-        return self._service.update_execution(
-            messages.UpdateExecution.from_dict(msg))
-
-    @messaging.expected_exceptions(exceptions.WFEngineException)
-    def run_action(self, ctxt, msg):
-        return self._service.run_action(messages.StartAction.from_dict(msg))
-
-    @messaging.expected_exceptions(exceptions.WFEngineException)
-    def delete_action_execution(self, ctxt, msg):
-        return self._service.delete_action_execution(
-            messages.DeleteActionExecution.from_dict(msg))
-
-    @messaging.expected_exceptions(exceptions.WFEngineException)
-    def delete_execution(self, ctxt, msg):
-        return self._service.delete_execution(
-            messages.DeleteExecution.from_dict(msg))
-
-    @messaging.expected_exceptions(exceptions.WFEngineException)
-    def update_task(self, ctxt, msg):
-        return self._service.update_task(messages.UpdateTask.from_dict(msg))
-
-    @messaging.expected_exceptions(exceptions.WFEngineException)
-    def claim_action(self, ctxt, msg):
-        return self._service.claim_action(messages.ClaimAction.from_dict(msg))
-
-    @messaging.expected_exceptions(exceptions.WFEngineException)
-    def on_action_complete(self, ctxt, msg):
-        return self._service.on_action_complete(
-            messages.ActionResult.from_dict(msg))
-
-    @messaging.expected_exceptions(exceptions.WFEngineException)
-    def claim_actions(self, ctxt, msgs):
-        return self._service.claim_actions(
-            [messages.ClaimAction.from_dict(m) for m in msgs])
-
-    @messaging.expected_exceptions(exceptions.WFEngineException)
-    def on_actions_complete(self, ctxt, msgs):
-        return self._service.on_actions_complete(
-            [messages.ActionResult.from_dict(m) for m in msgs])
+# The RPC endpoint, where cmd/services.py has always found it.
+EngineEndpoint = endpoint.EngineEndpoint
