@@ -12,8 +12,8 @@ from wfengine import exceptions
 from wfengine.db import api as db_api
 from wfengine.engine import adhoc
 from wfengine.engine import snapshot
-from wfengine.engine import states
-from wfengine.engine import with_items
+from wfengine.engine.core import states
+from wfengine.engine.core import with_items
 
 
 def kept(unit, wf_ex, action_ex, result):

@@ -16,7 +16,7 @@ from wfengine.db import api as db_api
 from wfengine.db import models
 from wfengine.db import notifications
 from wfengine.db import statements
-from wfengine.engine import states
+from wfengine.engine.core import states
 from wfengine.notifier import subscriptions
 
 WORKFLOW_EVENTS = {

@@ -12,7 +12,7 @@ from wfengine import action_params
 from wfengine.db import api as db_api
 from wfengine.db import outbox as db_outbox
 from wfengine.db import models
-from wfengine.engine import states
+from wfengine.engine.core import states
 
 LOG = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from wfengine.db import models
 from wfengine.engine import events
 from wfengine.engine import outbox_rows
 from wfengine.engine import snapshot
-from wfengine.engine import states
-from wfengine.engine import with_items
+from wfengine.engine.core import states
+from wfengine.engine.core import with_items
 
 LOG = logging.getLogger(__name__)
 

@@ -18,19 +18,19 @@ from wfengine.db import session as db_session
 from wfengine.db import statements
 from wfengine.db import unit as db_unit
 from wfengine.engine import adhoc
-from wfengine.engine import conductor
-from wfengine.engine import context as ctx_lib
+from wfengine.engine.core import conductor
+from wfengine.engine.core import context as ctx_lib
 from wfengine.engine import endpoint
 from wfengine.engine import events
 from wfengine.engine import outbox_rows
 from wfengine.engine import persist
-from wfengine.engine import ports
-from wfengine.engine import reverse
+from wfengine.engine.core import ports
+from wfengine.engine.core import reverse
 from wfengine.engine import service_actions
 from wfengine.engine import service_local
 from wfengine.engine import snapshot
-from wfengine.engine import states
-from wfengine.engine import with_items
+from wfengine.engine.core import states
+from wfengine.engine.core import with_items
 from wfengine.lang import spec as lang_spec
 
 LOG = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from wfengine.db import unit as db_unit
 from wfengine.engine import adhoc
 from wfengine.engine import calls
 from wfengine.engine import outbox_rows
-from wfengine.engine import states
+from wfengine.engine.core import states
 from wfengine.rpc import messages
 
 LOG = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ import logging
 from wfengine import exceptions
 from wfengine.db import api as db_api
 from wfengine.db import outbox as db_outbox
-from wfengine.engine import states
+from wfengine.engine.core import states
 
 LOG = logging.getLogger(__name__)
 

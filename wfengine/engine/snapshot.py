@@ -7,10 +7,10 @@ fields only when needed.
 
 from wfengine import cache
 from wfengine.db import api as db_api
-from wfengine.engine import states
-from wfengine.engine import taskset
-from wfengine.engine import views
-from wfengine.engine import with_items
+from wfengine.engine.core import states
+from wfengine.engine.core import taskset
+from wfengine.engine.core import views
+from wfengine.engine.core import with_items
 from wfengine.lang import spec as lang_spec
 
 

@@ -8,7 +8,7 @@ from wfengine.db import api as db_api
 from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session
-from wfengine.engine import states
+from wfengine.engine.core import states
 from wfengine import exceptions
 
 

@@ -19,17 +19,17 @@ import dataclasses
 
 from wfengine import exceptions
 from wfengine import expressions
-from wfengine.engine import commands
-from wfengine.engine import context as ctx_lib
-from wfengine.engine import lifecycle
-from wfengine.engine import policies
-from wfengine.engine import ports as ports_lib
-from wfengine.engine import reverse
-from wfengine.engine import states
-from wfengine.engine import taskset
-from wfengine.engine import transitions
-from wfengine.engine import views
-from wfengine.engine import with_items
+from wfengine.engine.core import commands
+from wfengine.engine.core import context as ctx_lib
+from wfengine.engine.core import lifecycle
+from wfengine.engine.core import policies
+from wfengine.engine.core import ports as ports_lib
+from wfengine.engine.core import reverse
+from wfengine.engine.core import states
+from wfengine.engine.core import taskset
+from wfengine.engine.core import transitions
+from wfengine.engine.core import views
+from wfengine.engine.core import with_items
 
 
 _KEEP = object()
