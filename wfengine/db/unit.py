@@ -20,11 +20,11 @@ import collections
 import logging
 
 from wfengine import exceptions
-from wfengine.db import api as db_api
 from wfengine.db import cas
 from wfengine.db import models
 from wfengine.db import outbox
 from wfengine.db import session as db_session
+from wfengine.db import snapshots as db_snapshots
 from wfengine.db import statements
 
 LOG = logging.getLogger(__name__)
@@ -113,18 +113,18 @@ class Unit:
     # ---- locks ----
 
     def lock_execution(self, wf_ex_id, with_data=False):
-        """``db_api.lock_workflow_execution``, after writing what the unit
-        staged for that execution."""
+        """``snapshots.lock_workflow_execution``, after writing what the
+        unit staged for that execution."""
         self.write(wf_ex_id)
-        return db_api.lock_workflow_execution(self.session, wf_ex_id,
+        return db_snapshots.lock_workflow_execution(self.session, wf_ex_id,
                                               with_data)
 
     def lock_executions(self, wf_ex_ids):
-        """``db_api.lock_workflow_executions``, after writing what the
+        """``db_snapshots.lock_workflow_executions``, after writing what the
         unit staged for those executions."""
         for wf_ex_id in wf_ex_ids:
             self.write(wf_ex_id)
-        return db_api.lock_workflow_executions(self.session, wf_ex_ids)
+        return db_snapshots.lock_workflow_executions(self.session, wf_ex_ids)
 
 
 def _take(staged, wf_ex_id):

@@ -9,7 +9,7 @@ item ends.
 """
 from wfengine import action_params
 from wfengine import exceptions
-from wfengine.db import api as db_api
+from wfengine.db import snapshots as db_snapshots
 from wfengine.engine import adhoc
 from wfengine.engine import snapshot
 from wfengine.engine.core import states
@@ -59,6 +59,6 @@ def item_results(unit, task, succeeded):
     progress = task and task.runtime_context.get(with_items.KEY)
     if not progress or not with_items.completes(progress, succeeded):
         return None
-    return db_api.get_item_results(
+    return db_snapshots.get_item_results(
         unit.session, task.id,
         task.runtime_context.get(with_items.GENERATION, 0))

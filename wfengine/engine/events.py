@@ -12,7 +12,7 @@ listener hears every change committed after its own creation.
 """
 import uuid
 
-from wfengine.db import api as db_api
+from wfengine.db import snapshots as db_snapshots
 from wfengine.db import models
 from wfengine.db import notifications
 from wfengine.db import statements
@@ -54,7 +54,7 @@ def workflow_data(unit, wf_ex, state, state_info, output=None):
     if hasattr(wf_ex, "input"):
         wf_input = wf_ex.input
     else:  # a locked row leaves the input out
-        wf_input = db_api.get_execution_data(unit.session, wf_ex.id)[1]
+        wf_input = db_snapshots.get_execution_data(unit.session, wf_ex.id)[1]
     return {
         "id": wf_ex.id, "workflow_id": wf_ex.workflow_id,
         "workflow_name": wf_ex.name,

@@ -10,6 +10,7 @@ import uuid
 
 from wfengine import action_params
 from wfengine.db import api as db_api
+from wfengine.db import snapshots as db_snapshots
 from wfengine.db import outbox as db_outbox
 from wfengine.db import models
 from wfengine.engine.core import states
@@ -71,7 +72,7 @@ def claim_due(unit, now, resend_after):
     without_input = {r.id: r.ref_id for r in rows
                      if r.kind == db_outbox.RUN_ACTION
                      and "action_input" not in r.payload}
-    runs = db_api.get_action_run_inputs(unit.session,
+    runs = db_snapshots.get_action_run_inputs(unit.session,
                                         list(without_input.values()))
     due, gone = [], []
     for r in rows:
@@ -119,7 +120,7 @@ def stage_cascade(unit, wf_ex, plan, send_after):
     moves = [c.event for c in plan.workflow_changes]
     for command in (states.PAUSE, states.RESUME, states.CANCEL):
         if command in moves:
-            for child_id in db_api.get_child_execution_ids(unit.session,
+            for child_id in db_snapshots.get_child_execution_ids(unit.session,
                                                            wf_ex.id):
                 rows.append(db_outbox.add(
                     unit.session, db_outbox.WORKFLOW_COMMAND, child_id,

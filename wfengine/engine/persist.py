@@ -15,7 +15,7 @@ import types
 
 from wfengine import action_params
 from wfengine import exceptions
-from wfengine.db import api as db_api
+from wfengine.db import snapshots as db_snapshots
 from wfengine.db import cas
 from wfengine.db import outbox as db_outbox
 from wfengine.db import models
@@ -171,7 +171,7 @@ def _update_task(unit, wf_ex, view, original, chain):
 
 
 def _abort_actions(unit, abort):
-    for action_ex in db_api.get_action_executions_of_task(
+    for action_ex in db_snapshots.get_action_executions_of_task(
             unit.session, abort.task_ex_id):
         if action_ex.state == states.RUNNING:
             move(unit, "action", action_ex.id, states.RUNNING,

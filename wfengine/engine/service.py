@@ -15,6 +15,7 @@ from wfengine.db import api as db_api
 from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session as db_session
+from wfengine.db import snapshots as db_snapshots
 from wfengine.db import statements
 from wfengine.db import unit as db_unit
 from wfengine.engine import adhoc
@@ -259,7 +260,7 @@ class EngineService(service_actions.ActionsMixin,
         return self._run(self._update_task, msg)
 
     def _update_task(self, unit, msg):
-        task_ex = db_api.get_task_execution_for_engine(unit.session,
+        task_ex = db_snapshots.get_task_execution_for_engine(unit.session,
                                                        msg.task_ex_id)
         if task_ex is None:
             raise exceptions.NotFound(
@@ -270,9 +271,10 @@ class EngineService(service_actions.ActionsMixin,
         def decide(cond):
             task = cond.tasks.get(task_ex.id)
             if msg.state == states.RUNNING:
-                failed = () if msg.reset else db_api.get_failed_item_indexes(
-                    unit.session, task.id,
-                    task.runtime_context.get(with_items.GENERATION, 0))
+                failed = () if msg.reset else \
+                    db_snapshots.get_failed_item_indexes(
+                        unit.session, task.id,
+                        task.runtime_context.get(with_items.GENERATION, 0))
                 return cond.rerun(task.id, msg.reset, msg.env, failed)
             if msg.state == states.SKIPPED:
                 return cond.skip(task.id)

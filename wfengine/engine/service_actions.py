@@ -14,6 +14,7 @@ import types
 from wfengine import action_params
 from wfengine import exceptions
 from wfengine.db import api as db_api
+from wfengine.db import snapshots as db_snapshots
 from wfengine.db import cas
 from wfengine.db import outbox as db_outbox
 from wfengine.db import unit as db_unit
@@ -131,7 +132,7 @@ class ActionsMixin:
         decision per workflow execution for all of its results (one
         snapshot, one plan, each task written once however many of its
         actions ended). Returns ``([won, ...], outbox rows)``."""
-        action_exes = db_api.get_action_executions_for_engine(
+        action_exes = db_snapshots.get_action_executions_for_engine(
             unit.session, [m.action_ex_id for m in msgs])
         for msg in msgs:
             if msg.action_ex_id not in action_exes:
@@ -153,7 +154,7 @@ class ActionsMixin:
                     (action_ex, outcome))
         # A task's end evaluates expressions over the execution's context;
         # an item's end mostly does not (read if it does).
-        data = db_api.get_executions_data(unit.session, [
+        data = db_snapshots.get_executions_data(unit.session, [
             wf_ex_id for wf_ex_id, results in taken.items()
             if any(not _is_item(a) for a, _ in results)]) if taken else {}
         tasks = _result_tasks(unit, taken)
@@ -219,7 +220,7 @@ class ActionsMixin:
         return self._run(self._recover, action_ex_id, claim, executor)
 
     def _recover(self, unit, action_ex_id, claim, executor):
-        action_ex = db_api.get_action_execution_for_engine(unit.session,
+        action_ex = db_snapshots.get_action_execution_for_engine(unit.session,
                                                            action_ex_id)
         if action_ex is None or action_ex.state != states.RUNNING or \
                 action_ex.claimed_by != claim:
@@ -231,7 +232,8 @@ class ActionsMixin:
                         "%s; safe-rerun: sending it to another executor",
                         executor, action_ex_id)
             # The row read above leaves the input out; the send needs it.
-            run = db_api.get_action_run_inputs(unit.session, [action_ex_id])
+            run = db_snapshots.get_action_run_inputs(unit.session,
+                                                     [action_ex_id])
             return True, [outbox_rows.stage_run(
                 unit, _with_input(action_ex, run[action_ex_id].input),
                 self._outbox.send_at())]
@@ -264,7 +266,7 @@ def _result_tasks(unit, taken):
             wanted[not _is_item(action_ex)].add(action_ex.task_execution_id)
     known = collections.defaultdict(list)
     for with_data, ids in wanted.items():
-        for row in db_api.get_tasks_for_engine(unit.session, ids,
+        for row in db_snapshots.get_tasks_for_engine(unit.session, ids,
                                                with_data).values():
             known[row.workflow_execution_id].append((row, with_data))
     return known

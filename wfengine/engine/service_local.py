@@ -8,6 +8,7 @@ import logging
 
 from wfengine import exceptions
 from wfengine.db import api as db_api
+from wfengine.db import snapshots as db_snapshots
 from wfengine.db import outbox as db_outbox
 from wfengine.engine.core import states
 
@@ -50,7 +51,7 @@ class LocalRowsMixin:
 
     def _on_start_subworkflow(self, unit, payload):
         parent = unit.lock_execution(payload["wf_ex_id"])
-        task_ex = db_api.get_task_execution_for_engine(
+        task_ex = db_snapshots.get_task_execution_for_engine(
             unit.session, payload["task_ex_id"])
         if task_ex is None or task_ex.state != states.RUNNING:
             return []
@@ -72,7 +73,7 @@ class LocalRowsMixin:
                     task_ex.id, states.ERROR, None, message))
 
     def _on_subworkflow_done(self, unit, payload):
-        task_ex = db_api.get_task_execution_for_engine(
+        task_ex = db_snapshots.get_task_execution_for_engine(
             unit.session, payload["task_ex_id"])
         if task_ex is None:
             return []
@@ -99,7 +100,7 @@ class LocalRowsMixin:
             return []
 
     def _on_parent_rerun(self, unit, payload):
-        task_ex = db_api.get_task_execution_for_engine(
+        task_ex = db_snapshots.get_task_execution_for_engine(
             unit.session, payload["task_ex_id"])
         if task_ex is None:
             return []

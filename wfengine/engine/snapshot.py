@@ -7,6 +7,7 @@ fields only when needed.
 
 from wfengine import cache
 from wfengine.db import api as db_api
+from wfengine.db import snapshots as db_snapshots
 from wfengine.engine.core import states
 from wfengine.engine.core import taskset
 from wfengine.engine.core import views
@@ -23,7 +24,7 @@ def workflow_spec(unit, wf_ex):
     """The execution's spec object, cached: an execution's spec is fixed."""
     return _specs.get_or_make(
         wf_ex.id, lambda: lang_spec.WorkflowSpec.from_dict(
-            db_api.get_execution_spec(unit.session, wf_ex.id)))
+            db_snapshots.get_execution_spec(unit.session, wf_ex.id)))
 
 
 def definition_spec(unit, wf_def):
@@ -49,7 +50,8 @@ def workflow_view(unit, wf_ex, data=None):
         id=wf_ex.id, name=wf_ex.name, state=wf_ex.state,
         spec=workflow_spec(unit, wf_ex), env=params.get("env") or {},
         params=params, created_at=_time(wf_ex.created_at),
-        load_data=lambda: db_api.get_execution_data(unit.session, wf_ex.id))
+        load_data=lambda: db_snapshots.get_execution_data(unit.session,
+                                                          wf_ex.id))
     if data is not None:
         view.data_loaded(*data)
     elif hasattr(wf_ex, "context"):
@@ -81,7 +83,7 @@ class DbTaskSet(taskset.TaskSet):
     def _read(self, **filters):
         if self._complete:
             return []
-        rows = db_api.get_task_states_for_engine(
+        rows = db_snapshots.get_task_states_for_engine(
             self._session, self._wf_ex_id, **filters)
         return [self._view(row, filters.get("with_data")) for row in rows]
 
@@ -104,14 +106,14 @@ class DbTaskSet(taskset.TaskSet):
 
     def _data_loader(self, task_ex_id):
         def load():
-            return db_api.get_task_data(self._session, [task_ex_id]).get(
+            return db_snapshots.get_task_data(self._session, [task_ex_id]).get(
                 task_ex_id, ({}, {}))
         return load
 
     def load_data(self, views_):
         missing = [v for v in views_ if not v.has_data]
         if len(missing) > 1:
-            loaded = db_api.get_task_data(self._session,
+            loaded = db_snapshots.get_task_data(self._session,
                                           [v.id for v in missing])
             for view in missing:
                 view.data_loaded(*loaded.get(view.id, ({}, {})))
@@ -136,7 +138,7 @@ class DbTaskSet(taskset.TaskSet):
     def busy(self):
         if super().busy():
             return True
-        return not self._complete and db_api.count_tasks_in_states(
+        return not self._complete and db_snapshots.count_tasks_in_states(
             self._session, self._wf_ex_id, self._BUSY, list(self._views)) > 0
 
     def waiting_joins(self):
@@ -161,9 +163,9 @@ def _result_loader(unit, task_ex_id, runtime_context):
     runtime_context = runtime_context or {}
     if with_items.KEY in runtime_context:
         generation = runtime_context.get(with_items.GENERATION, 0)
-        return lambda: db_api.get_item_results(unit.session, task_ex_id,
+        return lambda: db_snapshots.get_item_results(unit.session, task_ex_id,
                                                generation)
-    return lambda: db_api.get_task_result(unit.session, task_ex_id)
+    return lambda: db_snapshots.get_task_result(unit.session, task_ex_id)
 
 
 def _time(value):

@@ -5,6 +5,7 @@ import uuid
 import yaml
 
 from wfengine.db import api as db_api
+from wfengine.db import snapshots as db_snapshots
 from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session
@@ -93,7 +94,7 @@ class FakeEngine:
 
     @staticmethod
     def _delete(sess, wf_ex_id, force):
-        wf_ex = db_api.lock_workflow_execution(sess, wf_ex_id)
+        wf_ex = db_snapshots.lock_workflow_execution(sess, wf_ex_id)
         db_api.delete_workflow_execution(
             sess, wf_ex, None if force else states.COMPLETED)
         return {"id": wf_ex_id}
