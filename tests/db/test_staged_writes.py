@@ -109,3 +109,28 @@ def test_a_value_too_long_for_its_column_is_refused_not_cut(
         assert db_session.reader(_tasks)["t-1"] == ("RUNNING", None)
     finally:
         db_session.dispose()
+
+
+def test_a_unit_whose_state_went_stale_runs_again(executions):
+    seen = []
+
+    def finish(unit):
+        # The first attempt saw the task in a state it is no longer in.
+        seen.append("WAITING" if not seen else "RUNNING")
+        unit.update_task_later("wf-1", "t-1", seen[-1], state="SUCCESS")
+    db_unit.run(finish)
+    assert seen == ["WAITING", "RUNNING"]
+    assert db_session.reader(_tasks)["t-1"] == ("SUCCESS", None)
+
+
+def test_a_unit_that_stays_stale_fails_loudly(executions):
+    attempts = []
+
+    def finish_seen_wrong(unit):
+        attempts.append(1)
+        unit.update_task_later("wf-1", "t-1", "WAITING", state="SUCCESS")
+    with pytest.raises(exceptions.StaleState) as err:
+        db_unit.run(finish_seen_wrong, attempts=3)
+    assert len(attempts) == 3
+    assert err.value.http_code == 500
+    assert db_session.reader(_tasks)["t-1"] == ("RUNNING", None)
