@@ -73,15 +73,10 @@ class LocalRowsMixin:
                     task_ex.id, states.ERROR, None, message))
 
     def _on_subworkflow_done(self, unit, payload):
-        task_ex = db_snapshots.get_task_execution_for_engine(
-            unit.session, payload["task_ex_id"])
-        if task_ex is None:
-            return []
-        parent = unit.lock_execution(
-            task_ex.workflow_execution_id)
-        return self._advance(
-            unit, parent, lambda cond: cond.on_subworkflow_complete(
-                task_ex.id, payload["state"], payload["output"],
+        return self._advance_parent(
+            unit, payload["task_ex_id"],
+            lambda cond, task_id: cond.on_subworkflow_complete(
+                task_id, payload["state"], payload["output"],
                 payload["state_info"]))
 
     def _on_workflow_command(self, unit, payload):
@@ -100,14 +95,21 @@ class LocalRowsMixin:
             return []
 
     def _on_parent_rerun(self, unit, payload):
-        task_ex = db_snapshots.get_task_execution_for_engine(
-            unit.session, payload["task_ex_id"])
+        return self._advance_parent(
+            unit, payload["task_ex_id"],
+            lambda cond, task_id: cond.reopen_for_child(task_id))
+
+    def _advance_parent(self, unit, task_ex_id, decide):
+        """Let the conductor of task ``task_ex_id``'s execution (locked
+        here) decide ``decide(cond, task_ex_id)``; nothing if the task is
+        gone."""
+        task_ex = db_snapshots.get_task_execution_for_engine(unit.session,
+                                                             task_ex_id)
         if task_ex is None:
             return []
-        parent = unit.lock_execution(
-            task_ex.workflow_execution_id)
-        return self._advance(unit, parent, lambda cond:
-                             cond.reopen_for_child(task_ex.id))
+        parent = unit.lock_execution(task_ex.workflow_execution_id)
+        return self._advance(unit, parent,
+                             lambda cond: decide(cond, task_ex.id))
 
 
 def execution_request(cond, state, state_info=None, env=None):
