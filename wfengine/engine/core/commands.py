@@ -1,9 +1,10 @@
 """What the conductor decides: value objects, no behaviour.
 
-The conductor returns a ``Plan``: rows to create, state changes to make
-and messages to send. The engine service applies the plan in one unit of
-work (state changes through ``states.transition`` and a compare-and-set,
-messages as outbox rows), so that the decision is pure and testable.
+The conductor builds a ``Plan`` (rows to create, state changes to make,
+messages to send) and hands the writer its frozen form, a ``Decision``.
+The engine service applies it in one unit of work (state changes through
+``states.transition`` and a compare-and-set, messages as outbox rows), so
+that the decision is pure and testable.
 """
 import dataclasses
 from typing import Any
@@ -122,6 +123,35 @@ class Plan:
     timers: list = dataclasses.field(default_factory=list)
     aborts: list = dataclasses.field(default_factory=list)
     workflow_changes: list = dataclasses.field(default_factory=list)
+    params: dict | None = None
+    context: dict | None = None
+
+    @property
+    def workflow_change(self):
+        """The last change of the workflow execution, or None."""
+        return self.workflow_changes[-1] if self.workflow_changes else None
+
+    def freeze(self):
+        """The plan as the writer receives it: a ``Decision``."""
+        return Decision(**{
+            f.name: tuple(value) if isinstance(value, list) else value
+            for f in dataclasses.fields(self)
+            for value in (getattr(self, f.name),)})
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """A finished plan, frozen: what one conductor decision hands to the
+    writer (``persist.apply_plan``). The fields are those of ``Plan``,
+    its lists made tuples of the frozen records above."""
+
+    new_tasks: tuple = ()
+    task_changes: tuple = ()
+    run_actions: tuple = ()
+    subworkflows: tuple = ()
+    timers: tuple = ()
+    aborts: tuple = ()
+    workflow_changes: tuple = ()
     params: dict | None = None
     context: dict | None = None
 

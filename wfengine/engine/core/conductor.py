@@ -50,9 +50,9 @@ class Conductor(lifecycle.Lifecycle):
 
     def decide(self, entry):
         """Run ``entry(self)`` (one entry point), then resolve the action
-        calls it planned; returns the plan."""
+        calls it planned; returns the plan, frozen (a ``Decision``)."""
         entry(self)
-        return self.resolve_calls()
+        return self.resolve_calls().freeze()
 
     def resolve_calls(self):
         """Turn each planned action call into a call of the action that
