@@ -77,6 +77,15 @@ class Conflict(WFEngineException):
     message = "Conflict"
 
 
+class StaleState(Conflict):
+    """A compare-and-set lost while the engine held the execution's lock:
+    the database changed under the unit of work, which runs again (and
+    fails with this error when that keeps happening). An internal error,
+    never a result that is quietly "not taken"."""
+
+    http_code = 500
+
+
 class EngineUnavailable(WFEngineException):
     """No engine answered in time."""
 

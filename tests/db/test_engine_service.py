@@ -17,6 +17,7 @@ from wfengine.db import definitions
 from wfengine.db import migration
 from wfengine.db import models
 from wfengine.db import session as db_session
+from wfengine.db import unit as db_unit
 from wfengine.engine import outbox
 from wfengine.engine import service
 from wfengine.lang import actions as lang_actions
@@ -661,3 +662,18 @@ def test_a_failed_item_in_a_batch_fails_its_task_once_all_have_ended(
     assert task == [("ERROR", "1 of 3 items failed")]
     assert _read(_wf_state, wf["id"]) == "ERROR"
     assert len(engine.executors.sent) == 3, "no item started after the end"
+
+
+def test_a_result_lost_to_a_stale_state_is_an_error_not_a_quiet_no(
+        engine, monkeypatch):
+    engine.start_workflow(messages.StartWorkflow(wf_identifier="seq"))
+    [sent] = engine.executors.sent
+    assert engine.claim_actions([messages.ClaimAction(
+        action_ex_id=sent.action_ex_id, claim="c")]) == [True]
+
+    def stale(unit, wf_ex_id=None):
+        raise exceptions.StaleState("the database changed under the lock")
+    monkeypatch.setattr(db_unit.Unit, "write", stale)
+    with pytest.raises(exceptions.StaleState):
+        engine.on_actions_complete([messages.ActionResult(
+            action_ex_id=sent.action_ex_id, state="SUCCESS", result=1)])

@@ -15,7 +15,7 @@ import urllib.parse
 
 from wfengine import exceptions
 from wfengine.api import resources
-from wfengine.engine import states
+from wfengine import state_names as states
 
 PAGING_PARAMS = ("marker", "limit", "sort_keys", "sort_dirs", "fields",
                  "nulls", "include_output", "all_projects")

@@ -21,6 +21,7 @@ import json
 import operator
 import re
 
+from wfengine import action_params
 from wfengine import exceptions
 from wfengine.db import models
 
@@ -348,14 +349,12 @@ def task_result(task_row, parts):
 
 
 def _item_results(parts):
-    items = [(p[3] or {}, p[2]) for p in parts if p[0] == "action"]
-    latest_gen = max((params.get("gen", 0) for params, _ in items),
-                     default=0)
-    by_index = {}
-    for params, output in items:
-        if params.get("gen", 0) == latest_gen and "index" in params:
-            by_index[params["index"]] = action_result(output)
-    return [by_index[i] for i in sorted(by_index)]
+    """The items' results of the latest dispatch, by index (the rule of
+    ``action_params.latest_item_runs``, over the accepted runs)."""
+    runs = [(p[3], None, p[2]) for p in parts if p[0] == "action"]
+    latest = action_params.latest_item_runs(
+        runs, action_params.latest_generation(r[0] for r in runs))
+    return [action_result(latest[i][1]) for i in sorted(latest)]
 
 
 # Rows to dicts.

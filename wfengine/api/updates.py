@@ -5,14 +5,16 @@ combinations make sense); whether the execution's or task's state allows
 it is the engine's decision, which answers with its own 400.
 """
 from wfengine import exceptions
+from wfengine import state_names as states
 from wfengine.api import resources
 
-EXECUTION_STATES = ("RUNNING", "PAUSED", "CANCELLED", "SUCCESS", "ERROR")
+EXECUTION_STATES = states.EXECUTION_REQUESTS
 EXECUTION_FIELDS = ("id", "state", "state_info", "description", "params")
 
 # Task states a request may ask for, with the extension's aliases.
-TASK_STATES = {"RUNNING": "RUNNING", "SKIPPED": "SKIPPED", "IDLE": "IDLE",
-               "INITIAL": "IDLE", "SUCCESS": "SUCCESS", "DONE": "SUCCESS"}
+TASK_STATES = {states.RUNNING: states.RUNNING, states.SKIPPED: states.SKIPPED,
+               states.IDLE: states.IDLE, "INITIAL": states.IDLE,
+               states.SUCCESS: states.SUCCESS, "DONE": states.SUCCESS}
 TASK_FIELDS = ("id", "state", "reset", "env", "published", "state_info")
 
 
@@ -71,7 +73,7 @@ def parse_execution_update(data, wf_ex_id):
         raise exceptions.InputError(
             "'description' can not be updated together with 'state' "
             "(state %s asked)" % state)
-    if env is not None and state not in (None, "RUNNING"):
+    if env is not None and state not in (None, states.RUNNING):
         raise exceptions.InputError(
             "An env update goes with state RUNNING (a resume) or with no "
             "state; got state %s" % state)
@@ -94,16 +96,16 @@ def parse_task_update(data, task_ex_id):
             % (asked, ", ".join(TASK_STATES)))
     state = TASK_STATES[asked]
     reset = data.get("reset")
-    if state == "RUNNING" and not isinstance(reset, bool):
+    if state == states.RUNNING and not isinstance(reset, bool):
         raise exceptions.InputError(
             "A re-run (state RUNNING) needs 'reset': true to run the task "
             "again, or false to re-run only the failed items of a "
             "with-items task; got %r" % (reset,))
-    if state != "RUNNING" and (reset is not None or "env" in data):
+    if state != states.RUNNING and (reset is not None or "env" in data):
         raise exceptions.InputError(
             "'reset' and 'env' only go with state RUNNING (a re-run); got "
             "state %s" % asked)
-    if state != "SUCCESS" and "published" in data:
+    if state != states.SUCCESS and "published" in data:
         raise exceptions.InputError(
             "'published' only goes with state SUCCESS; got state %s" % asked)
     return {
@@ -116,7 +118,7 @@ def parse_task_update(data, task_ex_id):
     }
 
 
-ACTION_RESULT_STATES = ("SUCCESS", "ERROR", "CANCELLED")
+ACTION_RESULT_STATES = states.RESULTS
 ACTION_FIELDS = ("id", "state", "output", "state_info")
 
 

@@ -7,6 +7,7 @@ takes the session; none commits.
 """
 import sqlalchemy as sa
 
+from wfengine import state_names as states
 from wfengine.db import _common
 from wfengine.db import models
 
@@ -59,6 +60,6 @@ def get_task_results_data(session, task_ex_ids):
             .where(w_model.task_execution_id.in_(ids))
             .order_by(w_model.created_at, w_model.id))
     for task_id, state, output in session.execute(stmt):
-        done = state in ("SUCCESS", "ERROR", "CANCELLED")
+        done = state in states.RESULTS
         found[task_id].append(("workflow", done, output, None))
     return found

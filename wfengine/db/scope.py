@@ -59,6 +59,13 @@ def use(scope):
         _current.reset(token)
 
 
+def of_project(project_id):
+    """A context in which reads see what project ``project_id`` sees (its
+    own rows and shared ones); every project's rows when it is None. For
+    the engine, which acts for the project written on an execution."""
+    return use(None if project_id is None else Scope(project_id))
+
+
 def enter(sc):
     """Make ``sc`` the current scope; returns the token :func:`leave`
     takes (for code that cannot use :func:`use`, such as hooks)."""

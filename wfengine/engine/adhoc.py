@@ -6,9 +6,7 @@ in YAML with ``base`` and ``base-input``) is turned into a call of its base,
 possibly through several ad-hoc layers, and its ``output`` is applied to
 the base's result when it returns.
 """
-import collections
-import threading
-
+from wfengine import cache
 from wfengine import exceptions
 from wfengine.actions import loader
 from wfengine.db import definitions
@@ -16,9 +14,9 @@ from wfengine.lang import actions as lang_actions
 
 MAX_DEPTH = 10
 
-_cache = collections.OrderedDict()
-_lock = threading.Lock()
-_CACHE_SIZE = 256
+# An ad-hoc action's spec by (id, version): a changed definition has a
+# new key.
+_specs = cache.BoundedCache(256)
 
 
 def _definition(session, name, namespace):
@@ -27,15 +25,8 @@ def _definition(session, name, namespace):
     if row.is_system:
         return None
     key = (row.id, row.updated_at or row.created_at)
-    with _lock:
-        spec = _cache.get(key)
-    if spec is None:
-        spec = definitions.get_action_definition(
-            session, row.id, fields=["spec"]).spec
-        with _lock:
-            _cache[key] = spec
-            while len(_cache) > _CACHE_SIZE:
-                _cache.popitem(last=False)
+    spec = _specs.get_or_make(key, lambda: definitions.get_action_definition(
+        session, row.id, fields=["spec"]).spec)
     return row.id, spec
 
 

@@ -12,15 +12,12 @@ listener hears every change committed after its own creation.
 """
 import uuid
 
-from wfengine.db import api as db_api
+from wfengine.db import snapshots as db_snapshots
 from wfengine.db import models
 from wfengine.db import notifications
-from wfengine.engine import states
+from wfengine.db import statements
+from wfengine.engine.core import states
 from wfengine.notifier import subscriptions
-
-# session.info key: True when every event is recorded (broadcast
-# publishers configured); set per unit of work by the engine service.
-RECORD_ALL = "wfengine.record_all_events"
 
 WORKFLOW_EVENTS = {
     states.START: "WORKFLOW_LAUNCHED",
@@ -52,12 +49,12 @@ def _time(value):
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else None
 
 
-def workflow_data(session, wf_ex, state, state_info, output=None):
+def workflow_data(unit, wf_ex, state, state_info, output=None):
     """Snapshot of a workflow execution's fields for an event."""
     if hasattr(wf_ex, "input"):
         wf_input = wf_ex.input
     else:  # a locked row leaves the input out
-        wf_input = db_api.get_execution_data(session, wf_ex.id)[1]
+        wf_input = db_snapshots.get_execution_data(unit.session, wf_ex.id)[1]
     return {
         "id": wf_ex.id, "workflow_id": wf_ex.workflow_id,
         "workflow_name": wf_ex.name,
@@ -85,31 +82,32 @@ def task_data(wf_ex, task):
     }
 
 
-def emit_workflow(session, wf_ex, event, state, state_info, output=None):
+def emit_workflow(unit, wf_ex, event, state, state_info, output=None):
     name = WORKFLOW_EVENTS.get(event)
-    if name and _wanted(session, wf_ex, name):
-        _add(session, name, wf_ex, None, state, state_info,
-             workflow_data(session, wf_ex, state, state_info, output))
+    if name and _wanted(unit, wf_ex, name):
+        _add(unit, name, wf_ex, None, state, state_info,
+             workflow_data(unit, wf_ex, state, state_info, output))
 
 
-def emit_task(session, wf_ex, task, event):
+def emit_task(unit, wf_ex, task, event):
     name = TASK_EVENTS.get(event)
-    if name and _wanted(session, wf_ex, name):
-        _add(session, name, wf_ex, task, task.state, task.state_info,
+    if name and _wanted(unit, wf_ex, name):
+        _add(unit, name, wf_ex, task, task.state, task.state_info,
              task_data(wf_ex, task))
 
 
-def _wanted(session, wf_ex, name):
+def _wanted(unit, wf_ex, name):
     """Whether a listener, a notify entry or a broadcast publisher takes
     event ``name`` of ``wf_ex``."""
-    info = session.info
-    if info.get(RECORD_ALL, True):
+    if unit.record_all_events:
         return True
-    key = ("wfengine.subscribed", wf_ex.name)
+    info = unit.memo
+    key = ("subscribed", wf_ex.name)
     names = info.get(key)
     if names is None:
         names = info[key] = set()
-        for events in notifications.subscribed_events(session, wf_ex.name):
+        for events in notifications.subscribed_events(unit.session,
+                                                      wf_ex.name):
             names.update(subscriptions.expand(events))
     if name in names:
         return True
@@ -117,18 +115,18 @@ def _wanted(session, wf_ex, name):
     if root_id is None:
         params = wf_ex.params
     else:
-        key = ("wfengine.root_params", root_id)
+        key = ("root_params", root_id)
         if key not in info:
             info[key] = notifications.execution_params(
-                session, [root_id]).get(root_id)
+                unit.session, [root_id]).get(root_id)
         params = info[key]
     return any(subscriptions.notify_wants(entry, name)
                for _, entry in subscriptions.notify_entries(params))
 
 
-def _add(session, name, wf_ex, task, state, state_info, data):
-    db_api.insert(
-        session, models.Event, uuid=str(uuid.uuid4()), event=name,
+def _add(unit, name, wf_ex, task, state, state_info, data):
+    statements.insert(
+        unit.session, models.Event, uuid=str(uuid.uuid4()), event=name,
         workflow_execution_id=wf_ex.id,
         root_execution_id=wf_ex.root_execution_id or wf_ex.id,
         task_execution_id=task.id if task else None,

@@ -17,8 +17,9 @@ import threading
 import time
 
 from wfengine.db import models
-from wfengine.db import session as db_session
-from wfengine.engine import persist
+from wfengine.db import outbox as db_outbox
+from wfengine.db import unit as db_unit
+from wfengine.engine import outbox_rows
 from wfengine import periodic
 from wfengine.rpc import messages
 
@@ -61,9 +62,9 @@ class Outbox:
         now = models.utcnow()
         actions = []
         for row in rows:
-            if row.kind == persist.RUN_ACTION:
+            if row.kind == db_outbox.RUN_ACTION:
                 actions.append(row)
-            elif row.kind == persist.TIMER and row.next_send_at > now:
+            elif row.kind == db_outbox.TIMER and row.next_send_at > now:
                 self._schedule(row, (row.next_send_at - now).total_seconds())
             else:
                 self._send(row.id, row.kind, row.payload)
@@ -84,7 +85,7 @@ class Outbox:
 
     def _send(self, row_id, kind, payload):
         try:
-            if kind in persist.ENGINE_KINDS and self._local:
+            if kind in db_outbox.ENGINE_KINDS and self._local:
                 self._local(row_id, kind, payload)
             else:
                 LOG.error("No handler for outbox message kind %s", kind)
@@ -95,15 +96,15 @@ class Outbox:
 
     def sweep_once(self):
         """Send every due row once; returns how many were sent."""
-        rows = db_session.unit_of_work(
-            persist.claim_due, models.utcnow(), self.resend_after)
+        rows = db_unit.run(outbox_rows.claim_due, models.utcnow(),
+                           self.resend_after)
         for row in rows:
-            if row.kind == persist.RUN_ACTION or row.attempts > 1:
+            if row.kind == db_outbox.RUN_ACTION or row.attempts > 1:
                 LOG.info("Re-sending %s for %s (attempt %s)", row.kind,
                          row.ref_id, row.attempts)
-            if row.kind != persist.RUN_ACTION:
+            if row.kind != db_outbox.RUN_ACTION:
                 self._send(row.id, row.kind, row.payload)
-        self._send_actions([r for r in rows if r.kind == persist.RUN_ACTION])
+        self._send_actions([r for r in rows if r.kind == db_outbox.RUN_ACTION])
         return len(rows)
 
     # ---- timers ----

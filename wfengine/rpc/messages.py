@@ -20,6 +20,8 @@ A new field gets a default, so that older senders stay understood;
 import dataclasses
 from typing import Any
 
+from wfengine import state_names
+
 RPC_VERSION = "1.7"
 
 
@@ -59,7 +61,8 @@ class StartWorkflow(Message):
 class RunAction(Message):
     """Engine -> executor: run one action execution.
 
-    Everything the executor needs travels here: executors have no database.
+    Everything the executor needs travels here: an executor reads nothing
+    from the database (it only writes its heartbeat there).
     """
 
     action_ex_id: str
@@ -89,10 +92,10 @@ class ClaimAction(Message):
     executor: str | None = None
 
 
-SUCCESS = "SUCCESS"
-ERROR = "ERROR"
-CANCELLED = "CANCELLED"
-RESULT_STATES = (SUCCESS, ERROR, CANCELLED)
+SUCCESS = state_names.SUCCESS
+ERROR = state_names.ERROR
+CANCELLED = state_names.CANCELLED
+RESULT_STATES = state_names.RESULTS
 
 
 @dataclasses.dataclass(frozen=True)

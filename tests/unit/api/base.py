@@ -5,10 +5,11 @@ import uuid
 import yaml
 
 from wfengine.db import api as db_api
+from wfengine.db import snapshots as db_snapshots
 from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session
-from wfengine.engine import states
+from wfengine.engine.core import states
 from wfengine import exceptions
 
 
@@ -95,7 +96,7 @@ class FakeEngine:
 
     @staticmethod
     def _delete(sess, wf_ex_id, force):
-        wf_ex = db_api.lock_workflow_execution(sess, wf_ex_id)
+        wf_ex = db_snapshots.lock_workflow_execution(sess, wf_ex_id)
         db_api.delete_workflow_execution(
             sess, wf_ex, None if force else states.COMPLETED)
         return {"id": wf_ex_id}

@@ -9,11 +9,11 @@ import dataclasses
 import heapq
 import itertools
 
-from wfengine.engine import conductor
-from wfengine.engine import context as ctx_lib
-from wfengine.engine import states
-from wfengine.engine import views
-from wfengine.engine import with_items
+from wfengine.engine.core import conductor
+from wfengine.engine.core import context as ctx_lib
+from wfengine.engine.core import states
+from wfengine.engine.core import views
+from wfengine.engine.core import with_items
 from wfengine.lang import parser
 
 

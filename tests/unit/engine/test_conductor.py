@@ -2,8 +2,8 @@
 import pytest
 
 from wfengine import exceptions
-from wfengine.engine import context as ctx_lib
-from wfengine.engine import states
+from wfengine.engine.core import context as ctx_lib
+from wfengine.engine.core import states
 from wfengine.lang import parser
 from tests.unit.engine import rehearsal
 

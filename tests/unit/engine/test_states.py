@@ -5,7 +5,7 @@ import re
 import pytest
 
 from wfengine import exceptions
-from wfengine.engine import states
+from wfengine.engine.core import states
 
 EVENTS = (states.START, states.WAIT, states.RUN, states.DELAY,
           states.SUCCEED, states.FAIL, states.CANCEL, states.PAUSE,
@@ -55,7 +55,7 @@ def test_unknown_state_lists_no_events():
 
 def test_no_state_assignment_outside_the_engine_helpers():
     """States are written only through persist.move / CAS updates."""
-    root = pathlib.Path(states.__file__).parents[1]
+    root = pathlib.Path(states.__file__).parents[2]  # wfengine/
     pattern = re.compile(r"\b(wf_ex|task_ex|action_ex)\.state\s*=[^=]")
     offenders = [str(p) for p in root.rglob("*.py")
                  if pattern.search(p.read_text())]

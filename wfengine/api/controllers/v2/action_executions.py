@@ -7,6 +7,7 @@ from pecan import rest
 
 from wfengine import callbacks
 from wfengine import exceptions
+from wfengine import state_names as states
 from wfengine.api.controllers import common
 from wfengine.api import resources
 from wfengine.api import updates
@@ -71,7 +72,7 @@ def _wait_for_result(action_ex_id, timeout):
     deadline = time.monotonic() + timeout
     while True:
         body = session.reader(_get, action_ex_id)
-        finished = body["state"] != "RUNNING"
+        finished = body["state"] != states.RUNNING
         if finished or time.monotonic() >= deadline:
             return body
         if not session.reader(_is_sync, action_ex_id):

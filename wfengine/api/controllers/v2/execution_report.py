@@ -17,7 +17,7 @@ from wfengine.db import models
 from wfengine.db import queries
 from wfengine.db import scope
 from wfengine.db import session
-from wfengine.engine import states
+from wfengine import state_names as states
 from wfengine import exceptions
 
 REPORT_PARAMS = ("errors_only", "max_depth", "statistics_only")

@@ -1,6 +1,6 @@
 """Which transitions a finished task follows, and what it publishes. Pure."""
 from wfengine import expressions
-from wfengine.engine import states
+from wfengine.engine.core import states
 
 
 def clauses(task_spec, state):

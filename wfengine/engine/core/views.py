@@ -1,6 +1,6 @@
 """What the conductor knows of an execution and its tasks: plain data.
 
-The engine builds these from rows (``persist.py``); tests build them by
+The engine builds these from rows (``snapshot.py``); tests build them by
 hand. A task's large fields can be read lazily (see ``TaskView``).
 """
 import uuid

@@ -7,20 +7,10 @@ compare-and-set. Names are Mistral's.
 """
 from wfengine import exceptions
 
-IDLE = "IDLE"
-WAITING = "WAITING"
-RUNNING = "RUNNING"
-RUNNING_DELAYED = "RUNNING_DELAYED"
-PAUSED = "PAUSED"
-SUCCESS = "SUCCESS"
-CANCELLED = "CANCELLED"
-ERROR = "ERROR"
-SKIPPED = "SKIPPED"
-
-ALL = (IDLE, WAITING, RUNNING, RUNNING_DELAYED, PAUSED, SUCCESS, CANCELLED,
-       ERROR, SKIPPED)
-COMPLETED = frozenset({SUCCESS, ERROR, CANCELLED, SKIPPED})
-ACTIVE = frozenset({IDLE, WAITING, RUNNING, RUNNING_DELAYED})
+# The names and their groups live in a leaf every layer may import.
+from wfengine.state_names import (  # noqa: F401
+    ACTIVE, ALL, CANCELLED, COMPLETED, ERROR, IDLE, PAUSED, RESULTS, RUNNING,
+    RUNNING_DELAYED, SKIPPED, SUCCESS, UNFINISHED_WORKFLOW, WAITING)
 
 # Events.
 START = "start"

@@ -1,15 +1,16 @@
 """What the conductor decides: value objects, no behaviour.
 
-The conductor returns a ``Plan``: rows to create, state changes to make
-and messages to send. The engine service applies the plan in one unit of
-work (state changes through ``states.transition`` and a compare-and-set,
-messages as outbox rows), so that the decision is pure and testable.
+The conductor builds a ``Plan`` (rows to create, state changes to make,
+messages to send) and hands the writer its frozen form, a ``Decision``.
+The engine service applies it in one unit of work (state changes through
+``states.transition`` and a compare-and-set, messages as outbox rows), so
+that the decision is pure and testable.
 """
 import dataclasses
 from typing import Any
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class NewTask:
     """A task execution to create."""
 
@@ -24,7 +25,7 @@ class NewTask:
     processed: bool = False
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class RunAction:
     """An action execution to create and hand to an executor."""
 
@@ -36,13 +37,14 @@ class RunAction:
     safe_rerun: bool = False
     index: int | None = None
     target: str | None = None
-    # An ad-hoc action runs its base action: filled by the engine service.
+    # An ad-hoc action runs its base action: set when the conductor
+    # resolves the call (``Conductor.resolve_calls``).
     base_name: str | None = None
     base_input: dict | None = None
     adhoc_id: str | None = None
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class StartSubworkflow:
     """A sub-workflow execution to start for a task."""
 
@@ -53,7 +55,7 @@ class StartSubworkflow:
     env: dict
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class ScheduleTimer:
     """Wake the engine for a task after ``delay`` seconds.
 
@@ -72,7 +74,7 @@ TASK_TIMEOUT = "task_timeout"
 TIMER_KINDS = (RUN_TASK, COMPLETE_TASK, TASK_TIMEOUT)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class AbortActions:
     """End the still-running action executions of a task.
 
@@ -85,7 +87,7 @@ class AbortActions:
     event: str = "fail"
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class TaskChange:
     """A task execution changed: by ``event``, or (None) only in its data.
 
@@ -97,7 +99,7 @@ class TaskChange:
     event: str | None = None
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class WorkflowChange:
     """A change of the workflow execution's state, with its output."""
 
@@ -121,6 +123,35 @@ class Plan:
     timers: list = dataclasses.field(default_factory=list)
     aborts: list = dataclasses.field(default_factory=list)
     workflow_changes: list = dataclasses.field(default_factory=list)
+    params: dict | None = None
+    context: dict | None = None
+
+    @property
+    def workflow_change(self):
+        """The last change of the workflow execution, or None."""
+        return self.workflow_changes[-1] if self.workflow_changes else None
+
+    def freeze(self):
+        """The plan as the writer receives it: a ``Decision``."""
+        return Decision(**{
+            f.name: tuple(value) if isinstance(value, list) else value
+            for f in dataclasses.fields(self)
+            for value in (getattr(self, f.name),)})
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """A finished plan, frozen: what one conductor decision hands to the
+    writer (``persist.apply_plan``). The fields are those of ``Plan``,
+    its lists made tuples of the frozen records above."""
+
+    new_tasks: tuple = ()
+    task_changes: tuple = ()
+    run_actions: tuple = ()
+    subworkflows: tuple = ()
+    timers: tuple = ()
+    aborts: tuple = ()
+    workflow_changes: tuple = ()
     params: dict | None = None
     context: dict | None = None
 

@@ -2,28 +2,34 @@
 
 Given a snapshot of one workflow execution (its spec, context and task
 executions) and one event (start, an action or sub-workflow result, a
-timer), it returns a ``commands.Plan``. It reads no database, clock,
-configuration or network; the engine service loads the snapshot and
-applies the plan.
+timer), it returns a ``commands.Plan``. It imports no database, RPC or
+configuration and reads no clock. What it may read beyond the snapshot
+comes through the ``ports.Ports`` it is given at construction: the snapshot's
+tasks may be read lazily (``TaskSet``), expressions may look up other
+executions and their tasks, and a planned action call is resolved to the
+action that runs (an ad-hoc action's base). The engine service builds the
+snapshot and the ports, and writes the plan (``persist.apply_plan``).
 
 A task's life: created RUNNING (or WAITING at a join), optionally delayed
 (``wait-before``), then its action runs (once, per item for
 ``with-items``, again for ``retry``), its result may be held
 (``wait-after``), and finally it completes: publish, then transitions.
 """
+import dataclasses
 
 from wfengine import exceptions
 from wfengine import expressions
-from wfengine.engine import commands
-from wfengine.engine import context as ctx_lib
-from wfengine.engine import lifecycle
-from wfengine.engine import policies
-from wfengine.engine import reverse
-from wfengine.engine import states
-from wfengine.engine import taskset
-from wfengine.engine import transitions
-from wfengine.engine import views
-from wfengine.engine import with_items
+from wfengine.engine.core import commands
+from wfengine.engine.core import context as ctx_lib
+from wfengine.engine.core import lifecycle
+from wfengine.engine.core import policies
+from wfengine.engine.core import ports as ports_lib
+from wfengine.engine.core import reverse
+from wfengine.engine.core import states
+from wfengine.engine.core import taskset
+from wfengine.engine.core import transitions
+from wfengine.engine.core import views
+from wfengine.engine.core import with_items
 
 
 _KEEP = object()
@@ -32,17 +38,48 @@ _KEEP = object()
 class Conductor(lifecycle.Lifecycle):
     """Decides what follows an event in one direct workflow execution."""
 
-    def __init__(self, wf, tasks, id_factory=views.new_id):
+    def __init__(self, wf, tasks, id_factory=views.new_id,
+                 ports=ports_lib.Ports()):
         self.wf = wf
         self.spec = wf.spec
         self.tasks = tasks if isinstance(tasks, taskset.TaskSet) \
             else taskset.TaskSet(tasks)
         self.plan = commands.Plan()
         self._new_id = id_factory
-        # executions() and tasks() beyond this execution, in expressions:
-        # finders the engine may hand in.
-        self.find_executions = None
-        self.find_tasks = None
+        self._ports = ports
+
+    def decide(self, entry):
+        """Run ``entry(self)`` (one entry point), then resolve the action
+        calls it planned; returns the plan, frozen (a ``Decision``)."""
+        entry(self)
+        return self.resolve_calls().freeze()
+
+    def resolve_calls(self):
+        """Turn each planned action call into a call of the action that
+        runs (through the ``resolve_action`` port), in plan order.
+
+        A call that can not be made (no such action, input that does not
+        fit) fails its run, which may plan further runs: those are
+        resolved in turn.
+        """
+        resolve = self._ports.resolve_action
+        runs = self.plan.run_actions
+        done = 0
+        while resolve is not None and done < len(runs):
+            run = runs[done]
+            runtime = {"env": self.wf.env,
+                       "execution": {"id": self.wf.id, "name": self.wf.name}}
+            try:
+                base_name, base_input, adhoc_id = resolve(
+                    run.name, run.input, runtime)
+            except ports_lib.UNCALLABLE as e:
+                self.reject_action(run, str(e))
+                continue
+            runs[done] = dataclasses.replace(
+                run, base_name=base_name, base_input=base_input,
+                adhoc_id=adhoc_id)
+            done += 1
+        return self.plan
 
     # ---- entry points ----
 
@@ -336,9 +373,14 @@ class Conductor(lifecycle.Lifecycle):
         if event is None or state == states.ERROR:
             event = states.SUCCEED if state == states.SUCCESS else \
                 states.FAIL
-        self._move(task, event, state_info=state_info)
+        before = task.state
+        # The end is recorded once the transitions are known: a condition
+        # that fails turns it into a failure.
+        self._move(task, event, state_info=state_info, record=False)
         if self.wf.state == states.RUNNING:
-            self._follow_transitions(task, task_data)
+            self._follow_transitions(task, task_data, (before, event))
+        else:
+            self._change(task, event)
 
     def _follow_requires(self, task):
         """Reverse workflows: start what now has all its requirements."""
@@ -360,8 +402,14 @@ class Conductor(lifecycle.Lifecycle):
                     in_ctx = ctx_lib.merge(in_ctx, self._out_context(before))
             self._start_task(self._new_task(name, states.RUNNING, in_ctx))
 
-    def _follow_transitions(self, task, task_data):
+    def _follow_transitions(self, task, task_data, ended=None):
+        """Start what the task's transitions choose.
+
+        :param ended: ``(state before, event)`` of the task's end when it
+            is not recorded yet (it ended in this call).
+        """
         if self._is_reverse():
+            self._record_end(task, ended)
             self._follow_requires(task)
             return
         clauses = transitions.clauses(self.spec.tasks[task.name], task.state)
@@ -370,8 +418,9 @@ class Conductor(lifecycle.Lifecycle):
         try:
             chosen = transitions.chosen(clauses, ctx, runtime)
         except exceptions.ExpressionError as e:
-            self._fail_task_after_the_fact(task, str(e))
+            self._fail_on_transitions(task, ended, str(e))
             return
+        self._record_end(task, ended)
         if task.state == states.ERROR:
             task.runtime_context["error_handled"] = bool(chosen)
         task.processed = True
@@ -384,21 +433,22 @@ class Conductor(lifecycle.Lifecycle):
             else:
                 self._schedule(target.name, task)
 
-    def _fail_task_after_the_fact(self, task, message):
-        """A transition condition failed: the task counts as failed."""
+    def _record_end(self, task, ended):
+        if ended is not None:
+            self._change(task, ended[1])
+
+    def _fail_on_transitions(self, task, ended, message):
+        """A transition condition failed: the task counts as failed. Its
+        end, if not recorded yet, is recorded as a failure."""
+        event = ended[1] if ended else None
         if task.state == states.SUCCESS:
-            # Within this plan the task went RUNNING -> SUCCESS: rewrite
-            # that step as RUNNING -> ERROR.
-            step = next(c for c in reversed(self.plan.task_changes)
-                        if c.task_ex_id == task.id
-                        and c.event == states.SUCCEED)
-            step.event = states.FAIL
-            task.state = states.transition("task", states.RUNNING,
-                                           states.FAIL)
+            event = states.FAIL
+            task.state = states.transition(
+                "task", ended[0] if ended else task.state, event)
         task.state_info = message
         task.processed = True
         task.runtime_context["error_handled"] = False
-        self._change(task, None)
+        self._change(task, event)
 
     def _engine_command(self, task, transition, ctx, runtime):
         params = expressions.evaluate(transition.params or {}, ctx, runtime)
@@ -486,8 +536,8 @@ class Conductor(lifecycle.Lifecycle):
                           "created_at": self.wf.created_at},
             "tasks": index, "task_list": index.summaries,
             "globals": self.wf.context,
-            "find_executions": self.find_executions,
-            "find_tasks": self.find_tasks,
+            "find_executions": self._ports.find_executions,
+            "find_tasks": self._ports.find_tasks,
         }
         if task is not None:
             runtime["task"] = task_data or self._task_data(
@@ -521,11 +571,12 @@ class Conductor(lifecycle.Lifecycle):
     def _timer(self, kind, task, delay):
         self.plan.timers.append(commands.ScheduleTimer(kind, task.id, delay))
 
-    def _move(self, task, event, state_info=_KEEP):
+    def _move(self, task, event, state_info=_KEEP, record=True):
         task.state = states.transition("task", task.state, event)
         if state_info is not _KEEP:
             task.state_info = state_info
-        self._change(task, event)
+        if record:
+            self._change(task, event)
 
     def _change(self, task, event):
         """Record that the task changed (by ``event``, or only its data):

@@ -1,0 +1,94 @@
+"""How the engine's queries run: Core statements built once per shape.
+
+The engine's per-transition statements are Core statements built once and
+run on the unit of work's connection: building an ORM statement per call
+cost more than the database took to run it. Private to ``wfengine.db``.
+"""
+import contextlib
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+from wfengine import cache
+from wfengine import exceptions
+
+# Statements by shape: a few hundred at most, bounded all the same.
+_built = cache.BoundedCache(2048)
+
+# Up to this many values, ``IN`` binds one parameter per value and the
+# statement is built per count; longer lists use an expanding parameter,
+# which SQLAlchemy rewrites on every call.
+_FIXED_IN = 8
+
+
+def run(session, stmt, params=None):
+    """Execute ``stmt`` on the unit of work's connection."""
+    return session.connection().execute(stmt, params or {})
+
+
+def once(key, build):
+    """The statement ``build()`` makes, built once per ``key``."""
+    return _built.get_or_make(key, build)
+
+
+def arity(values):
+    """What a statement with ``IN values`` is built for (part of its key)."""
+    return len(values) if len(values) <= _FIXED_IN else None
+
+
+def in_(column, name, count, negate=False):
+    """``column IN (...)`` for lists of ``count`` values (see arity)."""
+    if count is None:
+        values = sa.bindparam(name, expanding=True)
+    else:
+        values = [sa.bindparam("%s_%d" % (name, i)) for i in range(count)]
+    return column.not_in(values) if negate else column.in_(values)
+
+
+def in_params(name, values):
+    """The parameters of ``in_(column, name, arity(values))``."""
+    if arity(values) is None:
+        return {name: list(values)}
+    return {"%s_%d" % (name, i): v for i, v in enumerate(values)}
+
+
+def rows_by_id(session, table, columns, ids, lock=False):
+    """``{id: row}`` of ``table``'s rows with these ids (``id`` and the
+    named ``columns``); a missing id is missing. One statement, built
+    once per shape; ``lock`` takes their row locks in id order."""
+    if not ids:
+        return {}
+    ids = sorted(set(ids))
+
+    def build():
+        stmt = sa.select(table.c.id, *[table.c[n] for n in columns]).where(
+            in_(table.c.id, "ids", arity(ids)))
+        return stmt.order_by(table.c.id).with_for_update() if lock else stmt
+    stmt = once(("by id", table.name, columns, arity(ids), lock), build)
+    return {row.id: row for row in run(session, stmt,
+                                       in_params("ids", ids))}
+
+
+def insert(session, model, **values):
+    """Write one row of ``model`` now, without making an ORM object.
+
+    :raises DBDuplicateEntry: a unique key of the row is taken.
+    """
+    table = model.__table__
+    with duplicate_as_error():
+        run(session, once(("insert", table.name), table.insert), values)
+
+
+def insert_many(session, table, rows):
+    """Write ``rows`` (dicts of the same columns) in one statement."""
+    run(session, once(("insert", table.name), table.insert), rows)
+
+
+@contextlib.contextmanager
+def duplicate_as_error():
+    """A unique violation as DBDuplicateEntry."""
+    try:
+        yield
+    except sa_exc.IntegrityError as e:
+        raise exceptions.DBDuplicateEntry(
+            "Duplicate entry: %s" % e.orig) from e

@@ -1,0 +1,290 @@
+"""The engine's work on action executions: claims, results, recovery.
+
+An executor claims the actions it is handed (one statement per batch);
+a result is taken with a compare-and-set, then the conductor of its
+workflow execution decides what follows (one decision per execution for
+all of a batch's results); an action whose executor went silent runs
+again or fails. Mixed into ``service.EngineService``.
+"""
+import collections
+import functools
+import logging
+import types
+
+from wfengine import action_params
+from wfengine import exceptions
+from wfengine.db import api as db_api
+from wfengine.db import snapshots as db_snapshots
+from wfengine.db import cas
+from wfengine.db import scope as db_scope
+from wfengine.db import outbox as db_outbox
+from wfengine.db import unit as db_unit
+from wfengine.engine import adhoc
+from wfengine.engine import calls
+from wfengine.engine import outbox_rows
+from wfengine.engine.core import states
+from wfengine.rpc import messages
+
+LOG = logging.getLogger(__name__)
+
+_RESULT_STATES = set(states.RESULTS)
+
+
+class ActionsMixin:
+    """Claims, results and recovery of action executions."""
+
+    def claim_action(self, msg):
+        """Let one executor take an action execution; True if it may run.
+
+        :param msg: ``messages.ClaimAction``.
+        """
+        return self.claim_actions([msg])[0]
+
+    def claim_actions(self, msgs):
+        """``claim_action`` for several claims in one unit of work;
+        returns a bool for each, in order."""
+        return db_unit.run(self._claim_all, msgs)
+
+    @staticmethod
+    def _claim_all(unit, msgs):
+        # An executor claims its batch under one token: one statement.
+        by_token = collections.defaultdict(list)
+        for msg in msgs:
+            by_token[msg.claim, msg.is_sync, msg.executor].append(
+                msg.action_ex_id)
+        held = set()
+        for (claim, is_sync, executor), ids in by_token.items():
+            held.update((claim, action_ex_id) for action_ex_id in
+                        cas.claim_action_executions(
+                            unit.session, ids, claim, is_sync, executor))
+        answers, granted = [], set()
+        for msg in msgs:
+            # The same doorbell twice in one batch runs the action once.
+            ok = ((msg.claim, msg.action_ex_id) in held
+                  and msg.action_ex_id not in granted)
+            if ok:
+                granted.add(msg.action_ex_id)
+            answers.append(ok)
+        db_outbox.ack(unit.session, db_outbox.RUN_ACTION, granted)
+        return answers
+
+    def run_action(self, msg):
+        """Run an action outside any workflow.
+
+        :param msg: ``messages.StartAction``.
+        :returns: ``{"id": <action execution id>}`` once committed.
+        :raises ActionError: no such action.
+        :raises InputError, ExpressionError: the input does not fit.
+        """
+        return self._run(self._run_action, msg)
+
+    def _run_action(self, unit, msg):
+        # The action as the starter's project sees it (its own ad-hoc
+        # actions, shared ones and built-in ones).
+        with db_scope.of_project(msg.project_id):
+            base, base_input, adhoc_id = adhoc.resolve(
+                unit.session, msg.name, msg.input, msg.namespace,
+                {"env": {}})
+        action_ex = outbox_rows.stage_standalone_action(
+            unit, msg, base, base_input, adhoc_id)
+        return {"id": action_ex.id}, [outbox_rows.stage_run(
+            unit, action_ex, self._outbox.send_at())]
+
+    def on_action_complete(self, msg):
+        """Take an action's result and move the workflow on.
+
+        :param msg: ``messages.ActionResult``.
+        :returns: True if this result won; False for a duplicate or late one.
+        :raises NotFound: no such action execution.
+        :raises InputError: a state that is not a result state.
+        """
+        if msg.state not in _RESULT_STATES:
+            raise exceptions.InputError(
+                "Invalid action result state %s (allowed: %s)"
+                % (msg.state, ", ".join(sorted(_RESULT_STATES))))
+        return self._run(self._complete_all, [msg])[0]
+
+    def on_actions_complete(self, msgs):
+        """Take several results in one unit of work (one commit, one
+        round of messages); returns a bool for each, in order.
+
+        If one of them can not be taken (say, its execution was deleted),
+        each is taken alone, so that the others are not held back.
+        """
+        for msg in msgs:
+            if msg.state not in _RESULT_STATES or msg.from_api:
+                raise exceptions.InputError(
+                    "Only executors' results can be reported together")
+        try:
+            return self._run(self._complete_all, msgs)
+        except exceptions.WFEngineException as e:
+            LOG.info("A batch of %d results is taken one by one: %s",
+                     len(msgs), e)
+        return [self._complete_alone(msg) for msg in msgs]
+
+    def _complete_alone(self, msg):
+        try:
+            return self.on_action_complete(msg)
+        except exceptions.StaleState:
+            raise  # an internal error: never a quiet "not taken"
+        except exceptions.WFEngineException as e:
+            LOG.warning("Result of action execution %s not taken: %s",
+                        msg.action_ex_id, e)
+            return False
+
+    def _complete_all(self, unit, msgs):
+        """Take results: a compare-and-set on each action, then one
+        decision per workflow execution for all of its results (one
+        snapshot, one plan, each task written once however many of its
+        actions ended). Returns ``([won, ...], outbox rows)``."""
+        action_exes = db_snapshots.get_action_executions_for_engine(
+            unit.session, [m.action_ex_id for m in msgs])
+        for msg in msgs:
+            if msg.action_ex_id not in action_exes:
+                raise exceptions.NotFound(
+                    "Action execution not found [id=%s]" % msg.action_ex_id)
+        wf_ex_ids = {a.workflow_execution_id for a in action_exes.values()
+                     if a.workflow_execution_id}
+        wf_exes = unit.lock_executions(wf_ex_ids)
+        if len(wf_exes) < len(wf_ex_ids):
+            raise exceptions.NotFound("Workflow execution not found [id=%s]"
+                                      % ", ".join(wf_ex_ids - set(wf_exes)))
+        outcomes = self._take_results(unit, msgs, action_exes, wf_exes)
+        won, taken = [], collections.defaultdict(list)
+        for msg, outcome in zip(msgs, outcomes):
+            action_ex = action_exes[msg.action_ex_id]
+            won.append(outcome is not None)
+            if outcome is not None and action_ex.workflow_execution_id:
+                taken[action_ex.workflow_execution_id].append(
+                    (action_ex, outcome))
+        # A task's end evaluates expressions over the execution's context;
+        # an item's end mostly does not (read if it does).
+        data = db_snapshots.get_executions_data(unit.session, [
+            wf_ex_id for wf_ex_id, results in taken.items()
+            if any(not _is_item(a) for a, _ in results)]) if taken else {}
+        tasks = _result_tasks(unit, taken)
+        rows = []
+        for wf_ex_id, results in taken.items():
+            rows += self._advance(
+                unit, wf_exes[wf_ex_id],
+                functools.partial(_decide_results, unit, results),
+                data.get(wf_ex_id), tasks[wf_ex_id])
+        return won, rows
+
+    @staticmethod
+    def _take_results(unit, msgs, action_exes, wf_exes):
+        """Compare-and-set each message's action from RUNNING to its
+        result, all in one statement; returns for each message
+        ``(state, result, state_info)`` if its result won, else None (a
+        duplicate, in this batch or before it, or a late result).
+
+        :raises Conflict: a completion through the API that lost.
+        """
+        # action id -> (index of its first message, outcome, output kept)
+        proposed = {}
+        for index, msg in enumerate(msgs):
+            action_ex = action_exes[msg.action_ex_id]
+            if msg.from_api:
+                calls.check_completable(action_ex)
+            if action_ex.state != states.RUNNING or action_ex.id in proposed:
+                continue
+            outcome = calls.outcome(unit, action_ex, msg)
+            wf_ex = wf_exes.get(action_ex.workflow_execution_id)
+            proposed[action_ex.id] = (index, outcome, {"result": calls.kept(
+                unit, wf_ex, action_ex, outcome[1])})
+        won = cas.complete_action_executions(unit.session, {
+            action_ex_id: (state, state_info, output)
+            for action_ex_id, (_, (state, _, state_info), output)
+            in proposed.items()})
+        results = []
+        for index, msg in enumerate(msgs):
+            first, outcome, _ = proposed.get(msg.action_ex_id,
+                                             (None, None, None))
+            if first != index or msg.action_ex_id not in won:
+                if msg.from_api:
+                    raise exceptions.Conflict(
+                        "Action execution %s was completed by someone else "
+                        "just now" % msg.action_ex_id)
+                results.append(None)
+                continue
+            LOG.debug("Action execution %s moved from RUNNING to %s",
+                      msg.action_ex_id, outcome[0])
+            results.append(outcome)
+        # Completed before any executor claimed them (a claim acks).
+        db_outbox.ack(unit.session, db_outbox.RUN_ACTION, [
+            i for i in won if action_exes[i].claimed_by is None])
+        return results
+
+    def recover_orphan(self, action_ex_id, claim, executor):
+        """An action's executor stopped beating: run it again or fail it.
+
+        ``safe-rerun: true`` hands it to another executor; otherwise it
+        fails, saying why (at most once means not again). The claim must
+        still be the one seen, so only one checker acts on it.
+        """
+        return self._run(self._recover, action_ex_id, claim, executor)
+
+    def _recover(self, unit, action_ex_id, claim, executor):
+        action_ex = db_snapshots.get_action_execution_for_engine(unit.session,
+                                                           action_ex_id)
+        if action_ex is None or action_ex.state != states.RUNNING or \
+                action_ex.claimed_by != claim:
+            return False, []
+        if action_params.ActionParams.from_row(action_ex.params).safe_rerun:
+            if not db_api.release_claim(unit.session, action_ex_id, claim):
+                return False, []
+            LOG.warning("Executor %s went silent running action execution "
+                        "%s; safe-rerun: sending it to another executor",
+                        executor, action_ex_id)
+            # The row read above leaves the input out; the send needs it.
+            run = db_snapshots.get_action_run_inputs(unit.session,
+                                                     [action_ex_id])
+            return True, [outbox_rows.stage_run(
+                unit, _with_input(action_ex, run[action_ex_id].input),
+                self._outbox.send_at())]
+        message = ("Executor %s stopped sending heartbeats while running "
+                   "action %s; safe-rerun is off, so it is not run again"
+                   % (executor, action_ex.name))
+        LOG.warning("Action execution %s: %s", action_ex_id, message)
+        won, rows = self._complete_all(unit, [messages.ActionResult(
+            action_ex_id=action_ex_id, state=states.ERROR, result=message,
+            state_info=message)])
+        return won[0], rows
+
+
+def _with_input(action_ex, action_input):
+    """A read-only action execution row as an object with ``input``."""
+    return types.SimpleNamespace(input=action_input, **action_ex._asdict())
+
+
+def _is_item(action_ex):
+    return action_params.is_item(action_ex.params)
+
+
+def _result_tasks(unit, taken):
+    """``{wf_ex_id: [(row, with_data), ...]}``: the tasks results are for,
+    of every execution, in a read or two: with their data, but for the
+    items of a with-items task (see ``_decide_results``)."""
+    wanted = collections.defaultdict(set)
+    for results in taken.values():
+        for action_ex, _ in results:
+            wanted[not _is_item(action_ex)].add(action_ex.task_execution_id)
+    known = collections.defaultdict(list)
+    for with_data, ids in wanted.items():
+        for row in db_snapshots.get_tasks_for_engine(unit.session, ids,
+                                               with_data).values():
+            known[row.workflow_execution_id].append((row, with_data))
+    return known
+
+
+def _decide_results(unit, results, cond):
+    """Let the conductor take ``[(action_ex, (state, result, state_info))]``
+    of one execution, in the order they came."""
+    for action_ex, (state, result, state_info) in results:
+        task_id = action_ex.task_execution_id
+        # Read already (_result_tasks): with its data, but for an item of
+        # a with-items task (its data is read once, when the last ends).
+        task = cond.tasks.get(task_id, with_data=not _is_item(action_ex))
+        items = calls.item_results(unit, task, state == states.SUCCESS)
+        cond.on_action_complete(task_id, state, result, state_info, items)
+    return cond.plan
