@@ -17,6 +17,7 @@ from wfengine.api.controllers import root
 from wfengine.api import errors
 from wfengine.api import etag
 from wfengine import conf
+from wfengine.ops import endpoints
 from wfengine.rpc import clients
 
 
@@ -133,4 +134,5 @@ def setup_app(engine_client=None, max_request_body_size=None):
         debug=False,
     )
     limit = max_request_body_size or conf.CONF.api.max_request_body_size
-    return BodySizeLimit(app, limit)
+    # Outermost: probes and /metrics answer without authentication.
+    return endpoints.ApiMiddleware(BodySizeLimit(app, limit), conf.CONF)

@@ -6,6 +6,7 @@ from wfengine.conf import database
 from wfengine.conf import default
 from wfengine.conf import engine
 from wfengine.conf import executor
+from wfengine.conf import monitoring
 from wfengine.conf import notifier
 
 
@@ -18,5 +19,6 @@ def list_opts():
         (database.GROUP, database.OPTS),
         (engine.GROUP, engine.OPTS),
         (executor.GROUP, executor.OPTS),
+        (monitoring.GROUP, monitoring.OPTS),
         (notifier.GROUP, notifier.OPTS),
     ]

@@ -15,6 +15,7 @@ import types
 import uuid
 
 from wfengine import exceptions
+from wfengine import metrics
 from wfengine.db import api as db_api
 from wfengine.db import models
 from wfengine.engine import events
@@ -164,6 +165,7 @@ class DbTaskSet(taskset.TaskSet):
                 load_result=_result_loader(self._session, row.id,
                                            row.runtime_context)))
             self.originals[row.id] = row.state
+            view.started_at = getattr(row, "started_at", None)
         if with_data:
             # A view known already keeps the data it has.
             view.data_loaded(row.in_context, row.published)
@@ -335,6 +337,8 @@ def _update_task(session, wf_ex, view, original, chain):
         values[name] = getattr(view, name)
     if view.state in states.COMPLETED:
         values["finished_at"] = models.utcnow()
+        metrics.task_finished(session, wf_ex.name, view.state, getattr(
+            view, "started_at", None), values["finished_at"])
     db_api.update_task_later(session, wf_ex.id, view.id, original, **values)
     if view.state != original:
         LOG.debug("Task execution %s moved from %s to %s (%s)", view.id,
@@ -483,6 +487,8 @@ def _move_workflow(session, wf_ex, changes, send_at):
         values["output"] = last.output
     _write(session, "workflow", wf_ex.id, wf_ex.state, state,
            ", ".join(c.event for c in changes), values)
+    if state in states.COMPLETED and state != wf_ex.state:
+        metrics.execution_finished(session, wf_ex.name, state)
     if state not in states.COMPLETED or not wf_ex.task_execution_id:
         return []
     # A sub-workflow hands its outcome to the parent task: a row any engine

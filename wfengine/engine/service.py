@@ -14,6 +14,7 @@ import uuid
 import oslo_messaging as messaging
 
 from wfengine import exceptions
+from wfengine import metrics
 from wfengine.db import api as db_api
 from wfengine.db import definitions
 from wfengine.db import models
@@ -166,6 +167,7 @@ class EngineService:
         LOG.info("Workflow execution %s of %s created in state %s",
                  wf_ex.id, spec.name, wf_ex.state)
         events.emit_workflow(session, wf_ex, states.START, wf_ex.state, None)
+        metrics.execution_started(session, spec.name)
         return wf_ex
 
     # ---- actions ----

@@ -8,6 +8,7 @@ headers.
 import dataclasses
 import logging
 
+from wfengine import metrics
 from wfengine.db import models
 from wfengine.db import notifications
 from wfengine.db import session as db_session
@@ -104,6 +105,8 @@ def record(delivery, outcome, retry_policy, holder):
     won = db_session.unit_of_work(notifications.record_attempt,
                                   delivery.id, holder, **values)
     _log(delivery, outcome, values, won)
+    metrics.delivery_attempted(delivery.publisher, event, (
+        now - delivery.created_at).total_seconds() if outcome.ok else None)
     return won
 
 

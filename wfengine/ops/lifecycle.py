@@ -1,0 +1,29 @@
+"""What a wfengine process adds for its operators when it starts.
+
+``prepare`` before the services start (metrics hooks and gauges), then
+``started`` once they run: the process reports ready from then on, and a
+process without the API opens its status endpoint. The function
+``started`` returns marks the process unready when it stops.
+"""
+from wfengine.ops import checks
+from wfengine.ops import endpoints
+from wfengine.ops import hooks
+from wfengine.ops import status_server
+
+
+def prepare(conf):
+    hooks.install()
+    endpoints.install(conf)
+
+
+def started(conf, names):
+    """The services ``names`` run; returns the stopper of what this
+    started (to be called first when the process stops)."""
+    stop_status = (status_server.start(conf) if "api" not in names
+                   else (lambda: None))
+    checks.mark_started(names)
+
+    def stop():
+        checks.mark_stopping()
+        stop_status()
+    return stop
