@@ -5,6 +5,10 @@
 process without the API opens its status endpoint. The function
 ``started`` returns marks the process unready when it stops.
 """
+import os
+
+from prometheus_client import multiprocess
+
 from wfengine.ops import checks
 from wfengine.ops import endpoints
 from wfengine.ops import hooks
@@ -26,4 +30,7 @@ def started(conf, names):
     def stop():
         checks.mark_stopping()
         stop_status()
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # Its live gauges (actions running) leave the sums.
+            multiprocess.mark_process_dead(os.getpid())
     return stop
