@@ -8,6 +8,8 @@ them. This module imports nothing of wfengine, so any layer may bind.
 """
 import contextlib
 import contextvars
+import functools
+import inspect
 import logging
 
 FIELDS = ("execution_id", "task_id", "action_id")
@@ -24,6 +26,40 @@ def bound(**ids):
         yield
     finally:
         _current.reset(token)
+
+
+def binding(**paths):
+    """Decorator: bind ids read from the call's arguments, e.g.
+    ``@binding(execution_id="wf_ex.id")`` binds ``wf_ex.id`` of the
+    argument named ``wf_ex``. A missing argument or attribute binds
+    nothing."""
+    def decorate(fn):
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                call = signature.bind_partial(*args, **kwargs).arguments
+            except TypeError:
+                return fn(*args, **kwargs)
+            with bound(**{field: _resolve(call, path)
+                          for field, path in paths.items()}):
+                return fn(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def _resolve(arguments, path):
+    name, *attrs = path.split(".")
+    value = arguments.get(name)
+    for attr in attrs:
+        value = getattr(value, attr, None)
+    return value if isinstance(value, str) else None
+
+
+def ids(**values):
+    """``extra=`` for one log call about these ids."""
+    return {k: v for k, v in values.items() if k in FIELDS}
 
 
 def current():

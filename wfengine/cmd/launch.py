@@ -16,6 +16,7 @@ import threading
 from oslo_config import cfg
 
 from wfengine import conf as wf_conf
+from wfengine import logs
 from wfengine.cmd import services
 
 LOG = logging.getLogger(__name__)
@@ -60,7 +61,11 @@ def main(argv=None):
     except (cfg.Error, ValueError) as e:
         sys.stderr.write("wfengine-server: %s\n" % e)
         return 2
-    services.setup_logging(conf)
+    try:
+        logs.setup(conf, "wfengine-server")
+    except ValueError as e:
+        sys.stderr.write("wfengine-server: %s\n" % e)
+        return 2
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -40,15 +40,6 @@ def expand(names):
     return list(dict.fromkeys(result))
 
 
-def setup_logging(conf):
-    level = logging.DEBUG if conf.debug else logging.INFO
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(process)d %(levelname)s "
-                            "%(name)s %(message)s")
-    for noisy in ("oslo_messaging", "amqp", "kombu", "cheroot"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
 def start(conf, names):
     """Start ``names`` in this process; returns objects to ``stop``."""
     in_process = not conf.transport_url

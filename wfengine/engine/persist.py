@@ -15,6 +15,7 @@ import types
 import uuid
 
 from wfengine import exceptions
+from wfengine import logcontext
 from wfengine import metrics
 from wfengine.db import api as db_api
 from wfengine.db import models
@@ -320,7 +321,8 @@ def _insert_task(session, wf_ex, view, initial, chain):
         created_at=now, started_at=now,
         finished_at=now if view.state in states.COMPLETED else None)
     LOG.debug("Task execution %s (%s) of workflow execution %s created in "
-              "state %s", view.id, view.name, wf_ex.id, view.state)
+              "state %s", view.id, view.name, wf_ex.id, view.state,
+              extra=logcontext.ids(execution_id=wf_ex.id, task_id=view.id))
     if initial == states.RUNNING:
         events.emit_task(session, wf_ex, view, states.RUN)
     _emit_chain(session, wf_ex, view, initial, chain)
@@ -342,7 +344,8 @@ def _update_task(session, wf_ex, view, original, chain):
     db_api.update_task_later(session, wf_ex.id, view.id, original, **values)
     if view.state != original:
         LOG.debug("Task execution %s moved from %s to %s (%s)", view.id,
-                  original, view.state, ", ".join(chain))
+                  original, view.state, ", ".join(chain),
+                  extra=logcontext.ids(task_id=view.id))
     _emit_chain(session, wf_ex, view, original, chain)
 
 

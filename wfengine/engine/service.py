@@ -14,6 +14,7 @@ import uuid
 import oslo_messaging as messaging
 
 from wfengine import exceptions
+from wfengine import logcontext
 from wfengine import metrics
 from wfengine.db import api as db_api
 from wfengine.db import definitions
@@ -141,6 +142,7 @@ class EngineService:
             persist.workflow_view(session, wf_ex), []), session)
         return wf_ex, self._apply(session, wf_ex, cond, {}, cond.start())
 
+    @logcontext.binding(execution_id="wf_ex_id")
     def _create_execution(self, session, wf_def, spec, wf_input, params,
                           description, parent, wf_ex_id):
         runtime = {"env": params.get("env") or {},
@@ -341,13 +343,17 @@ class EngineService:
                 results.append(None)
                 continue
             LOG.debug("Action execution %s moved from RUNNING to %s",
-                      msg.action_ex_id, outcome[0])
+                      msg.action_ex_id, outcome[0], extra=logcontext.ids(
+                          execution_id=action_exes[
+                              msg.action_ex_id].workflow_execution_id,
+                          action_id=msg.action_ex_id))
             results.append(outcome)
         # Completed before any executor claimed them (a claim acks).
         db_api.outbox_ack(session, persist.RUN_ACTION, [
             i for i in won if action_exes[i].claimed_by is None])
         return results
 
+    @logcontext.binding(execution_id="wf_ex.id")
     def _advance(self, session, wf_ex, decide, data=None, known_tasks=()):
         """Load the snapshot, let ``decide(conductor)`` plan, write it.
 

@@ -8,6 +8,7 @@ headers.
 import dataclasses
 import logging
 
+from wfengine import logcontext
 from wfengine import metrics
 from wfengine.db import models
 from wfengine.db import notifications
@@ -98,6 +99,8 @@ def outcome_values(delivery, outcome, retry_policy, now):
     return event, values
 
 
+@logcontext.binding(execution_id="delivery.workflow_execution_id",
+                   task_id="delivery.task_execution_id")
 def record(delivery, outcome, retry_policy, holder):
     """Write the outcome of an attempt (its own unit of work)."""
     now = models.utcnow()
