@@ -9,10 +9,12 @@ import os
 
 from prometheus_client import multiprocess
 
+from wfengine.engine import retention
 from wfengine.ops import checks
 from wfengine.ops import endpoints
 from wfengine.ops import hooks
 from wfengine.ops import status_server
+from wfengine.rpc import server as rpc_server
 
 
 def prepare(conf):
@@ -25,12 +27,23 @@ def started(conf, names):
     started (to be called first when the process stops)."""
     stop_status = (status_server.start(conf) if "api" not in names
                    else (lambda: None))
+    stop_retention = _start_retention(conf) if "engine" in names \
+        else (lambda: None)
     checks.mark_started(names)
 
     def stop():
         checks.mark_stopping()
+        stop_retention()
         stop_status()
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             # Its live gauges (actions running) leave the sums.
             multiprocess.mark_process_dead(os.getpid())
     return stop
+
+
+def _start_retention(conf):
+    """The retention passes, in an engine process (one engine at a time
+    does them: see ``engine.retention``)."""
+    passes = retention.Retention(conf, rpc_server.host_name())
+    passes.start()
+    return passes.stop
