@@ -10,6 +10,7 @@ import threading
 from cheroot import wsgi
 
 from wfengine.ops import endpoints
+from wfengine.ops import first_contact
 
 LOG = logging.getLogger(__name__)
 
@@ -25,7 +26,13 @@ class StatusServer:
 
     def start(self):
         """Bind (raising OSError if the port is taken), then serve."""
-        self._server.prepare()
+        host, port = self._server.bind_addr[:2]
+        try:
+            self._server.prepare()
+        except OSError as e:
+            raise first_contact.cannot_listen(
+                host, port, e, "[monitoring] status_host, status_port") \
+                from None
         self._thread = threading.Thread(target=self._server.serve,
                                         name="wfengine-status", daemon=True)
         self._thread.start()
