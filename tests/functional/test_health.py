@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.functional import harness
+from tests.functional import tcp_proxy
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -104,20 +105,30 @@ def test_schema_behind_head_is_unready_with_the_fix(tmp_path, fresh_db):
     assert "0007" in reason and "wfengine-db-manage upgrade" in reason
 
 
-def test_broker_refusing_connections_is_unready(tmp_path, postgres_db):
-    closed = harness.free_port()  # nothing listens there
+def test_broker_gone_is_unready(tmp_path, postgres_db):
+    """The broker goes away under a running API (a proxy the test owns
+    stops listening and cuts its connections): /readyz names it."""
+    harness.require_tcp(harness.RABBIT_PORT, "RabbitMQ")
+    proxy = tcp_proxy.TcpProxy(harness.RABBIT_PORT)
     deployment = harness.Deployment(
         tmp_path, database=postgres_db,
         transport_url="rabbit://guest:guest@%s:%d/" % (harness.LOOPBACK,
-                                                       closed))
+                                                       proxy.port))
     deployment.db_manage()
-    with stopping(deployment):
-        deployment.start("api")
-        deployment.wait_for_api()
-        code, body = probe(deployment.port, "/readyz")
-    assert code == 503, body
+    try:
+        with stopping(deployment):
+            deployment.start("api")
+            deployment.wait_for_api()
+            assert probe(deployment.port, "/readyz")[0] == 200
+            proxy.close()
+            harness.wait_until(
+                lambda: probe(deployment.port, "/readyz")[0] == 503, 30,
+                "/readyz to turn 503")
+            code, body = probe(deployment.port, "/readyz")
+    finally:
+        proxy.close()
     [reason] = body["reasons"]
-    assert reason.startswith("broker at 127.0.0.1:%d" % closed), reason
+    assert reason.startswith("broker at 127.0.0.1:%d" % proxy.port), reason
     assert "guest" not in reason  # no credentials in the reason
 
 
