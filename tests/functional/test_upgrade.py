@@ -112,3 +112,27 @@ def _imported_from(env):
          "os.path.dirname(wfengine.__file__)))"],
         env=env, capture_output=True, text=True, check=True).stdout
     return out.strip()
+
+
+def test_new_engine_serves_an_old_executor(tmp_path, postgres_db):
+    """A rolling upgrade: the API and engine are new, an executor still
+    runs the previous release; work flows both ways."""
+    harness.require_tcp(harness.RABBIT_PORT, "RabbitMQ")
+    source = old_code(tmp_path)
+    deployment = harness.Deployment(tmp_path / "rolling",
+                                    database=postgres_db,
+                                    transport_url=harness.RABBIT_URL)
+    deployment.db_manage()
+    old_env = dict(deployment.env, PYTHONPATH=source, PYTHONSAFEPATH="1")
+    with harness.running(deployment, ["api,engine"]):
+        argv = [sys.executable, "-m", "wfengine.cmd.launch", "--config-file",
+                deployment.config_file, "--server", "executor"]
+        deployment.processes.append(harness.Process(
+            "old-executor", ["executor"], argv,
+            os.path.join(deployment.workdir, "old-executor.log"), old_env))
+        deployment.wait_for_consumers()
+        definition, _ = harness.sequential_workflow(
+            "rolling", 3, action="std.echo output=1")
+        done = harness.run_many(deployment, definition, "rolling", 3, 90)
+    assert {ex["state"] for ex in done.values()} == {"SUCCESS"}
+    harness.assert_tasks_once_in_db(postgres_db, list(done), 3)
