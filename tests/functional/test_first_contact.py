@@ -131,3 +131,13 @@ def test_broker_not_listening(tmp_path, empty_db):
     assert_one_line(server(config, "executor"),
                     "RabbitMQ at 127.0.0.1:%d does not answer" % closed,
                     "[DEFAULT] transport_url")
+
+
+def test_help_lists_the_logging_and_monitoring_options():
+    proc = subprocess.run([sys.executable, "-m", "wfengine.cmd.launch",
+                           "--help"], capture_output=True, text=True,
+                          timeout=EXIT_WITHIN)
+    assert proc.returncode == 0, proc.stderr
+    for option in ("--log-file", "--log-dir", "--log-config-append",
+                   "--use-json", "--debug", "--monitoring-status_port"):
+        assert option in proc.stdout

@@ -18,9 +18,8 @@ CLI_OPTS = [
                help="A logging configuration file (Python's "
                     "logging.config.fileConfig format). When set, it "
                     "decides handlers and formats and the options below "
-                    "are ignored; its format strings may use "
-                    "%(execution_id)s, %(task_id)s, %(action_id)s and "
-                    "%(ids)s."),
+                    "are ignored; its format strings may use the record "
+                    "attributes execution_id, task_id, action_id and ids."),
     cfg.StrOpt("log-file", metavar="PATH",
                help="Log to this file (reopened when logrotate moves it) "
                     "instead of standard error. Relative to --log-dir if "
