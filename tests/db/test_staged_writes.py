@@ -95,6 +95,28 @@ def test_a_second_update_of_a_task_follows_the_first(executions):
     assert db_session.reader(_tasks)["t-1"] == ("RUNNING", {"again": 1})
 
 
+def test_what_waits_for_the_commit_runs_once_for_the_unit_that_commits(
+        executions):
+    """A unit run again after a stale state queues its records anew; only
+    the committed one runs them, and a unit that fails runs none."""
+    recorded, tries = [], []
+
+    def stale_once(unit):
+        tries.append(1)
+        unit.after_commit(recorded.append, len(tries))
+        if len(tries) == 1:
+            unit.update_task_later("wf-1", "t-1", "WAITING", state="ERROR")
+    db_unit.run(stale_once)
+    assert (len(tries), recorded) == (2, [2])
+
+    def failing(unit):
+        unit.after_commit(recorded.append, "never")
+        raise exceptions.InputError("no")
+    with pytest.raises(exceptions.InputError):
+        db_unit.run(failing)
+    assert recorded == [2]
+
+
 def test_a_value_too_long_for_its_column_is_refused_not_cut(
         postgresql_url):
     migration.upgrade(postgresql_url, "heads")

@@ -469,7 +469,7 @@ class Deployment:
 
         topics = list(self.topics().values())
         hosts = ["%s-%d" % (socket.gethostname(), p.pid)
-                 for p in self.processes]
+                 for p in self.processes] + [socket.gethostname()]
         queues = topics + ["%s.%s" % (t, h) for t in topics for h in hosts]
         try:
             with kombu.Connection(AMQP_URL, connect_timeout=5) as conn:

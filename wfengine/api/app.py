@@ -24,6 +24,7 @@ from wfengine.api import etag
 from wfengine.api import policy
 from wfengine import conf
 from wfengine.console import web as console
+from wfengine.ops import endpoints
 from wfengine.rpc import clients
 
 
@@ -142,9 +143,10 @@ def setup_app(engine_client=None, max_request_body_size=None):
     limit = max_request_body_size or conf.CONF.api.max_request_body_size
     auth.check_bind_address(conf.CONF)
     api = auth.wrap(BodySizeLimit(app, limit), conf.CONF, _decide_admin)
-    # The console stays outermost: it calls the whole API, authentication
-    # included, with the browser's credentials.
-    return console.mount(api, limit)
+    # The console calls the whole API, authentication included, with the
+    # browser's credentials; probes and /metrics, outermost, answer
+    # without authentication.
+    return endpoints.ApiMiddleware(console.mount(api, limit), conf.CONF)
 
 
 def _decide_admin(ctx):

@@ -9,6 +9,8 @@ import threading
 
 from cheroot import wsgi
 
+from wfengine.ops import first_contact
+
 LOG = logging.getLogger(__name__)
 
 
@@ -19,6 +21,7 @@ class ApiServer:
         self._server = wsgi.Server((host, port), app, numthreads=threads,
                                    server_name="wfengine-api")
         self._ready = threading.Event()
+        self._prepared = False
         self._stopped = threading.Event()
 
     @property
@@ -28,7 +31,8 @@ class ApiServer:
 
     def start(self):
         """Bind and serve requests; returns once :meth:`stop` was called."""
-        self._server.prepare()
+        if not self._prepared:
+            self._server.prepare()
         LOG.info("API listening on %s:%s", *self.address[:2])
         self._ready.set()
         try:
@@ -37,7 +41,17 @@ class ApiServer:
             self._stopped.set()
 
     def start_in_thread(self, timeout=10.0):
-        """Run :meth:`start` in a daemon thread; wait until it is bound."""
+        """Bind, then serve in a daemon thread.
+
+        :raises StartupError: the address can not be bound (one line).
+        """
+        host, port = self._server.bind_addr[:2]
+        try:
+            self._server.prepare()
+        except OSError as e:
+            raise first_contact.cannot_listen(host, port, e,
+                                              "[api] host, port") from None
+        self._prepared = True
         thread = threading.Thread(target=self.start, name="wfengine-api",
                                   daemon=True)
         thread.start()

@@ -8,6 +8,7 @@ from wfengine.cli import definitions
 from wfengine.cli import executions
 from wfengine.cli import generic
 from wfengine.cli import listeners
+from wfengine.cli import report
 from wfengine.cli import watch
 
 _make = generic.make
@@ -102,6 +103,7 @@ def _others():
         ("execution-resume", executions.ExecutionResume, "execution", {}),
         ("execution-delete", executions.ExecutionDelete, "execution", {}),
         ("execution-watch", watch.ExecutionWatch, "execution", {}),
+        ("execution-get-report", report.ExecutionReport, "execution", {}),
         ("task-rerun", executions.TaskRerun, "task", {}),
         ("task-reset", executions.TaskReset, "task", {}),
         ("action-execution-update", executions.ActionExecutionUpdate,

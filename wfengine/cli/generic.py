@@ -12,7 +12,9 @@ from cliff import lister
 from cliff import show
 
 from wfengine.cli import formats
+from wfengine.cli import http
 from wfengine.cli import inputs
+from wfengine.cli import rows
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +40,8 @@ class Resource:
     label: str
     namespaced: bool = False
     filters: tuple = ()
+    # item -> item as the list shows it (derived columns, placeholders).
+    shape: object = None
 
 
 _TIMES = ("created_at", "updated_at")
@@ -51,8 +55,8 @@ RESOURCES = {
         "/executions", "executions",
         ("id", "workflow_id", "workflow_name", "workflow_namespace",
          "description", "task_execution_id", "root_execution_id", "state",
-         "state_info") + _TIMES,
-        "execution",
+         "state_info") + _TIMES + ("duration",),
+        "execution", shape=rows.execution_row,
         filters=(ListFilter(("--task",), "task_execution_id",
                             "Only sub-workflow executions of this task."),)),
     "task": Resource(
@@ -141,7 +145,12 @@ class ListCommand(ClientMixin, lister.Lister):
                 parser.add_argument(flt.key, nargs="?", help=flt.help,
                                     metavar=flt.flags[0].upper())
         parser.add_argument("--limit", type=int,
-                            help="At most this many items.")
+                            help="At most this many items (one page, "
+                                 "unless --page-size is given too).")
+        parser.add_argument("--page-size", type=int, metavar="N",
+                            help="Fetch N items per request and follow the "
+                                 "server's 'next' links to the end (or to "
+                                 "--limit items).")
         parser.add_argument("--marker", help="Start after this id.")
         parser.add_argument("--sort-keys", help="e.g. created_at,name")
         parser.add_argument("--sort-dirs", help="e.g. asc,desc")
@@ -162,9 +171,27 @@ class ListCommand(ClientMixin, lister.Lister):
         return params
 
     def take_action(self, parsed_args):
-        body = self.client.get(self.resource.path, self.query(parsed_args))
-        return formats.listing(body[self.resource.key],
-                               self.resource.columns)
+        items = self.fetch_all(parsed_args)
+        if self.resource.shape is not None:
+            items = [self.resource.shape(item) for item in items]
+        return formats.listing(items, self.resource.columns)
+
+    def fetch_all(self, parsed_args):
+        """The items: one request, or with --page-size every page."""
+        query = self.query(parsed_args)
+        size, limit = parsed_args.page_size, parsed_args.limit
+        if not size:
+            return self.client.get(self.resource.path, query)[
+                self.resource.key]
+        if size <= 0:
+            raise http.CliError("ERROR: --page-size must be positive")
+        query["limit"] = size if limit is None else min(size, limit)
+        body = self.client.get(self.resource.path, query)
+        items = list(body[self.resource.key])
+        while body.get("next") and (limit is None or len(items) < limit):
+            body = self.client.get_url(body["next"])
+            items.extend(body[self.resource.key])
+        return items if limit is None else items[:limit]
 
 
 class OneResourceMixin(ClientMixin):

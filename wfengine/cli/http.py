@@ -105,6 +105,14 @@ class Client:
         found = _ERRNO.search(str(error))
         return found.group(1) if found else one_line(error, 200)
 
+    def get_url(self, url):
+        """``GET`` an absolute URL the server gave (a ``next`` link); it
+        must lie below the API root, so no request leaves for elsewhere."""
+        if not url.startswith(self.base_url + "/"):
+            raise CliError("ERROR: the server's next link %s is not below "
+                           "%s" % (url, self.base_url))
+        return self.request("GET", url[len(self.base_url):])
+
     def get(self, path, params=None):
         """``GET``; the decoded body."""
         return self.request("GET", path, params=params)

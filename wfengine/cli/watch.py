@@ -5,6 +5,7 @@ tasks and a ``done/total`` progress line until the execution ends. On a
 terminal the view is redrawn in place; into a pipe or file a frame is
 written each time it changes, so the last lines are the final state.
 """
+import json
 import time
 
 from cliff import command
@@ -16,7 +17,7 @@ from wfengine.cli import generic
 ENDED = {"SUCCESS": 0, "ERROR": 2, "CANCELLED": 3}
 TIMED_OUT = 4
 TASK_DONE = ("SUCCESS", "ERROR", "CANCELLED", "SKIPPED")
-TASK_COLUMNS = ("name", "state", "started_at", "finished_at", "id",
+TASK_COLUMNS = ("name", "state", "items", "started_at", "finished_at", "id",
                 "state_info")
 CLEAR = "\x1b[H\x1b[2J"
 INFO_WIDTH = 60
@@ -33,6 +34,22 @@ def _short(value, width=INFO_WIDTH):
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
+def items_progress(runtime_context):
+    """``done/count`` of a with-items task (``, N failed`` when some
+    failed, ``, R running``); empty for other tasks."""
+    items = (runtime_context or {}).get("with_items")
+    if not isinstance(items, dict) or "count" not in items:
+        return ""
+    succeeded, failed = items.get("succeeded", 0), items.get("failed", 0)
+    text = "%d/%d" % (succeeded + failed, items["count"])
+    running = items.get("started", 0) - succeeded - failed
+    if failed:
+        text += ", %d failed" % failed
+    if running > 0:
+        text += ", %d running" % running
+    return text
+
+
 def render(execution, tasks):
     """The text of one frame: header, task table, progress line."""
     header = "Execution %s (%s): %s" % (
@@ -47,6 +64,10 @@ def render(execution, tasks):
     done, total = progress(tasks)
     footer = "Progress: %d/%d tasks done, execution %s" % (
         done, total, execution["state"])
+    with_items = ["%s %s" % (t["name"], t["items"]) for t in tasks
+                  if t.get("items")]
+    if with_items:
+        footer += "; items: " + "; ".join(with_items)
     return "\n".join([header, table.get_string(), footer])
 
 
@@ -70,12 +91,30 @@ class ExecutionWatch(generic.ClientMixin, command.Command):
         return parser
 
     def snapshot(self, ex_id):
-        """The execution and its tasks, oldest task first."""
+        """The execution and its tasks, oldest task first, each with its
+        ``items`` progress."""
         execution = self.client.get("%s/%s" % (self.resource.path, ex_id))
         tasks = self.client.get("/tasks", {
             "workflow_execution_id": ex_id, "sort_keys": "created_at",
             "sort_dirs": "asc"})["tasks"]
+        for task in tasks:
+            task["items"] = self.items_of(task)
         return execution, tasks
+
+    def items_of(self, task):
+        """A task's items progress: read while it runs, kept once done
+        (the list of tasks does not carry it)."""
+        cache = self.__dict__.setdefault("_items", {})
+        if task["id"] in cache:
+            return cache[task["id"]]
+        full = self.client.get("/tasks/%s" % task["id"])
+        context = full.get("runtime_context")
+        if isinstance(context, str):
+            context = json.loads(context or "{}")
+        text = items_progress(context)
+        if task.get("state") in TASK_DONE:
+            cache[task["id"]] = text
+        return text
 
     def draw(self, frame, last):
         """Show ``frame`` unless it is ``last`` (the one on screen)."""

@@ -11,6 +11,7 @@ from oslo_config import cfg
 
 from wfengine import conf as wf_conf
 from wfengine.db import migration
+from wfengine.ops import first_contact
 
 
 def _add_commands(subparsers):
@@ -35,6 +36,11 @@ def main(argv=None):
          prog="wfengine-db-manage")
     url = conf.database.connection
     name = conf.command.name
+    try:
+        first_contact.check_database(url, expect_schema=False)
+    except first_contact.StartupError as e:
+        sys.stderr.write("wfengine-db-manage: %s\n" % e)
+        return 2
     if name == "upgrade":
         migration.upgrade(url, conf.command.revision)
     elif name == "downgrade":

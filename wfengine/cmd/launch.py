@@ -9,6 +9,7 @@ migrated on first start.
 import ctypes
 import gc
 import logging
+import os
 import signal
 import sys
 import threading
@@ -17,7 +18,9 @@ from oslo_config import cfg
 
 from wfengine.api import auth
 from wfengine import conf as wf_conf
+from wfengine import logs
 from wfengine.cmd import services
+from wfengine.ops import first_contact
 
 LOG = logging.getLogger(__name__)
 
@@ -54,6 +57,13 @@ def _fewer_malloc_arenas(arenas=2):
         pass
 
 
+def _refuse_to_start(conf, error):
+    """One line on stderr (and in the log file, if there is one)."""
+    LOG.error("%s", error)
+    if logs.log_path(conf, "wfengine-server") or conf.log_config_append:
+        sys.stderr.write("wfengine-server: %s\n" % error)
+
+
 def main(argv=None):
     _fewer_malloc_arenas()
     try:
@@ -67,15 +77,23 @@ def main(argv=None):
         except auth.ConfigError as e:
             sys.stderr.write("wfengine-server: %s\n" % e)
             return 2
-    services.setup_logging(conf)
+    try:
+        logs.setup(conf, "wfengine-server")
+    except ValueError as e:
+        sys.stderr.write("wfengine-server: %s\n" % e)
+        return 2
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     try:
+        first_contact.check(conf, names)
         running = services.start(conf, names)
-    except ValueError as e:
-        LOG.error("%s", e)
-        return 2
+    except (ValueError, first_contact.StartupError) as e:
+        _refuse_to_start(conf, e)
+        # A service started before the failure may hold threads that
+        # would keep the process alive: leave at once.
+        logging.shutdown()
+        os._exit(2)
     # What start-up made (modules, classes, caches: ~130,000 objects) lives
     # as long as the process; left in the collector's generations, every
     # full collection walks it again and holds all threads for ~70 ms on

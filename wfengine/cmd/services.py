@@ -15,6 +15,7 @@ from wfengine.engine import service as engine_service
 from wfengine.executor import heartbeat
 from wfengine.executor import service as executor_service
 from wfengine.notifier import service as notifier_service
+from wfengine.ops import lifecycle as ops
 from wfengine.rpc import clients
 from wfengine.rpc import server as rpc_server
 
@@ -39,15 +40,6 @@ def expand(names):
     return list(dict.fromkeys(result))
 
 
-def setup_logging(conf):
-    level = logging.DEBUG if conf.debug else logging.INFO
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(process)d %(levelname)s "
-                            "%(name)s %(message)s")
-    for noisy in ("oslo_messaging", "amqp", "kombu", "cheroot"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
 def start(conf, names):
     """Start ``names`` in this process; returns objects to ``stop``."""
     in_process = not conf.transport_url
@@ -56,12 +48,14 @@ def start(conf, names):
             "transport_url is not set: in-process messaging only works when "
             "this process runs every service (--server all); set "
             "[DEFAULT] transport_url to run %s alone" % ",".join(names))
+    ops.prepare(conf)
     _setup_database(conf, embedded=in_process)
     rpc_server.init(conf, in_process=in_process)
     running = []
     for name in ("executor", "engine", "notifier", "api"):
         if name in names:
             running.append(_STARTERS[name](conf))
+    running.append(ops.started(conf, names))
     return running
 
 

@@ -10,8 +10,11 @@ from wfengine.conf import cron_trigger
 from wfengine.conf import database
 from wfengine.conf import default
 from wfengine.conf import engine
+from wfengine.conf import execution_expiration_policy as expiration
 from wfengine.conf import executor
+from wfengine.conf import monitoring
 from wfengine.conf import notifier
+from wfengine.conf import retention
 
 CONF = cfg.CONF
 
@@ -23,7 +26,10 @@ cron_trigger.register_opts(CONF)
 database.register_opts(CONF)
 engine.register_opts(CONF)
 executor.register_opts(CONF)
+expiration.register_opts(CONF)
+monitoring.register_opts(CONF)
 notifier.register_opts(CONF)
+retention.register_opts(CONF)
 
 # oslo.messaging registers its options lazily; register the [DEFAULT] ones
 # now so that an unset transport_url can mean "in-process messaging".

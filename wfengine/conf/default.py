@@ -1,9 +1,8 @@
-from oslo_config import cfg
+"""``[DEFAULT]`` options of wfengine itself (logging: ``conf.log``)."""
+from wfengine.conf import log
 
-OPTS = [
-    cfg.BoolOpt("debug", default=False, help="Log at DEBUG level."),
-]
+OPTS = log.list_opts()
 
 
 def register_opts(conf):
-    conf.register_opts(OPTS)
+    log.register_opts(conf)

@@ -4,9 +4,13 @@ GROUP = cfg.OptGroup("engine", title="Engine options")
 
 OPTS = [
     cfg.StrOpt("topic", default="wfengine_engine",
-               help="RPC topic the engines listen on."),
+               help="RPC topic the engines listen on. Deployments that "
+                    "share a broker vhost need their own topics and "
+                    "[DEFAULT] control_exchange (or a vhost each)."),
     cfg.StrOpt("host", default=None,
-               help="Name of this engine (default: host name and pid)."),
+               help="Name of this engine (default: host name and pid). "
+                    "Its broker queue is named after the host alone unless "
+                    "this is set, so restarts leave no queue behind."),
     cfg.FloatOpt("outbox_sweep_interval", default=2.0, min=0.1,
                  help="Seconds between sweeps that re-send outbox rows "
                       "nobody acknowledged."),

@@ -4,9 +4,15 @@ GROUP = cfg.OptGroup("executor", title="Executor options")
 
 OPTS = [
     cfg.StrOpt("topic", default="wfengine_executor",
-               help="RPC topic the executors listen on."),
+               help="RPC topic the executors listen on. Deployments that "
+                    "share a broker vhost need their own topics and "
+                    "[DEFAULT] control_exchange (or a vhost each)."),
     cfg.StrOpt("host", default=None,
-               help="Name of this executor (default: host name and pid)."),
+               help="Name of this executor in heartbeats and claims "
+                    "(default: host name and pid). Its broker queue, the "
+                    "one a task's 'target:' reaches, is named after the "
+                    "host alone unless this is set, so restarts leave no "
+                    "queue behind."),
     cfg.IntOpt("workers", default=16, min=1,
                help="Actions one executor runs at once."),
     cfg.FloatOpt("heartbeat_interval", default=5.0, min=0.1,

@@ -6,8 +6,11 @@ from wfengine.conf import cron_trigger
 from wfengine.conf import database
 from wfengine.conf import default
 from wfengine.conf import engine
+from wfengine.conf import execution_expiration_policy as expiration
 from wfengine.conf import executor
+from wfengine.conf import monitoring
 from wfengine.conf import notifier
+from wfengine.conf import retention
 
 
 def list_opts():
@@ -20,5 +23,8 @@ def list_opts():
         (database.GROUP, database.OPTS),
         (engine.GROUP, engine.OPTS),
         (executor.GROUP, executor.OPTS),
+        (expiration.GROUP, expiration.OPTS),
+        (monitoring.GROUP, monitoring.OPTS),
         (notifier.GROUP, notifier.OPTS),
+        (retention.GROUP, retention.OPTS),
     ]

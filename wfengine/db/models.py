@@ -194,6 +194,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         sa.Index("ix_outbox_next_send_at", "next_send_at"),
         sa.Index("ix_outbox_ref_id", "ref_id"),
+        sa.Index("ix_outbox_created_at", "created_at"),
     )
 
     id = orm.mapped_column(sa.Integer, primary_key=True, autoincrement=True)
@@ -219,6 +220,7 @@ class Event(Base):
     __table_args__ = (
         sa.Index("ix_events_dispatched_id", "dispatched", "id"),
         sa.Index("ix_events_workflow_execution_id", "workflow_execution_id"),
+        sa.Index("ix_events_created_at", "created_at"),
     )
 
     id = orm.mapped_column(sa.Integer, primary_key=True, autoincrement=True)
@@ -380,6 +382,7 @@ class Delivery(Base):
                  "next_attempt_at"),
         sa.Index("ix_deliveries_order", "target", "workflow_execution_id",
                  "event_id"),
+        sa.Index("ix_deliveries_created_at", "created_at"),
         sa.Index("ix_deliveries_listener_created_at", "listener_id",
                  "created_at"),
     )
@@ -433,3 +436,14 @@ class ExecutorHeartbeat(Base):
     name = orm.mapped_column(sa.String(255), primary_key=True)
     heartbeat_at = orm.mapped_column(sa.DateTime, nullable=False)
     started_at = orm.mapped_column(sa.DateTime, nullable=False)
+
+
+class Lease(Base):
+    """A job that one process at a time may do (the retention passes):
+    ``holder`` has it until ``expires_at`` unless it renews it."""
+
+    __tablename__ = "leases"
+
+    name = orm.mapped_column(sa.String(80), primary_key=True)
+    holder = orm.mapped_column(sa.String(255), nullable=False)
+    expires_at = orm.mapped_column(sa.DateTime, nullable=False)

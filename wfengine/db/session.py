@@ -16,6 +16,8 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
+from wfengine import metrics
+
 LOG = logging.getLogger(__name__)
 
 _lock = threading.Lock()
@@ -130,6 +132,7 @@ def _retrying(attempt_once, what):
             if not is_transient(e) or attempt >= _max_retries:
                 raise
             attempt += 1
+            metrics.unit_of_work_retried(what)
             LOG.debug("Transient database error, retrying the %s (attempt "
                       "%s): %s", what, attempt, e)
             time.sleep(min(0.05 * 2 ** attempt, 2.0) * random.random())
@@ -153,7 +156,19 @@ def unit_of_work(fn, *args, **kwargs):
                 return fn(session, *args, **kwargs)
         finally:
             session.close()
-    return _retrying(once, "unit of work")
+    started = time.monotonic()
+    operation = _operation(fn, args)
+    try:
+        return _retrying(once, operation)
+    finally:
+        metrics.unit_of_work_done(operation, time.monotonic() - started)
+
+
+def _operation(fn, args):
+    """A name for the metrics: the function, or the one it wraps (the
+    engine passes its handlers through a wrapper)."""
+    inner = args[0] if args and callable(args[0]) else fn
+    return getattr(inner, "__name__", "unit_of_work").lstrip("_")
 
 
 def _writer_turn():

@@ -81,7 +81,8 @@ def get_execution_spec(session, wf_ex_id):
 
 
 # What the engine reads of a task to decide, and its (large) data.
-_TASK_SMALL = ("name", "state", "state_info", "processed", "runtime_context")
+_TASK_SMALL = ("name", "state", "state_info", "processed", "runtime_context",
+               "started_at")
 _TASK_DATA = ("in_context", "published")
 
 

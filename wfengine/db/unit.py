@@ -48,6 +48,7 @@ class Unit:
         self.memo = {}
         self._inserts = {}    # wf_ex_id -> [(table, values)]
         self._updates = {}    # wf_ex_id -> {task_ex_id: (from, values)}
+        self._after_commit = []
 
     # ---- staging ----
 
@@ -110,6 +111,19 @@ class Unit:
                     "Task execution %s is no longer %s"
                     % (lost[0], updates[lost[0]][0]))
 
+    # ---- after the commit ----
+
+    def after_commit(self, record, *args):
+        """Call ``record(*args)`` if and once this unit commits (metrics:
+        a unit that rolls back, or is run again, did not happen)."""
+        self._after_commit.append((record, args))
+
+    def committed(self):
+        """The unit committed: run what waited for it."""
+        queued, self._after_commit = self._after_commit, []
+        for record, args in queued:
+            record(*args)
+
     # ---- locks ----
 
     def lock_execution(self, wf_ex_id, with_data=False):
@@ -144,10 +158,12 @@ def run(fn, *args, record_all_events=True, attempts=3):
         unit = Unit(session, record_all_events)
         result = fn(unit, *args)
         unit.write()
-        return result
+        return result, unit
     for attempt in range(1, attempts + 1):
         try:
-            return db_session.unit_of_work(in_unit)
+            result, unit = db_session.unit_of_work(in_unit)
+            unit.committed()
+            return result
         except exceptions.StaleState as e:
             if attempt == attempts:
                 raise

@@ -15,6 +15,8 @@ import types
 
 from wfengine import action_params
 from wfengine import exceptions
+from wfengine import logcontext
+from wfengine import metrics
 from wfengine.db import snapshots as db_snapshots
 from wfengine.db import cas
 from wfengine.db import outbox as db_outbox
@@ -146,7 +148,8 @@ def _insert_task(unit, wf_ex, view, initial, chain):
         created_at=now, started_at=now,
         finished_at=now if view.state in states.COMPLETED else None)
     LOG.debug("Task execution %s (%s) of workflow execution %s created in "
-              "state %s", view.id, view.name, wf_ex.id, view.state)
+              "state %s", view.id, view.name, wf_ex.id, view.state,
+              extra=logcontext.ids(execution_id=wf_ex.id, task_id=view.id))
     if initial == states.RUNNING:
         events.emit_task(unit, wf_ex, view, states.RUN)
     _emit_chain(unit, wf_ex, view, initial, chain)
@@ -163,10 +166,13 @@ def _update_task(unit, wf_ex, view, original, chain):
         values[name] = getattr(view, name)
     if view.state in states.COMPLETED:
         values["finished_at"] = models.utcnow()
+        metrics.task_finished(unit, wf_ex.name, view.state, getattr(
+            view, "started_at", None), values["finished_at"])
     unit.update_task_later(wf_ex.id, view.id, original, **values)
     if view.state != original:
         LOG.debug("Task execution %s moved from %s to %s (%s)", view.id,
-                  original, view.state, ", ".join(chain))
+                  original, view.state, ", ".join(chain),
+                  extra=logcontext.ids(task_id=view.id))
     _emit_chain(unit, wf_ex, view, original, chain)
 
 
@@ -211,6 +217,8 @@ def _move_workflow(unit, wf_ex, changes, send_at):
         values["output"] = last.output
     _write(unit, "workflow", wf_ex.id, wf_ex.state, state,
            ", ".join(c.event for c in changes), values)
+    if state in states.COMPLETED and state != wf_ex.state:
+        metrics.execution_finished(unit, wf_ex.name, state)
     if state not in states.COMPLETED or not wf_ex.task_execution_id:
         return []
     # A sub-workflow hands its outcome to the parent task: a row any engine

@@ -11,6 +11,8 @@ import types
 import uuid
 
 from wfengine import exceptions
+from wfengine import logcontext
+from wfengine import metrics
 from wfengine.db import api as db_api
 from wfengine.db import definitions
 from wfengine.db import models
@@ -147,6 +149,7 @@ class EngineService(service_actions.ActionsMixin,
         return wf_ex, self._apply(unit, wf_ex, cond, {},
                                   cond.decide(conductor.Conductor.start))
 
+    @logcontext.binding(execution_id="wf_ex_id")
     def _create_execution(self, unit, wf_def, spec, wf_input, params,
                           description, parent, wf_ex_id, project_id):
         runtime = {"env": params.get("env") or {},
@@ -173,8 +176,10 @@ class EngineService(service_actions.ActionsMixin,
         LOG.info("Workflow execution %s of %s created in state %s",
                  wf_ex.id, spec.name, wf_ex.state)
         events.emit_workflow(unit, wf_ex, states.START, wf_ex.state, None)
+        metrics.execution_started(unit, spec.name)
         return wf_ex
 
+    @logcontext.binding(execution_id="wf_ex.id")
     def _advance(self, unit, wf_ex, decide, data=None, known_tasks=()):
         """Load the snapshot, let ``decide(conductor)`` plan, write it.
 

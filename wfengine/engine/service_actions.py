@@ -13,6 +13,7 @@ import types
 
 from wfengine import action_params
 from wfengine import exceptions
+from wfengine import logcontext
 from wfengine.db import api as db_api
 from wfengine.db import snapshots as db_snapshots
 from wfengine.db import cas
@@ -208,7 +209,10 @@ class ActionsMixin:
                 results.append(None)
                 continue
             LOG.debug("Action execution %s moved from RUNNING to %s",
-                      msg.action_ex_id, outcome[0])
+                      msg.action_ex_id, outcome[0], extra=logcontext.ids(
+                          execution_id=action_exes[
+                              msg.action_ex_id].workflow_execution_id,
+                          action_id=msg.action_ex_id))
             results.append(outcome)
         # Completed before any executor claimed them (a claim acks).
         db_outbox.ack(unit.session, db_outbox.RUN_ACTION, [

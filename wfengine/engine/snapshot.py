@@ -101,6 +101,7 @@ class DbTaskSet(taskset.TaskSet):
                 load_result=_result_loader(self._session, row.id,
                                            row.runtime_context)))
             self.originals[row.id] = row.state
+            view.started_at = getattr(row, "started_at", None)
         if with_data:
             # A view known already keeps the data it has.
             view.data_loaded(row.in_context, row.published)

@@ -22,6 +22,8 @@ import uuid
 import oslo_messaging as messaging
 
 from wfengine import exceptions
+from wfengine import logcontext
+from wfengine import metrics
 from wfengine.executor import runner
 from wfengine.rpc import messages
 
@@ -116,7 +118,12 @@ class ExecutorService:
 
     def _run(self, msg):
         try:
-            result = runner.run(msg)
+            with logcontext.bound(execution_id=msg.wf_ex_id,
+                                  task_id=msg.task_ex_id,
+                                  action_id=msg.action_ex_id), \
+                    metrics.action_timer(msg.action_name) as timer:
+                result = runner.run(msg)
+                timer.state = result.state if result else "RUNNING"
             if result is not None:
                 self._results.put(result)
         except Exception:

@@ -30,6 +30,7 @@ import jinja2
 from jinja2 import sandbox
 
 from wfengine import exceptions
+from wfengine import metrics
 from wfengine.expressions import functions
 
 MAX_RANGE = 10000
@@ -52,6 +53,10 @@ _range_budget = contextvars.ContextVar("wfengine_jinja_range_budget",
 
 class RunawayError(Exception):
     """An expression tried to exceed one of the bounds of this module."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        metrics.expression_limit_hit("jinja_size")
 
 
 def _check_size(size, what):

@@ -20,6 +20,7 @@ from yaql.language import factory
 from yaql.language import utils as yaql_utils
 
 from wfengine import exceptions
+from wfengine import metrics
 from wfengine.expressions import functions
 
 # Collections up to a million elements (a with-items list of 50,000 is a
@@ -299,10 +300,13 @@ def _cause(exc):
     if isinstance(exc, KeyError):
         return "no key %s in the data" % exc
     if isinstance(exc, yaql_exc.CollectionTooLargeException):
+        metrics.expression_limit_hit("iterators")
         return "a collection exceeds %d elements" % LIMIT_ITERATORS
     if isinstance(exc, TimeLimitExceeded):
+        metrics.expression_limit_hit("time")
         return "it ran longer than %s seconds" % TIME_LIMIT
     if isinstance(exc, yaql_exc.MemoryQuotaExceededException):
+        metrics.expression_limit_hit("memory")
         return "memory quota of %d bytes exceeded" % MEMORY_QUOTA
     text = str(exc)
     return "%s: %s" % (type(exc).__name__, text) if text else \

@@ -8,6 +8,8 @@ headers.
 import dataclasses
 import logging
 
+from wfengine import logcontext
+from wfengine import metrics
 from wfengine.db import models
 from wfengine.db import notifications
 from wfengine.db import session as db_session
@@ -97,6 +99,8 @@ def outcome_values(delivery, outcome, retry_policy, now):
     return event, values
 
 
+@logcontext.binding(execution_id="delivery.workflow_execution_id",
+                   task_id="delivery.task_execution_id")
 def record(delivery, outcome, retry_policy, holder):
     """Write the outcome of an attempt (its own unit of work)."""
     now = models.utcnow()
@@ -104,6 +108,8 @@ def record(delivery, outcome, retry_policy, holder):
     won = db_session.unit_of_work(notifications.record_attempt,
                                   delivery.id, holder, **values)
     _log(delivery, outcome, values, won)
+    metrics.delivery_attempted(delivery.publisher, event, (
+        now - delivery.created_at).total_seconds() if outcome.ok else None)
     return won
 
 

@@ -49,6 +49,19 @@ def host_name(configured=None):
     return configured or "%s-%d" % (socket.gethostname(), os.getpid())
 
 
+def queue_server(name):
+    """The RPC server name to listen as, for a process called ``name``.
+
+    A process's default name (host name and pid, see :func:`host_name`)
+    would give it a queue ``<topic>.<host>-<pid>`` that RabbitMQ keeps
+    after the process is gone, a new one at every restart. The host name
+    alone is stable across restarts: processes of one kind on one host
+    share that queue, and a task's ``target: <host>`` reaches one of them.
+    A configured name is used as it is.
+    """
+    return socket.gethostname() if name == host_name() else name
+
+
 def target(topic, server=None, version=None):
     return messaging.Target(topic=topic, server=server, version=version)
 
@@ -58,8 +71,8 @@ def get_server(topic, server_name, endpoints):
     if _bus is not None:
         return local.Server(_bus, topic, endpoints)
     return messaging.get_rpc_server(
-        get_transport(), target(topic, server=server_name), endpoints,
-        executor="threading")
+        get_transport(), target(topic, server=queue_server(server_name)),
+        endpoints, executor="threading")
 
 
 def get_client(topic, version, timeout=None):

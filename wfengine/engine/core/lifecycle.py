@@ -154,7 +154,7 @@ class Lifecycle:
         self._reopen(task)
         if state == states.IDLE:
             task.runtime_context[REPLAY] = {"reset": True, "items": []}
-            self._move(task, states.RESET)
+            self._move(task, states.RESET, state_info=state_info)
             return self.plan
         task.published = dict(published or {})
         self._move(task, states.MARK_DONE,

@@ -1,0 +1,36 @@
+"""``[monitoring]``: health, readiness and metrics endpoints."""
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup("monitoring", title="Health, readiness and metrics")
+
+OPTS = [
+    cfg.BoolOpt("api_endpoints", default=True,
+                help="Serve /healthz, /readyz and /metrics on the API's "
+                     "port (without authentication: they tell no secret, "
+                     "but put /metrics behind your proxy's rules if its "
+                     "workflow names are private)."),
+    cfg.HostAddressOpt("status_host", default="127.0.0.1",
+                       help="Address of the status endpoint of processes "
+                            "that run no API (engine, executor, notifier)."),
+    cfg.PortOpt("status_port", default=0,
+                help="Port of that status endpoint (/healthz, /readyz, "
+                     "/metrics); 0 turns it off. Give each process on a "
+                     "host its own (e.g. --monitoring-status_port on the "
+                     "command line)."),
+    cfg.FloatOpt("check_timeout", default=2.0, min=0.1,
+                 help="Seconds a readiness check waits for the database "
+                      "or the broker before it calls them unready."),
+    cfg.FloatOpt("check_cache", default=2.0, min=0.0,
+                 help="Seconds a readiness result is reused, so that "
+                      "frequent probes do not each open connections."),
+    cfg.FloatOpt("database_gauges_interval", default=10.0, min=0.0,
+                 help="Seconds the database gauges of /metrics (outbox "
+                      "depth, pending deliveries, executor heartbeats) are "
+                      "reused between scrapes; each refresh is a few "
+                      "indexed queries."),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_cli_opts(OPTS, group=GROUP)

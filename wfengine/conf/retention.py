@@ -1,0 +1,41 @@
+"""``[retention]``: how long bookkeeping rows are kept.
+
+Events, delivery records, orphaned outbox rows and the heartbeats of
+executors long gone are removed in small batches by the engine holding
+the retention lease, every ``interval`` seconds. ``0`` keeps rows for
+ever.
+"""
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup("retention", title="Retention of bookkeeping rows")
+
+OPTS = [
+    cfg.IntOpt("interval", default=3600, min=1,
+               help="Seconds between two retention passes (the execution "
+                    "expiration policy has its own evaluation_interval)."),
+    cfg.IntOpt("events_older_than", default=0, min=0,
+               help="Hours after which events already fanned out to their "
+                    "targets are removed (none with a pending delivery); "
+                    "0 keeps them."),
+    cfg.IntOpt("deliveries_older_than", default=0, min=0,
+               help="Hours after which finished delivery records "
+                    "(DELIVERED, FAILED) are removed; 0 keeps them."),
+    cfg.IntOpt("outbox_orphans_older_than", default=24, min=0,
+               help="Hours after which outbox rows about executions that "
+                    "no longer exist are removed (live rows never are); 0 "
+                    "keeps them."),
+    cfg.IntOpt("heartbeats_older_than", default=24, min=0,
+               help="Hours after which the heartbeat row of an executor "
+                    "silent that long, with no action RUNNING on it, is "
+                    "removed; 0 keeps them."),
+    cfg.IntOpt("chunk_size", default=200, min=1,
+               help="Rows (or executions) removed per transaction."),
+    cfg.FloatOpt("chunk_pause", default=0.05, min=0.0,
+                 help="Seconds to wait between two chunks, leaving the "
+                      "database to the work that matters."),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(OPTS, group=GROUP)
