@@ -24,12 +24,27 @@ available in both syntaxes:
 Other functions: ``json_pp(x)``, ``json_dump(x)``, ``json_parse(s)``,
 ``yaml_dump(x)``, ``yaml_parse(s)``, ``uuid()``. Nothing here touches a
 database.
+
+Every evaluation runs within the limits of :mod:`.bounds` (time, size of
+values, integers, collections), set for the process by :func:`configure`.
+An error names the expression, and where it sits inside ``data`` (``at
+'x.y[2]'``) when it is not ``data`` itself.
 """
 
 from wfengine import exceptions
+from wfengine.expressions import bounds
 from wfengine.expressions import jinja_plugin
 from wfengine.expressions import patterns
 from wfengine.expressions import yaql_plugin
+
+Limits = bounds.Limits
+
+
+def configure(limits):
+    """Evaluate every later expression of this process within ``limits``
+    (a :class:`Limits`)."""
+    bounds.configure(limits)
+    yaql_plugin.configure(limits)
 
 
 class _Session:
@@ -69,7 +84,23 @@ def evaluate(data, ctx, runtime=None):
     before mutating it. Raises ExpressionError naming the failing
     expression and the cause.
     """
-    return _walk(data, _Session(ctx, runtime))
+    try:
+        return _walk(data, _Session(ctx, runtime))
+    except _Located as located:
+        raise exceptions.ExpressionError(
+            "%s (at '%s')" % (located.error, located.where())) from None
+
+
+class _Located(Exception):
+    """An ExpressionError on its way up, collecting where it happened."""
+
+    def __init__(self, error, step):
+        super().__init__(str(error))
+        self.error = error
+        self.steps = [step]
+
+    def where(self):
+        return "".join(self.steps).lstrip(".")
 
 
 def _walk(data, session):
@@ -78,21 +109,40 @@ def _walk(data, session):
     if isinstance(data, dict):
         return _walk_dict(data, session)
     if isinstance(data, (list, tuple)):
-        return [_walk(item, session) for item in data]
+        return _walk_list(data, session)
     return data
+
+
+def _walk_list(data, session):
+    result = []
+    for index, item in enumerate(data):
+        try:
+            result.append(_walk(item, session))
+        except (exceptions.ExpressionError, _Located) as e:
+            raise _locate(e, "[%d]" % index) from None
+    return result
 
 
 def _walk_dict(data, session):
     result = {}
     for key, value in data.items():
-        new_key = _walk(key, session)
         try:
+            new_key = _walk(key, session)
             result[new_key] = _walk(value, session)
         except TypeError:
             raise exceptions.ExpressionError(
                 "Dict key '%s' evaluates to %s, which cannot be a key"
                 % (key, type(new_key).__name__)) from None
+        except (exceptions.ExpressionError, _Located) as e:
+            raise _locate(e, ".%s" % key) from None
     return result
+
+
+def _locate(error, step):
+    if isinstance(error, _Located):
+        error.steps.insert(0, step)
+        return error
+    return _Located(error, step)
 
 
 def _evaluate_string(text, session):
