@@ -3,7 +3,8 @@
 ``setup_app()`` builds it: the root controller, a hook that gives
 controllers the engine client as ``pecan.request.engine`` (created on
 first use unless one is passed in, as tests do), the hook that shapes
-errors, and a body-size limit in front of everything.
+errors, and in front of everything a body-size limit, then the checks
+of :mod:`wfengine.api.guards` (UTF-8 path and query, JSON depth).
 """
 import functools
 import io
@@ -16,6 +17,7 @@ from pecan import util as pecan_util
 from wfengine.api.controllers import root
 from wfengine.api import errors
 from wfengine.api import etag
+from wfengine.api import guards
 from wfengine import conf
 from wfengine.rpc import clients
 
@@ -133,4 +135,4 @@ def setup_app(engine_client=None, max_request_body_size=None):
         debug=False,
     )
     limit = max_request_body_size or conf.CONF.api.max_request_body_size
-    return BodySizeLimit(app, limit)
+    return BodySizeLimit(guards.RequestGuard(app), limit)

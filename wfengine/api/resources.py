@@ -22,6 +22,7 @@ import operator
 import re
 
 from wfengine import exceptions
+from wfengine import jsonsafe
 from wfengine.db import models
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -407,14 +408,10 @@ _EXECUTION_ID = re.compile(EXECUTION_ID_PATTERN)
 def parse_json_body(body, what="request body"):
     """Decode a JSON request body that must be an object.
 
-    :raises InputError: not JSON, or not an object.
+    :raises InputError: not JSON (NaN and Infinity are not), nested
+        deeper than ``[api] max_document_depth``, or not an object.
     """
-    try:
-        data = json.loads(body.decode("utf-8") if isinstance(body, bytes)
-                          else body)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise exceptions.InputError(
-            "The %s is not valid JSON: %s" % (what, e)) from e
+    data = jsonsafe.loads(body, what="The %s" % what)
     if not isinstance(data, dict):
         raise exceptions.InputError(
             "The %s must be a JSON object, got %s"
@@ -433,12 +430,9 @@ def json_object_field(name, value):
     if value is None or value == "":
         return {}
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError as e:
-            raise exceptions.InputError(
-                "Field %r must be a JSON object or a string holding one; "
-                "got %r which is not valid JSON: %s" % (name, value, e)) from e
+        value = jsonsafe.loads(
+            value, what="Field %r must be a JSON object or a string "
+            "holding one; %r" % (name, value[:100]))
         if value is None:
             return {}
     if not isinstance(value, dict):

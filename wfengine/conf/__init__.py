@@ -10,6 +10,7 @@ from wfengine.conf import database
 from wfengine.conf import default
 from wfengine.conf import engine
 from wfengine.conf import executor
+from wfengine.conf import limits
 from wfengine.conf import notifier
 
 CONF = cfg.CONF
@@ -21,6 +22,7 @@ cron_trigger.register_opts(CONF)
 database.register_opts(CONF)
 engine.register_opts(CONF)
 executor.register_opts(CONF)
+limits.register_opts(CONF)
 notifier.register_opts(CONF)
 
 # oslo.messaging registers its options lazily; register the [DEFAULT] ones

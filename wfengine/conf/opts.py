@@ -6,6 +6,7 @@ from wfengine.conf import database
 from wfengine.conf import default
 from wfengine.conf import engine
 from wfengine.conf import executor
+from wfengine.conf import limits
 from wfengine.conf import notifier
 
 
@@ -13,10 +14,11 @@ def list_opts():
     return [
         ("DEFAULT", default.OPTS),
         (action_std_http.GROUP, action_std_http.OPTS),
-        (api.GROUP, api.OPTS),
+        (api.GROUP, api.OPTS + limits.API_OPTS),
         (cron_trigger.GROUP, cron_trigger.OPTS),
         (database.GROUP, database.OPTS),
-        (engine.GROUP, engine.OPTS),
+        (engine.GROUP, engine.OPTS + limits.ENGINE_OPTS),
         (executor.GROUP, executor.OPTS),
+        (limits.EXPRESSIONS_GROUP, limits.EXPRESSIONS_OPTS),
         (notifier.GROUP, notifier.OPTS),
     ]

@@ -37,6 +37,10 @@ def _check_token(action_ex_id, token):
     global _signer
     if token is None:
         return
+    if not isinstance(token, str) or not token.isascii():
+        raise exceptions.InputError(
+            "Invalid callback token: give 'token' once, as the ASCII text "
+            "the callback URL carried")
     with _signer_lock:
         if _signer is None:
             _signer = callbacks.load_signer(callbacks.public_url(CONF))
