@@ -22,6 +22,7 @@ import uuid
 import oslo_messaging as messaging
 
 from wfengine import exceptions
+from wfengine.executor import fieldsize
 from wfengine.executor import runner
 from wfengine.rpc import messages
 
@@ -116,7 +117,7 @@ class ExecutorService:
 
     def _run(self, msg):
         try:
-            result = runner.run(msg)
+            result = fieldsize.checked(runner.run(msg))
             if result is not None:
                 self._results.put(result)
         except Exception:

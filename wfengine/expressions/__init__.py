@@ -85,10 +85,24 @@ def evaluate(data, ctx, runtime=None):
     expression and the cause.
     """
     try:
-        return _walk(data, _Session(ctx, runtime))
+        result = _walk(data, _Session(ctx, runtime))
     except _Located as located:
         raise exceptions.ExpressionError(
             "%s (at '%s')" % (located.error, located.where())) from None
+    if isinstance(data, (dict, list, tuple)):
+        _check_whole(result)
+    return result
+
+
+def _check_whole(result):
+    """Each expression's value is capped; so is what they make together
+    (a publish or output of many values, each under the cap)."""
+    try:
+        bounds.check_value(result)
+    except bounds.LimitExceeded as e:
+        raise exceptions.ExpressionError(
+            "The values of these expressions together: limit exceeded: %s"
+            % e) from None
 
 
 class _Located(Exception):

@@ -25,6 +25,7 @@ reads configuration or a database.
 import contextlib
 import contextvars
 import dataclasses
+import itertools
 import re
 import time
 
@@ -60,6 +61,7 @@ _deadline = contextvars.ContextVar("wfengine_expression_deadline",
                                    default=None)
 # Scalars and containers cost at least this much in :func:`check_value`.
 _ITEM_COST = 4
+_END = object()
 
 
 class LimitExceeded(Exception):
@@ -225,18 +227,20 @@ def check_value(value):
     the cost is bounded by the cap, not by the value.
     """
     budget = _limits.value_size
-    stack = [value]
+    stack = [iter((value,))]
     while stack:
-        item = stack.pop()
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+            continue
         if isinstance(item, str):
             budget -= len(item) + 2
         elif isinstance(item, dict):
             budget -= _ITEM_COST
-            stack.extend(item.keys())
-            stack.extend(item.values())
+            stack.append(itertools.chain.from_iterable(item.items()))
         elif isinstance(item, (list, tuple, set, frozenset)):
             budget -= _ITEM_COST
-            stack.extend(item)
+            stack.append(iter(item))
         elif _is_int(item):
             if item.bit_length() > _limits.int_bits:
                 raise LimitExceeded("int_bits", "an integer of %d bits"

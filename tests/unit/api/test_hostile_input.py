@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from wfengine import conf
+
 
 def _fault(response, code):
     assert response.status_int == code, response.text
@@ -76,3 +78,22 @@ def test_a_list_without_limit_has_a_default_page_and_a_next_link(app):
         "/v2/environments", 1)[1]).json
     assert [e["name"] for e in rest["environments"]] == ["env-2"]
     assert "next" not in rest
+
+
+@pytest.fixture
+def field_limit_kb():
+    conf.CONF.set_override("execution_field_size_limit_kb", 1,
+                           group="engine")
+    yield
+    conf.CONF.clear_override("execution_field_size_limit_kb", group="engine")
+
+
+@pytest.mark.parametrize("field", ["input", "params"])
+def test_input_or_params_over_the_field_limit_are_a_400(app, field_limit_kb,
+                                                        field):
+    body = {"workflow_name": "wf", field: {"big": "x" * 2000}}
+    response = app.post("/v2/executions", json.dumps(body),
+                        content_type="application/json", expect_errors=True)
+    message = _fault(response, 400)
+    assert "Field %r" % field in message
+    assert "execution_field_size_limit_kb" in message
