@@ -177,9 +177,20 @@ def _evaluate_yaql(text, session):
     if whole is not None:
         return session.yaql(whole)
 
+    total = [len(text)]
+
     def substitute(match):
-        return str(session.yaql(match.group(1).strip()))
-    return patterns.YAQL_RE.sub(substitute, text)
+        # Each value is capped; their sum in one string must be too.
+        value = str(session.yaql(match.group(1).strip()))
+        total[0] += len(value)
+        bounds.check_size(total[0], "text with expressions")
+        return value
+    try:
+        return patterns.YAQL_RE.sub(substitute, text)
+    except bounds.LimitExceeded as e:
+        raise exceptions.ExpressionError(
+            "YAQL expressions in '%s': limit exceeded: %s"
+            % (text[:200], e)) from None
 
 
 def _evaluate_jinja(text, session):

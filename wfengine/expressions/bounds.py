@@ -10,9 +10,9 @@ returns. The bounds therefore come in two kinds:
   the size of what it would build (:func:`check_size`, :func:`check_product`,
   :func:`check_power`, :func:`check_shift`, :func:`check_join`,
   :func:`check_format`, :func:`check_replace`), and regular expressions run
-  by the ``regex`` package with a timeout taken from the deadline
-  (:func:`regex_timeout`); every C call then has bounded operands and ends
-  soon;
+  by the ``regex`` package without the interpreter lock and with a
+  timeout, ended by the deadline (:func:`run_timed`); every C call then
+  has bounded operands and ends soon;
 * between steps, the wall-clock deadline of the evaluation (:func:`check`),
   and a cap on the size of every value an expression returns
   (:func:`check_value`).
@@ -22,6 +22,7 @@ The limits are process-wide and set once at start-up by
 reads configuration or a database.
 """
 
+import concurrent.futures
 import contextlib
 import contextvars
 import dataclasses
@@ -61,6 +62,10 @@ _deadline = contextvars.ContextVar("wfengine_expression_deadline",
                                    default=None)
 # Scalars and containers cost at least this much in :func:`check_value`.
 _ITEM_COST = 4
+# CPU seconds a timed call gets inline before it moves to a helper.
+_INLINE_SLICE = 0.05
+_helpers = concurrent.futures.ThreadPoolExecutor(
+    max_workers=8, thread_name_prefix="wfengine-expression")
 _END = object()
 
 
@@ -117,13 +122,37 @@ def check():
         raise LimitExceeded("time_limit", "the evaluation time")
 
 
-def regex_timeout():
-    """Seconds a regular expression may still run (at least a little, so
-    that the timeout, not a zero, ends it)."""
+def remaining():
+    """Seconds the running evaluation may still take (at least a little,
+    so that a timeout, not a zero, ends what is given it)."""
     due = _deadline.get()
     if due is None:
         return _limits.time_limit
     return max(due - time.monotonic(), 0.001)
+
+
+def run_timed(call):
+    """``call(timeout)``, ended by the deadline of the evaluation.
+
+    ``call`` must stop by itself after ``timeout`` seconds of CPU time and
+    run without the interpreter lock (the ``regex`` package's
+    ``timeout=`` and ``concurrent=True``). CPU time is not wall-clock
+    time on a busy machine, so ``call`` first gets a short slice inline
+    (almost every regular expression ends within it); one that needs
+    more runs on a helper thread while this one waits at most until the
+    deadline. If the deadline passes first, the evaluation fails at once
+    and the helper ends on its own timeout, shortly after.
+    """
+    try:
+        return call(min(remaining(), _INLINE_SLICE))
+    except TimeoutError:
+        pass
+    budget = remaining()
+    future = _helpers.submit(call, budget)
+    try:
+        return future.result(timeout=budget)
+    except (TimeoutError, concurrent.futures.TimeoutError):
+        raise LimitExceeded("time_limit", "the evaluation time") from None
 
 
 def check_size(size, what):

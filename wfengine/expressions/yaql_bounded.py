@@ -33,33 +33,35 @@ class Pattern:
     __slots__ = ("compiled",)
 
     def __init__(self, pattern, flags=0):
-        self.compiled = regex.compile(pattern, flags | regex.VERSION0)
+        self.compiled = regex.compile(pattern, flags)
 
     def search(self, string):
-        return self.compiled.search(string, concurrent=True,
-                                    timeout=bounds.regex_timeout())
+        return bounds.run_timed(lambda timeout: self.compiled.search(
+            string, concurrent=True, timeout=timeout))
 
-    def finditer(self, string):
-        for count, match in enumerate(self.compiled.finditer(
-                string, concurrent=True, timeout=bounds.regex_timeout())):
-            if count % _CHECK_EVERY == 0:
-                bounds.check()
-            yield match
+    def find_all(self, string):
+        """Every match, as a list (bounded in number by the text)."""
+        return bounds.run_timed(lambda timeout: list(self.compiled.finditer(
+            string, concurrent=True, timeout=timeout)))
 
     def split(self, string, max_split=0):
-        return self.compiled.split(string, max_split, concurrent=True,
-                                   timeout=bounds.regex_timeout())
+        return bounds.run_timed(lambda timeout: self.compiled.split(
+            string, max_split, concurrent=True, timeout=timeout))
 
     def sub(self, repl, string, count=0):
-        if isinstance(repl, str):
+        if isinstance(repl, str) and len(repl) > 1:
             # Each match may add the replacement once: refuse a result
             # beyond the value cap before building it.
             matches = len(string) + 1 if count <= 0 else count
-            if len(repl) > 1:
-                bounds.check_size(len(string) + matches * len(repl),
-                                  "a regular-expression replace")
-        return self.compiled.sub(repl, string, count, concurrent=True,
-                                 timeout=bounds.regex_timeout())
+            bounds.check_size(len(string) + matches * len(repl),
+                              "a regular-expression replace")
+        if not isinstance(repl, str):
+            # A YAQL lambda per match: it needs the interpreter, so it
+            # runs here, with the deadline looked at between matches.
+            return self.compiled.sub(repl, string, count,
+                                     timeout=bounds.remaining())
+        return bounds.run_timed(lambda timeout: self.compiled.sub(
+            repl, string, count, concurrent=True, timeout=timeout))
 
 
 def _compile(pattern):
@@ -146,7 +148,7 @@ def _search(context, regexp, string, selector=None):
 @specs.name("searchAll")
 def _search_all(context, regexp, string, selector=None):
     return [_selected(context, match, selector)
-            for match in regexp.finditer(string)]
+            for match in regexp.find_all(string)]
 
 
 @specs.parameter("regexp", Pattern)
