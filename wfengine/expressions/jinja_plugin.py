@@ -11,8 +11,7 @@ Runaway templates are bounded rather than trusted, by the limits of
 * every evaluation has a deadline, looked at by every ``{% for %}`` loop
   (templates are compiled with their loops wrapped), every call and every
   chunk of output;
-* ``range()`` yields at most :data:`MAX_RANGE` items per call and
-  :data:`RANGE_BUDGET` items per evaluation (nested loops add up);
+* ``range()`` yields at most ``limit_iterators`` items;
 * ``*``, ``+`` and ``~`` on strings and lists, ``**``, ``%`` formatting,
   ``lipsum()``, the ``center``, ``indent``, ``join``, ``replace`` and
   ``format`` filters, the padding, ``join`` and ``replace`` methods of
@@ -27,7 +26,6 @@ would return the method.
 A bound hit raises ExpressionError naming the limit.
 """
 
-import contextvars
 import functools
 
 import jinja2
@@ -40,8 +38,6 @@ from wfengine import exceptions
 from wfengine.expressions import bounds
 from wfengine.expressions import functions
 
-MAX_RANGE = 10000
-RANGE_BUDGET = 100000
 CACHE_SIZE = 4096
 # How often (in items) a loop looks at the clock.
 _CHECK_EVERY = 64
@@ -54,14 +50,6 @@ _PURE_FUNCTIONS = ("json_pp", "json_dump", "json_parse", "yaml_dump",
 _PADDING_METHODS = ("center", "ljust", "rjust", "zfill")
 _GROWING_METHODS = ("append", "extend", "insert", "update", "add",
                     "setdefault", "__iadd__")
-
-_range_budget = contextvars.ContextVar("wfengine_jinja_range_budget",
-                                       default=None)
-
-# What the bounds of this module raise: a limit of :mod:`bounds`, under
-# the name tests and callers have known.
-RunawayError = bounds.LimitExceeded
-
 
 def _check_binop(operator, left, right):
     if operator == "*":
@@ -148,17 +136,12 @@ class _Bounder(visitor.NodeTransformer):
 
 
 def _guarded_range(*args):
-    """``range()`` limited per call and per evaluation."""
+    """``range()`` of at most ``limit_iterators`` items (loops over it are
+    bounded by the deadline)."""
     rng = range(*args)
-    if len(rng) > MAX_RANGE:
-        raise RunawayError("range() of %d items, limit is %d"
-                           % (len(rng), MAX_RANGE))
-    budget = _range_budget.get()
-    if budget is not None:
-        budget[0] -= len(rng)
-        if budget[0] < 0:
-            raise RunawayError("range() calls exceed %d items in total"
-                               % RANGE_BUDGET)
+    if len(rng) > bounds.current().iterators:
+        raise bounds.LimitExceeded("iterators", "range() of %d items"
+                                   % len(rng))
     return rng
 
 
@@ -383,14 +366,11 @@ def _compile(compiler, text, label):
 
 
 def _run(label, thunk):
-    token = _range_budget.set([RANGE_BUDGET])
     try:
         with bounds.deadline():
             return bounds.check_value(thunk())
     except Exception as exc:
         raise _error(label, "evaluation failed", exc) from None
-    finally:
-        _range_budget.reset(token)
 
 
 def _error(label, what, exc):
