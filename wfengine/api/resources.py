@@ -21,8 +21,7 @@ import json
 import operator
 import re
 
-from wfengine import conf
-from wfengine.conf import limits as conf_limits
+from wfengine.api import fieldsize
 from wfengine import exceptions
 from wfengine import jsonsafe
 from wfengine.db import models
@@ -442,22 +441,9 @@ def json_object_field(name, value):
         raise exceptions.InputError(
             "Field %r must be a JSON object, got %s"
             % (name, type(value).__name__))
-    check_stored_size(name, value)
+    fieldsize.check(name, value)
     return value
 
-
-def check_stored_size(name, value):
-    """Refuse a field stored as is (input, params, variables) over
-    ``[engine] execution_field_size_limit_kb``.
-
-    :raises InputError: naming the field and the limit.
-    """
-    limit = conf_limits.field_size_limit(conf.CONF)
-    if limit is not None and jsonsafe.size_over(value, limit):
-        raise exceptions.InputError(
-            "Field %r is larger than the limit of %d KiB for stored fields "
-            "([engine] execution_field_size_limit_kb)"
-            % (name, limit // 1024))
 
 
 def _text_field(data, name, max_length=255):

@@ -97,3 +97,12 @@ def test_input_or_params_over_the_field_limit_are_a_400(app, field_limit_kb,
     message = _fault(response, 400)
     assert "Field %r" % field in message
     assert "execution_field_size_limit_kb" in message
+
+
+def test_an_async_result_over_the_field_limit_is_a_400(app, field_limit_kb):
+    response = app.put("/v2/action_executions/some-id",
+                       json.dumps({"state": "SUCCESS", "output": "x" * 2000}),
+                       content_type="application/json", expect_errors=True)
+    message = _fault(response, 400)
+    assert "Field 'output'" in message
+    assert "execution_field_size_limit_kb" in message
