@@ -54,11 +54,14 @@ class _Session:
     and once per call however many strings hold expressions.
     """
 
-    __slots__ = ("data", "runtime", "_yaql_scope", "_jinja_vars")
+    __slots__ = ("data", "runtime", "expressions", "_yaql_scope",
+                 "_jinja_vars")
 
     def __init__(self, data, runtime):
         self.data = data
         self.runtime = runtime or {}
+        # Strings with expressions evaluated so far.
+        self.expressions = 0
         self._yaql_scope = None
         self._jinja_vars = None
 
@@ -84,12 +87,15 @@ def evaluate(data, ctx, runtime=None):
     before mutating it. Raises ExpressionError naming the failing
     expression and the cause.
     """
+    session = _Session(ctx, runtime)
     try:
-        result = _walk(data, _Session(ctx, runtime))
+        result = _walk(data, session)
     except _Located as located:
         raise exceptions.ExpressionError(
             "%s (at '%s')" % (located.error, located.where())) from None
-    if isinstance(data, (dict, list, tuple)):
+    if session.expressions > 1:
+        # One value is capped where it is made (or read from data that
+        # was); several may add up past the cap.
         _check_whole(result)
     return result
 
@@ -163,6 +169,7 @@ def _evaluate_string(text, session):
     syntax = patterns.syntax_of(text)
     if syntax is None:
         return text
+    session.expressions += 1
     if syntax == patterns.YAQL:
         return _evaluate_yaql(text, session)
     if syntax == patterns.JINJA:

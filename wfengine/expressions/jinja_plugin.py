@@ -263,7 +263,8 @@ def _bounded_join(original):
     the value cap (checked on the items before joining them)."""
     @functools.wraps(original)
     def join(eval_ctx, value, d="", attribute=None):
-        items = list(_bounded_loop(value))
+        items = value if isinstance(value, (list, tuple)) else \
+            list(_bounded_loop(value))
         bounds.check_join(str(d), items)
         return original(eval_ctx, items, d, attribute)
     return join
@@ -350,10 +351,13 @@ def render(text, variables):
 def _render_bounded(template, variables):
     parts = []
     size = 0
-    for chunk in template.generate(**variables):
-        bounds.check()
+    cap = bounds.current().value_size
+    for count, chunk in enumerate(template.generate(**variables), 1):
         size += len(chunk)
-        bounds.check_size(size, "the rendered text")
+        if size > cap:
+            bounds.check_size(size, "the rendered text")
+        if count % _CHECK_EVERY == 0:
+            bounds.check()
         parts.append(chunk)
     return "".join(parts)
 
