@@ -194,3 +194,14 @@ def test_nested_evaluations_share_the_outer_deadline(limits):
         time.sleep(0.35)
         with pytest.raises(exceptions.ExpressionError, match="time_limit"):
             expressions.evaluate("<% range(0, 300).sum() %>", {})
+
+
+def test_check_value_counts_subclasses_of_containers_and_text(limits):
+    import collections
+    limits(value_size=1000)
+    for value in (collections.OrderedDict(a="x" * 2000),
+                  [type("Text", (str,), {})("x" * 2000)],
+                  (1, [2, {"k": ["x" * 600, "y" * 600]}])):
+        with pytest.raises(bounds.LimitExceeded):
+            bounds.check_value(value)
+    assert bounds.check_value({"a": [1, 2.5, None, True, "x" * 100]})
