@@ -26,6 +26,7 @@ import concurrent.futures
 import contextvars
 import dataclasses
 import itertools
+import math
 import re
 import time
 
@@ -260,7 +261,9 @@ def check_replace(text, old, new, count=-1):
 
 
 def check_value(value):
-    """Raise LimitExceeded if ``value`` is larger than the value cap.
+    """Raise LimitExceeded if ``value`` is larger than the value cap, and
+    ValueError if it holds NaN or an infinity (not JSON: stored, it would
+    make the field unreadable).
 
     Walks the value without recursion and stops as soon as it is over, so
     the cost is bounded by the cap, not by the value (each item costs at
@@ -285,6 +288,9 @@ def check_value(value):
             elif isinstance(child, str):
                 budget -= len(child) + 2
             else:
+                if kind is float and not math.isfinite(child):
+                    raise ValueError("%r is not a JSON number: values must "
+                                     "be JSON (no NaN or Infinity)" % child)
                 budget -= _ITEM_COST
             if budget < 0:
                 break

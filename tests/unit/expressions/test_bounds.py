@@ -205,3 +205,12 @@ def test_check_value_counts_subclasses_of_containers_and_text(limits):
         with pytest.raises(bounds.LimitExceeded):
             bounds.check_value(value)
     assert bounds.check_value({"a": [1, 2.5, None, True, "x" * 100]})
+
+
+@pytest.mark.parametrize("text", ["<% float('nan') %>",
+                                  "<% [1, float('inf')] %>",
+                                  "{{ _.n | float }}",
+                                  "{{ {'a': _.i | float} }}"])
+def test_values_that_are_not_json_are_refused(text):
+    with pytest.raises(exceptions.ExpressionError, match="not a JSON number"):
+        expressions.evaluate(text, {"n": "nan", "i": "-inf"})
