@@ -1,7 +1,8 @@
 """Which addresses an outbound HTTP request may reach (SSRF guard).
 
 Pure and reusable: callers pass the denied networks and the allowed host
-names (``std.http`` takes them from ``[action_std_http]``); nothing here
+names (``std.http`` and ``std.email``, through :func:`check_host`, take
+them from ``[action_std_http]``); nothing here
 reads configuration. The primitives (URL splitting, host normalization,
 IP literals in every spelling, IPv4 inside IPv6, resolution) also serve
 the notifier's allow-list policy in ``wfengine.notifier.addresses``.

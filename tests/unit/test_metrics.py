@@ -45,8 +45,8 @@ def test_rolled_back_work_is_not_counted():
 
 
 def test_expression_limit_hits_are_counted():
-    counter = metrics.EXPRESSION_LIMIT_HITS.labels("jinja_size")
+    counter = metrics.EXPRESSION_LIMIT_HITS.labels("iterators")
     before = counter._value.get()
     with pytest.raises(exceptions.WFEngineException):
-        expressions.evaluate("{{ range(100000) | list }}", {})
+        expressions.evaluate("{{ range(100000000) | list }}", {})
     assert counter._value.get() == before + 1

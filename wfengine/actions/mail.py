@@ -3,15 +3,27 @@
 With ``smtp_password`` the action upgrades the connection with STARTTLS
 and logs in as ``from_addr`` before sending; without it, it sends as is.
 Neither the password nor the message is logged or put in an error.
+
+The SMTP server goes through the same address guard as ``std.http``
+(``[action_std_http] denied_cidrs`` and ``allowed_hosts``): its host is
+resolved once, every address checked, and the connection made to the
+address checked (no second DNS answer). An error says what failed in a
+few words of ours and the SMTP reply code, never the text the server
+sent: a workflow must not read banners of whatever answers on a port.
 """
 import email.message
 import smtplib
+import socket
 import ssl
 
-from wfengine import exceptions
 from wfengine.actions import base
+from wfengine import conf
+from wfengine import exceptions
+from wfengine import netguard
 
 SMTP_TIMEOUT = 60.0
+SMTP_PORT = 25
+_SETTING = "[action_std_http]"
 
 
 class SendEmailAction(base.Action):
@@ -48,17 +60,21 @@ class SendEmailAction(base.Action):
     def run(self, context):
         message = self._message()
         recipients = self.to_addrs + self.cc_addrs + self.bcc_addrs
+        host, port = split_server(self.smtp_server)
+        address = _checked_address(host, port)
         try:
-            with smtplib.SMTP(self.smtp_server,
-                              timeout=SMTP_TIMEOUT) as client:
+            with _PinnedSMTP(address, timeout=SMTP_TIMEOUT) as client:
+                code, _ = client.connect(host, port)
+                if code != 220:
+                    raise smtplib.SMTPConnectError(code, "")
                 if self.smtp_password is not None:
                     _log_in(client, self.from_addr, self.smtp_password)
                 client.send_message(message, from_addr=self.from_addr,
                                     to_addrs=recipients)
-        except (smtplib.SMTPException, OSError) as e:
+        except (smtplib.SMTPException, OSError, ValueError) as e:
             raise exceptions.ActionError(
-                "std.email could not send through SMTP server %r: %s: %s"
-                % (self.smtp_server, type(e).__name__, e)) from e
+                "std.email could not send through SMTP server %r: %s"
+                % (self.smtp_server, safe_summary(e))) from None
         return None
 
     def _message(self):
@@ -79,6 +95,81 @@ class SendEmailAction(base.Action):
         if self.html_body:
             message.add_alternative(self.html_body, subtype="html")
         return message
+
+
+class _PinnedSMTP(smtplib.SMTP):
+    """An SMTP client that connects to the address the guard checked
+    while it names the host (EHLO, STARTTLS certificate checks)."""
+
+    def __init__(self, address, **kwargs):
+        self._address = address
+        super().__init__(**kwargs)
+
+    def _get_socket(self, host, port, timeout):
+        return socket.create_connection((self._address, port), timeout,
+                                        self.source_address)
+
+
+def split_server(server):
+    """``(host, port)`` of ``host``, ``host:port`` or ``[v6]:port``."""
+    host, port = server, SMTP_PORT
+    if server.startswith("["):
+        host, _, rest = server[1:].partition("]")
+        if rest:
+            port = _port(server, rest[1:] if rest.startswith(":") else "")
+    elif server.count(":") == 1:
+        host, text = server.split(":")
+        port = _port(server, text)
+    if not host:
+        raise exceptions.ActionError(
+            "Input 'smtp_server' of std.email must be \"host\" or "
+            "\"host:port\", got %r" % server)
+    return host, port
+
+
+def _port(server, text):
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise exceptions.ActionError(
+            "Input 'smtp_server' of std.email has an invalid port: %r"
+            % server)
+    return int(text)
+
+
+def _checked_address(host, port):
+    group = conf.CONF.action_std_http
+    denied = netguard.parse_networks(group.denied_cidrs,
+                                     "%s denied_cidrs" % _SETTING)
+    try:
+        return netguard.check_host(host, port, denied,
+                                   tuple(group.allowed_hosts or ()),
+                                   _SETTING)
+    except netguard.URLRefused as e:
+        raise exceptions.ActionError(
+            "std.email may not connect to SMTP server %r: %s"
+            % ("%s:%d" % (host, port), e)) from None
+
+
+def safe_summary(error):
+    """A few words on ``error`` that quote nothing a server sent."""
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return "the server closed the connection"
+    if isinstance(error, smtplib.SMTPResponseException):
+        return "the server refused (%s, SMTP code %s)" % (
+            type(error).__name__, error.smtp_code)
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "the server refused every recipient"
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return "the server does not support a needed extension (STARTTLS " \
+               "or AUTH)"
+    if isinstance(error, smtplib.SMTPException):
+        return "SMTP error (%s)" % type(error).__name__
+    if isinstance(error, socket.timeout):
+        return "timed out after %g seconds" % SMTP_TIMEOUT
+    if isinstance(error, ssl.SSLError):
+        return "TLS failed (%s)" % type(error).__name__
+    if isinstance(error, OSError):
+        return "could not connect (%s)" % type(error).__name__
+    return "invalid exchange (%s)" % type(error).__name__
 
 
 def _log_in(client, user, password):

@@ -4,8 +4,9 @@
 controllers the engine client as ``pecan.request.engine`` (created on
 first use unless one is passed in, as tests do), the hook that shapes
 errors, the hook that checks the access rules and scopes the request to
-its project, a body-size limit, and the authentication of ``[api]
-auth_strategy`` in front of everything (``api.auth``).
+its project; in front of it a body-size limit, the checks of
+:mod:`wfengine.api.guards` (UTF-8 path and query, JSON depth) and the
+authentication of ``[api] auth_strategy`` (``api.auth``).
 """
 import dataclasses
 import functools
@@ -21,6 +22,7 @@ from wfengine.api import context
 from wfengine.api.controllers import root
 from wfengine.api import errors
 from wfengine.api import etag
+from wfengine.api import guards
 from wfengine.api import policy
 from wfengine import conf
 from wfengine.console import web as console
@@ -142,7 +144,8 @@ def setup_app(engine_client=None, max_request_body_size=None):
     )
     limit = max_request_body_size or conf.CONF.api.max_request_body_size
     auth.check_bind_address(conf.CONF)
-    api = auth.wrap(BodySizeLimit(app, limit), conf.CONF, _decide_admin)
+    api = auth.wrap(BodySizeLimit(guards.RequestGuard(app), limit),
+                    conf.CONF, _decide_admin)
     # The console calls the whole API, authentication included, with the
     # browser's credentials; probes and /metrics, outermost, answer
     # without authentication.

@@ -5,9 +5,10 @@
 (comma list; ``id`` is always added), ``nulls`` (fields that must be
 null) and one parameter per filterable field. A filter value may carry
 Mistral's operator prefix: ``eq:``, ``neq:``, ``in:a,b``, ``nin:``,
-``gt:``, ``gte:``, ``lt:``, ``lte:``, ``has:``. Without ``limit`` every row
-is returned, as Mistral does; a page that is full gets a ``next`` link
-that repeats the query after the page's last id.
+``gt:``, ``gte:``, ``lt:``, ``lte:``, ``has:``. Without ``limit`` a page
+has ``[api] default_limit`` rows, and ``limit`` is at most ``[api]
+max_limit`` (a larger one is lowered to it); a page that is full gets a
+``next`` link that repeats the query after the page's last id.
 """
 import dataclasses
 import datetime
@@ -28,6 +29,14 @@ _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
 
 
+@dataclasses.dataclass(frozen=True)
+class PageLimits:
+    """Rows of a page without ``limit``, and the most ``limit`` gives."""
+
+    default: int = 100
+    maximum: int = 1000
+
+
 @dataclasses.dataclass
 class ListQuery:
     """A checked list request, in column terms for the database."""
@@ -44,11 +53,12 @@ class ListQuery:
     echo: list
 
 
-def parse(spec, params, forced=None):
+def parse(spec, params, forced=None, page=PageLimits()):
     """Check the query ``params`` of a list of ``spec`` resources.
 
     :param forced: filters fixed by the route (e.g. the execution id of
         ``/v2/executions/<id>/tasks``), wire name to value.
+    :param page: the :class:`PageLimits` of the deployment.
     :raises InputError: naming the parameter, its value and what is allowed.
     """
     params = dict(params)
@@ -58,7 +68,7 @@ def parse(spec, params, forced=None):
     fields = _fields(spec, params.get("fields"))
     names = fields or _default_names(spec, params)
     return ListQuery(
-        filters=filters, limit=_limit(params.get("limit")),
+        filters=filters, limit=_limit(params.get("limit"), page),
         marker=params.get("marker") or None, sort_keys=keys, sort_dirs=dirs,
         columns=spec.columns(names),
         sort_columns=[spec.column(k) for k in keys], names=names,
@@ -102,17 +112,23 @@ def _reject_unknown(spec, params):
                ", ".join(sorted(allowed))))
 
 
-def _limit(value):
+def _limit(value, page):
     if value in (None, ""):
-        return None
-    try:
-        limit = int(value)
-    except (TypeError, ValueError):
-        limit = 0
-    if limit <= 0:
+        return page.default
+    digits = str(value).strip().lstrip("0")
+    if not digits.isdigit() or not digits.isascii():
         raise exceptions.InputError(
-            "Invalid limit %r: must be a positive integer" % (value,))
-    return limit
+            "Invalid limit %r: must be a positive integer (at most %d, "
+            "[api] max_limit)" % (_shown(value), page.maximum))
+    # A number longer than any page size is only compared, never used.
+    if len(digits) > 12:
+        return page.maximum
+    return min(int(digits), page.maximum)
+
+
+def _shown(value, width=40):
+    text = str(value)
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def _sorting(spec, params):

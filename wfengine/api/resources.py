@@ -22,7 +22,9 @@ import operator
 import re
 
 from wfengine import action_params
+from wfengine.api import fieldsize
 from wfengine import exceptions
+from wfengine import jsonsafe
 from wfengine.db import models
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -406,14 +408,10 @@ _EXECUTION_ID = re.compile(EXECUTION_ID_PATTERN)
 def parse_json_body(body, what="request body"):
     """Decode a JSON request body that must be an object.
 
-    :raises InputError: not JSON, or not an object.
+    :raises InputError: not JSON (NaN and Infinity are not), nested
+        deeper than ``[api] max_document_depth``, or not an object.
     """
-    try:
-        data = json.loads(body.decode("utf-8") if isinstance(body, bytes)
-                          else body)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise exceptions.InputError(
-            "The %s is not valid JSON: %s" % (what, e)) from e
+    data = jsonsafe.loads(body, what="The %s" % what)
     if not isinstance(data, dict):
         raise exceptions.InputError(
             "The %s must be a JSON object, got %s"
@@ -427,24 +425,24 @@ def json_object_field(name, value):
     ``None``, ``""`` and ``"null"`` mean an empty object.
 
     :raises InputError: naming the field, when the value is not an object
-        or a string holding one.
+        or a string holding one, or is over the size limit of stored
+        fields.
     """
     if value is None or value == "":
         return {}
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError as e:
-            raise exceptions.InputError(
-                "Field %r must be a JSON object or a string holding one; "
-                "got %r which is not valid JSON: %s" % (name, value, e)) from e
+        value = jsonsafe.loads(
+            value, what="Field %r must be a JSON object or a string "
+            "holding one; %r" % (name, value[:100]))
         if value is None:
             return {}
     if not isinstance(value, dict):
         raise exceptions.InputError(
             "Field %r must be a JSON object, got %s"
             % (name, type(value).__name__))
+    fieldsize.check(name, value)
     return value
+
 
 
 def _text_field(data, name, max_length=255):

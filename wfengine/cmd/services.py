@@ -6,6 +6,7 @@ from wfengine.actions import loader
 from wfengine.api import app
 from wfengine.api import server
 from wfengine import callbacks
+from wfengine.conf import limits as conf_limits
 from wfengine.db import migration
 from wfengine.db import session as db_session
 from wfengine.engine import cron
@@ -48,6 +49,7 @@ def start(conf, names):
             "transport_url is not set: in-process messaging only works when "
             "this process runs every service (--server all); set "
             "[DEFAULT] transport_url to run %s alone" % ",".join(names))
+    conf_limits.apply(conf)
     ops.prepare(conf)
     _setup_database(conf, embedded=in_process)
     rpc_server.init(conf, in_process=in_process)

@@ -12,6 +12,7 @@ from wfengine.conf import default
 from wfengine.conf import engine
 from wfengine.conf import execution_expiration_policy as expiration
 from wfengine.conf import executor
+from wfengine.conf import limits
 from wfengine.conf import monitoring
 from wfengine.conf import notifier
 from wfengine.conf import retention
@@ -27,6 +28,7 @@ database.register_opts(CONF)
 engine.register_opts(CONF)
 executor.register_opts(CONF)
 expiration.register_opts(CONF)
+limits.register_opts(CONF)
 monitoring.register_opts(CONF)
 notifier.register_opts(CONF)
 retention.register_opts(CONF)

@@ -8,7 +8,8 @@ GROUP = cfg.OptGroup("action_std_http",
 
 OPTS = [
     cfg.ListOpt("denied_cidrs", default=list(netguard.DEFAULT_DENIED_CIDRS),
-                help="Networks (CIDR) that std.http may not reach. The host "
+                help="Networks (CIDR) that std.http (and std.email, for its "
+                     "SMTP server) may not reach. The host "
                      "of every request and of every redirect is resolved "
                      "and each of its addresses checked, IPv4 addresses "
                      "inside IPv6 ones included. The default refuses "
@@ -18,7 +19,8 @@ OPTS = [
                      "it."),
     cfg.ListOpt("allowed_hosts", default=[],
                 help="If not empty, the only host names or addresses "
-                     "std.http may request (exact match, case-insensitive); "
+                     "std.http may request and std.email may send through "
+                     "(exact match, case-insensitive); "
                      "their addresses must still be outside "
                      "denied_cidrs."),
     cfg.FloatOpt("default_timeout", default=60.0, min=0.1,

@@ -8,6 +8,7 @@ from wfengine.conf import default
 from wfengine.conf import engine
 from wfengine.conf import execution_expiration_policy as expiration
 from wfengine.conf import executor
+from wfengine.conf import limits
 from wfengine.conf import monitoring
 from wfengine.conf import notifier
 from wfengine.conf import retention
@@ -17,13 +18,14 @@ def list_opts():
     return [
         ("DEFAULT", default.OPTS),
         (action_std_http.GROUP, action_std_http.OPTS),
-        (api.GROUP, api.OPTS + auth.API_OPTS),
+        (api.GROUP, api.OPTS + auth.API_OPTS + limits.API_OPTS),
         (auth.JWT_GROUP, auth.JWT_OPTS),
         (cron_trigger.GROUP, cron_trigger.OPTS),
         (database.GROUP, database.OPTS),
-        (engine.GROUP, engine.OPTS),
+        (engine.GROUP, engine.OPTS + limits.ENGINE_OPTS),
         (executor.GROUP, executor.OPTS),
         (expiration.GROUP, expiration.OPTS),
+        (limits.EXPRESSIONS_GROUP, limits.EXPRESSIONS_OPTS),
         (monitoring.GROUP, monitoring.OPTS),
         (notifier.GROUP, notifier.OPTS),
         (retention.GROUP, retention.OPTS),

@@ -8,7 +8,7 @@ from wfengine.console import execution
 from wfengine.console import graph
 from wfengine.console import web
 from wfengine import exceptions
-from wfengine.lang import safe_yaml
+from wfengine import yamlsafe
 
 _PROBLEM = re.compile(r"^workflow '(?P<wf>[^']*)': (?P<path>[^:\s]*): ")
 _LINE = re.compile(r"\(line (\d+), column (\d+)\)")
@@ -39,11 +39,9 @@ def problems_with_lines(text, error):
 
 def _compose(text):
     """The YAML node tree (with positions) of text the API parsed."""
-    if len(text) > safe_yaml.MAX_SIZE:
-        return None
     try:
-        return yaml.compose(text, Loader=safe_yaml._BASE_LOADER)
-    except yaml.YAMLError:
+        return yamlsafe.compose(text)
+    except exceptions.InvalidModelException:
         return None
 
 

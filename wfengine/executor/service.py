@@ -24,6 +24,7 @@ import oslo_messaging as messaging
 from wfengine import exceptions
 from wfengine import logcontext
 from wfengine import metrics
+from wfengine.executor import fieldsize
 from wfengine.executor import runner
 from wfengine.rpc import messages
 
@@ -122,7 +123,7 @@ class ExecutorService:
                                   task_id=msg.task_ex_id,
                                   action_id=msg.action_ex_id), \
                     metrics.action_timer(msg.action_name) as timer:
-                result = runner.run(msg)
+                result = fieldsize.checked(runner.run(msg))
                 timer.state = result.state if result else "RUNNING"
             if result is not None:
                 self._results.put(result)

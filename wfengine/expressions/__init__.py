@@ -24,12 +24,27 @@ available in both syntaxes:
 Other functions: ``json_pp(x)``, ``json_dump(x)``, ``json_parse(s)``,
 ``yaml_dump(x)``, ``yaml_parse(s)``, ``uuid()``. Nothing here touches a
 database.
+
+Every evaluation runs within the limits of :mod:`.bounds` (time, size of
+values, integers, collections), set for the process by :func:`configure`.
+An error names the expression, and where it sits inside ``data`` (``at
+'x.y[2]'``) when it is not ``data`` itself.
 """
 
 from wfengine import exceptions
+from wfengine.expressions import bounds
 from wfengine.expressions import jinja_plugin
 from wfengine.expressions import patterns
 from wfengine.expressions import yaql_plugin
+
+Limits = bounds.Limits
+
+
+def configure(limits):
+    """Evaluate every later expression of this process within ``limits``
+    (a :class:`Limits`)."""
+    bounds.configure(limits)
+    yaql_plugin.configure(limits)
 
 
 class _Session:
@@ -39,11 +54,14 @@ class _Session:
     and once per call however many strings hold expressions.
     """
 
-    __slots__ = ("data", "runtime", "_yaql_scope", "_jinja_vars")
+    __slots__ = ("data", "runtime", "expressions", "_yaql_scope",
+                 "_jinja_vars")
 
     def __init__(self, data, runtime):
         self.data = data
         self.runtime = runtime or {}
+        # Strings with expressions evaluated so far.
+        self.expressions = 0
         self._yaql_scope = None
         self._jinja_vars = None
 
@@ -69,7 +87,40 @@ def evaluate(data, ctx, runtime=None):
     before mutating it. Raises ExpressionError naming the failing
     expression and the cause.
     """
-    return _walk(data, _Session(ctx, runtime))
+    session = _Session(ctx, runtime)
+    try:
+        result = _walk(data, session)
+    except _Located as located:
+        raise exceptions.ExpressionError(
+            "%s (at '%s')" % (located.error, located.where())) from None
+    if session.expressions > 1:
+        # One value is capped where it is made (or read from data that
+        # was); several may add up past the cap.
+        _check_whole(result)
+    return result
+
+
+def _check_whole(result):
+    """Each expression's value is capped; so is what they make together
+    (a publish or output of many values, each under the cap)."""
+    try:
+        bounds.check_value(result)
+    except bounds.LimitExceeded as e:
+        raise exceptions.ExpressionError(
+            "The values of these expressions together: limit exceeded: %s"
+            % e) from None
+
+
+class _Located(Exception):
+    """An ExpressionError on its way up, collecting where it happened."""
+
+    def __init__(self, error, step):
+        super().__init__(str(error))
+        self.error = error
+        self.steps = [step]
+
+    def where(self):
+        return "".join(self.steps).lstrip(".")
 
 
 def _walk(data, session):
@@ -78,27 +129,47 @@ def _walk(data, session):
     if isinstance(data, dict):
         return _walk_dict(data, session)
     if isinstance(data, (list, tuple)):
-        return [_walk(item, session) for item in data]
+        return _walk_list(data, session)
     return data
+
+
+def _walk_list(data, session):
+    result = []
+    for index, item in enumerate(data):
+        try:
+            result.append(_walk(item, session))
+        except (exceptions.ExpressionError, _Located) as e:
+            raise _locate(e, "[%d]" % index) from None
+    return result
 
 
 def _walk_dict(data, session):
     result = {}
     for key, value in data.items():
-        new_key = _walk(key, session)
         try:
+            new_key = _walk(key, session)
             result[new_key] = _walk(value, session)
         except TypeError:
             raise exceptions.ExpressionError(
                 "Dict key '%s' evaluates to %s, which cannot be a key"
                 % (key, type(new_key).__name__)) from None
+        except (exceptions.ExpressionError, _Located) as e:
+            raise _locate(e, ".%s" % key) from None
     return result
+
+
+def _locate(error, step):
+    if isinstance(error, _Located):
+        error.steps.insert(0, step)
+        return error
+    return _Located(error, step)
 
 
 def _evaluate_string(text, session):
     syntax = patterns.syntax_of(text)
     if syntax is None:
         return text
+    session.expressions += 1
     if syntax == patterns.YAQL:
         return _evaluate_yaql(text, session)
     if syntax == patterns.JINJA:
@@ -113,9 +184,20 @@ def _evaluate_yaql(text, session):
     if whole is not None:
         return session.yaql(whole)
 
+    total = [len(text)]
+
     def substitute(match):
-        return str(session.yaql(match.group(1).strip()))
-    return patterns.YAQL_RE.sub(substitute, text)
+        # Each value is capped; their sum in one string must be too.
+        value = str(session.yaql(match.group(1).strip()))
+        total[0] += len(value)
+        bounds.check_size(total[0], "text with expressions")
+        return value
+    try:
+        return patterns.YAQL_RE.sub(substitute, text)
+    except bounds.LimitExceeded as e:
+        raise exceptions.ExpressionError(
+            "YAQL expressions in '%s': limit exceeded: %s"
+            % (text[:200], e)) from None
 
 
 def _evaluate_jinja(text, session):

@@ -11,10 +11,9 @@ import uuid as uuid_lib
 
 import yaml
 
-from wfengine.lang import safe_yaml
-
-# Largest text json_parse() / yaml_parse() accept, in characters.
-MAX_PARSE_SIZE = 1024 * 1024
+from wfengine.expressions import bounds
+from wfengine import jsonsafe
+from wfengine import yamlsafe
 
 
 def env(runtime):
@@ -98,9 +97,10 @@ def json_dump(data):
 
 
 def json_parse(text):
-    """Parse JSON text into data."""
+    """Parse JSON text into data, refusing deep nesting and NaN."""
     _check_size(text, "json_parse")
-    return json.loads(text)
+    return jsonsafe.loads(text, what="json_parse() argument",
+                          error=ValueError)
 
 
 def yaml_dump(data):
@@ -111,7 +111,8 @@ def yaml_dump(data):
 def yaml_parse(text):
     """Parse YAML text into data, with the same bounds as workflow text."""
     _check_size(text, "yaml_parse")
-    return safe_yaml.load(text, what="yaml_parse() argument")
+    return yamlsafe.load(text, what="yaml_parse() argument",
+                         max_expanded_size=bounds.current().value_size)
 
 
 def uuid():
@@ -130,6 +131,4 @@ def _check_size(text, func_name):
     if not isinstance(text, str):
         raise TypeError("%s() expects a string, got %s"
                         % (func_name, type(text).__name__))
-    if len(text) > MAX_PARSE_SIZE:
-        raise ValueError("%s() argument is longer than %d characters"
-                         % (func_name, MAX_PARSE_SIZE))
+    bounds.check_size(len(text), "the argument of %s()" % func_name)

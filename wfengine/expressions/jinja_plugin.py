@@ -5,130 +5,163 @@ Mistral. The custom functions of :mod:`wfengine.expressions.functions`
 are globals (``{{ env() }}``, ``{{ task('t1').result }}``) and the pure
 ones are filters too (``{{ _.x | json_dump }}``).
 
-Runaway templates are bounded rather than trusted:
+Runaway templates are bounded rather than trusted, by the limits of
+:mod:`wfengine.expressions.bounds`:
 
-* ``range()`` yields at most :data:`MAX_RANGE` items per call and
-  :data:`RANGE_BUDGET` items per evaluation (nested loops add up);
-* ``*`` on strings/lists, ``**``, ``%`` formatting, the ``center``,
-  ``indent``, ``replace`` and ``format`` filters and the padding methods
-  of strings refuse results beyond :data:`MAX_SIZE`;
-* rendered text is capped at :data:`MAX_SIZE` characters.
+* every evaluation has a deadline, looked at by every ``{% for %}`` loop
+  (templates are compiled with their loops wrapped), every call and every
+  chunk of output;
+* ``range()`` yields at most ``limit_iterators`` items;
+* ``*``, ``+`` and ``~`` on strings and lists, ``**``, ``%`` formatting,
+  ``lipsum()``, the ``center``, ``indent``, ``join``, ``replace`` and
+  ``format`` filters, the padding, ``join`` and ``replace`` methods of
+  strings and the growing methods of lists and dicts refuse results beyond
+  the value cap, before they build them;
+* the rendered text and every value returned are capped likewise.
 
 For convenience ``_.name`` on a dict gives its key ``name`` even when a
 dict method has that name (``_.items``, ``_.keys``), where plain Jinja
 would return the method.
 
-A bound hit raises ExpressionError. CPU spent on data the caller passed
-in (looping over a big list) is not bounded here.
+A bound hit raises ExpressionError naming the limit.
 """
 
-import contextvars
 import functools
-import re
+import itertools
 
 import jinja2
+from jinja2 import nodes
 from jinja2 import sandbox
+from jinja2 import utils as jinja_utils
+from jinja2 import visitor
 
 from wfengine import exceptions
-from wfengine import metrics
+from wfengine.expressions import bounds
 from wfengine.expressions import functions
 
-MAX_RANGE = 10000
-RANGE_BUDGET = 100000
-MAX_SIZE = 1000000
-MAX_POWER_BITS = 100000
 CACHE_SIZE = 4096
+# How often (in items) a loop looks at the clock.
+_CHECK_EVERY = 64
+# A generous upper bound of the characters of one lipsum() word.
+_LIPSUM_WORD = 12
 
 _RUNTIME_KEY = "__wf_runtime"
 _PURE_FUNCTIONS = ("json_pp", "json_dump", "json_parse", "yaml_dump",
                    "yaml_parse", "uuid")
 _PADDING_METHODS = ("center", "ljust", "rjust", "zfill")
-# A %-style or {}-style conversion with a huge width/precision, or a '*'.
-_HUGE_FORMAT_RE = re.compile(
-    r"%[#0\- +]*(\*|\d*\.?\d{7,})|{[^{}]*:[^{}]*\d{7,}[^{}]*}")
-
-_range_budget = contextvars.ContextVar("wfengine_jinja_range_budget",
-                                       default=None)
-
-
-class RunawayError(Exception):
-    """An expression tried to exceed one of the bounds of this module."""
-
-    def __init__(self, *args):
-        super().__init__(*args)
-        metrics.expression_limit_hit("jinja_size")
-
-
-def _check_size(size, what):
-    if size > MAX_SIZE:
-        raise RunawayError("%s would build %d items, limit is %d"
-                           % (what, size, MAX_SIZE))
-
-
-def _check_format(template):
-    if isinstance(template, str) and _HUGE_FORMAT_RE.search(template):
-        raise RunawayError("format string '%s' asks for a huge width"
-                           % template[:60])
-
-
-def _check_replace(text, old, new):
-    if isinstance(text, str) and isinstance(new, str) and old:
-        growth = text.count(old) * max(len(new) - len(old), 0)
-        _check_size(len(text) + growth, "replace()")
-
-
-def _check_multiply(left, right):
-    for seq, count in ((left, right), (right, left)):
-        if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
-            _check_size(len(seq) * max(count, 0), "'*'")
-
-
-def _check_power(base, exponent):
-    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0:
-        bits = exponent * max(abs(base).bit_length() - 1, 0)
-        if bits > MAX_POWER_BITS:
-            raise RunawayError("'**' would build a %d-bit number" % bits)
-
+_GROWING_METHODS = ("append", "extend", "insert", "update", "add",
+                    "setdefault", "__iadd__")
 
 def _check_binop(operator, left, right):
     if operator == "*":
-        _check_multiply(left, right)
+        bounds.check_product(left, right)
     elif operator == "**":
-        _check_power(left, right)
+        bounds.check_power(left, right)
     elif operator == "%":
-        _check_format(left)
+        bounds.check_format(left)
+    elif operator == "+" and isinstance(left, (str, list, tuple)) and \
+            isinstance(right, (str, list, tuple)):
+        bounds.check_size(len(left) + len(right), "'+'")
 
 
 def _check_str_method(text, name, args):
     if name in _PADDING_METHODS and args and isinstance(args[0], int):
-        _check_size(args[0], "str.%s()" % name)
+        bounds.check_size(args[0], "str.%s()" % name)
     elif name == "expandtabs" and args and isinstance(args[0], int):
-        _check_size(len(text) + text.count("\t") * args[0], "expandtabs()")
+        bounds.check_size(len(text) + text.count("\t") * args[0],
+                          "expandtabs()")
     elif name == "replace" and len(args) >= 2:
-        _check_replace(text, args[0], args[1])
+        bounds.check_replace(text, *args[:3])
     elif name in ("format", "format_map"):
-        _check_format(text)
+        bounds.check_format(text)
+    elif name == "join" and args:
+        bounds.check_join(text, list(args[0]) if not isinstance(
+            args[0], (list, tuple)) else args[0])
+
+
+def _check_growth(owner, name, args):
+    """Before a method that grows a list, dict or set in place."""
+    added = 1
+    if args and name in ("extend", "update", "__iadd__") and \
+            hasattr(args[0], "__len__"):
+        added = len(args[0])
+    bounds.check_size(len(owner) + added, "%s.%s()"
+                      % (type(owner).__name__, name))
+
+
+def _bounded_lipsum(n=5, html=True, min=20, max=100):
+    """Jinja's lipsum(), refused when it would exceed the value cap."""
+    if isinstance(n, int) and isinstance(max, int):
+        bounds.check_size(n * max * _LIPSUM_WORD, "lipsum()")
+    return jinja_utils.generate_lorem_ipsum(n=n, html=html, min=min,
+                                            max=max)
+
+
+def _bounded_loop(iterable):
+    """What every ``{% for %}`` iterates: the same items, with a look at
+    the deadline every few of them (a loop without output or calls would
+    otherwise never reach a check). Items are taken a few at a time, in C,
+    to keep the cost per item small."""
+    items = iter(iterable)
+    while True:
+        bounds.check()
+        chunk = tuple(itertools.islice(items, _CHECK_EVERY))
+        if not chunk:
+            return
+        yield from chunk
+
+
+def _bounded_concat(parts):
+    """``a ~ b ~ ...``: the parts as text, joined if not too long."""
+    texts = [str(part) for part in parts]
+    bounds.check_concat(texts)
+    return "".join(texts)
+
+
+class _Bounder(visitor.NodeTransformer):
+    """Routes every ``for`` loop and ``~`` of a template through the
+    bounded helpers above (``environment.wf_loop``, ``wf_concat``)."""
+
+    def visit_For(self, node):
+        self.generic_visit(node)
+        node.iter = self._call("wf_loop", [node.iter], node.lineno)
+        return node
+
+    def visit_Concat(self, node):
+        self.generic_visit(node)
+        return self._call("wf_concat",
+                          [nodes.List(node.nodes, lineno=node.lineno)],
+                          node.lineno)
+
+    @staticmethod
+    def _call(name, args, lineno):
+        return nodes.Call(nodes.EnvironmentAttribute(name, lineno=lineno),
+                          args, [], None, None, lineno=lineno)
 
 
 def _guarded_range(*args):
-    """``range()`` limited per call and per evaluation."""
+    """``range()`` of at most ``limit_iterators`` items (loops over it are
+    bounded by the deadline)."""
     rng = range(*args)
-    if len(rng) > MAX_RANGE:
-        raise RunawayError("range() of %d items, limit is %d"
-                           % (len(rng), MAX_RANGE))
-    budget = _range_budget.get()
-    if budget is not None:
-        budget[0] -= len(rng)
-        if budget[0] < 0:
-            raise RunawayError("range() calls exceed %d items in total"
-                               % RANGE_BUDGET)
+    if len(rng) > bounds.current().iterators:
+        raise bounds.LimitExceeded("iterators", "range() of %d items"
+                                   % len(rng))
     return rng
 
 
 class _Sandbox(sandbox.SandboxedEnvironment):
-    """A SandboxedEnvironment that also bounds size-multiplying operations."""
+    """A SandboxedEnvironment that also bounds size-multiplying operations,
+    loops and concatenations."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    wf_loop = staticmethod(_bounded_loop)
+    wf_concat = staticmethod(_bounded_concat)
+
+    def _generate(self, source, name, filename, defer_init=False):
+        """Compile templates and ``{{ }}`` expressions alike with their
+        loops and concatenations bounded."""
+        return super()._generate(_Bounder().visit(source), name, filename,
+                                 defer_init)
 
     def call_binop(self, context, operator, left, right):
         """Check an intercepted operator before applying it."""
@@ -148,14 +181,19 @@ class _Sandbox(sandbox.SandboxedEnvironment):
         """Check the template of ``str.format`` when it is looked up."""
         wrapped = super().wrap_str_format(value)
         if wrapped is not None:
-            _check_format(value.__self__)
+            bounds.check_format(value.__self__)
         return wrapped
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805
         """Check calls of string methods before making them."""
+        bounds.check()
         owner = getattr(__obj, "__self__", None)
+        name = getattr(__obj, "__name__", "")
         if isinstance(owner, str):
-            _check_str_method(owner, getattr(__obj, "__name__", ""), args)
+            _check_str_method(owner, name, args)
+        elif isinstance(owner, (list, dict, set)) and \
+                name in _GROWING_METHODS:
+            _check_growth(owner, name, args)
         return super().call(__context, __obj, *args, **kwargs)
 
 
@@ -207,20 +245,33 @@ def _wrap_filter(original, check):
 
 def _center_check(value, width=80):
     if isinstance(width, int):
-        _check_size(width, "center")
+        bounds.check_size(width, "center")
 
 
 def _indent_check(text, width=4, *args, **kwargs):
     if isinstance(text, str) and isinstance(width, int):
-        _check_size(len(text) + (text.count("\n") + 1) * width, "indent")
+        bounds.check_size(len(text) + (text.count("\n") + 1) * width,
+                          "indent")
 
 
 def _replace_check(eval_ctx, text, old, new, count=None):
-    _check_replace(text, old, new)
+    bounds.check_replace(text, old, new, -1 if count is None else count)
 
 
 def _format_check(value, *args, **kwargs):
-    _check_format(value)
+    bounds.check_format(value)
+
+
+def _bounded_join(original):
+    """The ``join`` filter, refused when separators and items would exceed
+    the value cap (checked on the items before joining them)."""
+    @functools.wraps(original)
+    def join(eval_ctx, value, d="", attribute=None):
+        items = value if isinstance(value, (list, tuple)) else \
+            list(_bounded_loop(value))
+        bounds.check_join(str(d), items)
+        return original(eval_ctx, items, d, attribute)
+    return join
 
 
 def _install_guards(env):
@@ -228,6 +279,8 @@ def _install_guards(env):
               "replace": _replace_check, "format": _format_check}
     for name, check in checks.items():
         env.filters[name] = _wrap_filter(env.filters[name], check)
+    env.filters["join"] = _bounded_join(env.filters["join"])
+    env.globals["lipsum"] = _bounded_lipsum
 
 
 def _build_environment():
@@ -302,11 +355,13 @@ def render(text, variables):
 def _render_bounded(template, variables):
     parts = []
     size = 0
-    for chunk in template.generate(**variables):
+    cap = bounds.current().value_size
+    for count, chunk in enumerate(template.generate(**variables), 1):
         size += len(chunk)
-        if size > MAX_SIZE:
-            raise RunawayError("rendered text exceeds %d characters"
-                               % MAX_SIZE)
+        if size > cap:
+            bounds.check_size(size, "the rendered text")
+        if count % _CHECK_EVERY == 0:
+            bounds.check()
         parts.append(chunk)
     return "".join(parts)
 
@@ -319,16 +374,18 @@ def _compile(compiler, text, label):
 
 
 def _run(label, thunk):
-    token = _range_budget.set([RANGE_BUDGET])
     try:
-        return thunk()
+        with bounds.deadline():
+            return bounds.check_value(thunk())
     except Exception as exc:
         raise _error(label, "evaluation failed", exc) from None
-    finally:
-        _range_budget.reset(token)
 
 
 def _error(label, what, exc):
+    if isinstance(exc, bounds.LimitExceeded):
+        return exceptions.ExpressionError(
+            "Jinja expression '%s': limit exceeded: %s"
+            % (_shorten(label), exc))
     cause = str(exc)
     cause = "%s: %s" % (type(exc).__name__, cause) if cause else \
         type(exc).__name__

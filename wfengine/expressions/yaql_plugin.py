@@ -11,62 +11,63 @@ import collections.abc  # noqa: F401  (yaql needs it loaded first)
 import functools
 import inspect
 import re
-import threading
-import time
 
 import yaql
 from yaql.language import exceptions as yaql_exc
 from yaql.language import factory
+from yaql.language import runner
 from yaql.language import utils as yaql_utils
 
 from wfengine import exceptions
-from wfengine import metrics
+from wfengine.expressions import bounds
 from wfengine.expressions import functions
+from wfengine.expressions import yaql_bounded
 
-# Collections up to a million elements (a with-items list of 50,000 is a
-# workload users run); TIME_LIMIT below bounds what stays under this.
-LIMIT_ITERATORS = 1000000
-MEMORY_QUOTA = 10 * 1024 * 1024
 CACHE_SIZE = 4096
-# Wall-clock budget of one evaluation, checked as YAQL walks collections:
-# nested loops that stay under LIMIT_ITERATORS each can still run for
-# minutes (range(5000).select(range(5000))), and must fail their task.
-TIME_LIMIT = 5.0
 _CHECK_EVERY = 256
-
-ENGINE_OPTIONS = {
-    "yaql.limitIterators": LIMIT_ITERATORS,
-    "yaql.memoryQuota": MEMORY_QUOTA,
-    "yaql.convertTuplesToLists": True,
-    "yaql.convertSetsToLists": True,
-    "yaql.iterableDicts": False,
-    "yaql.convertOutputData": True,
-}
 
 _RUNTIME_KEY = "__wf_runtime"
 
-_ENGINE = factory.YaqlFactory(allow_delegates=False).create(
-    options=ENGINE_OPTIONS)
+
+def _engine_options(limits):
+    # yaql's own quota measures each function's result shallowly
+    # (sys.getsizeof): room for a list of ``iterators`` references or a
+    # text of ``value_size`` characters of any width, then the value cap
+    # of :mod:`bounds` measures what an expression returns.
+    return {
+        "yaql.limitIterators": limits.iterators,
+        "yaql.memoryQuota": max(8 * limits.iterators,
+                                4 * limits.value_size) + 65536,
+        "yaql.convertTuplesToLists": True,
+        "yaql.convertSetsToLists": True,
+        "yaql.iterableDicts": False,
+        "yaql.convertOutputData": True,
+    }
 
 
-class TimeLimitExceeded(Exception):
-    """An evaluation ran past ``TIME_LIMIT``."""
+def _create_engine(limits):
+    return factory.YaqlFactory(allow_delegates=False).create(
+        options=_engine_options(limits))
 
 
-_deadline = threading.local()
+_ENGINE = _create_engine(bounds.current())
+
+
+def configure(limits):
+    """Use ``limits`` (a :class:`bounds.Limits`) in every later evaluation."""
+    global _ENGINE
+    _ENGINE = _create_engine(limits)
+    _parse.cache_clear()
+
+
 _limit_iterable = yaql_utils.limit_iterable
-
-
-def _check_deadline():
-    due = getattr(_deadline, "at", None)
-    if due is not None and time.monotonic() > due:
-        raise TimeLimitExceeded()
+_call = runner.call
 
 
 def _timed(iterable):
     for count, item in enumerate(iterable):
         if count % _CHECK_EVERY == 0:
-            _check_deadline()
+            bounds.check()
         yield item
 
 
@@ -74,16 +75,26 @@ def _limit_and_time(iterable, limit_or_engine):
     """yaql's collection limit, plus the evaluation's time budget: every
     collection a YAQL function walks passes through here."""
     limited = _limit_iterable(iterable, limit_or_engine)
-    _check_deadline()
+    bounds.check()
     if isinstance(limited, (collections.abc.Sequence,
                             collections.abc.Mapping, collections.abc.Set)):
         return limited
     return _timed(limited)
 
 
-# yaql converts every iterable argument with utils.limit_iterable; adding
-# the time check there bounds loops wherever they are written.
+def _timed_call(*args, **kwargs):
+    """yaql's function call, after a look at the deadline: every operator
+    and function of an expression passes through here."""
+    bounds.check()
+    return _call(*args, **kwargs)
+
+
+# yaql converts every iterable argument with utils.limit_iterable and
+# calls every function through runner.call (both looked up at call time):
+# adding the time check there bounds loops and chains wherever they are
+# written.
 yaql_utils.limit_iterable = _limit_and_time
+runner.call = _timed_call
 
 
 def _no_limit(iterable):
@@ -140,7 +151,7 @@ def _yaml_dump(data):
 
 
 def _build_root_context():
-    root = yaql.create_context()
+    root = yaql_bounded.build_context()
     registered = {
         "env": _env, "execution": _execution, "task": _task,
         "tasks": _tasks, "global": _global,
@@ -264,15 +275,13 @@ class Scope:
     def _run(self, statement):
         if self._plain is None:
             self._plain = _make_context(self._data, self._runtime)
-        outer = getattr(_deadline, "at", None)
-        _deadline.at = outer or time.monotonic() + TIME_LIMIT
-        try:
-            return _sanitize(statement.evaluate(context=self._plain))
-        except TypeError:
-            frozen = self._frozen_context()
-            return _sanitize(statement.evaluate(context=frozen))
-        finally:
-            _deadline.at = outer
+        with bounds.deadline():
+            try:
+                result = statement.evaluate(context=self._plain)
+            except TypeError:
+                frozen = self._frozen_context()
+                result = statement.evaluate(context=frozen)
+            return bounds.check_value(_sanitize(result))
 
     def _frozen_context(self):
         if self._frozen is None:
@@ -286,7 +295,7 @@ def _sanitize(result):
         return yaql_utils.convert_output_data(result, _no_limit, _ENGINE)
     if inspect.isgenerator(result) or isinstance(result,
                                                  collections.abc.Iterator):
-        return list(yaql_utils.limit_iterable(result, LIMIT_ITERATORS))
+        return list(yaql_utils.limit_iterable(result, _ENGINE))
     return result
 
 
@@ -296,18 +305,22 @@ def _error(expression, what, exc):
         % (expression, what, _cause(exc)))
 
 
+def _limit_cause(exc):
+    if isinstance(exc, TimeoutError):
+        # The regex package's timeout: the deadline of the evaluation.
+        exc = bounds.LimitExceeded("time_limit", "the evaluation time")
+    return "limit exceeded: %s" % exc
+
+
 def _cause(exc):
     if isinstance(exc, KeyError):
         return "no key %s in the data" % exc
     if isinstance(exc, yaql_exc.CollectionTooLargeException):
-        metrics.expression_limit_hit("iterators")
-        return "a collection exceeds %d elements" % LIMIT_ITERATORS
-    if isinstance(exc, TimeLimitExceeded):
-        metrics.expression_limit_hit("time")
-        return "it ran longer than %s seconds" % TIME_LIMIT
+        return str(bounds.LimitExceeded("iterators", "a collection"))
     if isinstance(exc, yaql_exc.MemoryQuotaExceededException):
-        metrics.expression_limit_hit("memory")
-        return "memory quota of %d bytes exceeded" % MEMORY_QUOTA
+        return str(bounds.LimitExceeded("value_size", "a value"))
+    if isinstance(exc, (bounds.LimitExceeded, TimeoutError)):
+        return _limit_cause(exc)
     text = str(exc)
     return "%s: %s" % (type(exc).__name__, text) if text else \
         type(exc).__name__

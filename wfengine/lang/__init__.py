@@ -8,7 +8,8 @@ Use ``from wfengine.lang import parser, spec``:
 * ``WorkflowSpec.to_dict()`` / ``WorkflowSpec.from_dict()`` store and
   rebuild a spec without re-validating it.
 
-This package is pure: no database, RPC or configuration access. It does
-not import its submodules eagerly, so that :mod:`wfengine.expressions`
-can use :mod:`wfengine.lang.safe_yaml` without an import cycle.
+This package is pure: no database, RPC or configuration access. YAML text
+is loaded by the leaf module :mod:`wfengine.yamlsafe`, which
+:mod:`wfengine.expressions` uses too: expressions never import this
+package back.
 """

@@ -28,10 +28,10 @@ import jsonschema
 
 from wfengine import exceptions
 from wfengine import expressions
+from wfengine import yamlsafe
 from wfengine.lang import checks
 from wfengine.lang import inline
 from wfengine.lang import report
-from wfengine.lang import safe_yaml
 from wfengine.lang import schema
 from wfengine.lang import spec as lang_spec
 
@@ -149,7 +149,7 @@ def build_actions(items, problems):
 def _load(text):
     problems = report.Problems()
     try:
-        document = safe_yaml.load(text, what="action text")
+        document = yamlsafe.load(text, what="action text")
     except exceptions.InvalidModelException as exc:
         problems.add("", exc.message)
         return None, problems

@@ -15,7 +15,7 @@ import json
 import re
 
 from wfengine import exceptions
-from wfengine.lang import safe_yaml
+from wfengine import yamlsafe
 
 _KEY_RE = re.compile(r"([A-Za-z_][\w\-]*)=")
 _CLOSERS = {"<%": "%>", "{{": "}}"}
@@ -138,7 +138,7 @@ def _structured(token):
     except ValueError:
         pass
     try:
-        return safe_yaml.load(token, what="inline value")
+        return yamlsafe.load(token, what="inline value")
     except exceptions.InvalidModelException:
         return token
 

@@ -10,10 +10,10 @@ problem reads ``workflow '<name>': <path>: <problem>``.
 """
 
 from wfengine import exceptions
+from wfengine import yamlsafe
 from wfengine.lang import builder
 from wfengine.lang import checks
 from wfengine.lang import report
-from wfengine.lang import safe_yaml
 from wfengine.lang import schema
 
 # Top-level keys that are not workflows.
@@ -49,7 +49,7 @@ def _message(problems):
 
 def _parse(text):
     try:
-        document = safe_yaml.load(text)
+        document = yamlsafe.load(text)
     except exceptions.InvalidModelException as exc:
         return [], [exc.message]
     if not isinstance(document, dict):

@@ -20,10 +20,10 @@ import dataclasses
 import yaml
 
 from wfengine import exceptions
+from wfengine import yamlsafe
 from wfengine.lang import actions
 from wfengine.lang import parser
 from wfengine.lang import report
-from wfengine.lang import safe_yaml
 from wfengine.lang import spec as lang_spec
 
 KEYS = ("version", "name", "namespace", "description", "tags", "workflows",
@@ -94,7 +94,7 @@ def validate_workbook(text):
 
 def _load(text, problems):
     try:
-        document = safe_yaml.load(text, what="workbook text")
+        document = yamlsafe.load(text, what="workbook text")
     except exceptions.InvalidModelException as exc:
         problems.add("", exc.message)
         return None

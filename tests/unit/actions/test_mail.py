@@ -2,6 +2,7 @@
 import email
 import email.policy
 import socket
+import threading
 
 import pytest
 from aiosmtpd import controller
@@ -25,7 +26,7 @@ class Sink:
 
 
 @pytest.fixture
-def smtp():
+def smtp(loopback_allowed):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -94,7 +95,7 @@ def test_password_needs_starttls_and_is_not_shown(smtp):
     assert smtp.envelopes == []
 
 
-def test_unreachable_server_fails_clearly():
+def test_unreachable_server_fails_clearly(loopback_allowed):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -102,8 +103,84 @@ def test_unreachable_server_fails_clearly():
                                   to_addrs=["a@example.com"],
                                   smtp_server="127.0.0.1:%d" % port)
     with pytest.raises(exceptions.ActionError,
-                       match="SMTP server '127.0.0.1:%d'" % port):
+                       match="SMTP server '127.0.0.1:%d': could not connect"
+                       % port):
         action.run(base.ActionContext())
+
+
+@pytest.mark.parametrize("server", [
+    "127.0.0.1:25", "localhost", "[::1]:25", "[::ffff:127.0.0.1]:2525",
+    "0.0.0.0:25", "2130706433:25", "169.254.169.254", "10.1.2.3:587"])
+def test_the_address_guard_of_std_http_applies(server):
+    action = mail.SendEmailAction(from_addr="wf@example.com",
+                                  to_addrs=["a@example.com"],
+                                  smtp_server=server)
+    with pytest.raises(exceptions.ActionError,
+                       match="may not connect.*denied network"):
+        action.run(base.ActionContext())
+
+
+def test_allowed_hosts_of_std_http_apply(http_conf):
+    http_conf(allowed_hosts=["mail.example.com"])
+    action = mail.SendEmailAction(from_addr="wf@example.com",
+                                  to_addrs=["a@example.com"],
+                                  smtp_server="other.example.com:25")
+    with pytest.raises(exceptions.ActionError, match="allowed_hosts"):
+        action.run(base.ActionContext())
+
+
+@pytest.fixture
+def banner_server():
+    """A TCP server that answers with a banner full of secrets, then
+    (to the second client line) with another one."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"554 SECRET-BANNER internal-db-7 ready\r\n")
+                conn.recv(1024)
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield "127.0.0.1:%d" % listener.getsockname()[1]
+    stop.set()
+    listener.close()
+    thread.join(5)
+
+
+def test_errors_never_echo_what_the_server_sent(loopback_allowed,
+                                                banner_server):
+    action = mail.SendEmailAction(from_addr="wf@example.com",
+                                  to_addrs=["a@example.com"],
+                                  smtp_server=banner_server)
+    with pytest.raises(exceptions.ActionError) as e:
+        action.run(base.ActionContext())
+    assert "SECRET" not in str(e.value) and "internal" not in str(e.value)
+    assert "SMTP code 554" in str(e.value)
+
+
+@pytest.mark.parametrize("server, expected", [
+    ("mail.example.com", ("mail.example.com", 25)),
+    ("mail.example.com:587", ("mail.example.com", 587)),
+    ("[2001:db8::1]:465", ("2001:db8::1", 465)),
+    ("[2001:db8::1]", ("2001:db8::1", 25)),
+])
+def test_split_server(server, expected):
+    assert mail.split_server(server) == expected
+
+
+@pytest.mark.parametrize("server", ["mail:0", "mail:x", "mail:70000", ":25",
+                                    "[::1]:"])
+def test_split_server_refuses_bad_ports(server):
+    with pytest.raises(exceptions.ActionError, match="smtp_server"):
+        mail.split_server(server)
 
 
 @pytest.mark.parametrize("inputs, match", [

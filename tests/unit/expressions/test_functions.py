@@ -89,12 +89,34 @@ def test_yaml_dump_and_parse():
                 "{{ yaml_parse(_.y) }}") == {"a": 1, "b": ["x"]}
 
 
-def test_yaml_parse_refuses_alias_bombs():
-    bomb = "a: &a [1]\n" + "\n".join(
-        "b%d: [*a, *a, *a]" % i for i in range(40))
+def _laughs(levels, width=3):
+    lines = ["l0: &l0 [%s]" % ", ".join(["lol"] * width)]
+    for level in range(1, levels + 1):
+        lines.append("l%d: &l%d [%s]" % (
+            level, level, ", ".join(["*l%d" % (level - 1)] * width)))
+    return "\n".join(lines)
+
+
+def test_yaml_parse_refuses_alias_bombs_by_expanded_size():
+    # About 700 bytes, 48 aliases: 3 ** 17 nodes if it were built.
     with pytest.raises(exceptions.ExpressionError) as info:
-        expressions.evaluate("<% yaml_parse($.t) %>", {"t": bomb})
-    assert "aliases" in str(info.value)
+        expressions.evaluate("<% yaml_parse($.t) %>", {"t": _laughs(16)})
+    assert "expands to more than" in str(info.value)
+
+
+def test_yaml_parse_takes_many_aliases_of_small_nodes():
+    text = "a: &a [1]\n" + "\n".join(
+        "b%d: [*a, *a, *a]" % i for i in range(200))
+    assert expressions.evaluate("<% yaml_parse($.t) %>",
+                                {"t": text})["b199"] == [[1], [1], [1]]
+
+
+@pytest.mark.parametrize("text", ["[NaN]", '{"a": Infinity}', "-Infinity",
+                                  "[" * 100000 + "]" * 100000])
+def test_json_parse_refuses_non_json_and_deep_nesting(text):
+    with pytest.raises(exceptions.ExpressionError) as info:
+        expressions.evaluate("<% json_parse($.t) %>", {"t": text})
+    assert "json_parse() argument" in str(info.value)
 
 
 def test_json_parse_error_is_an_expression_error():

@@ -27,7 +27,8 @@ from wfengine import expressions
     "{% endfor %}{% endfor %}",
     "{% for i in range(10000) %}{{ 'x' * 1000 }}{% endfor %}",
 ])
-def test_runaway_jinja_is_bounded(text):
+def test_runaway_jinja_is_bounded(limits, text):
+    limits(time_limit=0.5)
     started = time.monotonic()
     with pytest.raises(exceptions.ExpressionError):
         expressions.evaluate(text, {})
@@ -41,7 +42,7 @@ def test_reasonable_sizes_still_work():
     assert len(expressions.evaluate("{{ range(5000) | list }}", {})) == 5000
 
 
-def test_range_budget_is_per_evaluation():
+def test_range_is_not_shared_between_evaluations():
     text = "{{ range(9000) | list | length }}"
     for _ in range(20):
         assert expressions.evaluate(text, {}) == 9000

@@ -54,7 +54,9 @@ def list_response(spec, params, shape=None, forced=None, extra=None,
     :param extra: with the default shape, values of computed fields.
     :param mask: ``mask(item)`` -> the item without its secrets.
     """
-    query = listing.parse(spec, params, forced)
+    page = listing.PageLimits(conf.CONF.api.default_limit,
+                              conf.CONF.api.max_limit)
+    query = listing.parse(spec, params, forced, page)
     json_as_text = shape is None
     shape = shape or functools.partial(_plain_shape, spec, extra)
     items = session.reader(_read_page, spec.model, shape, query,

@@ -9,6 +9,7 @@ from wfengine import callbacks
 from wfengine import exceptions
 from wfengine import state_names as states
 from wfengine.api.controllers import common
+from wfengine.api import fieldsize
 from wfengine.api import resources
 from wfengine.api import updates
 from wfengine.conf import CONF
@@ -125,9 +126,9 @@ class ActionExecutionsController(rest.RestController):
         """Complete an asynchronous action (the callback URL lands here)."""
         _check_token(action_ex_id, token)
         data = resources.parse_json_body(pecan.request.body)
-        pecan.request.engine.complete_action(
-            action_ex_id,
-            **updates.parse_action_completion(data, action_ex_id))
+        completion = updates.parse_action_completion(data, action_ex_id)
+        fieldsize.check("output", completion["output"])
+        pecan.request.engine.complete_action(action_ex_id, **completion)
         if token is not None:  # a callback's capability, of any caller
             with scope.use(None):
                 return session.reader(_get, action_ex_id)

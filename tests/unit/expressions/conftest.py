@@ -1,0 +1,17 @@
+import dataclasses
+
+import pytest
+
+from wfengine import expressions
+from wfengine.expressions import bounds
+
+
+@pytest.fixture
+def limits():
+    """Call with Limits fields to evaluate within them; restored after."""
+    saved = bounds.current()
+
+    def set_limits(**changes):
+        expressions.configure(dataclasses.replace(saved, **changes))
+    yield set_limits
+    expressions.configure(saved)
