@@ -201,6 +201,8 @@ def _coerce(spec, name, value):
         return _parse_datetime(name, value)
     if python_type is bool:
         return parse_bool(name, value)
+    if name == "state" and spec is resources.TASK:
+        value = resources.ENGINE_TASK_STATES.get(value, value)
     if name == "state" and value not in states.ALL:
         raise exceptions.InputError(
             "Invalid state %r (allowed: %s)" % (value, ", ".join(states.ALL)))

@@ -9,7 +9,9 @@ Every quirk of Mistral's JSON lives here:
   task ``published``/``runtime_context``, action execution
   ``input``/``output``/``params``) are JSON *strings* inside the JSON body;
   a task's ``result`` is a JSON string too;
-* a field without a value is ``null``, never missing.
+* a field without a value is ``null``, never missing;
+* a task waiting out a ``wait-before``/``wait-after``/retry delay is
+  ``DELAYED`` (the engine's ``RUNNING_DELAYED``), as Mistral's API lists it.
 
 A resource is described once (:class:`ResourceSpec`): its wire field names
 in Mistral's order, the column each reads, what its lists show by default
@@ -29,6 +31,7 @@ DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 PLAIN = "plain"
 JSON = "json"
 DATETIME = "datetime"
+TASK_STATE = "task_state"
 
 SCOPES = ("private", "public")
 
@@ -172,7 +175,18 @@ def _json_text(text):
 
 # How a field of each kind shows a value that is not None (PLAIN: as is),
 # read as a value or with JSON columns as text.
-_SHOW = {JSON: json.dumps, DATETIME: format_datetime}
+# The engine's name for a task in a delay, and the one Mistral shows.
+WIRE_TASK_STATES = {"RUNNING_DELAYED": "DELAYED"}
+ENGINE_TASK_STATES = {v: k for k, v in WIRE_TASK_STATES.items()}
+
+
+def wire_task_state(state):
+    """A task state as Mistral's API shows it."""
+    return WIRE_TASK_STATES.get(state, state)
+
+
+_SHOW = {JSON: json.dumps, DATETIME: format_datetime,
+         TASK_STATE: wire_task_state}
 _SHOW_JSON_TEXT = dict(_SHOW, **{JSON: _json_text})
 # Shapes (lists of fields) a resource remembers how to show.
 _MAX_PLANS = 256
@@ -209,8 +223,8 @@ TASK = ResourceSpec(
     "Task", "tasks", models.TaskExecution,
     (_f("id"), _f("name"), _f("type"), _f("workflow_name"),
      _f("workflow_namespace"), _f("workflow_id"),
-     _f("workflow_execution_id"), _f("state"), _f("state_info"),
-     _f("project_id"),
+     _f("workflow_execution_id"), _f("state", kind=TASK_STATE),
+     _f("state_info"), _f("project_id"),
      _f("runtime_context", kind=JSON, in_list=False),
      _f("result", computed=True, needs=("runtime_context",)),
      _f("published", kind=JSON), _f("processed"),

@@ -21,6 +21,8 @@ DUE_ON_RESUME = "due_on_resume"
 # then passed on when the execution resumes.
 PAUSED_BEFORE = "paused_before"
 HELD, PASSED = "held", "passed"
+# States in which an execution's env may be changed (as in Mistral).
+ENV_UPDATABLE = (states.IDLE, states.PAUSED, states.ERROR)
 
 
 class Lifecycle:
@@ -29,7 +31,12 @@ class Lifecycle:
     # ---- the execution ----
 
     def pause(self, state_info=None):
-        """Pause: running actions finish, nothing new starts."""
+        """Pause: running actions finish, nothing new starts.
+
+        Pausing a PAUSED execution changes nothing (as in Mistral).
+        """
+        if self.wf.state == states.PAUSED:
+            return self.plan
         self._require_wf((states.RUNNING,), "pause")
         self._wf_move(states.PAUSE, state_info)
         return self.plan
@@ -41,6 +48,8 @@ class Lifecycle:
         while paused, or were marked SUCCESS by hand) have them followed;
         tasks marked for replay run again.
         """
+        if self.wf.state == states.RUNNING and not env:
+            return self.plan    # already running: nothing to do (Mistral)
         self._require_wf((states.PAUSED, states.ERROR), "resume")
         held = [t for t in self._ordered() if t.state == states.IDLE
                 and t.runtime_context.get(PAUSED_BEFORE) == HELD]
@@ -89,12 +98,14 @@ class Lifecycle:
         return self.plan
 
     def update_env(self, env):
-        """Change the env of an execution that is not running."""
-        if self.wf.state == states.RUNNING:
-            raise exceptions.InputError(
-                "Can not update the env of workflow execution %s while it "
-                "is RUNNING (pause it first, or pass the env with the "
-                "resume)" % self.wf.id)
+        """Change the env of an IDLE, PAUSED or failed execution."""
+        if self.wf.state not in ENV_UPDATABLE:
+            # Mistral's refusal (403) and wording, then our detail.
+            raise exceptions.Forbidden(
+                "Updating env to workflow execution is only permitted if it "
+                "is in IDLE, PAUSED, or ERROR state (workflow execution %s "
+                "is %s; a RUNNING one can be paused first, or given the env "
+                "with its resume)" % (self.wf.id, self.wf.state))
         self._update_env(env)
         return self.plan
 
