@@ -16,7 +16,9 @@ included). Keys:
 * ``final`` (optional): the state to wait for (default: any terminal state)
   and ``timeout`` (seconds, default 30).
 * ``compare`` (optional): outcome fields that are left out by default and
-  that this case compares (``state_info_head``, ``fault_head``).
+  that this case compares (``state_info_head``: the first 40 characters
+  of a state_info; ``fault_head``: the same of a refusal's faultstring;
+  ``error_keys``: the keys of a refusal's body).
 * ``ignore`` (optional): dotted paths of the outcome not to compare
   (``*`` matches any key or index), e.g. ``execution.output.result``.
 * ``http: true``: the case calls the stub HTTP server (``@STUB@`` in any
@@ -45,7 +47,7 @@ DEFAULT_TIMEOUT = 30
 UNREADABLE = "<unreadable>"
 HEAD = 40          # characters of a message kept as its "head"
 # Fields recorded but only compared when a case lists them in ``compare``.
-OPTIONAL_FIELDS = ("state_info_head", "fault_head")
+OPTIONAL_FIELDS = ("state_info_head", "fault_head", "error_keys")
 
 UUID_RE = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -180,6 +182,7 @@ def refusal(resp):
         return {"status": resp.status_code, "body": "not JSON"}
     out = {"status": resp.status_code}
     if isinstance(body, dict):
+        out["faultstring"] = isinstance(body.get("faultstring"), str)
         out["error_keys"] = sorted(body)
         out["fault_head"] = head(body.get("faultstring"))
     return out

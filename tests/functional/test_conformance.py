@@ -445,9 +445,6 @@ VALIDATION = [
                  "    a:\n      action: std.noop\n"
                  "      on-success: [ghost_task]\n", "cf_bad_target",
                  [r"ghost_task"], id="transition-to-unknown-task"),
-    pytest.param("version: '2.0'\ncf_bad_reserved:\n  tasks:\n"
-                 "    noop:\n      action: std.noop\n", "cf_bad_reserved",
-                 [r"noop", r"(?i)reserved"], id="reserved-task-name"),
     pytest.param("version: '2.0'\ncf_bad_reverse:\n  type: reverse\n"
                  "  tasks:\n    a:\n      action: std.noop\n"
                  "      requires: [nowhere_task]\n", "cf_bad_reverse",

@@ -61,7 +61,12 @@ def _defined_names(case):
             w.get("namespace") for w in case.get("workflows", [])]):
         if not text:
             continue
-        body = yaml.safe_load(text)
+        try:
+            body = yaml.safe_load(text)
+        except yaml.YAMLError:
+            continue        # a case about a definition that is not YAML
+        if not isinstance(body, dict):
+            continue
         if "workflows" in body and "name" in body:       # a workbook
             names.add(("workbook", body["name"]))
             continue

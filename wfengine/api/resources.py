@@ -347,16 +347,16 @@ def task_result(task_row, parts):
     :param parts: ``[(kind, accepted, output, params), ...]`` of the task's
         action executions (``kind == "action"``, output as stored) and
         sub-workflow executions (``kind == "workflow"``), oldest first.
-    :returns: the JSON of the latest accepted result (``null`` when there
-        is none yet: a retried task shows its last run), or for a
-        with-items task the list of its items' latest results, by index,
-        of its latest dispatch.
+    :returns: the JSON of the latest accepted result (``[]`` when there
+        is none yet, as Mistral shows a task that ran nothing: a retried
+        task shows its last run), or for a with-items task the list of
+        its items' latest results, by index, of its latest dispatch.
     """
     accepted = [p for p in parts if p[1]]
     if is_with_items(task_row):
         return json.dumps(_item_results(accepted))
     if not accepted:
-        return json.dumps(None)
+        return json.dumps([])
     kind, _, output, _ = accepted[-1]
     return json.dumps(action_result(output) if kind == "action" else output)
 

@@ -222,8 +222,7 @@ class Conductor(lifecycle.Lifecycle):
 
     def _run_action(self, task, task_spec, ctx, runtime, index=None):
         name = expressions.evaluate(task_spec.action, ctx, runtime)
-        action_input = expressions.evaluate(task_spec.input or {}, ctx,
-                                            runtime)
+        action_input = ctx_lib.task_input(task_spec, ctx, runtime)
         safe_rerun = expressions.evaluate(task_spec.safe_rerun, ctx, runtime)
         target = expressions.evaluate(task_spec.target, ctx, runtime)
         self.plan.run_actions.append(commands.RunAction(
@@ -236,7 +235,7 @@ class Conductor(lifecycle.Lifecycle):
             task_ex_id=task.id, task_name=task.name,
             workflow_name=expressions.evaluate(task_spec.workflow, ctx,
                                                runtime),
-            input=expressions.evaluate(task_spec.input or {}, ctx, runtime),
+            input=ctx_lib.task_input(task_spec, ctx, runtime),
             env=self.wf.env))
 
     def _start_items(self, task, task_spec, ctx, runtime):
@@ -365,7 +364,7 @@ class Conductor(lifecycle.Lifecycle):
             self._follow_requires(task)
             return
         clauses = transitions.clauses(self.spec.tasks[task.name], task.state)
-        ctx = ctx_lib.merge(self._task_context(task), task.published)
+        ctx = ctx_lib.publish(self._task_context(task), task.published)
         runtime = self._runtime(task, task_data)
         try:
             chosen = transitions.chosen(clauses, ctx, runtime)
@@ -373,7 +372,8 @@ class Conductor(lifecycle.Lifecycle):
             self._fail_task_after_the_fact(task, str(e))
             return
         if task.state == states.ERROR:
-            task.runtime_context["error_handled"] = bool(chosen)
+            task.runtime_context["error_handled"] = transitions.handles_error(
+                self.spec.tasks[task.name], chosen)
         task.processed = True
         self._change(task, None)
         for target in chosen:
@@ -449,7 +449,9 @@ class Conductor(lifecycle.Lifecycle):
         self._wf_move(event, state_info, output)
 
     def _default_output(self, event):
-        if event != states.SUCCEED:
+        # Without an output (output-on-error) spec, Mistral's output is
+        # what the tasks published, for a failure too (plus its "result").
+        if event not in (states.SUCCEED, states.FAIL):
             return {}
         published = {}
         for task in self._completed():
@@ -462,14 +464,14 @@ class Conductor(lifecycle.Lifecycle):
         return ctx_lib.merge(self.wf.context, task.in_context)
 
     def _out_context(self, task):
-        return ctx_lib.merge(task.in_context, task.published or {})
+        return ctx_lib.publish(task.in_context, task.published)
 
     def _final_context(self):
         ctx = dict(self.wf.context)
         completed = self._completed()
         self.tasks.load_data(completed)
         for task in completed:
-            ctx = ctx_lib.merge(ctx, self._out_context(task))
+            ctx = ctx_lib.publish(ctx, self._out_context(task))
         return ctx
 
     def _completed(self):

@@ -12,6 +12,14 @@ def clauses(task_spec, state):
     return list(own or ()) + list(task_spec.on_complete or ())
 
 
+def handles_error(task_spec, chosen):
+    """Whether the transitions taken after a failure handle it: only an
+    ``on-error`` transition does; ``on-complete`` ones run but the
+    workflow still fails (as in Mistral)."""
+    on_error = {id(t) for t in task_spec.on_error or ()}
+    return any(id(t) in on_error for t in chosen)
+
+
 SCOPES = ("branch", "global", "atomic")
 
 
