@@ -150,7 +150,8 @@ def decode(value):
 ERROR_TEXT = "<error text>"
 ERROR_RE = re.compile(
     r"^(Failure caused by error in tasks|Failed to |The action raised an "
-    r"exception|Can not evaluate )|Traceback \(most recent call last\)")
+    r"exception|Can not evaluate )|Traceback \(most recent call last\)|"
+    r" failed as the workflow asked$")
 
 
 def scrub(value, stub_url=None, errors=True):
@@ -171,7 +172,11 @@ def scrub(value, stub_url=None, errors=True):
 
 
 def head(text):
-    return None if not text else str(text)[:HEAD]
+    """The start of a message, ids and times replaced first (so that a
+    cut does not leave half an id)."""
+    if not text:
+        return None
+    return TIME_RE.sub("<time>", UUID_RE.sub("<id>", str(text)))[:HEAD]
 
 
 def refusal(resp):

@@ -72,6 +72,10 @@ class Conductor(lifecycle.Lifecycle):
         if task.state != states.RUNNING:
             return self.plan
         progress = task.runtime_context.get(with_items.KEY)
+        if state == states.CANCELLED and progress is None:
+            self._cancel_task(task, state_info)
+            self._check_completion()
+            return self.plan
         if progress is not None:
             with_items.record(progress, state == states.SUCCESS)
             if not with_items.finished(progress):
@@ -93,8 +97,12 @@ class Conductor(lifecycle.Lifecycle):
         """A planned action can not be called (unknown, bad input): the
         run counts as failed, with ``message`` as its error."""
         self.plan.run_actions.remove(run)
-        return self.on_action_complete(run.task_ex_id, states.ERROR, message,
-                                       message)
+        task = self.tasks[run.task_ex_id]
+        if task.state in states.ACTIVE:
+            self._force_fail(task, transitions.run_failure(
+                message, self.wf.name, task.name))
+        self._check_completion()
+        return self.plan
 
     def on_subworkflow_complete(self, task_ex_id, state, output, state_info):
         """Plan what follows the end of a task's sub-workflow execution.
@@ -106,7 +114,10 @@ class Conductor(lifecycle.Lifecycle):
         task = self.tasks[task_ex_id]
         if task.state == states.ERROR:
             self.reopen_for_child(task_ex_id)
-        if task.state == states.RUNNING:
+        if task.state == states.RUNNING and state == states.CANCELLED:
+            self._cancel_task(task, state_info)
+            self._check_completion()
+        elif task.state == states.RUNNING:
             self._after_run(task, state, output, state_info)
             self._check_completion()
         return self.plan
@@ -185,7 +196,8 @@ class Conductor(lifecycle.Lifecycle):
                                        runtime)
             pause = expressions.evaluate(task_spec.pause_before, ctx, runtime)
         except exceptions.ExpressionError as e:
-            self._complete_task(task, states.ERROR, None, str(e))
+            self._force_fail(task, transitions.run_failure(
+                e, self.wf.name, task.name))
             return
         if pause and not task.runtime_context.get(lifecycle.PAUSED_BEFORE):
             # pause-before: the task is held IDLE and the execution pauses;
@@ -218,7 +230,8 @@ class Conductor(lifecycle.Lifecycle):
             else:
                 self._run_action(task, task_spec, ctx, runtime)
         except exceptions.ExpressionError as e:
-            self._complete_task(task, states.ERROR, None, str(e))
+            self._force_fail(task, transitions.run_failure(
+                e, self.wf.name, task.name))
 
     def _run_action(self, task, task_spec, ctx, runtime, index=None):
         name = expressions.evaluate(task_spec.action, ctx, runtime)
@@ -273,18 +286,22 @@ class Conductor(lifecycle.Lifecycle):
         task_data = self._task_data(task, state, result, state_info)
         ctx, runtime = self._task_context(task), self._runtime(task, task_data)
         try:
-            policy = policies.retry_policy(task_spec.retry, ctx, runtime)
-            attempts = task.runtime_context.get("retry_no", 0)
-            succeeded = state == states.SUCCESS
-            if policies.should_retry(policy, attempts, succeeded, ctx,
-                                     runtime):
-                self._retry(task, attempts + 1, policy.delay)
-                return
-            if succeeded and policies.fails_on(task_spec.fail_on, ctx,
-                                               runtime):
+            if state == states.SUCCESS and policies.fails_on(
+                    task_spec.fail_on, ctx, runtime):
+                # Decided first: a run fail-on turns into a failure is
+                # retried like any other (as in Mistral).
                 state = states.ERROR
                 state_info = "Task '%s' failed: its fail-on condition " \
                     "holds" % task.name
+                task_data = self._task_data(task, state, result, state_info)
+                runtime = self._runtime(task, task_data)
+            policy = policies.retry_policy(task_spec.retry, ctx, runtime)
+            attempts = task.runtime_context.get("retry_no", 0)
+            if policy is not None and policies.should_retry(
+                    policy, attempts, state == states.SUCCESS,
+                    self._with_publish(task, state, ctx, runtime), runtime):
+                self._retry(task, attempts + 1, policy.delay)
+                return
             delay = policies.seconds("wait-after", task_spec.wait_after, ctx,
                                      runtime)
         except exceptions.ExpressionError as e:
@@ -296,6 +313,18 @@ class Conductor(lifecycle.Lifecycle):
             self._timer(commands.COMPLETE_TASK, task, delay)
             return
         self._complete_task(task, state, result, state_info)
+
+    def _with_publish(self, task, state, ctx, runtime):
+        """``ctx`` with what this run would publish: retry conditions see
+        it (as in Mistral). A publish that fails here is reported when
+        the task completes."""
+        branch_spec, _ = transitions.publish_spec(self.spec.tasks[task.name],
+                                                  state)
+        try:
+            return ctx_lib.publish(ctx, expressions.evaluate(
+                branch_spec, ctx, runtime))
+        except exceptions.ExpressionError:
+            return ctx
 
     def _retry(self, task, attempt, delay):
         task.runtime_context["retry_no"] = attempt
@@ -324,8 +353,9 @@ class Conductor(lifecycle.Lifecycle):
             published = expressions.evaluate(branch_spec, ctx, runtime)
             shared = expressions.evaluate(global_spec, ctx, runtime)
         except exceptions.ExpressionError as e:
-            state, published, shared = states.ERROR, {}, {}
-            state_info = "Failed to publish [task=%s]: %s" % (task.name, e)
+            self._force_fail(task, transitions.completion_failure(
+                e, self.wf.name, task.name))
+            return
         if shared:
             # Global variables: seen by every later task of the execution.
             self.wf.context = ctx_lib.merge(self.wf.context, shared)
@@ -338,6 +368,29 @@ class Conductor(lifecycle.Lifecycle):
         self._move(task, event, state_info=state_info)
         if self.wf.state == states.RUNNING:
             self._follow_transitions(task, task_data)
+
+    def _cancel_task(self, task, state_info):
+        """The task's action or sub-workflow was cancelled: so is the task,
+        and no transition is followed."""
+        self._move(task, states.CANCEL, state_info=state_info)
+        task.processed = True
+        self._change(task, None)
+
+    def _force_fail(self, task, message):
+        """The engine itself could not run or complete the task (an
+        expression error, an unknown action, bad input): as Mistral, the
+        task fails and so does its execution at once, whatever handlers
+        it has."""
+        task.published = {}
+        if task.state == states.ERROR:
+            task.state_info = message
+        else:
+            self._move(task, states.FAIL, state_info=message)
+        task.processed = True
+        task.runtime_context["error_handled"] = False
+        self._change(task, None)
+        if self.wf.state == states.RUNNING:
+            self._finish(states.FAIL, message)
 
     def _follow_requires(self, task):
         """Reverse workflows: start what now has all its requirements."""
@@ -376,8 +429,9 @@ class Conductor(lifecycle.Lifecycle):
                 self.spec.tasks[task.name], chosen)
         task.processed = True
         self._change(task, None)
-        for target in chosen:
+        for index, target in enumerate(chosen):
             if self.wf.state != states.RUNNING:
+                self._hold_after_pause(task, chosen[index:])
                 break
             if target.is_engine_command:
                 self._engine_command(task, target, ctx, runtime)
@@ -400,9 +454,21 @@ class Conductor(lifecycle.Lifecycle):
         task.runtime_context["error_handled"] = False
         self._change(task, None)
 
+    def _hold_after_pause(self, task, rest):
+        """A pause command stopped the transition list: as Mistral, the
+        tasks after it in the list start when the execution resumes."""
+        names = [t.name for t in rest if not t.is_engine_command]
+        if self.wf.state == states.PAUSED and names:
+            task.runtime_context[lifecycle.AFTER_PAUSE] = names
+            self._change(task, None)
+
     def _engine_command(self, task, transition, ctx, runtime):
         params = expressions.evaluate(transition.params or {}, ctx, runtime)
         msg = params.get("msg") if isinstance(params, dict) else None
+        if msg is not None and not isinstance(msg, str):
+            msg = str(msg)      # a dict or a number: shown as Mistral does
+        if transition.name == "pause" and self._resuming:
+            return      # paused already while this task's end waited
         if transition.name == "fail":
             self._finish(states.FAIL, msg or "Workflow failed by 'fail' "
                          "command of task '%s'" % task.name)
@@ -429,8 +495,15 @@ class Conductor(lifecycle.Lifecycle):
                     "Join of task '%s' can not be satisfied: arrived %s"
                     % (task.name, task.runtime_context.get("join_arrivals"))))
             failed = self.tasks.unhandled_errors()
+        cancelled = [t.name for t in self.tasks.all()
+                     if t.state == states.CANCELLED]
         if failed:
             self._finish(states.FAIL, transitions.failure_info(failed))
+        elif cancelled:
+            # As Mistral: a task whose action or sub-workflow was cancelled
+            # cancels the execution once nothing else runs.
+            message = "Cancelled tasks: %s" % ", ".join(cancelled)
+            self._wf_move(states.CANCEL, message, {"result": message})
         else:
             self._finish(states.SUCCEED, None)
 

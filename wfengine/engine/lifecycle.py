@@ -21,12 +21,18 @@ DUE_ON_RESUME = "due_on_resume"
 # then passed on when the execution resumes.
 PAUSED_BEFORE = "paused_before"
 HELD, PASSED = "held", "passed"
+# Tasks named after a pause command in a transition list: started on resume.
+AFTER_PAUSE = "after_pause"
 # States in which an execution's env may be changed (as in Mistral).
 ENV_UPDATABLE = (states.IDLE, states.PAUSED, states.ERROR)
 
 
 class Lifecycle:
     """Entry points for operator requests (mixed into the conductor)."""
+
+    # True while a resume follows the transitions of tasks that ended
+    # during the pause: a pause command among them is not applied again.
+    _resuming = False
 
     # ---- the execution ----
 
@@ -73,12 +79,23 @@ class Lifecycle:
             self._start_task(task)
         for task in replays:
             self._replay(task)
+        self._start_after_pause()
+        self._resuming = True
         for task in pending:
             if self.wf.state == states.RUNNING:
                 self._follow_transitions(task, self._task_data(
                     task, task.state, None, task.state_info))
+        self._resuming = False
         self._check_completion()
         return self.plan
+
+    def _start_after_pause(self):
+        for task in self._ordered():
+            names = task.runtime_context.pop(AFTER_PAUSE, None)
+            if names:
+                self._change(task, None)
+                for name in names:
+                    self._schedule(name, task)
 
     def cancel(self, state_info=None):
         """Cancel the execution and whatever of it is still active."""

@@ -60,6 +60,18 @@ def chosen(candidates, ctx, runtime):
             or bool(expressions.evaluate(t.condition, ctx, runtime))]
 
 
+def run_failure(error, wf_name, task_name):
+    """state_info of a task the engine could not run, in Mistral's words."""
+    return "Failed to run task [error=%s, wf=%s, task=%s]" % (
+        error, wf_name, task_name)
+
+
+def completion_failure(error, wf_name, task_name):
+    """state_info of a task whose completion failed (its publish)."""
+    return "Failed to handle action completion [error=%s, wf=%s, task=%s]" \
+        % (error, wf_name, task_name)
+
+
 def failure_info(failed):
     lines = ["Failure caused by error in tasks: %s"
              % ", ".join(t.name for t in failed), ""]

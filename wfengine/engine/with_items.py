@@ -2,8 +2,9 @@
 
 A task's progress lives in its ``runtime_context["with_items"]``:
 ``count`` items, ``concurrency`` (how many may run at once), ``started``,
-``succeeded`` and ``failed``. Items start in index order; after a failure
-no new item starts, and the task ends when the started ones have.
+``succeeded`` and ``failed``. Items start in index order; a failed item
+does not stop the others (as in Mistral): the task ends when every item
+has, and fails if any did.
 
 Without a ``concurrency``, at most IN_FLIGHT items run at once and they
 start in batches (``batched``): more start once half of those running have
@@ -71,8 +72,6 @@ def start(count, concurrency):
 def take_next(progress):
     """Indexes to start now; marks them started."""
     running = progress["started"] - progress["succeeded"] - progress["failed"]
-    if progress["failed"]:
-        return []
     room = max(progress["concurrency"] - running, 0)
     if progress.get("batched") and running and \
             room < progress["concurrency"] // 2:
@@ -91,16 +90,13 @@ def record(progress, succeeded):
 def finished(progress):
     """True when no item runs and none is left to start."""
     done = progress["succeeded"] + progress["failed"]
-    return done == progress["started"] and (
-        progress["failed"] > 0 or progress["started"] == progress["count"])
+    return done == progress["started"] == progress["count"]
 
 
 def completes(progress, succeeded):
     """Would recording this result finish the task? (nothing is changed)"""
     trial = dict(progress)
     record(trial, succeeded)
-    if trial["failed"] == 0 and trial["started"] < trial["count"]:
-        return False
     return finished(trial)
 
 

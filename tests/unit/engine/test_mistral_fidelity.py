@@ -157,5 +157,185 @@ def test_an_input_expression_that_gives_no_mapping_fails_the_task():
     out = rehearsal.rehearse(INPUT_EXPRESSION, wf_input={"args": [1, 2]})
     assert out.state == states.ERROR
     task = next(t for t in out.tasks.values() if t.name == "a")
-    assert task.state_info.startswith("Invalid input [task=a]")
+    assert task.state_info.startswith(
+        "Failed to run task [error=Invalid input [task=a]")
     assert not out.actions
+
+
+HANDLED_BUT_BROKEN = """
+version: '2.0'
+wf:
+  tasks:
+    t:
+      action: %s
+      on-error: [handler]
+    handler:
+      action: std.noop
+"""
+
+
+@pytest.mark.parametrize("action, words", [
+    ("std.echo output=<% $.no.where %>", "Failed to run task [error="),
+    ("<% $.no.where %>", "Failed to run task [error="),
+    ("std.echo output=1\n      publish: {x: <% $.no.where %>}",
+     "Failed to handle action completion [error="),
+])
+def test_an_engine_side_error_fails_the_workflow_despite_on_error(action,
+                                                                   words):
+    out = rehearsal.rehearse(HANDLED_BUT_BROKEN % action)
+    assert out.state == states.ERROR
+    assert out.state_info.startswith(words), out.state_info
+    assert "handler" not in out.sequence
+    task = next(t for t in out.tasks.values() if t.name == "t")
+    assert task.state == states.ERROR
+    assert task.state_info.startswith(words)
+
+
+FAIL_ON_RETRY = """
+version: '2.0'
+wf:
+  tasks:
+    a:
+      action: std.echo output=5
+      fail-on: <% task().result > 3 %>
+      retry: {count: 2, delay: 0}
+"""
+
+
+def test_a_run_fail_on_turns_into_a_failure_is_retried():
+    out = rehearsal.rehearse(FAIL_ON_RETRY, results={"a": 5})
+    assert out.state == states.ERROR
+    assert len(out.actions) == 3
+
+
+CONTINUE_ON = """
+version: '2.0'
+wf:
+  tasks:
+    a:
+      action: %s
+      publish:
+        flag: <%% task().result %%>
+      retry:
+        count: 2
+        delay: 0
+        continue-on: <%% $.flag = 'again' %%>
+"""
+
+
+def test_continue_on_sees_what_the_run_publishes():
+    out = rehearsal.rehearse(CONTINUE_ON % "std.echo output=again",
+                             results={"a": "again"})
+    assert out.state == states.SUCCESS
+    assert len(out.actions) == 3
+
+
+def test_a_failed_run_is_not_retried_once_continue_on_is_false():
+    out = rehearsal.rehearse(CONTINUE_ON % "std.fail",
+                             results={"a": (states.ERROR, "broke")})
+    assert out.state == states.ERROR
+    assert len(out.actions) == 1
+
+
+CANCELLED_ACTION = """
+version: '2.0'
+wf:
+  tasks:
+    wait:
+      action: std.async_noop
+      on-error: [handler]
+      on-complete: [always]
+    handler:
+      action: std.noop
+    always:
+      action: std.noop
+"""
+
+
+def test_a_cancelled_action_cancels_its_task_and_then_the_execution():
+    out = rehearsal.rehearse(CANCELLED_ACTION,
+                             results={"wait": (states.CANCELLED, None)})
+    assert out.state == states.CANCELLED
+    assert out.state_info == "Cancelled tasks: wait"
+    assert out.output == {"result": "Cancelled tasks: wait"}
+    assert out.sequence == ["wait"]
+    (task,) = out.tasks.values()
+    assert task.state == states.CANCELLED
+
+
+PAUSE_IN_LIST = """
+version: '2.0'
+wf:
+  tasks:
+    a:
+      action: std.noop
+      on-success: [pause, b, c]
+    b:
+      action: std.noop
+    c:
+      action: std.noop
+"""
+
+
+def test_resume_after_a_pause_command_runs_the_rest_of_its_list():
+    r = rehearsal.Rehearsal(PAUSE_IN_LIST, {}, {}, None)
+    assert r.run().state == states.PAUSED
+    cond = r._conductor()
+    plan = cond.resume()
+    assert sorted(a.task_name for a in plan.run_actions) == ["b", "c"]
+    r._take(cond, plan)
+    out = r.run_pending()
+    assert out.state == states.SUCCESS
+    assert sorted(out.sequence) == ["a", "b", "c"]
+
+
+TWO_PAUSES = """
+version: '2.0'
+wf:
+  tasks:
+    a:
+      action: std.noop
+      on-success: [pause, x]
+    b:
+      action: std.noop
+      on-success: [pause, y]
+    x:
+      action: std.noop
+    y:
+      action: std.noop
+"""
+
+
+def test_two_pause_commands_take_one_resume():
+    r = rehearsal.Rehearsal(TWO_PAUSES, {}, {}, None)
+    assert r.run().state == states.PAUSED
+    # b's action ends while the execution is paused (as both end at once
+    # on a server): its transitions wait for the resume.
+    (_, _, _, run_b), = r.queue
+    r.queue.clear()
+    cond = r._conductor()
+    r._take(cond, r._complete(cond, run_b))
+    assert r.wf.state == states.PAUSED
+    cond = r._conductor()
+    plan = cond.resume()
+    r._take(cond, plan)
+    out = r.run_pending()
+    assert out.state == states.SUCCESS
+    assert sorted(out.sequence) == ["a", "b", "x", "y"]
+
+
+FAIL_WITH_A_DICT = """
+version: '2.0'
+wf:
+  tasks:
+    a:
+      action: std.noop
+      on-success:
+        - fail msg=<% dict(code => 7) %>
+"""
+
+
+def test_fail_with_a_dict_message_ends_the_execution():
+    out = rehearsal.rehearse(FAIL_WITH_A_DICT)
+    assert out.state == states.ERROR
+    assert out.state_info == "{'code': 7}"
