@@ -15,6 +15,7 @@ import urllib.parse
 
 from wfengine import exceptions
 from wfengine.api import resources
+from wfengine.api import wire
 from wfengine.engine import states
 
 PAGING_PARAMS = ("marker", "limit", "sort_keys", "sort_dirs", "fields",
@@ -202,7 +203,7 @@ def _coerce(spec, name, value):
     if python_type is bool:
         return parse_bool(name, value)
     if name == "state" and spec is resources.TASK:
-        value = resources.ENGINE_TASK_STATES.get(value, value)
+        value = wire.ENGINE_TASK_STATES.get(value, value)
     if name == "state" and value not in states.ALL:
         raise exceptions.InputError(
             "Invalid state %r (allowed: %s)" % (value, ", ".join(states.ALL)))

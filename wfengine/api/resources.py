@@ -24,6 +24,7 @@ import operator
 import re
 
 from wfengine import exceptions
+from wfengine.api import wire
 from wfengine.db import models
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -32,6 +33,7 @@ PLAIN = "plain"
 JSON = "json"
 DATETIME = "datetime"
 TASK_STATE = "task_state"
+RUNTIME_CONTEXT = "runtime_context"
 
 SCOPES = ("private", "public")
 
@@ -175,19 +177,11 @@ def _json_text(text):
 
 # How a field of each kind shows a value that is not None (PLAIN: as is),
 # read as a value or with JSON columns as text.
-# The engine's name for a task in a delay, and the one Mistral shows.
-WIRE_TASK_STATES = {"RUNNING_DELAYED": "DELAYED"}
-ENGINE_TASK_STATES = {v: k for k, v in WIRE_TASK_STATES.items()}
-
-
-def wire_task_state(state):
-    """A task state as Mistral's API shows it."""
-    return WIRE_TASK_STATES.get(state, state)
-
-
 _SHOW = {JSON: json.dumps, DATETIME: format_datetime,
-         TASK_STATE: wire_task_state}
-_SHOW_JSON_TEXT = dict(_SHOW, **{JSON: _json_text})
+         TASK_STATE: wire.task_state,
+         RUNTIME_CONTEXT: lambda v: json.dumps(wire.runtime_context(v))}
+_SHOW_JSON_TEXT = dict(_SHOW, **{JSON: _json_text,
+                                 RUNTIME_CONTEXT: wire.runtime_context_text})
 # Shapes (lists of fields) a resource remembers how to show.
 _MAX_PLANS = 256
 
@@ -225,7 +219,7 @@ TASK = ResourceSpec(
      _f("workflow_namespace"), _f("workflow_id"),
      _f("workflow_execution_id"), _f("state", kind=TASK_STATE),
      _f("state_info"), _f("project_id"),
-     _f("runtime_context", kind=JSON, in_list=False),
+     _f("runtime_context", kind=RUNTIME_CONTEXT, in_list=False),
      _f("result", computed=True, needs=("runtime_context",)),
      _f("published", kind=JSON), _f("processed"),
      _f("created_at", kind=DATETIME), _f("updated_at", kind=DATETIME),

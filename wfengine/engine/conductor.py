@@ -114,6 +114,10 @@ class Conductor(lifecycle.Lifecycle):
         task = self.tasks[task_ex_id]
         if task.state == states.ERROR:
             self.reopen_for_child(task_ex_id)
+        if task.state == states.PAUSED:
+            # Paused with its execution, the child ended all the same: the
+            # task ends now and its transitions wait for the resume.
+            self._move(task, states.RESUME)
         if task.state == states.RUNNING and state == states.CANCELLED:
             self._cancel_task(task, state_info)
             self._check_completion()
@@ -152,14 +156,19 @@ class Conductor(lifecycle.Lifecycle):
 
     # ---- scheduling ----
 
-    def _schedule(self, name, from_task):
+    def _schedule(self, name, from_task, event=None):
         task_spec = self.spec.tasks[name]
         in_ctx = self._out_context(from_task) if from_task else {}
         if task_spec.join:
-            self._arrive_at_join(task_spec, from_task, in_ctx)
-            return
-        task = self._new_task(name, states.RUNNING, in_ctx)
-        self._start_task(task)
+            task = self._arrive_at_join(task_spec, from_task, in_ctx)
+        else:
+            task = self._new_task(name, states.RUNNING, in_ctx)
+        if task is not None and event:
+            # Which task and clause started it, as Mistral records it.
+            task.runtime_context.setdefault("triggered_by", []).append(
+                {"task_id": from_task.id, "event": event})
+        if task is not None and task.state == states.RUNNING:
+            self._start_task(task)
 
     def _arrive_at_join(self, task_spec, from_task, in_ctx):
         task = self.tasks.waiting(task_spec.name)
@@ -167,7 +176,7 @@ class Conductor(lifecycle.Lifecycle):
             if self.tasks.named(task_spec.name):
                 # The join already ran (join: one, or a number reached):
                 # later arrivals do not run it again.
-                return
+                return None
             task = self._new_task(task_spec.name, states.WAITING, {})
         arrivals = set(task.runtime_context.get("join_arrivals", []))
         arrivals.add(from_task.name if from_task else "")
@@ -176,7 +185,7 @@ class Conductor(lifecycle.Lifecycle):
         self._change(task, None)
         if len(arrivals) >= self._join_required(task_spec):
             self._move(task, states.RUN)
-            self._start_task(task)
+        return task
 
     def _join_required(self, task_spec):
         if task_spec.join == "all":
@@ -436,7 +445,8 @@ class Conductor(lifecycle.Lifecycle):
             if target.is_engine_command:
                 self._engine_command(task, target, ctx, runtime)
             else:
-                self._schedule(target.name, task)
+                self._schedule(target.name, task, transitions.clause_name(
+                    self.spec.tasks[task.name], task.state, target))
 
     def _fail_task_after_the_fact(self, task, message):
         """A transition condition failed: the task counts as failed."""

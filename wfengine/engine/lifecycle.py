@@ -45,6 +45,12 @@ class Lifecycle:
             return self.plan
         self._require_wf((states.RUNNING,), "pause")
         self._wf_move(states.PAUSE, state_info)
+        for task in self._ordered():
+            # A task waiting on a sub-workflow pauses with it (Mistral
+            # shows it PAUSED); tasks running an action finish.
+            if task.state == states.RUNNING and \
+                    self.spec.tasks[task.name].workflow:
+                self._move(task, states.PAUSE)
         return self.plan
 
     def resume(self, env=None):
@@ -69,6 +75,9 @@ class Lifecycle:
                 "task IDLE or SUCCESS first" % self.wf.id)
         self._update_env(env)
         self._wf_move(states.RESUME)
+        for task in self._ordered():
+            if task.state == states.PAUSED:
+                self._move(task, states.RESUME)
         for task in self._ordered():
             due = task.runtime_context.get(DUE_ON_RESUME)
             if due and task.state == states.RUNNING_DELAYED:

@@ -12,6 +12,15 @@ def clauses(task_spec, state):
     return list(own or ()) + list(task_spec.on_complete or ())
 
 
+def clause_name(task_spec, state, target):
+    """The clause (``on-success``...) a transition taken after ``state``
+    comes from."""
+    if any(t is target for t in task_spec.on_complete or ()):
+        return "on-complete"
+    return {states.SUCCESS: "on-success", states.ERROR: "on-error",
+            states.SKIPPED: "on-skip"}.get(state, "on-complete")
+
+
 def handles_error(task_spec, chosen):
     """Whether the transitions taken after a failure handle it: only an
     ``on-error`` transition does; ``on-complete`` ones run but the

@@ -3,6 +3,7 @@ import types
 
 from wfengine.api import resources
 from wfengine.api import updates
+from wfengine.api import wire
 
 
 def test_a_delayed_task_shows_delayed():
@@ -35,3 +36,12 @@ def test_an_error_completion_output_becomes_the_state_info():
     given = updates.parse_action_completion(
         {"state": "ERROR", "output": "{}", "state_info": "mine"}, "x")
     assert given["state_info"] == "mine"
+
+
+def test_runtime_context_shows_the_retry_count_as_mistral():
+    assert wire.runtime_context({"retry_no": 2, "error_handled": False,
+                                 "triggered_by": []}) == {
+        "retry_task_policy": {"retry_no": 2}, "triggered_by": []}
+    assert wire.runtime_context_text('{"retry_no": 1}') == \
+        '{"retry_task_policy": {"retry_no": 1}}'
+    assert wire.runtime_context_text("null") is None

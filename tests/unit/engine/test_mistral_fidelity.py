@@ -339,3 +339,72 @@ def test_fail_with_a_dict_message_ends_the_execution():
     out = rehearsal.rehearse(FAIL_WITH_A_DICT)
     assert out.state == states.ERROR
     assert out.state_info == "{'code': 7}"
+
+
+SUBWORKFLOW_TASK = """
+version: '2.0'
+wf:
+  tasks:
+    call:
+      workflow: child
+      on-success: [after]
+    after:
+      action: std.noop
+"""
+
+
+def _subworkflow_running():
+    r = rehearsal.Rehearsal(SUBWORKFLOW_TASK, {}, {}, None)
+    r.run()
+    assert r.wf.state == states.RUNNING and r.subworkflows
+    return r
+
+
+def test_pausing_pauses_a_task_that_waits_on_a_subworkflow():
+    r = _subworkflow_running()
+    cond = r._conductor()
+    cond.pause()
+    (task,) = cond.tasks.values()
+    assert task.state == states.PAUSED
+    cond.resume()
+    assert task.state == states.RUNNING
+
+
+def test_a_subworkflow_that_ends_while_paused_is_not_lost():
+    r = _subworkflow_running()
+    cond = r._conductor()
+    cond.pause()
+    (task,) = cond.tasks.values()
+    plan = cond.on_subworkflow_complete(task.id, states.SUCCESS, {}, None)
+    assert task.state == states.SUCCESS and not plan.run_actions
+    plan = cond.resume()
+    assert [a.task_name for a in plan.run_actions] == ["after"]
+
+
+TRIGGERS = """
+version: '2.0'
+wf:
+  tasks:
+    a:
+      action: std.noop
+      on-success: [b]
+      on-complete: [j]
+    b:
+      action: std.noop
+      on-success: [j]
+    j:
+      join: all
+      action: std.noop
+"""
+
+
+def test_runtime_context_records_what_triggered_a_task():
+    out = rehearsal.rehearse(TRIGGERS)
+    by_name = {t.name: t for t in out.tasks.values()}
+    assert "triggered_by" not in by_name["a"].runtime_context
+    assert by_name["b"].runtime_context["triggered_by"] == [
+        {"task_id": by_name["a"].id, "event": "on-success"}]
+    assert sorted(map(str, by_name["j"].runtime_context["triggered_by"])) \
+        == sorted(map(str, [
+            {"task_id": by_name["a"].id, "event": "on-complete"},
+            {"task_id": by_name["b"].id, "event": "on-success"}]))
