@@ -408,3 +408,19 @@ def test_runtime_context_records_what_triggered_a_task():
         == sorted(map(str, [
             {"task_id": by_name["a"].id, "event": "on-complete"},
             {"task_id": by_name["b"].id, "event": "on-success"}]))
+
+
+INLINE_LIST = """
+version: '2.0'
+wf:
+  tasks:
+    a:
+      with-items: i in [1, 2, 3]
+      action: std.echo output=<% $.i %>
+"""
+
+
+def test_with_items_over_an_inline_list():
+    out = rehearsal.rehearse(INLINE_LIST, results={"a": "x"})
+    assert out.state == states.SUCCESS
+    assert sorted(a.input["output"] for a in out.actions) == [1, 2, 3]

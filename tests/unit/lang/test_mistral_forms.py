@@ -61,3 +61,12 @@ def test_an_input_expression_with_inline_parameters_is_refused():
     problems = problems_of(
         "tasks: {a: {action: std.echo x=1, input: '<% $.args %>'}}\n")
     assert any("tasks.a.input" in str(p) for p in problems), problems
+
+
+def test_a_malformed_inline_with_items_list_is_refused():
+    problems = problems_of(
+        "tasks: {a: {with-items: 'i in [1,,3]', action: std.noop}}\n")
+    assert any("Invalid array in 'with-items' clause" in str(p)
+               for p in problems), problems
+    assert problems_of(
+        "tasks: {a: {with-items: 'i in [1, 2]', action: std.noop}}\n") == []
