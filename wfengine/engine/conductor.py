@@ -346,7 +346,15 @@ class Conductor(lifecycle.Lifecycle):
         self._dispatch(task)
 
     def _time_out(self, task):
-        message = "Task '%s' timed out" % task.name
+        try:
+            seconds = "%g" % policies.seconds(
+                "timeout", self.spec.tasks[task.name].timeout,
+                self._task_context(task), self._runtime(task))
+        except (exceptions.ExpressionError, TypeError):
+            seconds = "?"
+        # Mistral's words first, then ours.
+        message = "Task timed out [timeout(s)=%s]. (task '%s')" % (
+            seconds, task.name)
         self.plan.aborts.append(commands.AbortActions(task.id, message))
         if task.state == states.RUNNING_DELAYED:
             self._move(task, states.RUN)

@@ -424,3 +424,23 @@ def test_with_items_over_an_inline_list():
     out = rehearsal.rehearse(INLINE_LIST, results={"a": "x"})
     assert out.state == states.SUCCESS
     assert sorted(a.input["output"] for a in out.actions) == [1, 2, 3]
+
+
+def test_timeout_and_expression_errors_start_with_mistral_words():
+    text = """
+version: '2.0'
+wf:
+  tasks:
+    slow:
+      action: std.sleep seconds=5
+      timeout: 1
+"""
+    r = rehearsal.Rehearsal(text, {}, {}, None)
+    cond = r._conductor()
+    plan = cond.start()
+    (slow,) = cond.tasks.values()
+    cond.on_timer(plan.timers[0].kind, slow.id)
+    assert slow.state_info.startswith("Task timed out [timeout(s)=1].")
+    out = rehearsal.rehearse(HANDLED_BUT_BROKEN % "std.echo output=<% $.x %>")
+    assert "[error=Can not evaluate YAQL expression [expression=$.x, " \
+        "error=" in out.state_info
