@@ -107,11 +107,16 @@ class Lifecycle:
                     self._schedule(name, task)
 
     def cancel(self, state_info=None):
-        """Cancel the execution and whatever of it is still active."""
+        """Cancel the execution: nothing new starts, and what waits is
+        cancelled. As in Mistral, a task whose action is running lets it
+        finish and ends with its result (its transitions are not
+        followed)."""
         self._require_wf((states.RUNNING, states.PAUSED, states.IDLE),
                          "cancel")
-        self._end_active_tasks(states.CANCEL, "Workflow execution cancelled")
-        self._wf_move(states.CANCEL, state_info)
+        self._end_active_tasks(states.CANCEL, "Workflow execution cancelled",
+                               spare=self._running_an_action)
+        # Mistral's output of a cancelled execution: the message as result.
+        self._wf_move(states.CANCEL, state_info, {"result": state_info})
         return self.plan
 
     def stop(self, state, state_info=None):
@@ -265,8 +270,15 @@ class Lifecycle:
         self.wf.env = params["env"]
         self.plan.params = params
 
-    def _end_active_tasks(self, event, message):
+    def _running_an_action(self, task):
+        task_spec = self.spec.tasks[task.name]
+        return task.state == states.RUNNING and not task_spec.workflow \
+            and task_spec.with_items is None
+
+    def _end_active_tasks(self, event, message, spare=lambda task: False):
         for task in self._ordered():
+            if spare(task):
+                continue
             if task.state in states.ACTIVE or task.state == states.PAUSED:
                 self.plan.aborts.append(commands.AbortActions(
                     task.id, message, event=event))

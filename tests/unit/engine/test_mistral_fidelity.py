@@ -444,3 +444,36 @@ wf:
     out = rehearsal.rehearse(HANDLED_BUT_BROKEN % "std.echo output=<% $.x %>")
     assert "[error=Can not evaluate YAQL expression [expression=$.x, " \
         "error=" in out.state_info
+
+
+def test_a_cancelled_execution_outputs_its_message_as_result():
+    r = _paused()
+    plan = r._conductor().cancel("operator stop")
+    (change,) = plan.workflow_changes
+    assert change.output == {"result": "operator stop"}
+
+
+SLOW_THEN_NEXT = """
+version: '2.0'
+wf:
+  tasks:
+    slow:
+      action: std.sleep seconds=2
+      on-success: [next]
+    next:
+      action: std.noop
+"""
+
+
+def test_cancel_lets_a_running_action_finish_and_starts_nothing():
+    r = rehearsal.Rehearsal(SLOW_THEN_NEXT, {}, {}, None)
+    cond = r._conductor()
+    r._take(cond, cond.start())
+    cond = r._conductor()
+    plan = cond.cancel("stop")
+    assert not plan.aborts
+    (slow,) = cond.tasks.values()
+    assert slow.state == states.RUNNING and r.wf.state == states.CANCELLED
+    plan = r._conductor().on_action_complete(slow.id, states.SUCCESS, None)
+    assert slow.state == states.SUCCESS and not plan.run_actions
+    assert r.wf.state == states.CANCELLED
