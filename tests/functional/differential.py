@@ -44,6 +44,10 @@ KNOWN_FILE = os.path.join(CASE_DIR, "known_differences.yaml")
 STUB_MARK = "@STUB@"
 TERMINAL = ("SUCCESS", "ERROR", "CANCELLED")
 DEFAULT_TIMEOUT = 30
+# Task states that change by themselves, and how long (s) to wait for the
+# tasks of an ended execution to leave them.
+MOVING = ("RUNNING", "DELAYED", "RUNNING_DELAYED")
+SETTLE = 5
 UNREADABLE = "<unreadable>"
 HEAD = 40          # characters of a message kept as its "head"
 # Fields recorded but only compared when a case lists them in ``compare``.
@@ -260,6 +264,14 @@ class Server:
         return [e for e in found["executions"]
                 if e.get("task_execution_id") == task_id]
 
+    def wait_tasks_settled(self, ex_id, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            tasks = self.get("/tasks", workflow_execution_id=ex_id)["tasks"]
+            if not any(t["state"] in MOVING for t in tasks):
+                return
+            time.sleep(0.1)
+
     def wait(self, ex_id, states, timeout):
         deadline = time.monotonic() + timeout
         while True:
@@ -340,6 +352,10 @@ def run_case(server, case):
     if final.get("settle"):
         time.sleep(final["settle"])
         ex = server.execution(ex_id)
+    elif ex["state"] in TERMINAL:
+        # An execution may end (failed at once) while tasks of other
+        # branches still finish their actions: read them once they have.
+        server.wait_tasks_settled(ex_id, SETTLE)
     outcome["execution"] = _execution_view(ex)
     outcome["tasks"] = _task_views(server, ex_id)
     return scrub(outcome, stub_url)
