@@ -178,10 +178,12 @@ class Lifecycle:
         task = self._failed_task(task_ex_id, "skip")
         self._require_wf((states.ERROR, states.RUNNING, states.PAUSED),
                          "skip a task of")
+        # The skipped task keeps the error it had (as in Mistral).
+        state_info = task.state_info
         self._reopen(task)
         if self.wf.state == states.ERROR:
             self._wf_move(states.RESUME)
-        self._complete_task(task, states.SKIPPED, None, task.state_info,
+        self._complete_task(task, states.SKIPPED, None, state_info,
                             event=states.SKIP)
         self._check_completion()
         return self.plan

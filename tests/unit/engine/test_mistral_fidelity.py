@@ -477,3 +477,23 @@ def test_cancel_lets_a_running_action_finish_and_starts_nothing():
     plan = r._conductor().on_action_complete(slow.id, states.SUCCESS, None)
     assert slow.state == states.SUCCESS and not plan.run_actions
     assert r.wf.state == states.CANCELLED
+
+
+def test_a_skipped_task_keeps_its_error_message():
+    text = """
+version: '2.0'
+wf:
+  tasks:
+    t:
+      action: std.fail
+      on-success: [after]
+    after:
+      action: std.noop
+"""
+    r = rehearsal.Rehearsal(text, {}, {"t": (states.ERROR, "broke")}, None)
+    assert r.run().state == states.ERROR
+    (task,) = r.tasks.values()
+    cond = r._conductor()
+    plan = cond.skip(task.id)
+    assert task.state == states.SKIPPED and task.state_info == "broke"
+    assert [a.task_name for a in plan.run_actions] == ["after"]
