@@ -293,8 +293,125 @@ def waits():
                     body, final={"timeout": 20})
 
 
+def policy_combos():
+    combos = itertools.product((0, 1), (None, 1), ("ok", "fails"),
+                               (None, 5))
+    for wait, retry, outcome, timeout in combos:
+        name = "g_pol_w%d_r%s_%s_t%s" % (wait, retry or 0, outcome,
+                                         timeout or 0)
+        task = {"action": OK_ACTION if outcome == "ok" else FAIL_ACTION,
+                "on-complete": ["after"]}
+        if wait:
+            task["wait-before"] = wait
+        if retry:
+            task["retry"] = {"count": retry, "delay": 0}
+        if timeout:
+            task["timeout"] = timeout
+        body = {"tasks": {"t": task, "after": {"action": "std.noop"}}}
+        yield _case("policies_wait%d_retry%s_%s_timeout%s" % (
+            wait, retry or 0, outcome, timeout or 0),
+            "wait-before %d, retry %s, timeout %s on a task that %s." % (
+                wait, retry, timeout, outcome), name, body,
+            final={"timeout": 20})
+
+
+def with_items_subworkflows():
+    for size, child, concurrency in itertools.product(
+            (0, 2), ("ok", "fails"), (None, 1)):
+        parent = "g_wisub_%d_%s_%s" % (size, child, concurrency or "all")
+        call = {"with-items": "x in <% $.xs %>",
+                "workflow": parent + "_child x=<% $.x %>",
+                "publish": {"got": "<% task().result %>"},
+                "on-error": ["handled"]}
+        if concurrency:
+            call["concurrency"] = concurrency
+        child_body = {"input": ["x"], "output": {"y": "<% $.x %>"},
+                      "tasks": {"t": {"action": FAIL_ACTION if child ==
+                                      "fails" else "std.noop"}}}
+        parent_body = {"input": [{"xs": list(range(size))}],
+                       "output": {"got": "<% $.get(got) %>"},
+                       "tasks": {"each": call,
+                                 "handled": {"action": "std.noop"}}}
+        text = _wf(parent, parent_body) + _wf(
+            parent + "_child", child_body).split("\n", 1)[1]
+        yield "with_items_subworkflow_%d_%s_%s" % (
+            size, child, concurrency or "all"), {
+            "description": "with-items over %d sub-workflow(s) that %s, "
+                           "concurrency %s." % (size, child, concurrency),
+            "workflow": text, "start": {"workflow_name": parent}}
+
+
+def with_items_retries():
+    for outcome, concurrency in itertools.product(("ok", "fails"),
+                                                  (None, 1)):
+        name = "g_wiretry_%s_%s" % (outcome, concurrency or "all")
+        task = {"with-items": "x in <% [1, 2] %>",
+                "action": OK_ACTION if outcome == "ok" else FAIL_ACTION,
+                "retry": {"count": 1, "delay": 0}}
+        if concurrency:
+            task["concurrency"] = concurrency
+        yield _case("with_items_retry_%s_%s" % (outcome,
+                                                concurrency or "all"),
+                    "with-items with retry, items that %s, concurrency %s."
+                    % (outcome, concurrency), name, {"tasks": {"t": task}})
+
+
+def scoped_publishes():
+    for clause, outcome in itertools.product(
+            ("on-success", "on-error", "on-complete"), ("ok", "fails")):
+        name = "g_scoped_%s_%s" % (clause.replace("-", "_"), outcome)
+        task = {"action": OK_ACTION if outcome == "ok" else FAIL_ACTION,
+                clause: {"publish": {"branch": {"b": "<% task().state %>"},
+                                     "global": {"g": 1}},
+                         "next": ["after"]}}
+        body = {"output": {"b": "<% $.get(b) %>"},
+                "tasks": {"t": task, "after": {
+                    "action": "std.echo output=<% $.get(b) %>",
+                    "publish": {"seen": "<% task().result %>"}}}}
+        yield _case("publish_scoped_%s_%s" % (clause.replace("-", "_"),
+                                              outcome),
+                    "A scoped publish (branch, global) in %s, task %s." % (
+                        clause, outcome), name, body)
+
+
+def pause_commands():
+    for clause, form in itertools.product(
+            ("on-success", "on-error", "on-complete"), ("bare", "msg")):
+        name = "g_pause_%s_%s" % (clause.replace("-", "_"), form)
+        action = FAIL_ACTION if clause == "on-error" else OK_ACTION
+        target = "pause" if form == "bare" else 'pause msg="wait here"'
+        body = {"tasks": {"a": {"action": action, clause: [target, "b"]},
+                          "b": {"action": "std.noop"}}}
+        yield _case("command_pause_%s_%s" % (clause.replace("-", "_"),
+                                             form),
+                    "The pause command (%s) in %s, then a resume." % (
+                        form, clause), name, body,
+                    steps=[{"wait_state": "PAUSED"},
+                           {"request": {"method": "PUT",
+                                        "path": "/executions/{ex}",
+                                        "json": {"state": "RUNNING"}}}])
+
+
+def keep_results():
+    for keep, items in itertools.product((True, False), (False, True)):
+        name = "g_keep_%s_%s" % (str(keep).lower(),
+                                 "items" if items else "single")
+        task = {"action": 'std.echo output="kept"', "keep-result": keep,
+                "publish": {"r": "<% task().result %>"}}
+        if items:
+            task["with-items"] = "x in <% [1, 2] %>"
+        body = {"output": {"r": "<% $.r %>"}, "tasks": {"t": task}}
+        yield _case("keep_result_%s_%s" % (str(keep).lower(),
+                                           "items" if items else "single"),
+                    "keep-result %s on a %s task, its result published." % (
+                        keep, "with-items" if items else "single"),
+                    name, body)
+
+
 FAMILIES = (transitions, retries, with_items, subworkflows, engine_commands,
-            publishes, joins, expression_errors, outputs, waits)
+            publishes, joins, expression_errors, outputs, waits,
+            policy_combos, with_items_subworkflows, with_items_retries,
+            scoped_publishes, pause_commands, keep_results)
 
 
 def cases():
