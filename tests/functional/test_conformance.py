@@ -1,7 +1,8 @@
 """Mistral workflow language v2 conformance, case by case.
 
-Every ``tests/functional/conformance/*.yaml`` file is one case: the
-definitions it needs (a workflow text, workflows in namespaces, a workbook,
+Every case file under ``tests/functional/conformance/`` with an ``expect``
+block is one case (format: differential.py): the definitions it needs (a
+workflow text, workflows in namespaces, a workbook,
 ad-hoc actions, environments), how to start the execution, and what a
 Mistral user must then see through the v2 API: the final state (and
 ``state_info``), the input and output, and per task its state, published
@@ -20,23 +21,21 @@ the pause command (PAUSED, then ``PUT /v2/executions/<id>`` RUNNING), and
 validation (``POST /v2/workflows/validate`` and create, 400 and nothing
 stored).
 """
-import glob
 import json
-import os
 import re
 import time
 
 import pytest
 import yaml
 
+from tests.functional import differential
 from tests.functional import harness
 from tests.functional.harness import loads_field
 
 pytestmark = pytest.mark.timeout(180)
 
-CASE_DIR = os.path.join(os.path.dirname(__file__), "conformance")
 FINISH = 30          # default bound (s) for an execution to end
-STUB_MARK = "@STUB@"
+STUB_MARK = differential.STUB_MARK
 
 # Cases the product gets wrong (see the report / the reason): kept strict.
 XFAIL = {}
@@ -46,17 +45,9 @@ XFAIL = {}
 # Cases
 # --------------------------------------------------------------------------
 
-def _load_cases():
-    cases = []
-    for path in sorted(glob.glob(os.path.join(CASE_DIR, "*.yaml"))):
-        with open(path) as f:
-            case = yaml.safe_load(f)
-        case["id"] = os.path.splitext(os.path.basename(path))[0]
-        cases.append(case)
-    return cases
-
-
-CASES = _load_cases()
+# The case files are shared with test_differential.py (format described in
+# differential.py); the ones with an ``expect`` block are checked here too.
+CASES = [c for c in differential.load_cases() if "expect" in c]
 
 
 def _case_params():
@@ -79,23 +70,10 @@ def _case_params():
 # Fixtures
 # --------------------------------------------------------------------------
 
-def _stub_default(record):
-    if "/ok" in record["path"]:
-        return 200, {"path": record["path"]}
-    if "/fail" in record["path"]:
-        return 500, {"error": "failing on purpose"}
-    return 404, {"error": "no route"}
-
-
-def _stub_echo(record):
-    return 200, {"method": record["method"], "json": record["json"],
-                 "header": record["headers"].get("x-conformance")}
-
-
 @pytest.fixture(scope="module")
 def stub():
-    with harness.StubHttpServer(routes={"/echo": _stub_echo},
-                                default=_stub_default) as server:
+    with harness.StubHttpServer(routes=differential.STUB_ROUTES,
+                                default=differential.stub_default) as server:
         yield server
 
 
@@ -467,9 +445,6 @@ VALIDATION = [
                  "    a:\n      action: std.noop\n"
                  "      on-success: [ghost_task]\n", "cf_bad_target",
                  [r"ghost_task"], id="transition-to-unknown-task"),
-    pytest.param("version: '2.0'\ncf_bad_reserved:\n  tasks:\n"
-                 "    noop:\n      action: std.noop\n", "cf_bad_reserved",
-                 [r"noop", r"(?i)reserved"], id="reserved-task-name"),
     pytest.param("version: '2.0'\ncf_bad_reverse:\n  type: reverse\n"
                  "  tasks:\n    a:\n      action: std.noop\n"
                  "      requires: [nowhere_task]\n", "cf_bad_reverse",

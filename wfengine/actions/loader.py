@@ -33,7 +33,8 @@ def get_action_class(name):
     """
     entry_point = _entry_points().get(name)
     if entry_point is None:
-        raise exceptions.ActionError("Action not found [name=%s]" % name)
+        raise exceptions.ActionError(
+            "Failed to find action [action_name=%s]" % name)
     return entry_point.load()
 
 

@@ -17,6 +17,7 @@ import urllib.parse
 from wfengine import exceptions
 from wfengine.api import resources
 from wfengine import state_names as states
+from wfengine.api import wire
 
 PAGING_PARAMS = ("marker", "limit", "sort_keys", "sort_dirs", "fields",
                  "nulls", "include_output", "all_projects")
@@ -217,6 +218,8 @@ def _coerce(spec, name, value):
         return _parse_datetime(name, value)
     if python_type is bool:
         return parse_bool(name, value)
+    if name == "state" and spec is resources.TASK:
+        value = wire.ENGINE_TASK_STATES.get(value, value)
     if name == "state" and value not in states.ALL:
         raise exceptions.InputError(
             "Invalid state %r (allowed: %s)" % (value, ", ".join(states.ALL)))

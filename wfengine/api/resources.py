@@ -9,7 +9,9 @@ Every quirk of Mistral's JSON lives here:
   task ``published``/``runtime_context``, action execution
   ``input``/``output``/``params``) are JSON *strings* inside the JSON body;
   a task's ``result`` is a JSON string too;
-* a field without a value is ``null``, never missing.
+* a field without a value is ``null``, never missing;
+* a task waiting out a ``wait-before``/``wait-after``/retry delay is
+  ``DELAYED`` (the engine's ``RUNNING_DELAYED``), as Mistral's API lists it.
 
 A resource is described once (:class:`ResourceSpec`): its wire field names
 in Mistral's order, the column each reads, what its lists show by default
@@ -25,6 +27,7 @@ from wfengine import action_params
 from wfengine.api import fieldsize
 from wfengine import exceptions
 from wfengine import jsonsafe
+from wfengine.api import wire
 from wfengine.db import models
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -32,6 +35,8 @@ DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 PLAIN = "plain"
 JSON = "json"
 DATETIME = "datetime"
+TASK_STATE = "task_state"
+RUNTIME_CONTEXT = "runtime_context"
 
 SCOPES = ("private", "public")
 
@@ -175,8 +180,11 @@ def _json_text(text):
 
 # How a field of each kind shows a value that is not None (PLAIN: as is),
 # read as a value or with JSON columns as text.
-_SHOW = {JSON: json.dumps, DATETIME: format_datetime}
-_SHOW_JSON_TEXT = dict(_SHOW, **{JSON: _json_text})
+_SHOW = {JSON: json.dumps, DATETIME: format_datetime,
+         TASK_STATE: wire.task_state,
+         RUNTIME_CONTEXT: lambda v: json.dumps(wire.runtime_context(v))}
+_SHOW_JSON_TEXT = dict(_SHOW, **{JSON: _json_text,
+                                 RUNTIME_CONTEXT: wire.runtime_context_text})
 # Shapes (lists of fields) a resource remembers how to show.
 _MAX_PLANS = 256
 
@@ -212,9 +220,9 @@ TASK = ResourceSpec(
     "Task", "tasks", models.TaskExecution,
     (_f("id"), _f("name"), _f("type"), _f("workflow_name"),
      _f("workflow_namespace"), _f("workflow_id"),
-     _f("workflow_execution_id"), _f("state"), _f("state_info"),
-     _f("project_id"),
-     _f("runtime_context", kind=JSON, in_list=False),
+     _f("workflow_execution_id"), _f("state", kind=TASK_STATE),
+     _f("state_info"), _f("project_id"),
+     _f("runtime_context", kind=RUNTIME_CONTEXT, in_list=False),
      _f("result", computed=True, needs=("runtime_context",)),
      _f("published", kind=JSON), _f("processed"),
      _f("created_at", kind=DATETIME), _f("updated_at", kind=DATETIME),
@@ -336,16 +344,16 @@ def task_result(task_row, parts):
     :param parts: ``[(kind, accepted, output, params), ...]`` of the task's
         action executions (``kind == "action"``, output as stored) and
         sub-workflow executions (``kind == "workflow"``), oldest first.
-    :returns: the JSON of the latest accepted result (``null`` when there
-        is none yet: a retried task shows its last run), or for a
-        with-items task the list of its items' latest results, by index,
-        of its latest dispatch.
+    :returns: the JSON of the latest accepted result (``[]`` when there
+        is none yet, as Mistral shows a task that ran nothing: a retried
+        task shows its last run), or for a with-items task the list of
+        its items' latest results, by index, of its latest dispatch.
     """
     accepted = [p for p in parts if p[1]]
     if is_with_items(task_row):
         return json.dumps(_item_results(accepted))
     if not accepted:
-        return json.dumps(None)
+        return json.dumps([])
     kind, _, output, _ = accepted[-1]
     return json.dumps(action_result(output) if kind == "action" else output)
 

@@ -4,6 +4,8 @@ Only the shape of a request is checked here (fields, types, which
 combinations make sense); whether the execution's or task's state allows
 it is the engine's decision, which answers with its own 400.
 """
+import json
+
 from wfengine import exceptions
 from wfengine import state_names as states
 from wfengine.api import resources
@@ -135,8 +137,28 @@ def parse_action_completion(data, action_ex_id):
         raise exceptions.InputError(
             "Invalid action execution state %r: an action is completed with "
             "one of %s" % (state, ", ".join(ACTION_RESULT_STATES)))
-    return {"state": state, "output": data.get("output"),
-            "state_info": _optional_text(data, "state_info")}
+    output = _decoded_output(data.get("output"))
+    state_info = _optional_text(data, "state_info")
+    if state == "ERROR" and state_info is None and output is not None:
+        # Mistral makes the error the task's state_info: its text, as
+        # Python prints it.
+        state_info = str(output)
+    return {"state": state, "output": output, "state_info": state_info}
+
+
+def _decoded_output(output):
+    """The ``output`` of a completion: a JSON-encoded object is decoded
+    (``mistral action-execution-update --output '{...}'`` sends the JSON
+    text as a string, and Mistral decodes it); other values stay as
+    sent."""
+    if isinstance(output, str):
+        try:
+            decoded = json.loads(output)
+        except ValueError:
+            return output
+        if isinstance(decoded, dict):
+            return decoded
+    return output
 
 
 ACTION_RUN_FIELDS = ("name", "input", "params", "workflow_namespace",

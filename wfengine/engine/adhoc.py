@@ -49,7 +49,7 @@ def resolve(session, name, action_input, namespace, runtime):
             found = None
         if found is None:
             raise exceptions.ActionError(
-                "Action not found [name=%s, namespace=%s]"
+                "Failed to find action [action_name=%s, namespace=%s]"
                 % (name, namespace or ""))
         adhoc_id, spec = found
         first_id = first_id or adhoc_id

@@ -389,8 +389,10 @@ def _error(label, what, exc):
     cause = str(exc)
     cause = "%s: %s" % (type(exc).__name__, cause) if cause else \
         type(exc).__name__
+    # Mistral's words first (users' alerts match on them), then ours.
     return exceptions.ExpressionError(
-        "Jinja expression '%s': %s: %s" % (_shorten(label), what, cause))
+        "Can not evaluate Jinja expression [expression=%s, error=%s: %s]"
+        % (_shorten(label), what, cause))
 
 
 def _shorten(text):

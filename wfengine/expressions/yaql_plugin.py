@@ -300,9 +300,10 @@ def _sanitize(result):
 
 
 def _error(expression, what, exc):
+    # Mistral's words first (users' alerts match on them), then ours.
     return exceptions.ExpressionError(
-        "YAQL expression '<%% %s %%>': %s: %s"
-        % (expression, what, _cause(exc)))
+        "Can not evaluate YAQL expression [expression=%s, error=%s: %s]"
+        % (expression.strip(), what, _cause(exc)))
 
 
 def _limit_cause(exc):

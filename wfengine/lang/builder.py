@@ -108,9 +108,8 @@ def _build_task(name, body, defaults, default_clauses, scope):
         action = spec.DEFAULT_ACTION
     # As Mistral merges them: the inline parameters of ``action: name k=v``
     # win over the ``input`` map.
-    task_input = _mapping(body.get("input")).copy()
-    task_input.update(wf_input)
-    task_input.update(action_input)
+    task_input = _task_input(body.get("input"), wf_input, action_input,
+                             path, scope)
     fields = _clause_fields(name, body, default_clauses, scope)
     fields.update(_policy_fields(body, defaults))
     return spec.TaskSpec(
@@ -124,6 +123,21 @@ def _build_task(name, body, defaults, default_clauses, scope):
         with_items=body.get("with-items"),
         keep_result=body.get("keep-result", True),
         target=_text(body.get("target")) or None, **fields)
+
+
+def _task_input(given, wf_input, action_input, path, scope):
+    """The task's input: a mapping, or (as Mistral allows) one expression
+    that gives the whole mapping at run time."""
+    if isinstance(given, str):
+        if wf_input or action_input:
+            scope.problems.add(path + ".input", "an input given as one "
+                               "expression can not be combined with "
+                               "inline parameters")
+        return given
+    task_input = _mapping(given).copy()
+    task_input.update(wf_input)
+    task_input.update(action_input)
+    return task_input
 
 
 def _call(value, path, scope):

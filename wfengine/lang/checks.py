@@ -4,13 +4,14 @@ Each check appends ``"<path>: <problem>"`` lines to a
 :class:`report.Problems`; none raises.
 """
 
+import json
 import re
 
 from wfengine import expressions
 from wfengine.lang import report
 from wfengine.lang import spec
 
-_WITH_ITEMS_RE = re.compile(r"^\s*[A-Za-z_]\w*\s+in\s+\S.*$", re.DOTALL)
+_WITH_ITEMS_RE = re.compile(r"^\s*[A-Za-z_]\w*\s+in\s+(\S.*)$", re.DOTALL)
 _DIRECT_ONLY = ("join", "on-success", "on-error", "on-complete", "on-skip")
 
 
@@ -55,10 +56,9 @@ def _task_bodies(body):
 def _check_task_names(wf, problems):
     for name in wf.tasks:
         path = report.join_path("tasks", name)
-        if name in spec.ENGINE_COMMANDS:
-            problems.add(path, "'%s' is reserved for an engine command and"
-                               " cannot name a task" % name)
-        elif not report.NAME_RE.match(name):
+        # A task may be named like an engine command (Mistral takes it);
+        # a transition to that name is the command, as in Mistral.
+        if not report.NAME_RE.match(name):
             problems.add(path, "invalid task name '%s': use letters, digits,"
                                " '_', '.' or '-'" % name)
 
@@ -84,12 +84,22 @@ def _check_with_items(value, path, problems):
     if not isinstance(items, list):
         return
     for index, item in enumerate(items):
-        if isinstance(item, str) and not _WITH_ITEMS_RE.match(item):
-            item_path = report.join_path(path, "with-items")
-            if isinstance(value, list):
-                item_path = report.join_path(item_path, index)
+        if not isinstance(item, str):
+            continue
+        item_path = report.join_path(path, "with-items")
+        if isinstance(value, list):
+            item_path = report.join_path(item_path, index)
+        match = _WITH_ITEMS_RE.match(item)
+        if not match:
             problems.add(item_path, "expected '<var> in <collection>', got"
                                     " '%s'" % item)
+        elif match.group(1).startswith("["):
+            # An inline list: JSON, as Mistral reads it.
+            try:
+                json.loads(match.group(1))
+            except ValueError as e:
+                problems.add(item_path, "Invalid array in 'with-items' "
+                             "clause: %s, error: %s" % (match.group(1), e))
 
 
 def _check_requires(wf, problems):

@@ -1,7 +1,8 @@
 """The inline ("short") form of calls: ``name key=value key2=value2``.
 
 Used by ``action:`` / ``workflow:`` (``std.echo output="hi"``) and by
-transitions (``fail msg="boom"``). The name may itself be an expression
+transitions (``fail msg="boom"``, or as a call: ``fail(msg="boom")``, the
+parameters then separated by commas or blanks). The name may itself be an expression
 (``<% $.action %>``). Values are read as:
 
 * ``<% ... %>`` / ``{{ ... }}``: kept as the expression text;
@@ -18,6 +19,7 @@ from wfengine import exceptions
 from wfengine import yamlsafe
 
 _KEY_RE = re.compile(r"([A-Za-z_][\w\-]*)=")
+_CALL_RE = re.compile(r"([A-Za-z_][\w.\-]*)\((.*)\)$", re.DOTALL)
 _CLOSERS = {"<%": "%>", "{{": "}}"}
 _BRACKETS = {"{": "}", "[": "]"}
 
@@ -34,16 +36,24 @@ def split_call(text):
     text = text.strip()
     if not text:
         raise InlineError("empty name")
+    call = _CALL_RE.match(text)
+    if call:
+        # ``fail(msg="x", code=1)``: the call form Mistral also reads.
+        return call.group(1), _scan_params(call.group(2), 0, ",")
     name_end = _scan_name(text)
+    return text[:name_end], _scan_params(text, name_end, "")
+
+
+def _scan_params(text, pos, separators):
     params = {}
-    pos = _skip_blanks(text, name_end)
+    pos = _skip_blanks(text, pos, separators)
     while pos < len(text):
         key, pos = _scan_key(text, pos)
         if key in params:
             raise InlineError("parameter '%s' given twice" % key)
-        params[key], pos = _scan_value(text, pos)
-        pos = _skip_blanks(text, pos)
-    return text[:name_end], params
+        params[key], pos = _scan_value(text, pos, separators)
+        pos = _skip_blanks(text, pos, separators)
+    return params
 
 
 def _scan_name(text):
@@ -54,8 +64,9 @@ def _scan_name(text):
     return match.start() if match else len(text)
 
 
-def _skip_blanks(text, pos):
-    while pos < len(text) and text[pos].isspace():
+def _skip_blanks(text, pos, separators=""):
+    while pos < len(text) and (text[pos].isspace()
+                               or text[pos] in separators):
         pos += 1
     return pos
 
@@ -67,8 +78,8 @@ def _scan_key(text, pos):
     return match.group(1), match.end()
 
 
-def _scan_value(text, pos):
-    if pos >= len(text) or text[pos].isspace():
+def _scan_value(text, pos, separators=""):
+    if pos >= len(text) or text[pos].isspace() or text[pos] in separators:
         return "", pos
     for opener, closer in _CLOSERS.items():
         if text.startswith(opener, pos):
@@ -79,7 +90,7 @@ def _scan_value(text, pos):
         return _scan_quoted(text, pos)
     if char in _BRACKETS:
         return _scan_bracketed(text, pos)
-    match = re.compile(r"\S+").match(text, pos)
+    match = re.compile(r"[^\s%s]+" % re.escape(separators)).match(text, pos)
     return _scalar(match.group(0)), match.end()
 
 

@@ -19,10 +19,6 @@ _NON_NEGATIVE_OR_EXPR = {
     "description": "a non-negative integer or an expression",
     "anyOf": [{"type": "integer", "minimum": 0}, _EXPRESSION_TEXT],
 }
-_POSITIVE_OR_EXPR = {
-    "description": "a positive integer or an expression",
-    "anyOf": [{"type": "integer", "minimum": 1}, _EXPRESSION_TEXT],
-}
 _BOOL_OR_EXPR = {
     "description": "a boolean or an expression",
     "anyOf": [{"type": "boolean"}, _EXPRESSION_TEXT],
@@ -86,7 +82,8 @@ _DEFAULTABLE = {
     "wait-before": _NON_NEGATIVE_OR_EXPR,
     "wait-after": _NON_NEGATIVE_OR_EXPR,
     "pause-before": _BOOL_OR_EXPR,
-    "concurrency": _POSITIVE_OR_EXPR,
+    # Mistral takes 0 (no limit) too.
+    "concurrency": _NON_NEGATIVE_OR_EXPR,
     "fail-on": {},
     "safe-rerun": _BOOL_OR_EXPR,
 }
@@ -97,7 +94,9 @@ TASK = {
         "description": {"type": "string"},
         "action": {"type": "string", "minLength": 1},
         "workflow": {"type": "string", "minLength": 1},
-        "input": {"type": "object"},
+        # A mapping, or one expression giving the whole mapping.
+        "input": {"anyOf": [{"type": "object"}, _EXPRESSION_TEXT],
+                  "description": "a mapping or an expression"},
         "publish": {"type": "object"},
         "publish-on-error": {"type": "object"},
         "publish-on-skip": {"type": "object"},
@@ -111,6 +110,7 @@ TASK = {
                                       " them"},
         "keep-result": _BOOL_OR_EXPR,
         "target": {"type": "string"},
+        "tags": _STRING_LIST,
     }),
     "additionalProperties": False,
 }

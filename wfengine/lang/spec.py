@@ -213,13 +213,14 @@ class WorkflowSpec:
         return [p.name for p in self.input if not p.has_default]
 
     def input_signature(self):
-        """The input as the API shows it, e.g. ``"a, b=1, c=x"``.
+        """The input as the API shows it, e.g. ``'a, b="1", c="x"'``.
 
         Same rendering as Mistral's workflow resource: ``name`` for a
-        required input, ``name=<str(default)>`` otherwise.
+        required input, ``name="<str(default)>"`` otherwise (Python's
+        str: ``"True"``, ``"None"``), quotes included whatever the type.
         """
         return ", ".join(
-            "%s=%s" % (p.name, p.default) if p.has_default else p.name
+            '%s="%s"' % (p.name, p.default) if p.has_default else p.name
             for p in self.input)
 
     def to_dict(self):

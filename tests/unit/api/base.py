@@ -28,7 +28,7 @@ class FakeSpec:
         parts = []
         for item in self.body.get("input", []):
             if isinstance(item, dict):
-                parts += ["%s=%s" % kv for kv in item.items()]
+                parts += ['%s="%s"' % kv for kv in item.items()]
             else:
                 parts.append(item)
         return ", ".join(parts)

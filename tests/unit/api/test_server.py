@@ -37,7 +37,7 @@ def test_mistralclient_round_trip(live):
 
     wfs = client.workflows.create(base.WF_TEXT)
     assert [w.name for w in wfs] == ["wf1"]
-    assert client.workflows.get("wf1").input == "name, greeting=hello"
+    assert client.workflows.get("wf1").input == 'name, greeting="hello"'
 
     ex = client.executions.create("wf1", workflow_input={"name": "n"},
                                   description="d")

@@ -86,9 +86,10 @@ def test_with_items_shows_the_latest_run_of_each_item(app, rows):
         "new 0", "again 1"]
 
 
-def test_task_without_action_has_null_result(app, rows):
+def test_task_without_action_has_empty_list_result(app, rows):
+    """Mistral shows ``[]`` for a task that has no result (yet)."""
     task = app.get("/v2/tasks/t3").json
-    assert task["result"] == "null"
+    assert task["result"] == "[]"
     assert task["published"] is None
 
 
@@ -102,7 +103,7 @@ def test_list_tasks_of_execution(app, rows):
     assert [t["name"] for t in body["tasks"]] == ["one", "many", "waiting"]
     assert set(body["tasks"][0]) == TASK_FIELDS - {"runtime_context"}
     assert [t["result"] for t in body["tasks"]] == ['"hello"', "[1, 2]",
-                                                   "null"]
+                                                   "[]"]
     nested = app.get("/v2/executions/%s/tasks" % WF_EX).json
     assert nested == body
     assert app.get("/v2/executions/%s/tasks" % "other").json == {"tasks": []}

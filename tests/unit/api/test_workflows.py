@@ -16,7 +16,7 @@ def test_create_returns_mistral_shape(app):
     assert set(wf) == WORKFLOW_FIELDS
     assert wf["name"] == "wf1"
     assert wf["namespace"] == ""
-    assert wf["input"] == "name, greeting=hello"
+    assert wf["input"] == 'name, greeting="hello"'
     assert wf["tags"] == ["a", "b"]
     assert wf["scope"] == "private"
     assert wf["definition"] == conftest.WF_TEXT
@@ -158,7 +158,7 @@ def test_with_the_real_parser(db, engine_client):
     from wfengine.api import app as api_app
     app = webtest.TestApp(api_app.setup_app(engine_client))
     wf = conftest.create_workflow(app)[0]
-    assert wf["input"] == "name, greeting=hello"
+    assert wf["input"] == 'name, greeting="hello"'
     assert wf["tags"] == ["a", "b"]
     resp = app.post("/v2/workflows", "version: '2.0'\nwf: [", status=400)
     assert resp.json["faultstring"]

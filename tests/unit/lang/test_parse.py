@@ -93,7 +93,9 @@ def test_the_three_input_forms():
         spec.InputParam("nothing", None, True),
     )
     assert wf.required_input_names() == ["required"]
-    assert wf.input_signature() == "required, number=1, text=x, nothing=None"
+    # As Mistral shows it: every default quoted, printed by Python's str.
+    assert wf.input_signature() == (
+        'required, number="1", text="x", nothing="None"')
 
 
 def test_inline_action_parameters_are_parsed_and_merged():

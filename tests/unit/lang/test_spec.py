@@ -90,7 +90,7 @@ def test_specs_are_immutable(specs):
 def test_input_helpers(specs):
     wf = specs[0]
     assert wf.required_input_names() == ["a"]
-    assert wf.input_signature() == "a, b=1, c={'nested': [1, 2]}"
+    assert wf.input_signature() == "a, b=\"1\", c=\"{'nested': [1, 2]}\""
 
 
 def test_input_signature_of_a_workflow_without_input(specs):

@@ -21,6 +21,7 @@ from wfengine import exceptions
 from wfengine import expressions
 from wfengine.engine.core import commands
 from wfengine.engine.core import context as ctx_lib
+from wfengine.engine.core import endings
 from wfengine.engine.core import lifecycle
 from wfengine.engine.core import policies
 from wfengine.engine.core import ports as ports_lib
@@ -35,7 +36,7 @@ from wfengine.engine.core import with_items
 _KEEP = object()
 
 
-class Conductor(lifecycle.Lifecycle):
+class Conductor(lifecycle.Lifecycle, endings.Endings):
     """Decides what follows an event in one direct workflow execution."""
 
     def __init__(self, wf, tasks, id_factory=views.new_id,
@@ -109,6 +110,10 @@ class Conductor(lifecycle.Lifecycle):
         if task.state != states.RUNNING:
             return self.plan
         progress = task.runtime_context.get(with_items.KEY)
+        if state == states.CANCELLED and progress is None:
+            self._cancel_task(task, state_info)
+            self._check_completion()
+            return self.plan
         if progress is not None:
             with_items.record(progress, state == states.SUCCESS)
             if not with_items.finished(progress):
@@ -130,8 +135,12 @@ class Conductor(lifecycle.Lifecycle):
         """A planned action can not be called (unknown, bad input): the
         run counts as failed, with ``message`` as its error."""
         self.plan.run_actions.remove(run)
-        return self.on_action_complete(run.task_ex_id, states.ERROR, message,
-                                       message)
+        task = self.tasks[run.task_ex_id]
+        if task.state in states.ACTIVE:
+            self._force_fail(task, transitions.run_failure(
+                message, self.wf.name, task.name))
+        self._check_completion()
+        return self.plan
 
     def on_subworkflow_complete(self, task_ex_id, state, output, state_info):
         """Plan what follows the end of a task's sub-workflow execution.
@@ -143,7 +152,14 @@ class Conductor(lifecycle.Lifecycle):
         task = self.tasks[task_ex_id]
         if task.state == states.ERROR:
             self.reopen_for_child(task_ex_id)
-        if task.state == states.RUNNING:
+        if task.state == states.PAUSED:
+            # Paused with its execution, the child ended all the same: the
+            # task ends now and its transitions wait for the resume.
+            self._move(task, states.RESUME)
+        if task.state == states.RUNNING and state == states.CANCELLED:
+            self._cancel_task(task, state_info)
+            self._check_completion()
+        elif task.state == states.RUNNING:
             self._after_run(task, state, output, state_info)
             self._check_completion()
         return self.plan
@@ -178,14 +194,19 @@ class Conductor(lifecycle.Lifecycle):
 
     # ---- scheduling ----
 
-    def _schedule(self, name, from_task):
+    def _schedule(self, name, from_task, event=None):
         task_spec = self.spec.tasks[name]
         in_ctx = self._out_context(from_task) if from_task else {}
         if task_spec.join:
-            self._arrive_at_join(task_spec, from_task, in_ctx)
-            return
-        task = self._new_task(name, states.RUNNING, in_ctx)
-        self._start_task(task)
+            task = self._arrive_at_join(task_spec, from_task, in_ctx)
+        else:
+            task = self._new_task(name, states.RUNNING, in_ctx)
+        if task is not None and event:
+            # Which task and clause started it, as Mistral records it.
+            task.runtime_context.setdefault("triggered_by", []).append(
+                {"task_id": from_task.id, "event": event})
+        if task is not None and task.state == states.RUNNING:
+            self._start_task(task)
 
     def _arrive_at_join(self, task_spec, from_task, in_ctx):
         task = self.tasks.waiting(task_spec.name)
@@ -193,7 +214,7 @@ class Conductor(lifecycle.Lifecycle):
             if self.tasks.named(task_spec.name):
                 # The join already ran (join: one, or a number reached):
                 # later arrivals do not run it again.
-                return
+                return None
             task = self._new_task(task_spec.name, states.WAITING, {})
         arrivals = set(task.runtime_context.get("join_arrivals", []))
         arrivals.add(from_task.name if from_task else "")
@@ -202,7 +223,7 @@ class Conductor(lifecycle.Lifecycle):
         self._change(task, None)
         if len(arrivals) >= self._join_required(task_spec):
             self._move(task, states.RUN)
-            self._start_task(task)
+        return task
 
     def _join_required(self, task_spec):
         if task_spec.join == "all":
@@ -222,7 +243,8 @@ class Conductor(lifecycle.Lifecycle):
                                        runtime)
             pause = expressions.evaluate(task_spec.pause_before, ctx, runtime)
         except exceptions.ExpressionError as e:
-            self._complete_task(task, states.ERROR, None, str(e))
+            self._force_fail(task, transitions.run_failure(
+                e, self.wf.name, task.name))
             return
         if pause and not task.runtime_context.get(lifecycle.PAUSED_BEFORE):
             # pause-before: the task is held IDLE and the execution pauses;
@@ -255,12 +277,12 @@ class Conductor(lifecycle.Lifecycle):
             else:
                 self._run_action(task, task_spec, ctx, runtime)
         except exceptions.ExpressionError as e:
-            self._complete_task(task, states.ERROR, None, str(e))
+            self._force_fail(task, transitions.run_failure(
+                e, self.wf.name, task.name))
 
     def _run_action(self, task, task_spec, ctx, runtime, index=None):
         name = expressions.evaluate(task_spec.action, ctx, runtime)
-        action_input = expressions.evaluate(task_spec.input or {}, ctx,
-                                            runtime)
+        action_input = ctx_lib.task_input(task_spec, ctx, runtime)
         safe_rerun = expressions.evaluate(task_spec.safe_rerun, ctx, runtime)
         target = expressions.evaluate(task_spec.target, ctx, runtime)
         self.plan.run_actions.append(commands.RunAction(
@@ -273,7 +295,7 @@ class Conductor(lifecycle.Lifecycle):
             task_ex_id=task.id, task_name=task.name,
             workflow_name=expressions.evaluate(task_spec.workflow, ctx,
                                                runtime),
-            input=expressions.evaluate(task_spec.input or {}, ctx, runtime),
+            input=ctx_lib.task_input(task_spec, ctx, runtime),
             env=self.wf.env))
 
     def _start_items(self, task, task_spec, ctx, runtime):
@@ -311,18 +333,22 @@ class Conductor(lifecycle.Lifecycle):
         task_data = self._task_data(task, state, result, state_info)
         ctx, runtime = self._task_context(task), self._runtime(task, task_data)
         try:
-            policy = policies.retry_policy(task_spec.retry, ctx, runtime)
-            attempts = task.runtime_context.get("retry_no", 0)
-            succeeded = state == states.SUCCESS
-            if policies.should_retry(policy, attempts, succeeded, ctx,
-                                     runtime):
-                self._retry(task, attempts + 1, policy.delay)
-                return
-            if succeeded and policies.fails_on(task_spec.fail_on, ctx,
-                                               runtime):
+            if state == states.SUCCESS and policies.fails_on(
+                    task_spec.fail_on, ctx, runtime):
+                # Decided first: a run fail-on turns into a failure is
+                # retried like any other (as in Mistral).
                 state = states.ERROR
                 state_info = "Task '%s' failed: its fail-on condition " \
                     "holds" % task.name
+                task_data = self._task_data(task, state, result, state_info)
+                runtime = self._runtime(task, task_data)
+            policy = policies.retry_policy(task_spec.retry, ctx, runtime)
+            attempts = task.runtime_context.get("retry_no", 0)
+            if policy is not None and policies.should_retry(
+                    policy, attempts, state == states.SUCCESS,
+                    self._with_publish(task, state, ctx, runtime), runtime):
+                self._retry(task, attempts + 1, policy.delay)
+                return
             delay = policies.seconds("wait-after", task_spec.wait_after, ctx,
                                      runtime)
         except exceptions.ExpressionError as e:
@@ -335,6 +361,18 @@ class Conductor(lifecycle.Lifecycle):
             return
         self._complete_task(task, state, result, state_info)
 
+    def _with_publish(self, task, state, ctx, runtime):
+        """``ctx`` with what this run would publish: retry conditions see
+        it (as in Mistral). A publish that fails here is reported when
+        the task completes."""
+        branch_spec, _ = transitions.publish_spec(self.spec.tasks[task.name],
+                                                  state)
+        try:
+            return ctx_lib.publish(ctx, expressions.evaluate(
+                branch_spec, ctx, runtime))
+        except exceptions.ExpressionError:
+            return ctx
+
     def _retry(self, task, attempt, delay):
         task.runtime_context["retry_no"] = attempt
         task.runtime_context.pop(with_items.KEY, None)
@@ -345,14 +383,6 @@ class Conductor(lifecycle.Lifecycle):
         self._change(task, None)
         self._dispatch(task)
 
-    def _time_out(self, task):
-        message = "Task '%s' timed out" % task.name
-        self.plan.aborts.append(commands.AbortActions(task.id, message))
-        if task.state == states.RUNNING_DELAYED:
-            self._move(task, states.RUN)
-        task.runtime_context.pop("held_result", None)
-        self._complete_task(task, states.ERROR, None, message)
-
     def _complete_task(self, task, state, result, state_info, event=None):
         branch_spec, global_spec = transitions.publish_spec(
             self.spec.tasks[task.name], state)
@@ -362,8 +392,9 @@ class Conductor(lifecycle.Lifecycle):
             published = expressions.evaluate(branch_spec, ctx, runtime)
             shared = expressions.evaluate(global_spec, ctx, runtime)
         except exceptions.ExpressionError as e:
-            state, published, shared = states.ERROR, {}, {}
-            state_info = "Failed to publish [task=%s]: %s" % (task.name, e)
+            self._force_fail(task, transitions.completion_failure(
+                e, self.wf.name, task.name))
+            return
         if shared:
             # Global variables: seen by every later task of the execution.
             self.wf.context = ctx_lib.merge(self.wf.context, shared)
@@ -413,7 +444,7 @@ class Conductor(lifecycle.Lifecycle):
             self._follow_requires(task)
             return
         clauses = transitions.clauses(self.spec.tasks[task.name], task.state)
-        ctx = ctx_lib.merge(self._task_context(task), task.published)
+        ctx = ctx_lib.publish(self._task_context(task), task.published)
         runtime = self._runtime(task, task_data)
         try:
             chosen = transitions.chosen(clauses, ctx, runtime)
@@ -422,16 +453,19 @@ class Conductor(lifecycle.Lifecycle):
             return
         self._record_end(task, ended)
         if task.state == states.ERROR:
-            task.runtime_context["error_handled"] = bool(chosen)
+            task.runtime_context["error_handled"] = transitions.handles_error(
+                self.spec.tasks[task.name], chosen)
         task.processed = True
         self._change(task, None)
-        for target in chosen:
+        for index, target in enumerate(chosen):
             if self.wf.state != states.RUNNING:
+                self._hold_after_pause(task, chosen[index:])
                 break
             if target.is_engine_command:
                 self._engine_command(task, target, ctx, runtime)
             else:
-                self._schedule(target.name, task)
+                self._schedule(target.name, task, transitions.clause_name(
+                    self.spec.tasks[task.name], task.state, target))
 
     def _record_end(self, task, ended):
         if ended is not None:
@@ -450,61 +484,6 @@ class Conductor(lifecycle.Lifecycle):
         task.runtime_context["error_handled"] = False
         self._change(task, event)
 
-    def _engine_command(self, task, transition, ctx, runtime):
-        params = expressions.evaluate(transition.params or {}, ctx, runtime)
-        msg = params.get("msg") if isinstance(params, dict) else None
-        if transition.name == "fail":
-            self._finish(states.FAIL, msg or "Workflow failed by 'fail' "
-                         "command of task '%s'" % task.name)
-        elif transition.name == "succeed":
-            self._finish(states.SUCCEED, msg)
-        elif transition.name == "pause":
-            self._wf_move(states.PAUSE, msg)
-
-    def _check_completion(self):
-        if self.wf.state != states.RUNNING:
-            return
-        if self.tasks.busy():
-            return
-        # Nothing runs: the execution ends, and its end reads every task
-        # with its data (the final context). Read them now, all at once.
-        self.tasks.all(with_data=True)
-        failed = self.tasks.unhandled_errors()
-        if not failed:
-            # Nothing failed, nothing runs: joins still waiting never will.
-            # (After a failure they stay WAITING: a re-run of what failed
-            # may still complete them.)
-            for task in self.tasks.waiting_joins():
-                self._move(task, states.FAIL, state_info=(
-                    "Join of task '%s' can not be satisfied: arrived %s"
-                    % (task.name, task.runtime_context.get("join_arrivals"))))
-            failed = self.tasks.unhandled_errors()
-        if failed:
-            self._finish(states.FAIL, transitions.failure_info(failed))
-        else:
-            self._finish(states.SUCCEED, None)
-
-    def _finish(self, event, state_info):
-        ctx = self._final_context()
-        out_spec = (self.spec.output if event == states.SUCCEED
-                    else self.spec.output_on_error)
-        try:
-            output = (expressions.evaluate(out_spec, ctx, self._runtime())
-                      if out_spec else self._default_output(event))
-        except exceptions.ExpressionError as e:
-            event, output = states.FAIL, {}
-            state_info = "Failed to evaluate workflow output: %s" % e
-        if event == states.FAIL and isinstance(output, dict):
-            output.setdefault("result", state_info)
-        self._wf_move(event, state_info, output)
-
-    def _default_output(self, event):
-        if event != states.SUCCEED:
-            return {}
-        published = {}
-        for task in self._completed():
-            published.update(task.published or {})
-        return published
 
     # ---- contexts ----
 
@@ -512,14 +491,14 @@ class Conductor(lifecycle.Lifecycle):
         return ctx_lib.merge(self.wf.context, task.in_context)
 
     def _out_context(self, task):
-        return ctx_lib.merge(task.in_context, task.published or {})
+        return ctx_lib.publish(task.in_context, task.published)
 
     def _final_context(self):
         ctx = dict(self.wf.context)
         completed = self._completed()
         self.tasks.load_data(completed)
         for task in completed:
-            ctx = ctx_lib.merge(ctx, self._out_context(task))
+            ctx = ctx_lib.publish(ctx, self._out_context(task))
         return ctx
 
     def _completed(self):

@@ -58,6 +58,20 @@ def initial_context(wf_spec, wf_input, runtime):
     return ctx
 
 
+def task_input(task_spec, ctx, runtime):
+    """A task's input evaluated: a mapping, whether written as one or (as
+    Mistral allows) as one expression giving it.
+
+    :raises ExpressionError: the expression fails or gives no mapping.
+    """
+    value = expressions.evaluate(task_spec.input or {}, ctx, runtime)
+    if not isinstance(value, dict):
+        raise exceptions.ExpressionError(
+            "Invalid input [task=%s]: the input expression must give a "
+            "mapping, got %s" % (task_spec.name, type(value).__name__))
+    return value
+
+
 def merge(left, right):
     """Recursive merge: keys of ``right`` win, nested dicts merge."""
     result = dict(left or {})
@@ -66,6 +80,15 @@ def merge(left, right):
             result[key] = merge(result[key], value)
         else:
             result[key] = value
+    return result
+
+
+def publish(ctx, published):
+    """``ctx`` with a task's published variables: each replaces the value
+    of its name whole (Mistral's default ``merge_strategy = replace``: a
+    dict published again is not merged into the one before)."""
+    result = dict(ctx or {})
+    result.update(published or {})
     return result
 
 

@@ -21,17 +21,36 @@ DUE_ON_RESUME = "due_on_resume"
 # then passed on when the execution resumes.
 PAUSED_BEFORE = "paused_before"
 HELD, PASSED = "held", "passed"
+# Tasks named after a pause command in a transition list: started on resume.
+AFTER_PAUSE = "after_pause"
+# States in which an execution's env may be changed (as in Mistral).
+ENV_UPDATABLE = (states.IDLE, states.PAUSED, states.ERROR)
 
 
 class Lifecycle:
     """Entry points for operator requests (mixed into the conductor)."""
 
+    # True while a resume follows the transitions of tasks that ended
+    # during the pause: a pause command among them is not applied again.
+    _resuming = False
+
     # ---- the execution ----
 
     def pause(self, state_info=None):
-        """Pause: running actions finish, nothing new starts."""
+        """Pause: running actions finish, nothing new starts.
+
+        Pausing a PAUSED execution changes nothing (as in Mistral).
+        """
+        if self.wf.state == states.PAUSED:
+            return self.plan
         self._require_wf((states.RUNNING,), "pause")
         self._wf_move(states.PAUSE, state_info)
+        for task in self._ordered():
+            # A task waiting on a sub-workflow pauses with it (Mistral
+            # shows it PAUSED); tasks running an action finish.
+            if task.state == states.RUNNING and \
+                    self.spec.tasks[task.name].workflow:
+                self._move(task, states.PAUSE)
         return self.plan
 
     def resume(self, env=None):
@@ -41,6 +60,8 @@ class Lifecycle:
         while paused, or were marked SUCCESS by hand) have them followed;
         tasks marked for replay run again.
         """
+        if self.wf.state == states.RUNNING and not env:
+            return self.plan    # already running: nothing to do (Mistral)
         self._require_wf((states.PAUSED, states.ERROR), "resume")
         held = [t for t in self._ordered() if t.state == states.IDLE
                 and t.runtime_context.get(PAUSED_BEFORE) == HELD]
@@ -55,6 +76,9 @@ class Lifecycle:
         self._update_env(env)
         self._wf_move(states.RESUME)
         for task in self._ordered():
+            if task.state == states.PAUSED:
+                self._move(task, states.RESUME)
+        for task in self._ordered():
             due = task.runtime_context.get(DUE_ON_RESUME)
             if due and task.state == states.RUNNING_DELAYED:
                 self._fire(task, due)
@@ -64,19 +88,35 @@ class Lifecycle:
             self._start_task(task)
         for task in replays:
             self._replay(task)
+        self._start_after_pause()
+        self._resuming = True
         for task in pending:
             if self.wf.state == states.RUNNING:
                 self._follow_transitions(task, self._task_data(
                     task, task.state, None, task.state_info))
+        self._resuming = False
         self._check_completion()
         return self.plan
 
+    def _start_after_pause(self):
+        for task in self._ordered():
+            names = task.runtime_context.pop(AFTER_PAUSE, None)
+            if names:
+                self._change(task, None)
+                for name in names:
+                    self._schedule(name, task)
+
     def cancel(self, state_info=None):
-        """Cancel the execution and whatever of it is still active."""
+        """Cancel the execution: nothing new starts, and what waits is
+        cancelled. As in Mistral, a task whose action is running lets it
+        finish and ends with its result (its transitions are not
+        followed)."""
         self._require_wf((states.RUNNING, states.PAUSED, states.IDLE),
                          "cancel")
-        self._end_active_tasks(states.CANCEL, "Workflow execution cancelled")
-        self._wf_move(states.CANCEL, state_info)
+        self._end_active_tasks(states.CANCEL, "Workflow execution cancelled",
+                               spare=self._running_an_action)
+        # Mistral's output of a cancelled execution: the message as result.
+        self._wf_move(states.CANCEL, state_info, {"result": state_info})
         return self.plan
 
     def stop(self, state, state_info=None):
@@ -89,12 +129,14 @@ class Lifecycle:
         return self.plan
 
     def update_env(self, env):
-        """Change the env of an execution that is not running."""
-        if self.wf.state == states.RUNNING:
-            raise exceptions.InputError(
-                "Can not update the env of workflow execution %s while it "
-                "is RUNNING (pause it first, or pass the env with the "
-                "resume)" % self.wf.id)
+        """Change the env of an IDLE, PAUSED or failed execution."""
+        if self.wf.state not in ENV_UPDATABLE:
+            # Mistral's refusal (403) and wording, then our detail.
+            raise exceptions.Forbidden(
+                "Updating env to workflow execution is only permitted if it "
+                "is in IDLE, PAUSED, or ERROR state (workflow execution %s "
+                "is %s; a RUNNING one can be paused first, or given the env "
+                "with its resume)" % (self.wf.id, self.wf.state))
         self._update_env(env)
         return self.plan
 
@@ -136,10 +178,12 @@ class Lifecycle:
         task = self._failed_task(task_ex_id, "skip")
         self._require_wf((states.ERROR, states.RUNNING, states.PAUSED),
                          "skip a task of")
+        # The skipped task keeps the error it had (as in Mistral).
+        state_info = task.state_info
         self._reopen(task)
         if self.wf.state == states.ERROR:
             self._wf_move(states.RESUME)
-        self._complete_task(task, states.SKIPPED, None, task.state_info,
+        self._complete_task(task, states.SKIPPED, None, state_info,
                             event=states.SKIP)
         self._check_completion()
         return self.plan
@@ -228,8 +272,15 @@ class Lifecycle:
         self.wf.env = params["env"]
         self.plan.params = params
 
-    def _end_active_tasks(self, event, message):
+    def _running_an_action(self, task):
+        task_spec = self.spec.tasks[task.name]
+        return task.state == states.RUNNING and not task_spec.workflow \
+            and task_spec.with_items is None
+
+    def _end_active_tasks(self, event, message, spare=lambda task: False):
         for task in self._ordered():
+            if spare(task):
+                continue
             if task.state in states.ACTIVE or task.state == states.PAUSED:
                 self.plan.aborts.append(commands.AbortActions(
                     task.id, message, event=event))

@@ -73,14 +73,18 @@ def seconds(name, raw, ctx, runtime):
 def should_retry(policy, attempts_done, succeeded, ctx, runtime):
     """Decide whether the task runs its action again after this run.
 
-    A failed run is retried until ``count`` is spent, unless ``break-on``
-    holds; a successful run is repeated while ``continue-on`` holds.
+    As Mistral decides: until ``count`` is spent, a run is repeated while
+    ``continue-on`` holds when there is one (whether it failed or not);
+    without one, a failed run is retried unless ``break-on`` holds, and a
+    successful one is not.
     """
     if policy is None or attempts_done >= policy.count:
         return False
+    if policy.continue_on is not None and not expressions.evaluate(
+            policy.continue_on, ctx, runtime):
+        return False
     if succeeded:
-        return policy.continue_on is not None and bool(
-            expressions.evaluate(policy.continue_on, ctx, runtime))
+        return policy.continue_on is not None
     if policy.break_on is not None and expressions.evaluate(
             policy.break_on, ctx, runtime):
         return False

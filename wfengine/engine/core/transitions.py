@@ -12,6 +12,23 @@ def clauses(task_spec, state):
     return list(own or ()) + list(task_spec.on_complete or ())
 
 
+def clause_name(task_spec, state, target):
+    """The clause (``on-success``...) a transition taken after ``state``
+    comes from."""
+    if any(t is target for t in task_spec.on_complete or ()):
+        return "on-complete"
+    return {states.SUCCESS: "on-success", states.ERROR: "on-error",
+            states.SKIPPED: "on-skip"}.get(state, "on-complete")
+
+
+def handles_error(task_spec, chosen):
+    """Whether the transitions taken after a failure handle it: only an
+    ``on-error`` transition does; ``on-complete`` ones run but the
+    workflow still fails (as in Mistral)."""
+    on_error = {id(t) for t in task_spec.on_error or ()}
+    return any(id(t) in on_error for t in chosen)
+
+
 SCOPES = ("branch", "global", "atomic")
 
 
@@ -50,6 +67,18 @@ def chosen(candidates, ctx, runtime):
     """The transitions whose condition holds (no condition: always)."""
     return [t for t in candidates if t.condition is None
             or bool(expressions.evaluate(t.condition, ctx, runtime))]
+
+
+def run_failure(error, wf_name, task_name):
+    """state_info of a task the engine could not run, in Mistral's words."""
+    return "Failed to run task [error=%s, wf=%s, task=%s]" % (
+        error, wf_name, task_name)
+
+
+def completion_failure(error, wf_name, task_name):
+    """state_info of a task whose completion failed (its publish)."""
+    return "Failed to handle action completion [error=%s, wf=%s, task=%s]" \
+        % (error, wf_name, task_name)
 
 
 def failure_info(failed):

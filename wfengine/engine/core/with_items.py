@@ -2,14 +2,16 @@
 
 A task's progress lives in its ``runtime_context["with_items"]``:
 ``count`` items, ``concurrency`` (how many may run at once), ``started``,
-``succeeded`` and ``failed``. Items start in index order; after a failure
-no new item starts, and the task ends when the started ones have.
+``succeeded`` and ``failed``. Items start in index order; a failed item
+does not stop the others (as in Mistral): the task ends when every item
+has, and fails if any did.
 
 Without a ``concurrency``, at most IN_FLIGHT items run at once and they
 start in batches (``batched``): more start once half of those running have
 ended. So a task of 50,000 items keeps the engine's memory and each event's
 work bounded, and the item list is evaluated once per batch, not per item.
 """
+import json
 import re
 
 from wfengine import exceptions
@@ -35,6 +37,19 @@ def _clauses(raw):
     return parsed
 
 
+def _inline_list(source):
+    """``i in [1, 2, 3]``: a JSON list written in place (as Mistral reads
+    it), else None."""
+    if not source.startswith("["):
+        return None
+    try:
+        return json.loads(source)
+    except ValueError as e:
+        raise exceptions.ExpressionError(
+            "Invalid array in 'with-items' clause: %s, error: %s"
+            % (source, e)) from e
+
+
 def expand(raw, ctx, runtime):
     """Evaluate ``with-items`` into a list of per-item variable dicts.
 
@@ -43,7 +58,9 @@ def expand(raw, ctx, runtime):
     """
     names, lists = [], []
     for name, source in _clauses(raw):
-        values = expressions.evaluate(source, ctx, runtime)
+        values = _inline_list(source)
+        if values is None:
+            values = expressions.evaluate(source, ctx, runtime)
         if isinstance(values, (str, dict)) or not hasattr(values, "__iter__"):
             raise exceptions.ExpressionError(
                 "with-items '%s' must be a list, got %s"
@@ -71,8 +88,6 @@ def start(count, concurrency):
 def take_next(progress):
     """Indexes to start now; marks them started."""
     running = progress["started"] - progress["succeeded"] - progress["failed"]
-    if progress["failed"]:
-        return []
     room = max(progress["concurrency"] - running, 0)
     if progress.get("batched") and running and \
             room < progress["concurrency"] // 2:
@@ -91,16 +106,13 @@ def record(progress, succeeded):
 def finished(progress):
     """True when no item runs and none is left to start."""
     done = progress["succeeded"] + progress["failed"]
-    return done == progress["started"] and (
-        progress["failed"] > 0 or progress["started"] == progress["count"])
+    return done == progress["started"] == progress["count"]
 
 
 def completes(progress, succeeded):
     """Would recording this result finish the task? (nothing is changed)"""
     trial = dict(progress)
     record(trial, succeeded)
-    if trial["failed"] == 0 and trial["started"] < trial["count"]:
-        return False
     return finished(trial)
 
 

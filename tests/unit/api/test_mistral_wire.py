@@ -1,0 +1,47 @@
+"""Wire shapes matched to Mistral 23.0.0 (issue 16)."""
+import types
+
+from wfengine.api import resources
+from wfengine.api import updates
+from wfengine.api import wire
+
+
+def test_a_delayed_task_shows_delayed():
+    row = types.SimpleNamespace(**{c: None for c in resources.TASK.names()})
+    row.state = "RUNNING_DELAYED"
+    row.runtime_context = {}
+    shown = resources.task_dict(row, names=["state"])
+    assert shown == {"state": "DELAYED"}
+    row.state = "RUNNING"
+    assert resources.task_dict(row, names=["state"]) == {"state": "RUNNING"}
+
+
+def test_completion_output_given_as_json_text_is_decoded():
+    done = updates.parse_action_completion(
+        {"state": "SUCCESS", "output": '{"result": {"a": 1}}'}, "x")
+    assert done["output"] == {"result": {"a": 1}}
+
+
+def test_completion_output_text_that_is_not_an_object_stays_text():
+    for text in ("plain words", "3", '"quoted"'):
+        done = updates.parse_action_completion(
+            {"state": "SUCCESS", "output": text}, "x")
+        assert done["output"] == text
+
+
+def test_an_error_completion_output_becomes_the_state_info():
+    done = updates.parse_action_completion(
+        {"state": "ERROR", "output": '{"result": "remote side broke"}'}, "x")
+    assert done["state_info"] == "{'result': 'remote side broke'}"
+    given = updates.parse_action_completion(
+        {"state": "ERROR", "output": "{}", "state_info": "mine"}, "x")
+    assert given["state_info"] == "mine"
+
+
+def test_runtime_context_shows_the_retry_count_as_mistral():
+    assert wire.runtime_context({"retry_no": 2, "error_handled": False,
+                                 "triggered_by": []}) == {
+        "retry_task_policy": {"retry_no": 2}, "triggered_by": []}
+    assert wire.runtime_context_text('{"retry_no": 1}') == \
+        '{"retry_task_policy": {"retry_no": 1}}'
+    assert wire.runtime_context_text("null") is None
