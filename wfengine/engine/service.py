@@ -33,6 +33,9 @@ from wfengine.rpc import messages
 LOG = logging.getLogger(__name__)
 
 _RESULT_STATES = {states.SUCCESS, states.ERROR, states.CANCELLED}
+# Why an executor let go of an action it ran (``recover_orphan``).
+HEARTBEATS_STOPPED = "stopped sending heartbeats"
+HANDED_BACK = "was stopped and its grace period ended"
 
 
 class EngineService:
@@ -366,16 +369,17 @@ class EngineService:
         return rows + persist.stage_cascade(session, wf_ex, plan,
                                             self._resend_after)
 
-    def recover_orphan(self, action_ex_id, claim, executor):
+    def recover_orphan(self, action_ex_id, claim, executor,
+                       why=HEARTBEATS_STOPPED):
         """An action's executor stopped beating: run it again or fail it.
 
         ``safe-rerun: true`` hands it to another executor; otherwise it
         fails, saying why (at most once means not again). The claim must
         still be the one seen, so only one checker acts on it.
         """
-        return self._run(self._recover, action_ex_id, claim, executor)
+        return self._run(self._recover, action_ex_id, claim, executor, why)
 
-    def _recover(self, session, action_ex_id, claim, executor):
+    def _recover(self, session, action_ex_id, claim, executor, why):
         action_ex = db_api.get_action_execution_for_engine(session,
                                                            action_ex_id)
         if action_ex is None or action_ex.state != states.RUNNING or \
@@ -384,17 +388,17 @@ class EngineService:
         if (action_ex.params or {}).get("safe_rerun"):
             if not db_api.release_claim(session, action_ex_id, claim):
                 return False, []
-            LOG.warning("Executor %s went silent running action execution "
-                        "%s; safe-rerun: sending it to another executor",
-                        executor, action_ex_id)
+            LOG.warning("Executor %s %s running action execution %s; "
+                        "safe-rerun: sending it to another executor",
+                        executor, why, action_ex_id)
             # The row read above leaves the input out; the send needs it.
             run = db_api.get_action_run_inputs(session, [action_ex_id])
             return True, [persist.stage_run(
                 session, _with_input(action_ex, run[action_ex_id].input),
                 self._outbox.send_at())]
-        message = ("Executor %s stopped sending heartbeats while running "
-                   "action %s; safe-rerun is off, so it is not run again"
-                   % (executor, action_ex.name))
+        message = ("Executor %s %s while running action %s; safe-rerun is "
+                   "off, so it is not run again"
+                   % (executor, why, action_ex.name))
         LOG.warning("Action execution %s: %s", action_ex_id, message)
         won, rows = self._complete_all(session, [messages.ActionResult(
             action_ex_id=action_ex_id, state=states.ERROR, result=message,
@@ -718,6 +722,12 @@ class EngineEndpoint:
     def claim_actions(self, ctxt, msgs):
         return self._service.claim_actions(
             [messages.ClaimAction.from_dict(m) for m in msgs])
+
+    @messaging.expected_exceptions(exceptions.WFEngineException)
+    def hand_back_actions(self, ctxt, msgs):
+        return [self._service.recover_orphan(m["action_ex_id"], m["claim"],
+                                             m["executor"], HANDED_BACK)
+                for m in msgs]
 
     @messaging.expected_exceptions(exceptions.WFEngineException)
     def on_actions_complete(self, ctxt, msgs):
