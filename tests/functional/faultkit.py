@@ -8,6 +8,7 @@ swallow traffic (as a lost network does) for as long as it wants.
 """
 import collections
 import contextlib
+import signal
 import socket
 import struct
 import threading
@@ -303,3 +304,22 @@ def assert_some_running(deployment, ex_ids):
         "SELECT count(*) FROM workflow_executions"
         " WHERE id = ANY(%s) AND state = 'RUNNING'", (list(ex_ids),))
     assert running, "every execution had finished: the test proved nothing"
+
+
+def replace(deployment, proc, timeout=90):
+    """SIGTERM ``proc`` and wait for it to exit with 0 (a graceful stop),
+    then start another process of its kind and wait until it serves;
+    returns the new process."""
+    rc = deployment.kill(proc, signal.SIGTERM, timeout=timeout)
+    assert rc == 0, "%s exited %s after SIGTERM:\n%s" % (proc.name, rc,
+                                                        proc.tail())
+    proc.stop()
+    deployment.processes.remove(proc)
+    deployment.retired.append(proc)
+    new = deployment.start(",".join(proc.services),
+                           name="%s-r%d" % (proc.services[0],
+                                            len(deployment.retired)))
+    if "api" in new.services:
+        deployment.wait_for_api(60)
+    deployment.wait_for_consumers(60)
+    return new

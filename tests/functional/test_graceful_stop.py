@@ -38,17 +38,6 @@ def graceful(tmp_path_factory, postgres_db):
         yield deployment
 
 
-def _replace(deployment, proc):
-    """SIGTERM ``proc``, wait for it to exit (0), start another of its
-    kind and wait until it consumes."""
-    rc = deployment.kill(proc, signal.SIGTERM, timeout=GRACE + 30)
-    assert rc == 0, "%s exited %s after SIGTERM:\n%s" % (proc.name, rc,
-                                                        proc.tail())
-    new = deployment.start(",".join(proc.services))
-    deployment.wait_for_consumers(60)
-    return new
-
-
 def _busy_executor(deployment, ids):
     """The live executor process running most of the actions now."""
     rows = deployment.db.query(
@@ -72,7 +61,7 @@ def test_sigterm_lets_calls_in_flight_finish_and_report(graceful):
         harness.wait_until(lambda: ledger.in_flight() >= 5, 60,
                            "calls in flight")
         victim = _busy_executor(graceful, ids)
-        _replace(graceful, victim)
+        faultkit.replace(graceful, victim, GRACE + 30)
         executions = graceful.api.wait_all(ids, 120)
         faultkit.assert_effects_once(ledger, executions, names)
     faultkit.assert_no_error_actions(graceful, ids)
@@ -94,7 +83,7 @@ def test_an_action_outlasting_the_grace_is_handed_back(graceful, safe_rerun):
         harness.wait_until(lambda: ledger.in_flight() >= 1, 60,
                            "the call in flight")
         victim = _busy_executor(graceful, [ex_id])
-        _replace(graceful, victim)
+        faultkit.replace(graceful, victim, GRACE + 30)
         assert "handed back 1 actions" in victim.tail(400)
         ex = graceful.api.wait_all([ex_id], 120)[ex_id]
     [task] = graceful.api.tasks(ex_id)
