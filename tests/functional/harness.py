@@ -372,14 +372,15 @@ class Deployment:
             raise AssertionError("db-manage exited %d:\n%s"
                                  % (rc, tail_file(log_path)))
 
-    def start(self, services, name=None):
-        """Start one ``wfengine-server --server <services>`` process."""
+    def start(self, services, name=None, env=None):
+        """Start one ``wfengine-server --server <services>`` process
+        (``env``: variables added to its environment)."""
         name = name or "%s-%d" % (services.replace(",", "+"),
                                   len(self.processes))
         argv = [sys.executable, "-m", "wfengine.cmd.launch",
                 "--config-file", self.config_file, "--server", services]
         proc = Process(name, services.split(","), argv, self._log_path(name),
-                       self.env)
+                       dict(self.env, **(env or {})))
         self.processes.append(proc)
         return proc
 

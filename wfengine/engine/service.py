@@ -13,6 +13,7 @@ import uuid
 
 import oslo_messaging as messaging
 
+from wfengine import crashpoints
 from wfengine import exceptions
 from wfengine.db import api as db_api
 from wfengine.db import definitions
@@ -51,12 +52,15 @@ class EngineService:
     def _run(self, fn, *args):
         """One unit of work, then send what it staged."""
         result, rows = db_session.unit_of_work(self._in_unit, fn, *args)
+        crashpoints.hit("engine-after-commit")
         self._outbox.flush(rows)
         return result
 
     def _in_unit(self, session, fn, *args):
         session.info[events.RECORD_ALL] = self._record_all
-        return fn(session, *args)
+        done = fn(session, *args)
+        crashpoints.hit("engine-before-commit")
+        return done
 
     # ---- starting executions ----
 

@@ -29,6 +29,7 @@ import uuid
 
 import oslo_messaging as messaging
 
+from wfengine import crashpoints
 from wfengine import exceptions
 from wfengine.executor import runner
 from wfengine.rpc import messages
@@ -190,6 +191,7 @@ class ExecutorService:
         result = None
         try:
             result = runner.run(msg)
+            crashpoints.hit("executor-after-run")
         except Exception:
             LOG.exception("Action execution %s could not be run",
                           msg.action_ex_id)
