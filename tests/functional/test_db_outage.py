@@ -1,5 +1,6 @@
 """PostgreSQL refuses every connection of the deployment for 30 s (and for
-120 s) while actions run (issue 17, DESIGN.md rules 3, 5 and 7).
+120 s), or the broker swallows all traffic for longer than the heartbeat
+window, while actions run (issue 17, DESIGN.md rules 3, 5 and 7).
 
 The processes reach the database through a proxy of the test, which
 refuses connections (and resets the open ones) like a stopped server. The
@@ -30,10 +31,11 @@ LIVENESS = {
 LAYOUT = ["api", "engine", "engine", "executor", "executor"]
 
 
-@pytest.fixture
-def deployment(tmp_path, postgres_db):
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory, postgres_db):
     config = dict(LIVENESS, **harness.std_http_loopback_config())
-    dep = faultkit.proxied_deployment(tmp_path, postgres_db, config=config)
+    dep = faultkit.proxied_deployment(tmp_path_factory.mktemp("outage"),
+                                      postgres_db, config=config)
     try:
         dep.db_manage()
         with harness.running(dep, LAYOUT):
@@ -47,10 +49,11 @@ def deployment(tmp_path, postgres_db):
     pytest.param(120, marks=pytest.mark.timeout(420)),
 ])
 def test_database_refused_while_actions_run(deployment, outage):
+    name = "dbout%d" % outage
     with faultkit.Ledger() as ledger:
         definition, names = faultkit.http_workflow(
-            "dbout", 2, ledger, delay=FIRST_TASK_SECONDS)
-        ids = harness.start_many(deployment, definition, "dbout", EXECUTIONS)
+            name, 2, ledger, delay=FIRST_TASK_SECONDS)
+        ids = harness.start_many(deployment, definition, name, EXECUTIONS)
         harness.wait_until(lambda: ledger.in_flight() >= EXECUTIONS // 2,
                            60, "actions in flight")
         deployment.db_proxy.refuse()
@@ -58,6 +61,32 @@ def test_database_refused_while_actions_run(deployment, outage):
         faultkit.assert_some_running(deployment, ids)
         deployment.db_proxy.heal()
 
+        executions = deployment.api.wait_all(ids, 180)
+        faultkit.assert_effects_once(ledger, executions, names)
+    faultkit.assert_no_error_actions(deployment, ids)
+    faultkit.assert_outbox_drained(deployment)
+    assert all(p.alive() for p in deployment.processes)
+
+
+# Three times the executors' heartbeat timeout.
+BROKER_OUTAGE = 10
+
+
+@pytest.mark.timeout(240)
+def test_broker_blackholed_longer_than_the_heartbeat_window(deployment):
+    """Claims and results cannot travel; heartbeats (in the database) go
+    on: nobody is declared dead, and everything finishes once the broker
+    passes traffic again."""
+    with faultkit.Ledger() as ledger:
+        definition, names = faultkit.http_workflow(
+            "brokerout", 2, ledger, delay=2)
+        ids = harness.start_many(deployment, definition, "brokerout",
+                                 EXECUTIONS)
+        harness.wait_until(lambda: ledger.in_flight() >= EXECUTIONS // 2,
+                           60, "actions in flight")
+        with deployment.broker_proxy.cut("blackhole"):
+            time.sleep(BROKER_OUTAGE)
+            faultkit.assert_some_running(deployment, ids)
         executions = deployment.api.wait_all(ids, 180)
         faultkit.assert_effects_once(ledger, executions, names)
     faultkit.assert_no_error_actions(deployment, ids)
