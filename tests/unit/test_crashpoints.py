@@ -21,3 +21,11 @@ def test_unarmed_points_do_nothing():
     assert crashpoints._armed == {}
     for name in crashpoints.POINTS:
         crashpoints.hit(name)
+
+
+def test_db_faults_parse_sqlstates_and_shares():
+    assert crashpoints._parse_db_faults("40001:0.2,40P01") == [
+        ("40001", 0.2), ("40P01", 0.1)]
+    with pytest.raises(ValueError, match="SQLSTATE"):
+        crashpoints._parse_db_faults("deadlock:0.2")
+    assert crashpoints._db_faults == []

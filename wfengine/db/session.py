@@ -16,6 +16,8 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
+from wfengine import crashpoints
+
 LOG = logging.getLogger(__name__)
 
 _lock = threading.Lock()
@@ -204,7 +206,9 @@ def unit_of_work(fn, *args, **kwargs):
         session = _sessionmaker()
         try:
             with _writer_turn(), session.begin():
-                return fn(session, *args, **kwargs)
+                result = fn(session, *args, **kwargs)
+                crashpoints.inject_db_fault(session)
+                return result
         finally:
             session.close()
     return _retrying(once, "unit of work")
