@@ -4,11 +4,14 @@ The engines are stopped and 20 starts arrive at once. Engine-bound calls
 pass a gate of ``[api] max_engine_calls``: those beyond it are refused at
 once with 503, Retry-After and Mistral's error shape, and a plain GET sent
 while the others wait still answers, within a bound far below the
-engine-call timeout. Once an engine is back, a start succeeds.
+engine-call timeout. Once a call found no engine, further starts and
+asynchronous completions are refused at once. Once an engine is back, a
+start succeeds.
 """
 import concurrent.futures
 import signal
 import time
+import uuid
 
 import pytest
 import requests
@@ -74,6 +77,19 @@ def test_reads_answer_and_starts_are_refused_at_once(deployment):
     refused_at_once = [took for _r, took in answers if took < ANSWER_WITHIN]
     assert len(refused_at_once) >= STARTS - MAX_ENGINE_CALLS, sorted(
         took for _r, took in answers)
+
+    # No engine answered: the next engine-bound requests are refused at
+    # once, a start and an asynchronous action's completion alike.
+    for method, path, body in (
+            ("POST", "/executions", {"workflow_name": "engineless"}),
+            ("PUT", "/action_executions/%s" % uuid.uuid4(),
+             {"state": "SUCCESS", "output": "{}"})):
+        resp, took = _timed(requests.request, method,
+                            deployment.url + path, json=body, timeout=60)
+        assert resp.status_code == 503, resp.text
+        assert resp.headers.get("Retry-After", "").isdigit()
+        assert took < ANSWER_WITHIN, "%s %s took %.1fs" % (method, path,
+                                                          took)
 
     deployment.start("engine")
     deployment.wait_for_consumers(60)

@@ -76,3 +76,41 @@ def test_gate_refuses_calls_beyond_its_limit_at_once():
     for thread in threads:
         thread.join(5)
     assert gate.start_workflow() == {"id": "x"}
+
+
+class _GoneEngine:
+    def __init__(self):
+        self.calls = 0
+        self.back = False
+
+    def start_workflow(self, *args, **kwargs):
+        self.calls += 1
+        if not self.back:
+            from wfengine import exceptions
+            raise exceptions.EngineUnavailable()
+        return {"id": "x"}
+
+
+def test_after_a_call_finds_no_engine_only_one_at_a_time_checks():
+    from wfengine import exceptions
+    gone = _GoneEngine()
+    gate = engine_gate.EngineGate(gone, limit=4, wait=0.05)
+    with pytest.raises(exceptions.EngineUnavailable):
+        gate.start_workflow()
+    # Refused at once for a while.
+    with pytest.raises(engine_gate.NoEngine):
+        gate.start_workflow()
+    # Then one call checks again; while it does, others are refused.
+    gate._lost_at -= engine_gate.COOLDOWN
+    gate._probe.acquire()
+    try:
+        with pytest.raises(engine_gate.NoEngine) as caught:
+            gate.start_workflow()
+        assert errors.classify(caught.value)[0] == 503
+        assert gone.calls == 1
+    finally:
+        gate._probe.release()
+    gone.back = True
+    assert gate.start_workflow() == {"id": "x"}
+    assert gate.start_workflow() == {"id": "x"}
+    assert gone.calls == 3
