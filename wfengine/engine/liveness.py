@@ -49,8 +49,11 @@ class LivenessChecker:
             orphans = db_session.reader(
                 db_api.find_orphaned_actions, models.utcnow() -
                 datetime.timedelta(seconds=self._timeout))
-        except Exception:
-            self._lose_evidence("the check could not read the database")
+        except Exception as e:
+            self._lose_evidence("the check could not read the database "
+                                "(%s)" % type(e).__name__)
+            if db_session.is_connection_error(e):
+                return 0  # said once by _lose_evidence, not every round
             raise
         if not self._witnessed(started):
             return 0

@@ -59,6 +59,7 @@ class ExecutorService:
         self._claims = {}
         self._running = set()
         self._handed_back = set()
+        self._claiming = set()  # tokens of claim calls under way
         self._draining = threading.Event()
         self._stopping = threading.Event()
         self._threads = [
@@ -93,7 +94,8 @@ class ExecutorService:
         if self._claims:
             LOG.info("Executor %s stopping: waiting up to %.0fs for %d "
                      "actions in flight", self.name, grace, len(self._claims))
-        while self._claims and time.monotonic() < deadline:
+        while (self._claims or self._claiming) and \
+                time.monotonic() < deadline:
             time.sleep(0.05)
         handed = self._hand_back()
         unreported = len(self._claims)
@@ -152,17 +154,28 @@ class ExecutorService:
             action_ex_id=msg.action_ex_id, claim=token,
             is_sync=runner.is_sync(msg.action_name), executor=self.name)
             for msg in batch]
+        with self._lock:
+            self._claiming.add(token)
         try:
             allowed = self._ask(self._engine.claim_actions, claims)
         except _Stopping:
-            LOG.warning("Executor stopping; %d action executions left to "
-                        "the outbox sweeper", len(batch))
+            # An earlier attempt may have been granted: give back whatever
+            # this token holds, or it would wait for the liveness check.
+            self._give_back([(m.action_ex_id, token) for m in batch])
             raise
         except Exception:
             # Unclaimed, they are sent again by the outbox sweeper.
             for _ in batch:
                 self._idle.release()
             raise
+        finally:
+            with self._lock:
+                self._claiming.discard(token)
+        if self._stopping.is_set():
+            # Granted after the drain ended: not run here.
+            self._give_back([(m.action_ex_id, token)
+                             for m, ok in zip(batch, allowed) if ok])
+            return
         for msg, ok in zip(batch, allowed):
             if ok:
                 with self._lock:
@@ -226,25 +239,33 @@ class ExecutorService:
         with self._lock:
             left = [(i, self._claims[i]) for i in sorted(self._running)]
             self._handed_back.update(i for i, _ in left)
-        if not left:
-            return 0
-        claims = [messages.ClaimAction(action_ex_id=i, claim=claim,
-                                       executor=self.name)
-                  for i, claim in left]
-        try:
-            self._engine.hand_back_actions(claims, timeout=self._timeout)
-        except Exception as e:
-            LOG.error("Executor %s could not hand back %d running actions "
-                      "(%s); the engines' liveness check takes them over",
-                      self.name, len(left), type(e).__name__)
+        if not self._give_back(left):
             return 0
         with self._lock:
             for action_ex_id, _ in left:
                 self._claims.pop(action_ex_id, None)
-        LOG.warning("Executor %s handed back %d actions still running at "
-                    "the end of its grace period: %s", self.name, len(left),
-                    ", ".join(i for i, _ in left))
+        if left:
+            LOG.warning("Executor %s handed back %d actions still running "
+                        "at the end of its grace period: %s", self.name,
+                        len(left), ", ".join(i for i, _ in left))
         return len(left)
+
+    def _give_back(self, held):
+        """Hand ``[(action_ex_id, claim)]`` back to the engine (once, best
+        effort); True if it answered."""
+        if not held:
+            return True
+        claims = [messages.ClaimAction(action_ex_id=i, claim=claim,
+                                       executor=self.name)
+                  for i, claim in held]
+        try:
+            self._engine.hand_back_actions(claims, timeout=self._timeout)
+        except Exception as e:
+            LOG.error("Executor %s could not hand back %d actions (%s); the "
+                      "engines' liveness check takes them over", self.name,
+                      len(held), type(e).__name__)
+            return False
+        return True
 
     def _take(self, source, limit, wait=True):
         """Up to ``limit`` items of ``source``: what is there, waiting a

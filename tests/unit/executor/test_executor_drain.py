@@ -64,3 +64,19 @@ def test_what_outlasts_the_grace_is_handed_back_with_its_claim():
     [(action_ex_id, claim, name)] = engine.handed_back
     assert (action_ex_id, name) == ("a1", "x1")
     assert claim  # the token the engine holds for the claim
+
+
+def test_a_claim_under_way_when_the_drain_starts_is_waited_for():
+    hold = threading.Event()
+    engine = HandBackEngine(hold=hold)
+    executor = base._executor(engine, workers=4)
+    executor.submit(_sleepy(0, 0.1))
+    time.sleep(0.2)  # the claim is on its way, held by the engine
+    stopper = threading.Thread(target=executor.drain, args=(10,))
+    stopper.start()
+    time.sleep(0.2)
+    assert stopper.is_alive(), "the drain did not wait for the claim"
+    hold.set()
+    stopper.join(10)
+    assert [r[0] for r in base._reported(engine)] == ["a0"]
+    assert engine.handed_back == []
