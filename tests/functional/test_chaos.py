@@ -1,7 +1,7 @@
 """A seeded chaos soak (issue 17): random faults over a mixed load, then
 healing, then the invariants.
 
-For ``WFENGINE_CHAOS_SECONDS`` (45 by default), while executions of
+For ``WFENGINE_CHAOS_SECONDS`` (30 by default), while executions of
 std.http sequences (a side-effect ledger counts every call) and no-op
 joins keep starting, one fault at a time, chosen by a seeded random
 generator: an engine or the notifier killed (SIGKILL) and started again,
@@ -25,7 +25,7 @@ from tests.functional import harness
 
 pytestmark = [pytest.mark.production, pytest.mark.timeout(480)]
 
-SECONDS = float(os.environ.get("WFENGINE_CHAOS_SECONDS", "45"))
+SECONDS = float(os.environ.get("WFENGINE_CHAOS_SECONDS", "30"))
 LAYOUT = ["api", "engine", "engine", "executor", "executor", "notifier"]
 CONFIG = {
     "DEFAULT": {"graceful_stop_timeout": "30"},
