@@ -206,5 +206,5 @@ def _soak(dep, ledger, receiver, rng, history):
         return len(found) == want and all(d["state"] == "DELIVERED"
                                           for d in found)
 
-    harness.wait_until(delivered, 120, "%d deliveries" % want, interval=0.5)
+    harness.wait_until(delivered, 240, "%d deliveries" % want, interval=0.5)
     faultkit.assert_outbox_drained(dep)
