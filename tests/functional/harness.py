@@ -326,6 +326,9 @@ class Deployment:
             "sqlite:///%s" % os.path.join(self.workdir, "wfengine.sqlite"))
         self.transport_url = transport_url
         self.processes = []
+        # Processes a test stopped and took out of ``processes`` (their
+        # broker queues are still cleaned up).
+        self.retired = []
         self.api = ApiClient(self.url)
         self.config_file = os.path.join(self.workdir, "wfengine.conf")
         self.extra_config = {section: dict(options) for section, options
@@ -369,14 +372,15 @@ class Deployment:
             raise AssertionError("db-manage exited %d:\n%s"
                                  % (rc, tail_file(log_path)))
 
-    def start(self, services, name=None):
-        """Start one ``wfengine-server --server <services>`` process."""
+    def start(self, services, name=None, env=None):
+        """Start one ``wfengine-server --server <services>`` process
+        (``env``: variables added to its environment)."""
         name = name or "%s-%d" % (services.replace(",", "+"),
                                   len(self.processes))
         argv = [sys.executable, "-m", "wfengine.cmd.launch",
                 "--config-file", self.config_file, "--server", services]
         proc = Process(name, services.split(","), argv, self._log_path(name),
-                       self.env)
+                       dict(self.env, **(env or {})))
         self.processes.append(proc)
         return proc
 
@@ -469,7 +473,8 @@ class Deployment:
 
         topics = list(self.topics().values())
         hosts = ["%s-%d" % (socket.gethostname(), p.pid)
-                 for p in self.processes] + [socket.gethostname()]
+                 for p in self.processes + self.retired] + [
+                     socket.gethostname()]
         queues = topics + ["%s.%s" % (t, h) for t in topics for h in hosts]
         try:
             with kombu.Connection(AMQP_URL, connect_timeout=5) as conn:
@@ -485,7 +490,8 @@ class Deployment:
     def log_tails(self, lines=LOG_TAIL_LINES):
         """``[(title, text)]`` with the end of every process log."""
         out = []
-        logs = [(p.name, p.tail(lines), p.argv) for p in self.processes]
+        logs = [(p.name, p.tail(lines), p.argv)
+                for p in self.retired + self.processes]
         db_log = self._log_path("db-manage")
         if os.path.exists(db_log):
             logs.insert(0, ("db-manage", tail_file(db_log, lines), None))

@@ -20,6 +20,7 @@ from pecan import util as pecan_util
 from wfengine.api import auth
 from wfengine.api import context
 from wfengine.api.controllers import root
+from wfengine.api import engine_gate
 from wfengine.api import errors
 from wfengine.api import etag
 from wfengine.api import guards
@@ -42,7 +43,10 @@ class _LazyEngine:
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = clients.EngineClient()
+                    self._client = engine_gate.EngineGate(
+                        clients.EngineClient(),
+                        engine_gate.limit_for(conf.CONF),
+                        conf.CONF.api.engine_call_wait)
         return self._client
 
     def __getattr__(self, name):

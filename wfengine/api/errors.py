@@ -5,20 +5,36 @@ JSON body ``{"faultcode": "Client"|"Server", "faultstring": "<message>",
 "debuginfo": null}``; python-mistralclient shows ``faultstring``. Here the
 status is the ``http_code`` of the wfengine exception, pecan's own HTTP
 errors (unknown route 404, wrong method 405) keep their status, and any
-other exception is a 500. 4xx are logged at DEBUG, 5xx at ERROR with the
-traceback.
+other exception is a 500. An outage is not a server error: a transient
+database error (refused or lost connection, deadlock, pool exhausted),
+the broker unreachable or no engine answering is a 503 with a
+``Retry-After`` header, whose message says what to retry. 4xx are logged
+at DEBUG, 503 at WARNING without a traceback, other 5xx at ERROR with it.
 """
 import json
 import logging
 
 import oslo_messaging
 from pecan import hooks
+from sqlalchemy import exc as sa_exc
 import webob
 from webob import exc as webob_exc
 
+from wfengine.db import session as db_session
 from wfengine import exceptions
 
 LOG = logging.getLogger(__name__)
+
+UNAVAILABLE = 503
+# Seconds a client is asked to wait before retrying after a 503.
+RETRY_AFTER = 5
+DATABASE_UNAVAILABLE = ("The database is unavailable (%s); retry the "
+                        "request later")
+BROKER_UNAVAILABLE = ("The message broker is unavailable (%s); retry the "
+                      "request later")
+# Errors of the engine's database that reach the API as a RemoteError.
+_REMOTE_DATABASE_ERRORS = {"OperationalError", "InterfaceError",
+                           "DisconnectionError", "TimeoutError"}
 
 
 def fault_body(code, message):
@@ -29,10 +45,14 @@ def fault_body(code, message):
 
 
 def fault_response(code, message):
-    """A complete error response (JSON, UTF-8)."""
-    return webob.Response(
+    """A complete error response (JSON, UTF-8); a 503 says when to retry
+    (``Retry-After``)."""
+    response = webob.Response(
         status=code, content_type="application/json", charset="UTF-8",
         body=json.dumps(fault_body(code, message)).encode("utf-8"))
+    if code == UNAVAILABLE:
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
 
 
 def classify(error, request=None):
@@ -43,6 +63,8 @@ def classify(error, request=None):
         if isinstance(known, type) and issubclass(
                 known, exceptions.WFEngineException):
             return known.http_code, error.value or known.message
+        if error.exc_type in _REMOTE_DATABASE_ERRORS:
+            return UNAVAILABLE, DATABASE_UNAVAILABLE % "at the engine"
     if isinstance(error, oslo_messaging.MessagingTimeout):
         return (exceptions.EngineUnavailable.http_code,
                 exceptions.EngineUnavailable.message)
@@ -50,10 +72,27 @@ def classify(error, request=None):
         return error.http_code, str(error)
     if isinstance(error, webob_exc.HTTPException):
         return error.code, _http_message(error, request)
+    outage = _outage(error)
+    if outage is not None:
+        return UNAVAILABLE, outage
     # The text of an unexpected error may quote data (SQL parameters,
     # inputs); it goes to the log with the trace, never to the client.
     return 500, ("Internal server error (%s); the server log has the "
                  "details" % type(error).__name__)
+
+
+def _outage(error):
+    """The 503 message for an error that says a service is unreachable
+    for now, else None."""
+    if isinstance(error, sa_exc.TimeoutError):
+        return DATABASE_UNAVAILABLE % "no free connection"
+    if isinstance(error, sa_exc.DBAPIError) and \
+            db_session.is_transient(error):
+        return DATABASE_UNAVAILABLE % type(error).__name__
+    if isinstance(error, oslo_messaging.MessagingException) and \
+            not isinstance(error, oslo_messaging.RemoteError):
+        return BROKER_UNAVAILABLE % type(error).__name__
+    return None
 
 
 def _unwrap(error):
@@ -81,6 +120,9 @@ def log_error(code, message, error):
     """Log at DEBUG for client errors, at ERROR with traceback otherwise."""
     if code < 500:
         LOG.debug("API request failed with %s: %s", code, message)
+    elif code == UNAVAILABLE:
+        LOG.warning("API request failed with %s: %s (%s)", code, message,
+                    type(error).__name__)
     else:
         LOG.error("API request failed with %s: %s", code, message,
                   exc_info=(type(error), error, error.__traceback__))

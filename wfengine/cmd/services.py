@@ -23,6 +23,11 @@ from wfengine.rpc import server as rpc_server
 LOG = logging.getLogger(__name__)
 
 ALL = ("api", "engine", "executor", "notifier")
+# Stopping: the API first (no new requests), then the executor, whose
+# actions in flight finish and report while an engine of this process
+# still takes their results, then the engine, then the notifier, which
+# delivers what the engine recorded last.
+_STOP_ORDER = ("api", "executor", "engine", "notifier")
 
 
 def expand(names):
@@ -53,22 +58,40 @@ def start(conf, names):
     ops.prepare(conf)
     _setup_database(conf, embedded=in_process)
     rpc_server.init(conf, in_process=in_process)
-    running = []
+    if "executor" in names and not in_process:
+        _bound_prefetch(conf)
+    running = {}
     for name in ("executor", "engine", "notifier", "api"):
         if name in names:
-            running.append(_STARTERS[name](conf))
-    running.append(ops.started(conf, names))
-    return running
+            running[name] = _STARTERS[name](conf)
+    # The operator's side (readiness, status endpoint) stops first.
+    return [ops.started(conf, names)] + [
+        running[name] for name in _STOP_ORDER if name in running]
 
 
 def stop(running):
-    for stopper in reversed(running):
+    """Stop what :func:`start` returned, in its order (a graceful stop)."""
+    for stopper in running:
         try:
             stopper()
         except Exception:
             LOG.exception("Error while stopping a service")
     rpc_server.cleanup()
     db_session.dispose()
+
+
+def _bound_prefetch(conf):
+    """Let RabbitMQ hand an executor at most as many unacknowledged
+    messages as it has workers (unless the operator set a number): a
+    frozen executor then holds no more than its own slots, and the
+    sweeper's resends go to the executors that take them."""
+    # The rabbit driver registers its options when the transport is made
+    # and reads them when it opens its first connection.
+    group = conf.get("oslo_messaging_rabbit")
+    if group is not None and "rabbit_qos_prefetch_count" in group and \
+            not group.rabbit_qos_prefetch_count:
+        conf.set_default("rabbit_qos_prefetch_count", conf.executor.workers,
+                         group="oslo_messaging_rabbit")
 
 
 def _setup_database(conf, embedded):
@@ -130,10 +153,12 @@ def _start_executor(conf):
     LOG.info("Executor %s listening on topic %s", name, conf.executor.topic)
 
     def stop():
+        # No new doorbells; the heartbeat beats on while actions finish.
         srv.stop()
-        svc.stop()
+        svc.drain(conf.graceful_stop_timeout)
         srv.wait()
         beat.stop()
+        LOG.info("Executor %s stopped", name)
     return stop
 
 

@@ -23,6 +23,17 @@ OPTS = [
                       "listening yet, a broker restart) is not lost. The "
                       "whole wait stays within [DEFAULT] "
                       "rpc_response_timeout."),
+    cfg.IntOpt("max_engine_calls", default=0, min=0,
+               help="Most requests that wait for an engine's answer "
+                    "(starts, updates, completions, deletions) at once; 0 "
+                    "means half of api_workers. The others wait "
+                    "engine_call_wait seconds for a turn and are then "
+                    "refused with 503 and Retry-After, so that reads always "
+                    "find a thread even when no engine answers."),
+    cfg.FloatOpt("engine_call_wait", default=1.0, min=0.0,
+                 help="Seconds a request waits for a turn to call the "
+                      "engine (see max_engine_calls) before it is refused "
+                      "with 503."),
     cfg.IntOpt("max_request_body_size", default=1024 * 1024, min=1024,
                help="Largest request body accepted, in bytes."),
 ]

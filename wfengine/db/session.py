@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
+from wfengine import crashpoints
 from wfengine import metrics
 
 LOG = logging.getLogger(__name__)
@@ -106,19 +107,71 @@ def _make_sqlite_serial(engine):
         conn.exec_driver_sql("BEGIN " + mode)
 
 
-def is_transient(error):
-    """True for database errors after which the whole unit may be retried."""
+# SQLSTATE classes and codes of a connection that failed or went away:
+# 08 (connection exception), 57P01-57P03 (admin shutdown, crash shutdown,
+# cannot connect now), 53300 (too many connections).
+_CONNECTION_PGCODE_PREFIXES = ("08", "57P0", "53300")
+
+# What libpq and psycopg2 say when there is no usable connection. libpq's
+# wording differs between versions ("could not connect to server" before
+# 14, "connection to server at ... failed: Connection refused" since).
+_CONNECTION_TEXTS = (
+    "could not connect", "connection refused", "server closed",
+    "connection to server", "terminating connection",
+    "the database system is", "could not receive data",
+    "could not send data", "connection already closed",
+    "no connection to the server", "ssl syscall error", "eof detected",
+    "connection timed out", "timeout expired", "connection reset",
+    "network is unreachable", "server conn crashed",
+    "cannot connect now", "too many clients", "broken pipe",
+)
+
+# Monotonic time of the last failure to reach the database in this
+# process (0.0: none yet); the liveness check reads it.
+_last_connection_failure = 0.0
+
+
+def is_connection_error(error):
+    """True if ``error`` says the database could not be reached (or the
+    connection was lost), as opposed to a refused statement."""
     if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
         return True
-    if isinstance(error, sa_exc.OperationalError):
-        text = str(error.orig).lower()
-        if "locked" in text or "busy" in text:
-            return True
-        if getattr(error.orig, "pgcode", None) in _RETRY_PGCODES:
-            return True
-        return "server closed" in text or "could not connect" in text
+    if not isinstance(error, (sa_exc.OperationalError,
+                              sa_exc.InterfaceError)):
+        return False
     orig = getattr(error, "orig", None)
-    return getattr(orig, "pgcode", None) in _RETRY_PGCODES
+    pgcode = getattr(orig, "pgcode", None) or ""
+    if pgcode.startswith(_CONNECTION_PGCODE_PREFIXES):
+        return True
+    text = str(orig if orig is not None else error).lower()
+    return any(marker in text for marker in _CONNECTION_TEXTS)
+
+
+def is_transient(error):
+    """True for database errors after which the whole unit may be retried:
+    a lost or refused connection, deadlock, serialization failure, SQLite
+    busy."""
+    if is_connection_error(error):
+        return True
+    orig = getattr(error, "orig", None)
+    if getattr(orig, "pgcode", None) in _RETRY_PGCODES:
+        return True
+    if isinstance(error, sa_exc.OperationalError):
+        text = str(orig).lower()
+        return "locked" in text or "busy" in text
+    return False
+
+
+def note_connection_failure():
+    """Record that this process could not use the database just now."""
+    global _last_connection_failure
+    _last_connection_failure = time.monotonic()
+
+
+def last_connection_failure():
+    """Monotonic time this process last failed to reach the database
+    (0.0 if it never did)."""
+    return _last_connection_failure
 
 
 def _retrying(attempt_once, what):
@@ -129,6 +182,8 @@ def _retrying(attempt_once, what):
         try:
             return attempt_once()
         except sa_exc.DBAPIError as e:
+            if is_connection_error(e):
+                note_connection_failure()
             if not is_transient(e) or attempt >= _max_retries:
                 raise
             attempt += 1
@@ -153,20 +208,22 @@ def unit_of_work(fn, *args, **kwargs):
         session = _sessionmaker()
         try:
             with _writer_turn(), session.begin():
-                return fn(session, *args, **kwargs)
+                result = fn(session, *args, **kwargs)
+                crashpoints.inject_db_fault(session)
+                return result
         finally:
             session.close()
     started = time.monotonic()
-    operation = _operation(fn, args)
+    operation = operation_name(fn, args)
     try:
         return _retrying(once, operation)
     finally:
         metrics.unit_of_work_done(operation, time.monotonic() - started)
 
 
-def _operation(fn, args):
-    """A name for the metrics: the function, or the one it wraps (the
-    engine passes its handlers through a wrapper)."""
+def operation_name(fn, args):
+    """A name for the metrics of ``fn(*args)``: the function, or the one
+    it wraps (the engine passes its handlers through a wrapper)."""
     inner = args[0] if args and callable(args[0]) else fn
     return getattr(inner, "__name__", "unit_of_work").lstrip("_")
 

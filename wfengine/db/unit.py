@@ -159,6 +159,7 @@ def run(fn, *args, record_all_events=True, attempts=3):
         result = fn(unit, *args)
         unit.write()
         return result, unit
+    in_unit.__name__ = db_session.operation_name(fn, args)
     for attempt in range(1, attempts + 1):
         try:
             result, unit = db_session.unit_of_work(in_unit)

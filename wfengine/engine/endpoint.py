@@ -2,6 +2,7 @@
 import oslo_messaging as messaging
 
 from wfengine import exceptions
+from wfengine.engine import service_actions
 from wfengine.rpc import messages
 
 
@@ -54,6 +55,12 @@ class EngineEndpoint:
     def claim_actions(self, ctxt, msgs):
         return self._service.claim_actions(
             [messages.ClaimAction.from_dict(m) for m in msgs])
+
+    @messaging.expected_exceptions(exceptions.WFEngineException)
+    def hand_back_actions(self, ctxt, msgs):
+        return [self._service.recover_orphan(
+            m["action_ex_id"], m["claim"], m["executor"],
+            service_actions.HANDED_BACK) for m in msgs]
 
     @messaging.expected_exceptions(exceptions.WFEngineException)
     def on_actions_complete(self, ctxt, msgs):

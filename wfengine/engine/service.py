@@ -10,6 +10,7 @@ import logging
 import types
 import uuid
 
+from wfengine import crashpoints
 from wfengine import exceptions
 from wfengine import logcontext
 from wfengine import metrics
@@ -56,8 +57,9 @@ class EngineService(service_actions.ActionsMixin,
 
     def _run(self, fn, *args):
         """One unit of work, then send what it staged."""
-        result, rows = db_unit.run(fn, *args,
+        result, rows = db_unit.run(_crash_before_commit, fn, *args,
                                    record_all_events=self._record_all)
+        crashpoints.hit("engine-after-commit")
         self._outbox.flush(rows)
         return result
 
@@ -306,6 +308,14 @@ def _ports(unit, wf_ex):
                                           unit.session),
         find_tasks=functools.partial(db_api.find_tasks, unit.session),
         resolve_action=resolve_action)
+
+
+def _crash_before_commit(unit, fn, *args):
+    """``fn(unit, *args)``, then the test-only crash point before the
+    unit commits."""
+    done = fn(unit, *args)
+    crashpoints.hit("engine-before-commit")
+    return done
 
 
 def _started_before(unit, wf_ex_id, wf_def):

@@ -27,6 +27,9 @@ from wfengine.engine.core import states
 from wfengine.rpc import messages
 
 LOG = logging.getLogger(__name__)
+# Why an executor let go of an action it ran (``recover_orphan``).
+HEARTBEATS_STOPPED = "stopped sending heartbeats"
+HANDED_BACK = "was stopped and its grace period ended"
 
 _RESULT_STATES = set(states.RESULTS)
 
@@ -219,16 +222,18 @@ class ActionsMixin:
             i for i in won if action_exes[i].claimed_by is None])
         return results
 
-    def recover_orphan(self, action_ex_id, claim, executor):
-        """An action's executor stopped beating: run it again or fail it.
+    def recover_orphan(self, action_ex_id, claim, executor,
+                       why=HEARTBEATS_STOPPED):
+        """An action's executor let go of it (stopped beating, or was
+        stopped and handed it back): run it again or fail it.
 
         ``safe-rerun: true`` hands it to another executor; otherwise it
         fails, saying why (at most once means not again). The claim must
         still be the one seen, so only one checker acts on it.
         """
-        return self._run(self._recover, action_ex_id, claim, executor)
+        return self._run(self._recover, action_ex_id, claim, executor, why)
 
-    def _recover(self, unit, action_ex_id, claim, executor):
+    def _recover(self, unit, action_ex_id, claim, executor, why):
         action_ex = db_snapshots.get_action_execution_for_engine(unit.session,
                                                            action_ex_id)
         if action_ex is None or action_ex.state != states.RUNNING or \
@@ -237,18 +242,18 @@ class ActionsMixin:
         if action_params.ActionParams.from_row(action_ex.params).safe_rerun:
             if not db_api.release_claim(unit.session, action_ex_id, claim):
                 return False, []
-            LOG.warning("Executor %s went silent running action execution "
-                        "%s; safe-rerun: sending it to another executor",
-                        executor, action_ex_id)
+            LOG.warning("Executor %s %s running action execution %s; "
+                        "safe-rerun: sending it to another executor",
+                        executor, why, action_ex_id)
             # The row read above leaves the input out; the send needs it.
             run = db_snapshots.get_action_run_inputs(unit.session,
                                                      [action_ex_id])
             return True, [outbox_rows.stage_run(
                 unit, _with_input(action_ex, run[action_ex_id].input),
                 self._outbox.send_at())]
-        message = ("Executor %s stopped sending heartbeats while running "
-                   "action %s; safe-rerun is off, so it is not run again"
-                   % (executor, action_ex.name))
+        message = ("Executor %s %s while running action %s; safe-rerun is "
+                   "off, so it is not run again"
+                   % (executor, why, action_ex.name))
         LOG.warning("Action execution %s: %s", action_ex_id, message)
         won, rows = self._complete_all(unit, [messages.ActionResult(
             action_ex_id=action_ex_id, state=states.ERROR, result=message,

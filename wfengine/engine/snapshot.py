@@ -162,13 +162,13 @@ class DbTaskSet(taskset.TaskSet):
         return super().all()
 
 
-def _result_loader(unit, task_ex_id, runtime_context):
+def _result_loader(session, task_ex_id, runtime_context):
     runtime_context = runtime_context or {}
     if with_items.KEY in runtime_context:
         generation = runtime_context.get(with_items.GENERATION, 0)
-        return lambda: db_snapshots.get_item_results(unit.session, task_ex_id,
-                                               generation)
-    return lambda: db_snapshots.get_task_result(unit.session, task_ex_id)
+        return lambda: db_snapshots.get_item_results(session, task_ex_id,
+                                                     generation)
+    return lambda: db_snapshots.get_task_result(session, task_ex_id)
 
 
 def _time(value):

@@ -11,16 +11,25 @@ while the previous claim was on its way (at most as many actions as there
 are idle workers, so that nothing claimed waits in a queue), and one
 thread reports whatever results are ready. Under load one call carries
 many; alone, an action travels by itself without waiting for company.
+
+A graceful stop (:meth:`ExecutorService.drain`) is not a death (DESIGN.md
+rule 5): the executor stops claiming, keeps reporting results (and the
+caller keeps its heartbeat) while the actions in flight finish within a
+grace period, then hands the ones still running back to the engine, which
+runs them again elsewhere (``safe-rerun: true``) or fails them saying the
+executor was stopped. Action threads are daemons: one still running after
+the hand-back does not hold the process.
 """
-import concurrent.futures
 import logging
 import queue
 import random
 import threading
+import time
 import uuid
 
 import oslo_messaging as messaging
 
+from wfengine import crashpoints
 from wfengine import exceptions
 from wfengine import logcontext
 from wfengine import metrics
@@ -41,19 +50,29 @@ class ExecutorService:
                  max_retry_delay, name):
         self._engine = engine_client
         self.name = name
-        self._pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=workers, thread_name_prefix="action")
+        self._work = queue.SimpleQueue()
         self._idle = threading.Semaphore(workers)
         self._incoming = queue.SimpleQueue()
         self._results = queue.SimpleQueue()
         self._timeout = report_timeout
         self._max_delay = max_retry_delay
+        self._lock = threading.Lock()
+        # action_ex_id -> claim token, from the claim until the result is
+        # reported (or, for an asynchronous action, until it started).
+        self._claims = {}
+        self._running = set()
+        self._handed_back = set()
+        self._claiming = set()  # tokens of claim calls under way
+        self._draining = threading.Event()
         self._stopping = threading.Event()
         self._threads = [
             threading.Thread(target=self._loop, args=(self._claim_some,),
                              name="executor-claims", daemon=True),
             threading.Thread(target=self._loop, args=(self._report_some,),
                              name="executor-results", daemon=True)]
+        self._threads += [
+            threading.Thread(target=self._work_loop, daemon=True,
+                             name="action-%d" % i) for i in range(workers)]
         for thread in self._threads:
             thread.start()
 
@@ -61,9 +80,41 @@ class ExecutorService:
         """Queue ``messages.RunAction``; returns at once."""
         self._incoming.put(msg)
 
+    def in_flight(self):
+        """Ids of the claimed actions whose results are not reported."""
+        with self._lock:
+            return sorted(self._claims)
+
+    def drain(self, grace):
+        """Stop gracefully: claim nothing more, let the actions in flight
+        finish and their results be reported for up to ``grace`` seconds,
+        hand the ones still running back to the engine, then stop.
+
+        :returns: how many actions were handed back.
+        """
+        self._draining.set()
+        deadline = time.monotonic() + grace
+        if self._claims:
+            LOG.info("Executor %s stopping: waiting up to %.0fs for %d "
+                     "actions in flight", self.name, grace, len(self._claims))
+        while (self._claims or self._claiming) and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        handed = self._hand_back()
+        unreported = len(self._claims)
+        if unreported:
+            LOG.error("Executor %s stopping with %d results it could not "
+                      "report; the engines' liveness check takes them over",
+                      self.name, unreported)
+        self.stop()
+        return handed
+
     def stop(self):
+        """Stop at once (what is in flight is left to the engines)."""
+        self._draining.set()
         self._stopping.set()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        for _ in self._threads:
+            self._work.put(None)
 
     def _loop(self, step):
         while not self._stopping.is_set():
@@ -79,11 +130,19 @@ class ExecutorService:
 
     def _claim_some(self):
         """Claim the actions that arrived, as many as workers are idle."""
+        if self._draining.is_set():
+            self._drop_incoming()
+            self._stopping.wait(0.2)
+            return
         if not self._idle.acquire(timeout=0.5):
             return
         batch = self._take(self._incoming, 1)
-        if not batch:
+        if not batch or self._draining.is_set():
             self._idle.release()
+            if batch:
+                LOG.info("Executor %s stopping: action execution %s left "
+                         "to the outbox sweeper", self.name,
+                         batch[0].action_ex_id)
             return
         while len(batch) < BATCH and self._idle.acquire(blocking=False):
             more = self._take(self._incoming, 1, wait=False)
@@ -98,26 +157,54 @@ class ExecutorService:
             action_ex_id=msg.action_ex_id, claim=token,
             is_sync=runner.is_sync(msg.action_name), executor=self.name)
             for msg in batch]
+        with self._lock:
+            self._claiming.add(token)
         try:
             allowed = self._ask(self._engine.claim_actions, claims)
         except _Stopping:
-            LOG.warning("Executor stopping; %d action executions left to "
-                        "the outbox sweeper", len(batch))
+            # An earlier attempt may have been granted: give back whatever
+            # this token holds, or it would wait for the liveness check.
+            self._give_back([(m.action_ex_id, token) for m in batch])
             raise
         except Exception:
             # Unclaimed, they are sent again by the outbox sweeper.
             for _ in batch:
                 self._idle.release()
             raise
+        finally:
+            with self._lock:
+                self._claiming.discard(token)
+        if self._stopping.is_set():
+            # Granted after the drain ended: not run here.
+            self._give_back([(m.action_ex_id, token)
+                             for m, ok in zip(batch, allowed) if ok])
+            return
         for msg, ok in zip(batch, allowed):
             if ok:
-                self._pool.submit(self._run, msg)
+                with self._lock:
+                    self._claims[msg.action_ex_id] = token
+                    self._running.add(msg.action_ex_id)
+                self._work.put(msg)
             else:
                 LOG.debug("Action execution %s is taken or over; skipped",
                           msg.action_ex_id)
                 self._idle.release()
 
+    def _drop_incoming(self):
+        dropped = len(self._take(self._incoming, BATCH, wait=False))
+        if dropped:
+            LOG.info("Executor %s stopping: %d unclaimed actions left to "
+                     "the outbox sweeper", self.name, dropped)
+
+    def _work_loop(self):
+        while True:
+            msg = self._work.get()
+            if msg is None:
+                return
+            self._run(msg)
+
     def _run(self, msg):
+        result = None
         try:
             with logcontext.bound(execution_id=msg.wf_ex_id,
                                   task_id=msg.task_ex_id,
@@ -125,12 +212,18 @@ class ExecutorService:
                     metrics.action_timer(msg.action_name) as timer:
                 result = fieldsize.checked(runner.run(msg))
                 timer.state = result.state if result else "RUNNING"
-            if result is not None:
-                self._results.put(result)
+            crashpoints.hit("executor-after-run")
         except Exception:
             LOG.exception("Action execution %s could not be run",
                           msg.action_ex_id)
         finally:
+            with self._lock:
+                self._running.discard(msg.action_ex_id)
+                handed_back = msg.action_ex_id in self._handed_back
+                if result is None or handed_back:
+                    self._claims.pop(msg.action_ex_id, None)
+            if result is not None and not handed_back:
+                self._results.put(result)
             self._idle.release()
 
     # ---- results ----
@@ -144,6 +237,43 @@ class ExecutorService:
                 LOG.warning("Executor stopping; %d results left to "
                             "recovery", len(batch))
                 raise
+            with self._lock:
+                for result in batch:
+                    self._claims.pop(result.action_ex_id, None)
+
+    def _hand_back(self):
+        """Give the actions still running back to the engine; how many
+        it took."""
+        with self._lock:
+            left = [(i, self._claims[i]) for i in sorted(self._running)]
+            self._handed_back.update(i for i, _ in left)
+        if not self._give_back(left):
+            return 0
+        with self._lock:
+            for action_ex_id, _ in left:
+                self._claims.pop(action_ex_id, None)
+        if left:
+            LOG.warning("Executor %s handed back %d actions still running "
+                        "at the end of its grace period: %s", self.name,
+                        len(left), ", ".join(i for i, _ in left))
+        return len(left)
+
+    def _give_back(self, held):
+        """Hand ``[(action_ex_id, claim)]`` back to the engine (once, best
+        effort); True if it answered."""
+        if not held:
+            return True
+        claims = [messages.ClaimAction(action_ex_id=i, claim=claim,
+                                       executor=self.name)
+                  for i, claim in held]
+        try:
+            self._engine.hand_back_actions(claims, timeout=self._timeout)
+        except Exception as e:
+            LOG.error("Executor %s could not hand back %d actions (%s); the "
+                      "engines' liveness check takes them over", self.name,
+                      len(held), type(e).__name__)
+            return False
+        return True
 
     def _take(self, source, limit, wait=True):
         """Up to ``limit`` items of ``source``: what is there, waiting a

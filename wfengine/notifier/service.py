@@ -12,6 +12,7 @@ import datetime
 import logging
 import threading
 
+from wfengine import crashpoints
 from wfengine.db import models
 from wfengine.db import notifications
 from wfengine.db import session as db_session
@@ -123,6 +124,7 @@ class NotifierService:
     def _attempt(self, work):
         try:
             outcome = delivery.publish(self._publishers, work)
+            crashpoints.hit("notifier-after-send")
             delivery.record(work.delivery, outcome, self._retry, self.holder)
         except Exception:
             LOG.exception("Recording delivery %s failed; its claim runs "

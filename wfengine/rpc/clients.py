@@ -145,6 +145,13 @@ class EngineClient:
         call; returns a bool for each, in order."""
         return self._call_many("claim_actions", claims, timeout)
 
+    def hand_back_actions(self, claims, timeout=None):
+        """Give back actions a stopping executor still runs (a list of
+        ``messages.ClaimAction`` with the claims it holds): each runs
+        again elsewhere with safe-rerun, else fails saying why. Returns
+        a bool for each: False when the claim was no longer current."""
+        return self._call_many("hand_back_actions", claims, timeout)
+
     def complete_action(self, action_ex_id, state, output=None,
                         state_info=None):
         """Complete an asynchronous action from outside (the API).

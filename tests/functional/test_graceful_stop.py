@@ -1,0 +1,101 @@
+"""SIGTERM is a graceful stop, not a death (issue 17, DESIGN.md rule 5).
+
+An executor given SIGTERM with std.http calls in flight stops claiming,
+keeps its heartbeat and reports the results of the calls as they finish
+(within ``graceful_stop_timeout``), then exits: every execution SUCCESS
+and each side effect once. An action that outlasts the grace period is
+handed back: run again elsewhere with ``safe-rerun: true``, else failed
+with a reason saying the executor was stopped (not that it died).
+"""
+import signal
+
+import pytest
+
+from tests.functional import faultkit
+from tests.functional import harness
+
+pytestmark = [pytest.mark.production, pytest.mark.timeout(300)]
+
+GRACE = 8
+CONFIG = {
+    "DEFAULT": {"graceful_stop_timeout": str(GRACE)},
+    "engine": {"executor_heartbeat_timeout": "3",
+               "liveness_check_interval": "0.5"},
+    "executor": {"heartbeat_interval": "0.5"},
+}
+LAYOUT = ["api", "engine", "engine", "executor", "executor"]
+
+
+@pytest.fixture(scope="module")
+def graceful(tmp_path_factory, postgres_db):
+    harness.require_tcp(harness.RABBIT_PORT, "RabbitMQ")
+    config = dict(CONFIG, **harness.std_http_loopback_config())
+    deployment = harness.Deployment(
+        tmp_path_factory.mktemp("graceful"), database=postgres_db,
+        transport_url=harness.RABBIT_URL, config=config)
+    deployment.db_manage()
+    with harness.running(deployment, LAYOUT):
+        yield deployment
+
+
+def _busy_executor(deployment, ids):
+    """The live executor process running most of the actions now."""
+    rows = deployment.db.query(
+        "SELECT a.executor, count(*) FROM action_executions a"
+        " JOIN task_executions t ON a.task_execution_id = t.id"
+        " WHERE t.workflow_execution_id = ANY(%s) AND a.state = 'RUNNING'"
+        " AND a.executor IS NOT NULL GROUP BY a.executor"
+        " ORDER BY count(*) DESC", (list(ids),))
+    for name, _count in rows:
+        for proc in deployment.by_name("executor"):
+            if proc.alive() and name.endswith("-%d" % proc.pid):
+                return proc
+    raise AssertionError("no live executor runs an action: %s" % rows)
+
+
+def test_sigterm_lets_calls_in_flight_finish_and_report(graceful):
+    with faultkit.Ledger() as ledger:
+        definition, names = faultkit.http_workflow("gstop", 2, ledger,
+                                                   delay=3)
+        ids = harness.start_many(graceful, definition, "gstop", 10)
+        harness.wait_until(lambda: ledger.in_flight() >= 5, 60,
+                           "calls in flight")
+        victim = _busy_executor(graceful, ids)
+        faultkit.replace(graceful, victim, GRACE + 30)
+        executions = graceful.api.wait_all(ids, 120)
+        faultkit.assert_effects_once(ledger, executions, names)
+    faultkit.assert_no_error_actions(graceful, ids)
+    faultkit.assert_outbox_drained(graceful)
+    assert "handed back" not in victim.tail(400)
+
+
+def _long_call_workflow(name, ledger, safe_rerun):
+    return faultkit.http_workflow(name, 1, ledger, delay=GRACE + 12,
+                                  safe_rerun=safe_rerun)
+
+
+@pytest.mark.parametrize("safe_rerun", [True, False])
+def test_an_action_outlasting_the_grace_is_handed_back(graceful, safe_rerun):
+    name = "ghand_%s" % str(safe_rerun).lower()
+    with faultkit.Ledger() as ledger:
+        definition, names = _long_call_workflow(name, ledger, safe_rerun)
+        [ex_id] = harness.start_many(graceful, definition, name, 1)
+        harness.wait_until(lambda: ledger.in_flight() >= 1, 60,
+                           "the call in flight")
+        victim = _busy_executor(graceful, [ex_id])
+        faultkit.replace(graceful, victim, GRACE + 30)
+        assert "handed back 1 actions" in victim.tail(400)
+        ex = graceful.api.wait_all([ex_id], 120)[ex_id]
+    [task] = graceful.api.tasks(ex_id)
+    actions = graceful.api.action_executions(task["id"])
+    if safe_rerun:
+        assert ex["state"] == "SUCCESS", ex.get("state_info")
+        assert [a["state"] for a in actions] == ["SUCCESS"]
+    else:
+        assert ex["state"] == "ERROR"
+        [action] = actions
+        assert action["state"] == "ERROR"
+        assert "was stopped and its grace period ended" in \
+            action["state_info"], action["state_info"]
+        assert "heartbeats" not in action["state_info"]
+    faultkit.assert_outbox_drained(graceful)

@@ -1,0 +1,82 @@
+"""A graceful stop of the executor: no new claims, results of the actions
+in flight still reported, the rest handed back (DESIGN.md rule 5)."""
+import threading
+import time
+
+from tests.unit.executor import test_executor_service as base
+
+
+class HandBackEngine(base.FakeEngine):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.handed_back = []
+        self.results_blocked = threading.Event()
+
+    def hand_back_actions(self, claims, timeout=None):
+        with self.lock:
+            self.handed_back += [(c.action_ex_id, c.claim, c.executor)
+                                 for c in claims]
+        return [True] * len(claims)
+
+
+def _sleepy(i, seconds):
+    return base._msg(i, "std.echo", {"output": i, "delay": seconds})
+
+
+def test_actions_in_flight_finish_and_report_within_the_grace():
+    engine = HandBackEngine()
+    executor = base._executor(engine, workers=4)
+    for i in range(3):
+        executor.submit(_sleepy(i, 0.3))
+    assert base._until(lambda: len(executor.in_flight()) == 3)
+    assert executor.drain(grace=10) == 0
+    assert base._reported(engine) == [("a%d" % i, "SUCCESS", i)
+                                      for i in range(3)]
+    assert engine.handed_back == []
+    assert executor.in_flight() == []
+
+
+def test_nothing_new_is_claimed_once_draining():
+    engine = HandBackEngine()
+    executor = base._executor(engine, workers=4)
+    executor.submit(_sleepy(0, 0.3))
+    assert base._until(lambda: len(executor.in_flight()) == 1)
+    stopper = threading.Thread(target=executor.drain, args=(10,))
+    stopper.start()
+    time.sleep(0.05)
+    executor.submit(_sleepy(1, 0))
+    stopper.join(10)
+    claimed = [a for call in engine.claim_calls for a in call]
+    assert claimed == ["a0"]
+    assert [r[0] for r in base._reported(engine)] == ["a0"]
+
+
+def test_what_outlasts_the_grace_is_handed_back_with_its_claim():
+    engine = HandBackEngine()
+    executor = base._executor(engine, workers=4)
+    executor.submit(_sleepy(0, 0.05))
+    executor.submit(_sleepy(1, 30))
+    assert base._until(lambda: len(executor.in_flight()) == 2)
+    started = time.monotonic()
+    assert executor.drain(grace=0.5) == 1
+    assert time.monotonic() - started < 10, "the drain waited for the action"
+    assert [r[0] for r in base._reported(engine)] == ["a0"]
+    [(action_ex_id, claim, name)] = engine.handed_back
+    assert (action_ex_id, name) == ("a1", "x1")
+    assert claim  # the token the engine holds for the claim
+
+
+def test_a_claim_under_way_when_the_drain_starts_is_waited_for():
+    hold = threading.Event()
+    engine = HandBackEngine(hold=hold)
+    executor = base._executor(engine, workers=4)
+    executor.submit(_sleepy(0, 0.1))
+    time.sleep(0.2)  # the claim is on its way, held by the engine
+    stopper = threading.Thread(target=executor.drain, args=(10,))
+    stopper.start()
+    time.sleep(0.2)
+    assert stopper.is_alive(), "the drain did not wait for the claim"
+    hold.set()
+    stopper.join(10)
+    assert [r[0] for r in base._reported(engine)] == ["a0"]
+    assert engine.handed_back == []

@@ -1,0 +1,80 @@
+"""Which database errors retry a unit of work whole (DESIGN.md rule 3)."""
+import psycopg2
+import pytest
+from sqlalchemy import exc as sa_exc
+
+from wfengine.db import session
+
+
+def _op(text, pgcode=None, cls=sa_exc.OperationalError):
+    orig = psycopg2.OperationalError(text)
+    if pgcode:
+        orig = type("PgError", (psycopg2.OperationalError,),
+                    {"pgcode": pgcode})(text)
+    return cls("SELECT 1", {}, orig)
+
+
+@pytest.mark.parametrize("text", [
+    'connection to server at "127.0.0.1", port 5432 failed: Connection '
+    'refused\n\tIs the server running on that host and accepting TCP/IP '
+    'connections?',
+    'could not connect to server: Connection refused',
+    'server closed the connection unexpectedly\n\tThis probably means the '
+    'server terminated abnormally',
+    'terminating connection due to administrator command',
+    'FATAL:  the database system is starting up',
+    'FATAL:  the database system is shutting down',
+    'could not receive data from server: Connection reset by peer',
+    'SSL SYSCALL error: EOF detected',
+    'connection to server at "127.0.0.1", port 5432 failed: timeout expired',
+])
+def test_lost_or_refused_connections_are_transient(text):
+    error = _op(text)
+    assert session.is_connection_error(error)
+    assert session.is_transient(error)
+
+
+def test_connection_already_closed_is_transient():
+    error = sa_exc.InterfaceError("SELECT 1", {}, psycopg2.InterfaceError(
+        "connection already closed"))
+    assert session.is_transient(error)
+
+
+@pytest.mark.parametrize("pgcode", ["40001", "40P01"])
+def test_serialization_failures_and_deadlocks_are_transient(pgcode):
+    error = _op("could not serialize access", pgcode)
+    assert session.is_transient(error)
+    assert not session.is_connection_error(error)
+
+
+@pytest.mark.parametrize("pgcode", ["08006", "57P01", "57P03", "53300"])
+def test_connection_sqlstates_are_transient(pgcode):
+    assert session.is_transient(_op("whatever the words", pgcode))
+
+
+def test_refused_statements_are_not_transient():
+    error = sa_exc.IntegrityError("INSERT", {}, psycopg2.IntegrityError(
+        "duplicate key value violates unique constraint"))
+    assert not session.is_transient(error)
+    assert not session.is_transient(_op("division by zero"))
+
+
+def test_a_refused_connection_is_retried_and_recorded(tmp_path, monkeypatch):
+    session.configure("sqlite:///%s" % (tmp_path / "t.db"))
+    try:
+        monkeypatch.setattr(session.time, "sleep", lambda _s: None)
+        calls = []
+
+        def flaky(_session):
+            calls.append(1)
+            if len(calls) < 3:
+                raise _op("connection to server at \"x\" failed: "
+                          "Connection refused")
+            return "done"
+
+        before = session.last_connection_failure()
+        assert session.unit_of_work(flaky) == "done"
+        assert len(calls) == 3
+        assert session.last_connection_failure() > before
+    finally:
+        session.dispose()
