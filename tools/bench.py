@@ -147,6 +147,25 @@ def create_pg_database():
     return name
 
 
+def migrated_pg_deployment(workdir):
+    """A new PostgreSQL database with the schema at its head, and a config
+    file in ``workdir`` for it (the API on a free port, the local
+    RabbitMQ): ``(database name, its URL, config path, API URL)``."""
+    name = create_pg_database()
+    url = PG_ADMIN + name
+    port = free_port()
+    config = write_config(workdir, port, url,
+                          "rabbit://guest:guest@127.0.0.1:5672/")
+    try:
+        subprocess.run([sys.executable, "-m", "wfengine.cmd.db_manage",
+                        "--config-file", str(config), "upgrade", "heads"],
+                       check=True, cwd=workdir, capture_output=True)
+    except BaseException:
+        drop_pg_database(name)
+        raise
+    return name, url, config, "http://127.0.0.1:%d/v2" % port
+
+
 def drop_pg_database(name):
     engine = sa.create_engine(PG_ADMIN + "postgres",
                               isolation_level="AUTOCOMMIT")

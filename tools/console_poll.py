@@ -16,7 +16,6 @@ import argparse
 import os
 import pathlib
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -122,17 +121,9 @@ def main():
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="console-poll-"))
-    db = bench.create_pg_database()
+    db, url, config, api = bench.migrated_pg_deployment(workdir)
     procs = []
     try:
-        url = bench.PG_ADMIN + db
-        config = bench.write_config(workdir, bench.free_port(), url,
-                                    "rabbit://guest:guest@127.0.0.1:5672/")
-        subprocess.run([sys.executable, "-m", "wfengine.cmd.db_manage",
-                        "--config-file", str(config), "upgrade", "head"],
-                       check=True, cwd=workdir, capture_output=True)
-        port = int(config.read_text().split("port = ")[1].split()[0])
-        api = "http://127.0.0.1:%d/v2" % port
         procs = bench.start(config, ["api"], workdir)
         bench.wait_for_api(api, procs)
         seed(url, api, args.executions, args.tasks_per)
@@ -142,7 +133,7 @@ def main():
         ids = [e["id"] for e in http.get(
             api + "/executions?limit=1000&fields=id").json()["executions"]]
         ex_id = random.Random(7).choice(ids)
-        console = "http://127.0.0.1:%d/console" % port
+        console = api[:-len("/v2")] + "/console"
         for name, page, held in pages(console, ex_id):
             used = cpu_seconds(procs[0].pid)
             samples = timed(http, page, args.requests, held)

@@ -13,7 +13,6 @@ prints both. A benchmark, not a test.
 import argparse
 import pathlib
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -88,18 +87,10 @@ def main():
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="retention-poll-"))
-    db = bench.create_pg_database()
+    db, url, config, api = bench.migrated_pg_deployment(workdir)
     procs = []
     try:
-        url = bench.PG_ADMIN + db
-        config = bench.write_config(workdir, bench.free_port(), url,
-                                    "rabbit://guest:guest@127.0.0.1:5672/")
-        subprocess.run([sys.executable, "-m", "wfengine.cmd.db_manage",
-                        "--config-file", str(config), "upgrade", "heads"],
-                       check=True, cwd=workdir, capture_output=True)
         seed(url, args.executions, args.tasks_per)
-        port = int(config.read_text().split("port = ")[1].split()[0])
-        api = "http://127.0.0.1:%d/v2" % port
         procs = bench.start(config, ["api"], workdir)
         bench.wait_for_api(api, procs)
         http = requests.Session()

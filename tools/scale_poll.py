@@ -14,7 +14,6 @@ import argparse
 import pathlib
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -76,15 +75,9 @@ def main():
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="scale-poll-"))
-    db = bench.create_pg_database()
+    db, url, config, api = bench.migrated_pg_deployment(workdir)
     procs = []
     try:
-        url = bench.PG_ADMIN + db
-        config = bench.write_config(workdir, bench.free_port(), url,
-                                    "rabbit://guest:guest@127.0.0.1:5672/")
-        subprocess.run([sys.executable, "-m", "wfengine.cmd.db_manage",
-                        "--config-file", str(config), "upgrade", "head"],
-                       check=True, cwd=workdir, capture_output=True)
         started = time.monotonic()
         engine = sa.create_engine(url)
         with engine.begin() as conn:
@@ -97,8 +90,6 @@ def main():
         print("seeded %d executions, %d tasks in %.0f s"
               % (args.executions, args.executions * args.tasks_per,
                  time.monotonic() - started), flush=True)
-        port = int(config.read_text().split("port = ")[1].split()[0])
-        api = "http://127.0.0.1:%d/v2" % port
         procs = bench.start(config, ["api"], workdir)
         bench.wait_for_api(api, procs)
         http = requests.Session()
