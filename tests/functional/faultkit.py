@@ -179,6 +179,18 @@ class ProxiedDatabase:
         return self._database.query(sql, params)
 
 
+# The clocks of the fault tests: an executor's death is decided in
+# seconds, and the notifier retries quickly for as long as a test lasts.
+FAST_LIVENESS = {
+    "engine": {"executor_heartbeat_timeout": "3",
+               "liveness_check_interval": "0.5"},
+    "executor": {"heartbeat_interval": "0.5"},
+}
+FAST_NOTIFIER = {"allowed_networks": "127.0.0.1/32", "poll_interval": "0.1",
+                 "backoff_base": "0.1", "backoff_max": "0.5",
+                 "max_attempts": "1000", "http_timeout": "2"}
+
+
 def proxied_deployment(workdir, postgres_db, config=None, broker=True):
     """A :class:`harness.Deployment` whose processes reach PostgreSQL and
     (with ``broker``) RabbitMQ through proxies of the test:
@@ -202,6 +214,19 @@ def close_proxies(deployment):
     for proxy in (deployment.db_proxy, deployment.broker_proxy):
         if proxy is not None:
             proxy.close()
+
+
+@contextlib.contextmanager
+def running_proxied(workdir, postgres_db, config, layout):
+    """A migrated :func:`proxied_deployment` running ``layout``; the
+    processes are stopped and the proxies closed afterwards."""
+    dep = proxied_deployment(workdir, postgres_db, config=config)
+    try:
+        dep.db_manage()
+        with harness.running(dep, layout):
+            yield dep
+    finally:
+        close_proxies(dep)
 
 
 class Ledger(harness.StubHttpServer):

@@ -55,17 +55,11 @@ def _menu():
         sorted(unknown), ", ".join(FAULTS))
     return names
 LAYOUT = ["api", "engine", "engine", "executor", "executor", "notifier"]
-CONFIG = {
-    "DEFAULT": {"graceful_stop_timeout": "30"},
-    "api": {"start_resend_after": "2"},
-    "engine": {"executor_heartbeat_timeout": "3",
-               "liveness_check_interval": "0.5"},
-    "executor": {"heartbeat_interval": "0.5"},
-    "notifier": {"allowed_networks": "127.0.0.1/32", "poll_interval": "0.1",
-                 "backoff_base": "0.1", "backoff_max": "0.5",
-                 "max_attempts": "1000", "http_timeout": "2",
-                 "claim_timeout": "5"},
-}
+CONFIG = dict(
+    faultkit.FAST_LIVENESS,
+    DEFAULT={"graceful_stop_timeout": "30"},
+    api={"start_resend_after": "2"},
+    notifier=dict(faultkit.FAST_NOTIFIER, claim_timeout="5"))
 HTTP_TASKS = 3
 JOIN_WIDTH = 4
 
@@ -73,13 +67,9 @@ JOIN_WIDTH = 4
 @pytest.fixture
 def chaos(tmp_path, postgres_db):
     config = dict(CONFIG, **harness.std_http_loopback_config())
-    dep = faultkit.proxied_deployment(tmp_path, postgres_db, config=config)
-    try:
-        dep.db_manage()
-        with harness.running(dep, LAYOUT):
-            yield dep
-    finally:
-        faultkit.close_proxies(dep)
+    with faultkit.running_proxied(tmp_path, postgres_db, config,
+                                  LAYOUT) as dep:
+        yield dep
 
 
 class _Receiver:

@@ -19,16 +19,10 @@ from tests.functional import harness
 
 pytestmark = [pytest.mark.production, pytest.mark.timeout(240)]
 
-CONFIG = {
-    "api": {"start_resend_after": "2"},
-    "engine": {"executor_heartbeat_timeout": "3",
-               "liveness_check_interval": "0.5"},
-    "executor": {"heartbeat_interval": "0.5"},
-    "notifier": {"allowed_networks": "127.0.0.1/32", "poll_interval": "0.1",
-                 "backoff_base": "0.1", "backoff_max": "0.5",
-                 "max_attempts": "1000", "http_timeout": "2",
-                 "claim_timeout": "5"},
-}
+CONFIG = dict(
+    faultkit.FAST_LIVENESS,
+    api={"start_resend_after": "2"},
+    notifier=dict(faultkit.FAST_NOTIFIER, claim_timeout="5"))
 EVENTS_OF_ONE_TASK_EXECUTION = 4
 
 

@@ -23,25 +23,16 @@ pytestmark = [pytest.mark.production]
 EXECUTIONS = 20
 # The first task is still running when the database goes away.
 FIRST_TASK_SECONDS = 5
-LIVENESS = {
-    "engine": {"executor_heartbeat_timeout": "3",
-               "liveness_check_interval": "0.5"},
-    "executor": {"heartbeat_interval": "0.5"},
-}
 LAYOUT = ["api", "engine", "engine", "executor", "executor"]
 
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory, postgres_db):
-    config = dict(LIVENESS, **harness.std_http_loopback_config())
-    dep = faultkit.proxied_deployment(tmp_path_factory.mktemp("outage"),
-                                      postgres_db, config=config)
-    try:
-        dep.db_manage()
-        with harness.running(dep, LAYOUT):
-            yield dep
-    finally:
-        faultkit.close_proxies(dep)
+    config = dict(faultkit.FAST_LIVENESS,
+                  **harness.std_http_loopback_config())
+    with faultkit.running_proxied(tmp_path_factory.mktemp("outage"),
+                                  postgres_db, config, LAYOUT) as dep:
+        yield dep
 
 
 @pytest.mark.parametrize("outage", [

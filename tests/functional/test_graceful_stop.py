@@ -7,7 +7,6 @@ and each side effect once. An action that outlasts the grace period is
 handed back: run again elsewhere with ``safe-rerun: true``, else failed
 with a reason saying the executor was stopped (not that it died).
 """
-import signal
 
 import pytest
 
@@ -17,12 +16,8 @@ from tests.functional import harness
 pytestmark = [pytest.mark.production, pytest.mark.timeout(300)]
 
 GRACE = 8
-CONFIG = {
-    "DEFAULT": {"graceful_stop_timeout": str(GRACE)},
-    "engine": {"executor_heartbeat_timeout": "3",
-               "liveness_check_interval": "0.5"},
-    "executor": {"heartbeat_interval": "0.5"},
-}
+CONFIG = dict(faultkit.FAST_LIVENESS,
+              DEFAULT={"graceful_stop_timeout": str(GRACE)})
 LAYOUT = ["api", "engine", "engine", "executor", "executor"]
 
 

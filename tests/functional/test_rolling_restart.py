@@ -18,15 +18,9 @@ PER_STEP = 4
 # Events of one execution: launched, each task launched and succeeded,
 # succeeded.
 EVENTS_PER_EXECUTION = 2 + 2 * TASKS
-CONFIG = {
-    "DEFAULT": {"graceful_stop_timeout": "30"},
-    "engine": {"executor_heartbeat_timeout": "3",
-               "liveness_check_interval": "0.5"},
-    "executor": {"heartbeat_interval": "0.5"},
-    "notifier": {"allowed_networks": "127.0.0.1/32", "poll_interval": "0.1",
-                 "backoff_base": "0.1", "backoff_max": "0.5",
-                 "max_attempts": "1000", "http_timeout": "2"},
-}
+CONFIG = dict(faultkit.FAST_LIVENESS,
+              DEFAULT={"graceful_stop_timeout": "30"},
+              notifier=faultkit.FAST_NOTIFIER)
 
 
 @pytest.fixture
