@@ -49,9 +49,31 @@ def _timed(fn, *args, **kwargs):
     return resp, time.monotonic() - started
 
 
+ASYNC_WF = """
+version: '2.0'
+engineless_async:
+  tasks:
+    wait:
+      action: std.async_noop
+"""
+
+
+def _waiting_action(api):
+    """The id of an asynchronous action execution waiting for its
+    completion (an unknown id would be a 404 before any engine call)."""
+    ex = harness.start_execution(api, "engineless_async")
+    return harness.wait_until(
+        lambda: next((a["id"] for task in api.tasks(ex["id"])
+                      for a in api.action_executions(task["id"])
+                      if a["state"] == "RUNNING"), None),
+        60, "the asynchronous action of %s" % ex["id"])
+
+
 def test_reads_answer_and_starts_are_refused_at_once(deployment):
     definition, _ = harness.sequential_workflow("engineless", 1)
     deployment.api.create_workflow(definition)
+    deployment.api.create_workflow(ASYNC_WF)
+    waiting = _waiting_action(deployment.api)
     [engine] = deployment.by_name("engine")
     assert deployment.kill(engine, signal.SIGTERM, timeout=60) == 0
 
@@ -82,7 +104,7 @@ def test_reads_answer_and_starts_are_refused_at_once(deployment):
     # once, a start and an asynchronous action's completion alike.
     for method, path, body in (
             ("POST", "/executions", {"workflow_name": "engineless"}),
-            ("PUT", "/action_executions/%s" % uuid.uuid4(),
+            ("PUT", "/action_executions/%s" % waiting,
              {"state": "SUCCESS", "output": "{}"})):
         resp, took = _timed(requests.request, method,
                             deployment.url + path, json=body, timeout=60)
