@@ -12,6 +12,13 @@ COOKIE = "wfengine_console_token"
 # Browsers keep cookies up to about 4 KiB, name and attributes included.
 MAX_TOKEN = 3800
 TOKEN_CHARS = re.compile(r"^[A-Za-z0-9._~+/=-]+$")
+# Why the browser is on the sign-in page: a code in the URL, never text
+# (a link from elsewhere can not put words of its own on our page).
+REASONS = {
+    "refused": "The API no longer accepts the token this browser kept "
+               "(expired or revoked): sign in again.",
+    "signed-out": "Signed out.",
+}
 
 
 def has_credentials(environ):
@@ -33,15 +40,15 @@ def use_cookie(request):
     return True
 
 
-def to_login(request, prefix, path, message=None):
+def to_login(request, prefix, path, reason=None):
     """The answer to a console request without a usable token: a
     redirect to the sign-in page (htmx follows ``HX-Redirect``)."""
     params = {}
     if request.method in ("GET", "HEAD") and path != "/login":
         params["next"] = path + (
             "?" + request.query_string if request.query_string else "")
-    if message:
-        params["message"] = message
+    if reason:
+        params["reason"] = reason
     url = request.script_name + prefix + "/login"
     if params:
         url += "?" + urllib.parse.urlencode(params)

@@ -59,7 +59,8 @@ def login_page(page):
     get = page.request.GET
     return page.render("login.html", status=200, nav=False,
                        next=_next_path(get.get("next")),
-                       message=get.get("message", "")[:300], error=None)
+                       message=cookies.REASONS.get(get.get("reason"), ""),
+                       error=None)
 
 
 @web.route("POST", "/login", public=True)
@@ -83,6 +84,6 @@ def logout(page):
     """Sign out: forget the cookie, back to the sign-in page."""
     response = webob_exc.HTTPSeeOther(
         location=page.prefix + "/login?" + urllib.parse.urlencode(
-            {"message": "Signed out."}))
+            {"reason": "signed-out"}))
     cookies.forget(page.request, response)
     return response

@@ -190,7 +190,7 @@ class Console:
             return handler(page, **args)
         except apiclient.ApiError as e:
             if e.status == 401 and self.token_mode:
-                return cookies.to_login(request, PREFIX, path, e.message)
+                return cookies.to_login(request, PREFIX, path, "refused")
             if request.method == "POST" or page.is_fragment:
                 return page.flash(e.message, ok=False, status=e.status)
             return page.render("error.html", status=e.status,
