@@ -10,7 +10,6 @@ calls into the API, and of nothing else: the cookie is never forwarded
 (``apiclient`` drops ``Cookie``), and the API reads only headers, so the
 cookie alone never authenticates a plain ``/v2`` request.
 """
-import re
 import urllib.parse
 
 from webob import exc as webob_exc
@@ -18,6 +17,7 @@ from webob import exc as webob_exc
 from wfengine.console import apiclient
 from wfengine.console import cookies
 from wfengine.console import web
+
 
 def _next_path(value):
     """A path inside the console to go to after signing in."""
