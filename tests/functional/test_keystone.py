@@ -141,3 +141,37 @@ def test_the_companion_cli_logs_in_to_keystone(ks, deployment, clis):
                                 clis["alice"].workdir)
     proc = wrong.run("workflow-list", rc=1)
     assert "Keystone" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_console_signs_in_with_a_keystone_token(ks, deployment):
+    root = deployment.url.rsplit("/v2", 1)[0]
+    pw_a, project_a, _ = ks.users["alice"]
+    pw_b, project_b, _ = ks.users["bob"]
+    alice = ks.token("alice", pw_a, project_a)
+    created = requests.post(
+        deployment.url + "/workflows", timeout=30,
+        data=WF.replace("ks_hello", "ks_console").encode(),
+        headers={"X-Auth-Token": alice, "Content-Type": "text/plain"})
+    assert created.status_code == 201, created.text
+
+    def signed_in(token, status=303):
+        browser = requests.Session()
+        resp = browser.post(root + "/console/login", timeout=30,
+                            data={"token": token, "next": "/workflows"},
+                            headers={"Origin": root},
+                            allow_redirects=False)
+        assert resp.status_code == status, resp.text
+        return browser, resp
+
+    _, refused = signed_in("not-a-token", status=401)
+    assert "Authentication failed" in refused.text
+    as_alice, _ = signed_in(alice)
+    page = as_alice.get(root + "/console/workflows", timeout=30,
+                        allow_redirects=False)
+    assert page.status_code == 200 and "ks_console" in page.text
+    as_bob, _ = signed_in(ks.token("bob", pw_b, project_b))
+    page = as_bob.get(root + "/console/workflows", timeout=30)
+    assert page.status_code == 200 and "ks_console" not in page.text
+    # The cookie is the console's only: the API wants its header.
+    assert as_bob.get(deployment.url + "/workflows", timeout=30,
+                      cookies=as_bob.cookies.get_dict()).status_code == 401

@@ -153,7 +153,9 @@ def setup_app(engine_client=None, max_request_body_size=None):
     # The console calls the whole API, authentication included, with the
     # browser's credentials; probes and /metrics, outermost, answer
     # without authentication.
-    return endpoints.ApiMiddleware(console.mount(api, limit), conf.CONF)
+    token_mode = conf.CONF.api.auth_strategy != "noauth"
+    return endpoints.ApiMiddleware(console.mount(api, limit, token_mode),
+                                   conf.CONF)
 
 
 def _decide_admin(ctx):

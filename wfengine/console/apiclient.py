@@ -19,7 +19,9 @@ _NOT_FORWARDED = frozenset({
     "HTTP_ACCEPT_ENCODING", "HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH",
     "HTTP_HX_REQUEST", "HTTP_HX_TARGET", "HTTP_HX_TRIGGER",
     "HTTP_HX_TRIGGER_NAME", "HTTP_HX_CURRENT_URL", "HTTP_HX_BOOSTED",
-    "HTTP_ORIGIN", "HTTP_REFERER"})
+    "HTTP_ORIGIN", "HTTP_REFERER",
+    # The console's own cookies (its sign-in token among them) stay here.
+    "HTTP_COOKIE"})
 # What a WSGI server or an authentication middleware may have set about
 # the caller (besides its headers).
 _CALLER_KEYS = ("REMOTE_ADDR", "REMOTE_USER", "SERVER_NAME", "SERVER_PORT",

@@ -19,10 +19,11 @@ from webob import request as webob_request
 from webob import response as webob_response
 
 from wfengine.console import apiclient
+from wfengine.console import cookies
 from wfengine.console import formatting
 from wfengine.console import masking
 
-PREFIX = "/console"
+PREFIX = cookies.PREFIX
 # The client event an action's answer fires: the page refreshes its live part.
 DONE_EVENT = "console-done"
 HTMX = "htmx-2.0.11.min.js"
@@ -30,14 +31,15 @@ _ROUTES = []
 _ID = r"(?P<%s>[A-Za-z0-9_.:-]{1,80})"
 
 
-def route(method, pattern, **names):
+def route(method, pattern, public=False):
     """Register ``handler`` for ``method`` and a path ``pattern`` below
-    ``/console`` (``{name}`` placeholders match one id segment)."""
+    ``/console`` (``{name}`` placeholders match one id segment); a
+    ``public`` route answers without a token (the sign-in pages)."""
     regex = re.compile("^%s$" % re.sub(
         r"\{(\w+)\}", lambda m: _ID % m.group(1), pattern))
 
     def register(handler):
-        _ROUTES.append((method, regex, handler))
+        _ROUTES.append((method, regex, handler, public))
         # Literal paths (``/executions/rows``) before placeholders.
         _ROUTES.sort(key=lambda r: r[1].pattern.count("(?P<"))
         return handler
@@ -59,9 +61,16 @@ def templates():
 class Page:
     """What a handler needs about the request it answers."""
 
-    def __init__(self, request, api_app):
+    def __init__(self, request, api_app, token_mode=False):
         self.request = request
+        self.api_app = api_app
+        self.token_mode = token_mode
         self.api = apiclient.Api(api_app, request.environ)
+
+    @property
+    def prefix(self):
+        """The console's path as the browser sees it."""
+        return self.request.script_name + PREFIX
 
     @property
     def is_fragment(self):
@@ -71,7 +80,9 @@ class Page:
     def render(self, name, status=200, etag=None, **values):
         """A text/html response from template ``name``."""
         # Behind a proxy that mounts the API under a path, links keep it.
-        values.setdefault("prefix", self.request.script_name + PREFIX)
+        values.setdefault("prefix", self.prefix)
+        values.setdefault("nav", True)
+        values.setdefault("sign_out", self.token_mode)
         body = templates().get_template(name).render(**values)
         response = webob_response.Response(
             body=body.encode("utf-8"), status=status,
@@ -128,9 +139,10 @@ class Page:
 class Console:
     """WSGI app: the console under ``/console``, the API for the rest."""
 
-    def __init__(self, api_app, max_body):
+    def __init__(self, api_app, max_body, token_mode=False):
         self.api_app = api_app
         self.max_body = max_body
+        self.token_mode = token_mode
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -149,42 +161,40 @@ class Console:
         if path.startswith("/static/"):
             return _static(request, path[len("/static/"):])
         allowed = []
-        for method, regex, handler in _ROUTES:
+        for method, regex, handler, public in _ROUTES:
             match = regex.match(path)
             if not match:
                 continue
             if request.method == method or (
                     method == "GET" and request.method == "HEAD"):
-                return self._run(handler, request, match.groupdict())
+                return self._run(handler, request, match.groupdict(),
+                                 public, path)
             allowed.append(method)
         if allowed:
             return webob_exc.HTTPMethodNotAllowed()
         return _not_found(request, "No console page at %s%s"
                           % (PREFIX, path))
 
-    def _run(self, handler, request, args):
-        if request.method == "POST" and not _same_origin(request):
+    def _run(self, handler, request, args, public, path):
+        if request.method == "POST" and not (
+                cookies.same_origin(request) and (
+                    public or request.headers.get("HX-Request") == "true")):
             return webob_exc.HTTPForbidden(
                 "Console actions are only accepted from the console's own "
                 "pages (htmx request from the same origin)")
-        page = Page(request, self.api_app)
+        if self.token_mode and not public and \
+                not cookies.use_cookie(request):
+            return cookies.to_login(request, PREFIX, path)
+        page = Page(request, self.api_app, self.token_mode)
         try:
             return handler(page, **args)
         except apiclient.ApiError as e:
+            if e.status == 401 and self.token_mode:
+                return cookies.to_login(request, PREFIX, path, "refused")
             if request.method == "POST" or page.is_fragment:
                 return page.flash(e.message, ok=False, status=e.status)
             return page.render("error.html", status=e.status,
                                message=e.message, code=e.status)
-
-
-def _same_origin(request):
-    """A state-changing request must come from the console's own script:
-    htmx's header (which a cross-site form can not send) and, when the
-    browser says where it comes from, our own origin."""
-    if request.headers.get("HX-Request") != "true":
-        return False
-    origin = request.headers.get("Origin")
-    return origin in (None, "null") or origin == request.host_url
 
 
 def _not_found(request, message):
@@ -232,13 +242,15 @@ def _conditional(request, response):
     return response
 
 
-def mount(api_app, max_body):
+def mount(api_app, max_body, token_mode=False):
     """The API application with the console in front of it, at
     ``/console``; forms larger than ``max_body`` bytes are refused (413).
+    In ``token_mode`` (the API wants a token) console pages need one:
+    the browser signs in on ``/console/login`` (:mod:`signin`).
 
     ``api_app`` must be the whole API as clients reach it (every
     middleware included), since the console calls it with the browser's
     credentials instead of reaching past it.
     """
     from wfengine.console import pages  # noqa: F401  (registers routes)
-    return Console(api_app, max_body)
+    return Console(api_app, max_body, token_mode)
