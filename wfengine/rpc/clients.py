@@ -1,4 +1,9 @@
-"""RPC clients: the only senders of messages between services."""
+"""RPC clients: the only senders of messages between services.
+
+Each method is sent at the version ``rpc.table`` gives it (the one that
+introduced it, or a later one for a field added later that carries a
+value), so a server of an older release keeps serving what it knows.
+"""
 import logging
 import time
 
@@ -8,6 +13,7 @@ from wfengine import exceptions
 from wfengine.conf import CONF
 from wfengine.rpc import messages
 from wfengine.rpc import server
+from wfengine.rpc import table
 
 LOG = logging.getLogger(__name__)
 
@@ -20,13 +26,13 @@ class EngineClient:
                                          messages.RPC_VERSION, timeout)
 
     def _call(self, method, msg, timeout=None):
-        return self._send(method, timeout, msg=msg.to_dict())
+        return self._send(method, [msg], timeout)
 
     def _call_many(self, method, msgs, timeout=None):
-        return self._send(method, timeout, msgs=[m.to_dict() for m in msgs])
+        return self._send(method, list(msgs), timeout)
 
-    def _send(self, method, timeout, **kwargs):
-        client = self._client
+    def _send(self, method, msgs, timeout):
+        client, kwargs = _prepared(self._client, table.ENGINE, method, msgs)
         if timeout is not None:
             client = client.prepare(timeout=timeout)
         try:
@@ -189,10 +195,11 @@ class ExecutorClient:
     def run_action(self, msg):
         """Hand ``messages.RunAction`` to an executor (a cast: no answer):
         any one, or the one named by ``msg.target``."""
-        client = self._client
+        client, kwargs = _prepared(self._client, table.EXECUTOR,
+                                   "run_action", [msg])
         if msg.target:
             client = client.prepare(server=msg.target)
-        client.cast({}, "run_action", msg=msg.to_dict())
+        client.cast({}, "run_action", **kwargs)
 
     def run_actions(self, msgs):
         """Hand several ``messages.RunAction`` to one executor (those
@@ -200,6 +207,17 @@ class ExecutorClient:
         targeted = [m for m in msgs if m.target]
         for msg in targeted:
             self.run_action(msg)
-        rest = [m.to_dict() for m in msgs if not m.target]
+        rest = [m for m in msgs if not m.target]
         if rest:
-            self._client.cast({}, "run_actions", msgs=rest)
+            client, kwargs = _prepared(self._client, table.EXECUTOR,
+                                       "run_actions", rest)
+            client.cast({}, "run_actions", **kwargs)
+
+
+def _prepared(client, topic, method, msgs):
+    """``client`` pinned to the version ``msgs`` of ``method`` need, and
+    the keyword arguments that carry them."""
+    entry = table.method(topic, method)
+    client = client.prepare(version=table.version_of(entry, msgs))
+    wire = [m.to_dict() for m in msgs]
+    return client, {entry.argument: wire if entry.many else wire[0]}
