@@ -26,13 +26,15 @@ class EngineClient:
                                          messages.RPC_VERSION, timeout)
 
     def _call(self, method, msg, timeout=None):
-        return self._send(method, [msg], timeout)
+        return self._send(method, timeout, msg=msg.to_dict())
 
     def _call_many(self, method, msgs, timeout=None):
-        return self._send(method, list(msgs), timeout)
+        return self._send(method, timeout, msgs=[m.to_dict() for m in msgs])
 
-    def _send(self, method, msgs, timeout):
-        client, kwargs = _prepared(self._client, table.ENGINE, method, msgs)
+    def _send(self, method, timeout, **kwargs):
+        """Call ``method`` with its wire dicts (``msg=`` or ``msgs=``) at
+        the version they need."""
+        client = _pinned(self._client, table.ENGINE, method, kwargs)
         if timeout is not None:
             client = client.prepare(timeout=timeout)
         try:
@@ -195,8 +197,8 @@ class ExecutorClient:
     def run_action(self, msg):
         """Hand ``messages.RunAction`` to an executor (a cast: no answer):
         any one, or the one named by ``msg.target``."""
-        client, kwargs = _prepared(self._client, table.EXECUTOR,
-                                   "run_action", [msg])
+        kwargs = {"msg": msg.to_dict()}
+        client = _pinned(self._client, table.EXECUTOR, "run_action", kwargs)
         if msg.target:
             client = client.prepare(server=msg.target)
         client.cast({}, "run_action", **kwargs)
@@ -207,17 +209,17 @@ class ExecutorClient:
         targeted = [m for m in msgs if m.target]
         for msg in targeted:
             self.run_action(msg)
-        rest = [m for m in msgs if not m.target]
-        if rest:
-            client, kwargs = _prepared(self._client, table.EXECUTOR,
-                                       "run_actions", rest)
-            client.cast({}, "run_actions", **kwargs)
+        rest = {"msgs": [m.to_dict() for m in msgs if not m.target]}
+        if rest["msgs"]:
+            client = _pinned(self._client, table.EXECUTOR, "run_actions",
+                             rest)
+            client.cast({}, "run_actions", **rest)
 
 
-def _prepared(client, topic, method, msgs):
-    """``client`` pinned to the version ``msgs`` of ``method`` need, and
-    the keyword arguments that carry them."""
+def _pinned(client, topic, method, kwargs):
+    """``client`` pinned to the version that the wire dicts ``kwargs``
+    of ``method`` need (see ``table.version_of``)."""
     entry = table.method(topic, method)
-    client = client.prepare(version=table.version_of(entry, msgs))
-    wire = [m.to_dict() for m in msgs]
-    return client, {entry.argument: wire if entry.many else wire[0]}
+    payload = kwargs[entry.argument]
+    wires = payload if entry.many else [payload]
+    return client.prepare(version=table.version_of(entry, wires))

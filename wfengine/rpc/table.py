@@ -83,20 +83,22 @@ def parse(version):
     return int(major), int(minor)
 
 
-def version_of(entry, msgs):
-    """The version to send ``msgs`` (messages of ``entry``) at: the one
-    that introduced the method, or a later one when a message carries a
-    value in a field added later (an older server would drop it)."""
+def version_of(entry, wires):
+    """The version to send ``wires`` (the dicts of messages of ``entry``)
+    at: the one that introduced the method, or a later one when a message
+    carries a value in a field added later (an older server would drop
+    it)."""
     versions = [entry.since]
-    for msg in msgs:
-        versions.extend(_field_versions(msg))
+    for wire in wires:
+        versions.extend(_field_versions(entry.message, wire))
     return max(versions, key=parse)
 
 
-def _field_versions(msg):
-    for field in dataclasses.fields(msg):
-        since = msg.FIELDS_SINCE.get(field.name)
-        if since is not None and getattr(msg, field.name) != _default(field):
+def _field_versions(cls, wire):
+    for field in dataclasses.fields(cls):
+        since = cls.FIELDS_SINCE.get(field.name)
+        if since is not None and field.name in wire and \
+                wire[field.name] != _default(field):
             yield since
 
 

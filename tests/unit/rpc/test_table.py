@@ -136,22 +136,30 @@ def _sample(cls):
     ("hand_back_actions", M.ClaimAction(action_ex_id="a", claim="c"), "1.9"),
 ])
 def test_a_call_is_sent_at_the_version_it_needs(method, msg, version):
-    assert table.version_of(table.method(E, method), [msg]) == version
+    assert table.version_of(table.method(E, method),
+                            [msg.to_dict()]) == version
 
 
 def test_a_cast_to_a_named_executor_needs_the_version_of_target():
     run = M.RunAction(action_ex_id="a", action_name="n", action_input={})
     entry = table.method(X, "run_action")
-    assert table.version_of(entry, [run]) == "1.0"
+    assert table.version_of(entry, [run.to_dict()]) == "1.0"
     targeted = M.RunAction(action_ex_id="a", action_name="n",
                            action_input={}, target="host-1")
-    assert table.version_of(entry, [run, targeted]) == "1.2"
+    assert table.version_of(
+        entry, [run.to_dict(), targeted.to_dict()]) == "1.2"
 
 
 def test_versions_compare_as_numbers():
     assert table.parse("1.10") > table.parse("1.9")
     entry = table.Method(E, "x", M.ClaimAction, "call", "1.10")
-    assert table.version_of(entry, [M.ClaimAction("a", "c", False)]) == "1.10"
+    wire = M.ClaimAction("a", "c", False).to_dict()
+    assert table.version_of(entry, [wire]) == "1.10"
+
+
+def test_a_field_an_older_sender_left_out_needs_no_later_version():
+    entry = table.method(E, "start_workflow")
+    assert table.version_of(entry, [{"wf_identifier": "wf"}]) == "1.0"
 
 
 def test_an_unknown_method_is_a_key_error():
