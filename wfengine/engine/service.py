@@ -25,7 +25,6 @@ from wfengine.db import unit as db_unit
 from wfengine.engine import adhoc
 from wfengine.engine.core import conductor
 from wfengine.engine.core import context as ctx_lib
-from wfengine.engine import endpoint
 from wfengine.engine import events
 from wfengine.engine import outbox_rows
 from wfengine.engine import persist
@@ -37,13 +36,14 @@ from wfengine.engine import snapshot
 from wfengine.engine.core import states
 from wfengine.engine.core import with_items
 from wfengine.lang import spec as lang_spec
+from wfengine.rpc import endpoints as rpc_endpoints
 
 LOG = logging.getLogger(__name__)
 
 
 class EngineService(service_actions.ActionsMixin,
                     service_local.LocalRowsMixin):
-    """The engine's operations; ``endpoint.EngineEndpoint`` delegates
+    """The engine's operations; ``rpc.endpoints.EngineEndpoint`` delegates
     here. Starts and operator requests are here; claims, results and
     recovery in ``service_actions``; rows the engine sends itself in
     ``service_local``."""
@@ -346,5 +346,6 @@ def _named_env(unit, name, project_id=None):
             "Environment %r given in params.env does not exist" % name) from e
 
 
-# The RPC endpoint, where cmd/services.py has always found it.
-EngineEndpoint = endpoint.EngineEndpoint
+# The RPC endpoint (generated from ``rpc.table``), where cmd/services.py
+# has always found it.
+EngineEndpoint = rpc_endpoints.EngineEndpoint

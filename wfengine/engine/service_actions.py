@@ -222,6 +222,14 @@ class ActionsMixin:
             i for i in won if action_exes[i].claimed_by is None])
         return results
 
+    def hand_back_actions(self, msgs):
+        """A stopping executor gives back the actions it still runs
+        (``messages.ClaimAction`` with the claims it holds): each runs
+        again elsewhere with safe-rerun, else fails saying why. Returns a
+        bool for each: False when the claim was no longer current."""
+        return [self.recover_orphan(m.action_ex_id, m.claim, m.executor,
+                                    HANDED_BACK) for m in msgs]
+
     def recover_orphan(self, action_ex_id, claim, executor,
                        why=HEARTBEATS_STOPPED):
         """An action's executor let go of it (stopped beating, or was

@@ -35,6 +35,7 @@ from wfengine import logcontext
 from wfengine import metrics
 from wfengine.executor import fieldsize
 from wfengine.executor import runner
+from wfengine.rpc import endpoints as rpc_endpoints
 from wfengine.rpc import messages
 
 LOG = logging.getLogger(__name__)
@@ -79,6 +80,15 @@ class ExecutorService:
     def submit(self, msg):
         """Queue ``messages.RunAction``; returns at once."""
         self._incoming.put(msg)
+
+    def run_action(self, msg):
+        """The ``run_action`` cast: queue one ``messages.RunAction``."""
+        self.submit(msg)
+
+    def run_actions(self, msgs):
+        """The ``run_actions`` cast: queue several, in order."""
+        for msg in msgs:
+            self.submit(msg)
 
     def in_flight(self):
         """Ids of the claimed actions whose results are not reported."""
@@ -309,17 +319,6 @@ class _Stopping(Exception):
     pass
 
 
-class ExecutorEndpoint:
-    """RPC endpoint of the executors."""
-
-    target = messaging.Target(version=messages.RPC_VERSION)
-
-    def __init__(self, service):
-        self._service = service
-
-    def run_action(self, ctxt, msg):
-        self._service.submit(messages.RunAction.from_dict(msg))
-
-    def run_actions(self, ctxt, msgs):
-        for msg in msgs:
-            self._service.submit(messages.RunAction.from_dict(msg))
+# The RPC endpoint (generated from ``rpc.table``), where cmd/services.py
+# has always found it.
+ExecutorEndpoint = rpc_endpoints.ExecutorEndpoint

@@ -1,4 +1,9 @@
-"""RPC clients: the only senders of messages between services."""
+"""RPC clients: the only senders of messages between services.
+
+Each method is sent at the version ``rpc.table`` gives it (the one that
+introduced it, or a later one for a field added later that carries a
+value), so a server of an older release keeps serving what it knows.
+"""
 import logging
 import time
 
@@ -8,6 +13,7 @@ from wfengine import exceptions
 from wfengine.conf import CONF
 from wfengine.rpc import messages
 from wfengine.rpc import server
+from wfengine.rpc import table
 
 LOG = logging.getLogger(__name__)
 
@@ -26,7 +32,9 @@ class EngineClient:
         return self._send(method, timeout, msgs=[m.to_dict() for m in msgs])
 
     def _send(self, method, timeout, **kwargs):
-        client = self._client
+        """Call ``method`` with its wire dicts (``msg=`` or ``msgs=``) at
+        the version they need."""
+        client = _pinned(self._client, table.ENGINE, method, kwargs)
         if timeout is not None:
             client = client.prepare(timeout=timeout)
         try:
@@ -189,10 +197,11 @@ class ExecutorClient:
     def run_action(self, msg):
         """Hand ``messages.RunAction`` to an executor (a cast: no answer):
         any one, or the one named by ``msg.target``."""
-        client = self._client
+        kwargs = {"msg": msg.to_dict()}
+        client = _pinned(self._client, table.EXECUTOR, "run_action", kwargs)
         if msg.target:
             client = client.prepare(server=msg.target)
-        client.cast({}, "run_action", msg=msg.to_dict())
+        client.cast({}, "run_action", **kwargs)
 
     def run_actions(self, msgs):
         """Hand several ``messages.RunAction`` to one executor (those
@@ -200,6 +209,17 @@ class ExecutorClient:
         targeted = [m for m in msgs if m.target]
         for msg in targeted:
             self.run_action(msg)
-        rest = [m.to_dict() for m in msgs if not m.target]
-        if rest:
-            self._client.cast({}, "run_actions", msgs=rest)
+        rest = {"msgs": [m.to_dict() for m in msgs if not m.target]}
+        if rest["msgs"]:
+            client = _pinned(self._client, table.EXECUTOR, "run_actions",
+                             rest)
+            client.cast({}, "run_actions", **rest)
+
+
+def _pinned(client, topic, method, kwargs):
+    """``client`` pinned to the version that the wire dicts ``kwargs``
+    of ``method`` need (see ``table.version_of``)."""
+    entry = table.method(topic, method)
+    payload = kwargs[entry.argument]
+    wires = payload if entry.many else [payload]
+    return client.prepare(version=table.version_of(entry, wires))

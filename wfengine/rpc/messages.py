@@ -13,20 +13,31 @@ RPC_VERSION changelog:
         (executor): the same messages, several per call.
   1.7 - StartWorkflow.wf_ex_id: a start names its execution, and one
         sent again answers with the execution it created.
+  1.8 - StartWorkflow.project_id, StartAction.project_id: a start carries
+        the starter's project.
+  1.9 - hand_back_actions (engine): a stopping executor gives back the
+        actions it still runs (ClaimAction, several per call).
 
 A new field gets a default, so that older senders stay understood;
 ``from_dict`` ignores fields it does not know, so newer senders do too.
+A field added after its message names its version in ``FIELDS_SINCE``:
+a client sends a message that carries such a field at that version, so
+an older server refuses it instead of dropping the field unseen (see
+``rpc.table``, which names the version of every call).
 """
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 from wfengine import state_names
 
-RPC_VERSION = "1.7"
+RPC_VERSION = "1.9"
 
 
 class Message:
     """Base: conversion to and from the plain dicts that travel."""
+
+    # Field name -> the RPC version that added it to the message.
+    FIELDS_SINCE: ClassVar[dict[str, str]] = {}
 
     def to_dict(self):
         return dataclasses.asdict(self)
@@ -56,6 +67,9 @@ class StartWorkflow(Message):
     # workflow definition's.
     project_id: str | None = None
 
+    FIELDS_SINCE: ClassVar[dict[str, str]] = {"wf_ex_id": "1.7",
+                                              "project_id": "1.8"}
+
 
 @dataclasses.dataclass(frozen=True)
 class RunAction(Message):
@@ -76,6 +90,9 @@ class RunAction(Message):
     callback_url: str | None = None
     target: str | None = None
 
+    FIELDS_SINCE: ClassVar[dict[str, str]] = {"callback_url": "1.2",
+                                              "target": "1.2"}
+
 
 @dataclasses.dataclass(frozen=True)
 class ClaimAction(Message):
@@ -90,6 +107,9 @@ class ClaimAction(Message):
     claim: str
     is_sync: bool = True
     executor: str | None = None
+
+    FIELDS_SINCE: ClassVar[dict[str, str]] = {"is_sync": "1.2",
+                                              "executor": "1.2"}
 
 
 SUCCESS = state_names.SUCCESS
@@ -113,6 +133,8 @@ class ActionResult(Message):
     result: Any = None
     state_info: str | None = None
     from_api: bool = False
+
+    FIELDS_SINCE: ClassVar[dict[str, str]] = {"from_api": "1.2"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,6 +186,8 @@ class StartAction(Message):
     description: str = ""
     target: str | None = None
     project_id: str | None = None
+
+    FIELDS_SINCE: ClassVar[dict[str, str]] = {"project_id": "1.8"}
 
 
 @dataclasses.dataclass(frozen=True)
