@@ -209,13 +209,9 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
             self._start_task(task)
 
     def _arrive_at_join(self, task_spec, from_task, in_ctx):
-        task = self.tasks.waiting(task_spec.name)
+        task = self._join_to_arrive_at(task_spec.name)
         if task is None:
-            if self.tasks.named(task_spec.name):
-                # The join already ran (join: one, or a number reached):
-                # later arrivals do not run it again.
-                return None
-            task = self._new_task(task_spec.name, states.WAITING, {})
+            return None     # it ran already: later arrivals do not rerun it
         arrivals = set(task.runtime_context.get("join_arrivals", []))
         arrivals.add(from_task.name if from_task else "")
         task.runtime_context["join_arrivals"] = sorted(arrivals)

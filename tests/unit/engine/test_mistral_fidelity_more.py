@@ -1,0 +1,52 @@
+"""More behaviours matched to Mistral 23.0.0 (issue 16), one test per fix.
+
+Each has a conformance case (tests/functional/conformance/) recorded from
+the real Mistral; these tests pin the pure layer's part.
+"""
+from tests.unit.engine import rehearsal
+from wfengine.engine.core import states
+
+JOIN_UNHANDLED = """
+version: '2.0'
+wf:
+  tasks:
+    a:
+      action: std.noop
+      on-success: [j]
+    c:
+      action: std.fail
+      on-success: [j]
+    j:
+      join: all
+      action: std.noop
+"""
+
+
+def _by_name(out):
+    return {t.name: t for t in out.tasks.values()}
+
+
+def test_a_join_unsatisfiable_after_an_unhandled_failure_fails():
+    out = rehearsal.rehearse(JOIN_UNHANDLED,
+                             results={"c": (states.ERROR, "broke")})
+    join = _by_name(out)["j"]
+    assert join.state == states.ERROR
+    assert join.state_info.startswith("Failed by tasks: ['c']")
+    assert out.state == states.ERROR
+    assert out.state_info.startswith("Failure caused by error in tasks: c, j")
+    assert "j" not in out.sequence
+
+
+def test_a_rerun_of_the_failed_branch_revives_the_join():
+    r = rehearsal.Rehearsal(JOIN_UNHANDLED, {},
+                            {"c": [(states.ERROR, "broke"), "fixed"]}, None)
+    assert r.run().state == states.ERROR
+    failed = next(t for t in r.tasks.values() if t.name == "c")
+    cond = r._conductor()
+    r._take(cond, cond.rerun(failed.id))
+    out = r.run_pending()
+    assert out.state == states.SUCCESS
+    joins = [t for t in out.tasks.values() if t.name == "j"]
+    assert len(joins) == 1 and joins[0].state == states.SUCCESS
+    assert joins[0].runtime_context["join_arrivals"] == ["a", "c"]
+    assert out.sequence.count("j") == 1
