@@ -3,7 +3,11 @@
 Each has a conformance case (tests/functional/conformance/) recorded from
 the real Mistral; these tests pin the pure layer's part.
 """
+import pytest
+
 from tests.unit.engine import rehearsal
+from wfengine import exceptions
+from wfengine.engine.core import context as ctx_lib
 from wfengine.engine.core import states
 
 JOIN_UNHANDLED = """
@@ -50,3 +54,30 @@ def test_a_rerun_of_the_failed_branch_revives_the_join():
     assert len(joins) == 1 and joins[0].state == states.SUCCESS
     assert joins[0].runtime_context["join_arrivals"] == ["a", "c"]
     assert out.sequence.count("j") == 1
+
+
+def test_start_params_carry_the_env_and_namespace_defaults():
+    assert ctx_lib.start_params(None, {}) == {"env": {}, "namespace": ""}
+    assert ctx_lib.start_params({"env": {"k": 1}}, {}, "ns") == {
+        "env": {"k": 1}, "namespace": "ns"}
+
+
+def test_env_expressions_are_evaluated_once_at_start():
+    params = ctx_lib.start_params(
+        {"env": {"v": "<% 1 + 1 %>", "n": {"x": "{{ _.base * 2 }}"},
+                 "again": "<% env().v %>", "plain": "text"}},
+        {"base": 20})
+    assert params["env"] == {"v": 2, "n": {"x": 40},
+                             "again": "<% 1 + 1 %>", "plain": "text"}
+
+
+def test_evaluate_env_false_keeps_the_text():
+    env = {"v": "<% 1 + 1 %>"}
+    params = ctx_lib.start_params({"env": env, "evaluate_env": False}, {})
+    assert params["env"] == env
+
+
+def test_an_env_expression_error_refuses_the_start():
+    with pytest.raises(exceptions.InputError) as info:
+        ctx_lib.start_params({"env": {"v": "<% $.missing.deep %>"}}, {})
+    assert "env" in str(info.value)
