@@ -87,8 +87,8 @@ class LocalRowsMixin:
         command = {states.PAUSE: states.PAUSED, states.RESUME: states.RUNNING,
                    states.CANCEL: states.CANCELLED}[payload["command"]]
         try:
-            return self._advance(unit, wf_ex, lambda cond:
-                                 execution_request(cond, command))
+            return self._advance(unit, wf_ex, lambda cond: execution_request(
+                cond, command, payload.get("state_info")))
         except exceptions.InputError as e:
             # The child moved on by itself (say, it was already paused).
             LOG.debug("Skipped %s of execution %s: %s", payload["command"],

@@ -81,3 +81,32 @@ def test_an_env_expression_error_refuses_the_start():
     with pytest.raises(exceptions.InputError) as info:
         ctx_lib.start_params({"env": {"v": "<% $.missing.deep %>"}}, {})
     assert "env" in str(info.value)
+
+
+SUB_CALL = """
+version: '2.0'
+wf:
+  tasks:
+    call:
+      workflow: child
+"""
+
+
+def test_a_cancel_message_is_the_state_info_of_the_tasks_it_cancels():
+    r = rehearsal.Rehearsal(SUB_CALL, {}, {}, None)
+    r.run()
+    assert [s.task_ex_id for s in r.subworkflows]
+    plan = r._conductor().cancel("operator stop")
+    call = next(iter(r.tasks.values()))
+    assert call.state == states.CANCELLED
+    assert call.state_info == "operator stop"
+    assert [a.state_info for a in plan.aborts] == ["operator stop"]
+    assert plan.workflow_change.output == {"result": "operator stop"}
+
+
+def test_a_cancel_without_message_says_the_execution_was_cancelled():
+    r = rehearsal.Rehearsal(SUB_CALL, {}, {}, None)
+    r.run()
+    r._conductor().cancel()
+    call = next(iter(r.tasks.values()))
+    assert call.state_info == "Workflow execution cancelled"
