@@ -110,3 +110,28 @@ def test_a_cancel_without_message_says_the_execution_was_cancelled():
     r._conductor().cancel()
     call = next(iter(r.tasks.values()))
     assert call.state_info == "Workflow execution cancelled"
+
+
+EXECUTION_KEYS = """
+version: '2.0'
+wf:
+  tasks:
+    a:
+      action: std.noop
+      publish:
+        keys: <% execution().keys().orderBy($) %>
+        spec_name: <% execution().spec.name %>
+        listed: <% tasks(execution().id, false, SUCCESS).select($.name) %>
+"""
+
+
+def test_execution_function_has_mistral_keys():
+    out = rehearsal.rehearse(EXECUTION_KEYS)
+    published = _by_name(out)["a"].published
+    assert published["keys"] == [
+        "created_at", "id", "input", "name", "params", "root_execution_id",
+        "spec", "updated_at"]
+    assert published["spec_name"] == "wf"
+    # tasks() of the running execution lists the task whose publish reads
+    # it, already ended (as in Mistral).
+    assert published["listed"] == ["a"]

@@ -501,14 +501,12 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
         return [t for t in self.tasks.all() if t.state in states.COMPLETED]
 
     def _runtime(self, task=None, task_data=None):
-        index = ctx_lib.TaskIndex(
-            self.tasks.all,
-            lambda t: self._task_data(t, t.state, t.result, t.state_info))
+        index = ctx_lib.TaskIndex(self.tasks.all, lambda t: task_data if (
+            task_data and t is task) else self._task_data(    # as it ends
+                t, t.state, t.result, t.state_info))
         runtime = {
             "env": self.wf.env,
-            "execution": {"id": self.wf.id, "name": self.wf.name,
-                          "input": self.wf.input, "params": self.wf.params,
-                          "created_at": self.wf.created_at},
+            "execution": self.wf.execution_info,
             "tasks": index, "task_list": index.summaries,
             "globals": self.wf.context,
             "find_executions": self._ports.find_executions,
