@@ -1,0 +1,89 @@
+"""Mistral 23.0.0 behaviours matched in the engine service (issue 16).
+
+keep-result: false on a with-items task: the task's publish reads its
+items' results, and once the task ended none of them is kept in its action
+executions. Nested ad-hoc actions: every layer's output applies.
+"""
+import pytest
+
+from tests.functional import harness
+
+pytestmark = pytest.mark.timeout(60)
+
+WF = """\
+version: '2.0'
+kr_items_forgotten:
+  output:
+    r: <% $.r %>
+  tasks:
+    t:
+      with-items: x in <% [1, 2, 3] %>
+      action: std.echo output=<% "kept-" + str($.x) %>
+      keep-result: false
+      publish:
+        r: <% task().result %>
+"""
+
+
+def test_items_publish_their_results_then_forget_them(embedded_http):
+    api = embedded_http.api
+    api.create_workflow(WF)
+    ex = harness.start_execution(api, "kr_items_forgotten")
+    ex = harness.wait_execution_state(api, ex["id"], "SUCCESS", 30)
+    assert harness.loads_field(ex["output"]) == {
+        "r": ["kept-1", "kept-2", "kept-3"]}
+    task = harness.tasks_by_name(api, ex["id"])["t"][0]
+    actions = api.action_executions(task["id"])
+    assert len(actions) == 3
+    assert all(a["state"] == "SUCCESS" for a in actions)
+    outputs = [harness.loads_field(
+        api.get("/action_executions/%s" % a["id"])["output"])
+        for a in actions]
+    assert outputs == [{"result": None}] * 3
+
+
+ACTIONS = """\
+version: '2.0'
+fs_inner:
+  base: std.echo
+  base-input:
+    output: <% $.v %>
+  input: [v]
+  output: <% $ * 2 %>
+fs_middle:
+  base: fs_inner
+  base-input:
+    v: <% $.w %>
+  input: [w]
+fs_outer:
+  base: fs_middle
+  base-input:
+    w: <% $.u %>
+  input: [u]
+  output: <% $ + 1 %>
+"""
+
+NESTED_WF = """\
+version: '2.0'
+fs_nested_adhoc:
+  output:
+    r: <% $.r %>
+  tasks:
+    t:
+      action: fs_outer u=5
+      publish:
+        r: <% task().result %>
+"""
+
+
+def test_every_layer_of_nested_adhoc_actions_applies_its_output(
+        embedded_http):
+    api = embedded_http.api
+    api.request("POST", "/actions", expect=(201,), data=ACTIONS.encode(),
+                headers={"Content-Type": "text/plain"})
+    api.create_workflow(NESTED_WF)
+    ex = harness.start_execution(api, "fs_nested_adhoc")
+    ex = harness.wait_execution_state(api, ex["id"], "SUCCESS", 30)
+    # std.echo gives 5; the inner layer doubles it, the middle one has no
+    # output, the outer one adds 1.
+    assert harness.loads_field(ex["output"]) == {"r": 11}
