@@ -87,3 +87,46 @@ def test_every_layer_of_nested_adhoc_actions_applies_its_output(
     # std.echo gives 5; the inner layer doubles it, the middle one has no
     # output, the outer one adds 1.
     assert harness.loads_field(ex["output"]) == {"r": 11}
+
+
+REVERSE_WF = """\
+version: '2.0'
+fs_rev_parent:
+  output:
+    r: <% $.r %>
+  tasks:
+    call:
+      workflow: fs_rev_child
+      input:
+        task_name: second
+      publish:
+        r: <% task().result %>
+fs_rev_child:
+  type: reverse
+  output:
+    done: true
+  tasks:
+    first:
+      action: std.noop
+    second:
+      action: std.noop
+      requires: [first]
+    unrelated:
+      action: std.noop
+"""
+
+
+def test_a_reverse_subworkflow_takes_its_target_from_task_name(
+        embedded_http):
+    api = embedded_http.api
+    api.create_workflow(REVERSE_WF)
+    ex = harness.start_execution(api, "fs_rev_parent")
+    ex = harness.wait_execution_state(api, ex["id"], "SUCCESS", 30)
+    assert harness.loads_field(ex["output"]) == {"r": {"done": True}}
+    call = harness.tasks_by_name(api, ex["id"])["call"][0]
+    child = api.get("/executions", task_execution_id=call["id"])[
+        "executions"][0]
+    assert harness.loads_field(child["params"])["task_name"] == "second"
+    assert harness.loads_field(child["input"]) == {}
+    assert sorted(harness.tasks_by_name(api, child["id"])) == [
+        "first", "second"]

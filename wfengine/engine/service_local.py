@@ -11,6 +11,7 @@ from wfengine.db import snapshots as db_snapshots
 from wfengine.db import outbox as db_outbox
 from wfengine.engine import snapshot
 from wfengine.engine.core import states
+from wfengine.lang import spec as lang_spec
 
 LOG = logging.getLogger(__name__)
 
@@ -60,9 +61,11 @@ class LocalRowsMixin:
             wf_def = snapshot.find_workflow(
                 unit, payload["workflow_name"], parent.workflow_namespace,
                 parent.project_id)
-            _, rows = self._create_and_start(
+            wf_input, params = _reverse_target(
                 unit, wf_def, payload["input"],
-                {"env": payload.get("env") or {}}, "",
+                {"env": payload.get("env") or {}})
+            _, rows = self._create_and_start(
+                unit, wf_def, wf_input, params, "",
                 {"task_ex_id": task_ex.id,
                  "root_execution_id": parent.root_execution_id or parent.id},
                 project_id=parent.project_id)
@@ -111,6 +114,18 @@ class LocalRowsMixin:
         parent = unit.lock_execution(task_ex.workflow_execution_id)
         return self._advance(unit, parent,
                              lambda cond: decide(cond, task_ex.id))
+
+
+def _reverse_target(unit, wf_def, wf_input, params):
+    """As Mistral, a reverse sub-workflow takes its target task from the
+    calling task's input ``task_name`` (unless it declares such an
+    input): it moves to the sub-workflow's params."""
+    spec = snapshot.definition_spec(unit, wf_def)
+    wf_input = dict(wf_input or {})
+    if (spec.type == lang_spec.REVERSE and "task_name" in wf_input
+            and "task_name" not in {p.name for p in spec.input}):
+        params["task_name"] = wf_input.pop("task_name")
+    return wf_input, params
 
 
 def execution_request(cond, state, state_info=None, env=None):
