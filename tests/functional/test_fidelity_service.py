@@ -130,3 +130,44 @@ def test_a_reverse_subworkflow_takes_its_target_from_task_name(
     assert harness.loads_field(child["input"]) == {}
     assert sorted(harness.tasks_by_name(api, child["id"])) == [
         "first", "second"]
+
+
+WORKBOOK = """\
+version: '2.0'
+name: fs_wb_dyn
+workflows:
+  main:
+    input:
+      - which: helper
+    output:
+      r: <% $.r %>
+    tasks:
+      call:
+        workflow: <% $.which %>
+        publish:
+          r: <% task().result.v %>
+  helper:
+    output:
+      v: 42
+    tasks:
+      t:
+        action: std.noop
+"""
+
+
+def test_a_computed_workflow_name_is_found_within_the_workbook(
+        embedded_http):
+    api = embedded_http.api
+    api.request("POST", "/workbooks", expect=(201,),
+                data=WORKBOOK.encode(),
+                headers={"Content-Type": "text/plain"})
+    ex = harness.start_execution(api, "fs_wb_dyn.main")
+    ex = harness.wait_execution_state(api, ex["id"], "SUCCESS", 30)
+    assert harness.loads_field(ex["output"]) == {"r": 42}
+
+    missing = harness.start_execution(api, "fs_wb_dyn.main",
+                                      wf_input={"which": "nowhere"})
+    missing = harness.wait_execution_state(api, missing["id"], "ERROR", 30)
+    call = harness.tasks_by_name(api, missing["id"])["call"][0]
+    assert call["state_info"].startswith("Can not start sub-workflow")
+    assert "nowhere" in call["state_info"]

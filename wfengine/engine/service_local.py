@@ -58,9 +58,7 @@ class LocalRowsMixin:
             return []
         try:
             # _create_and_start refuses before it writes anything.
-            wf_def = snapshot.find_workflow(
-                unit, payload["workflow_name"], parent.workflow_namespace,
-                parent.project_id)
+            wf_def = _find_subworkflow(unit, parent, payload["workflow_name"])
             wf_input, params = _reverse_target(
                 unit, wf_def, payload["input"],
                 {"env": payload.get("env") or {}})
@@ -114,6 +112,25 @@ class LocalRowsMixin:
         parent = unit.lock_execution(task_ex.workflow_execution_id)
         return self._advance(unit, parent,
                              lambda cond: decide(cond, task_ex.id))
+
+
+def _find_subworkflow(unit, parent, name):
+    """The workflow a task calls. A name not found otherwise is looked up
+    within the caller's workbook too (a name computed by an expression:
+    the workbook's own short names are resolved when it is stored)."""
+    try:
+        return snapshot.find_workflow(unit, name, parent.workflow_namespace,
+                                      parent.project_id)
+    except exceptions.NotFound:
+        prefixes = parent.name.split(".")[:-1]
+        for end in range(len(prefixes), 0, -1):
+            try:
+                return snapshot.find_workflow(
+                    unit, ".".join(prefixes[:end] + [name]),
+                    parent.workflow_namespace, parent.project_id)
+            except exceptions.NotFound:
+                continue
+        raise
 
 
 def _reverse_target(unit, wf_def, wf_input, params):
