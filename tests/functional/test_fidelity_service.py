@@ -2,7 +2,9 @@
 
 keep-result: false on a with-items task: the task's publish reads its
 items' results, and once the task ended none of them is kept in its action
-executions. Nested ad-hoc actions: every layer's output applies.
+executions. Nested ad-hoc actions: every layer's output applies. A
+reverse sub-workflow takes its target from task_name; a computed workflow
+name is found within the caller's workbook.
 """
 import pytest
 

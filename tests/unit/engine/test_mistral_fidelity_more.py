@@ -135,3 +135,19 @@ def test_execution_function_has_mistral_keys():
     # tasks() of the running execution lists the task whose publish reads
     # it, already ended (as in Mistral).
     assert published["listed"] == ["a"]
+
+
+OWN_RESULT = """
+version: '2.0'
+wf:
+  tasks:
+    t:
+      action: std.echo
+      input:
+        output: <% task().result %>
+"""
+
+
+def test_a_task_without_result_yet_reads_an_empty_list():
+    out = rehearsal.rehearse(OWN_RESULT)
+    assert [a.input for a in out.actions] == [{"output": []}]

@@ -514,7 +514,7 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
         }
         if task is not None:
             runtime["task"] = task_data or self._task_data(
-                task, task.state, None, task.state_info)
+                task, task.state, [], task.state_info)  # no result yet: []
         return runtime
 
     def _task_data(self, task, state, result, state_info):
