@@ -1036,10 +1036,11 @@ def test_rerun_one_of_two_failed_branches_then_the_other(embedded_http,
     failed_again = harness.wait_execution_state(api, ex["id"], "ERROR",
                                                 FINISH)
     assert "b2" in failed_again["state_info"]
-    # The join can not be satisfied while b2 is failed: it waits (a re-run
-    # of b2 may still complete it), and it must not have run.
+    # The join can not be satisfied while b2 is failed: as in Mistral it
+    # fails (a re-run of b2 revives it), and it must not have run.
     for joined in harness.tasks_by_name(api, ex["id"]).get("joined", []):
-        assert joined["state"] == "WAITING", joined
+        assert joined["state"] == "ERROR", joined
+        assert joined["state_info"].startswith("Failed by tasks: ['b2']")
         assert actions_of(api, joined) == []
 
     put_task(api, b2["id"], {"state": "RUNNING", "reset": True,

@@ -252,3 +252,15 @@ def release_claim(session, action_ex_id, claim):
             .values(claimed_by=None, claimed_at=None, executor=None)
             .execution_options(synchronize_session=False))
     return session.execute(stmt).rowcount == 1
+
+
+def forget_item_results(session, task_ex_id):
+    """Drop the stored results of a with-items task's items (kept until
+    the task ended, for its publish: ``keep-result: false``)."""
+    model = models.ActionExecution
+    stmt = (sa.update(model)
+            .where(model.task_execution_id == task_ex_id,
+                   model.state.in_(list(states.COMPLETED)))
+            .values(output={"result": None})
+            .execution_options(synchronize_session=False))
+    session.execute(stmt)

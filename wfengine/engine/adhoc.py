@@ -61,6 +61,31 @@ def resolve(session, name, action_input, namespace, runtime):
 
 
 def transform(session, adhoc_id, result, runtime=None):
-    """Apply the ``output`` of ad-hoc action ``adhoc_id`` to a result."""
-    _, spec = _definition(session, adhoc_id, "")
-    return lang_actions.transform_output(spec, result, runtime)
+    """Apply the ``output`` of ad-hoc action ``adhoc_id`` to a result of
+    its base action: the ``output`` of each ad-hoc layer under it first,
+    innermost first (as Mistral does)."""
+    for spec in reversed(_chain(session, adhoc_id)):
+        result = lang_actions.transform_output(spec, result, runtime)
+    return result
+
+
+def _chain(session, adhoc_id):
+    """The specs of ad-hoc action ``adhoc_id`` and of the ad-hoc actions
+    it is based on, outermost first."""
+    chain = [_definition(session, adhoc_id, "")[1]]
+    namespace = None
+    for _ in range(MAX_DEPTH):
+        base = chain[-1].get("base")
+        if not base or loader.is_installed(base):
+            break
+        if namespace is None:
+            namespace = definitions.get_action_definition(
+                session, adhoc_id, fields=["namespace"]).namespace or ""
+        try:
+            found = _definition(session, base, namespace)
+        except exceptions.NotFound:
+            break       # deleted since the call was planned
+        if found is None:
+            break
+        chain.append(found[1])
+    return chain

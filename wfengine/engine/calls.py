@@ -3,12 +3,13 @@
 An ad-hoc action's ``output`` is applied to its result (the call was
 turned into one of its base action when planned: ``Conductor.
 resolve_calls``); ``keep-result: false`` keeps no
-result; a result pushed through the API must be for a RUNNING, claimed,
+result (an item's, until its task ends); a result pushed through the API must be for a RUNNING, claimed,
 asynchronous action; a with-items task's results are read when its last
 item ends.
 """
 from wfengine import action_params
 from wfengine import exceptions
+from wfengine.db import api as db_api
 from wfengine.db import snapshots as db_snapshots
 from wfengine.engine import adhoc
 from wfengine.engine import snapshot
@@ -18,12 +19,25 @@ from wfengine.engine.core import with_items
 
 def kept(unit, wf_ex, action_ex, result):
     """The result to store: none for a task with ``keep-result: false``
-    (its publish still sees it)."""
-    if wf_ex is None:
+    (its publish still sees it). An item's is kept until its with-items
+    task ends, for the task's publish reads the items' results then
+    (``forget_items``)."""
+    if wf_ex is None or action_params.is_item(action_ex.params):
         return result
-    task_spec = snapshot.workflow_spec(unit, wf_ex).tasks.get(
-        action_ex.task_name)
-    return None if task_spec and task_spec.keep_result is False else result
+    return None if _drops_results(unit, wf_ex, action_ex.task_name) \
+        else result
+
+
+def forget_items(unit, wf_ex, task):
+    """A with-items task with ``keep-result: false`` ended: drop the
+    results its items kept (``kept``)."""
+    if _drops_results(unit, wf_ex, task.name):
+        db_api.forget_item_results(unit.session, task.id)
+
+
+def _drops_results(unit, wf_ex, task_name):
+    task_spec = snapshot.workflow_spec(unit, wf_ex).tasks.get(task_name)
+    return bool(task_spec and task_spec.keep_result is False)
 
 
 def outcome(unit, action_ex, msg):

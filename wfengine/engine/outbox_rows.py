@@ -121,11 +121,17 @@ def stage_cascade(unit, wf_ex, plan, send_after):
     moves = [c.event for c in plan.workflow_changes]
     for command in (states.PAUSE, states.RESUME, states.CANCEL):
         if command in moves:
+            payload = {"command": command}
+            if command == states.CANCEL:
+                # As Mistral, the cancel's message reaches the children.
+                payload["state_info"] = next(
+                    c.state_info for c in plan.workflow_changes
+                    if c.event == command)
             for child_id in db_snapshots.get_child_execution_ids(unit.session,
                                                            wf_ex.id):
                 rows.append(db_outbox.add(
                     unit.session, db_outbox.WORKFLOW_COMMAND, child_id,
-                    {"wf_ex_id": child_id, "command": command}, send_at))
+                    dict(payload, wf_ex_id=child_id), send_at))
     reopened = wf_ex.state == states.ERROR and plan.workflow_changes and \
         moves[0] in (states.RERUN, states.RESUME)
     if reopened and wf_ex.task_execution_id:

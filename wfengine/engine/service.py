@@ -99,6 +99,8 @@ class EngineService(service_actions.ActionsMixin,
         params = dict(msg.params or {})
         if isinstance(params.get("env"), str):
             params["env"] = _named_env(unit, params["env"], msg.project_id)
+        params = ctx_lib.start_params(params, msg.wf_input,
+                                      msg.wf_namespace)
         wf_ex, rows = self._create_and_start(
             unit, wf_def, msg.wf_input, params, msg.description,
             wf_ex_id=msg.wf_ex_id, project_id=msg.project_id)

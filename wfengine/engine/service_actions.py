@@ -171,7 +171,8 @@ class ActionsMixin:
         for wf_ex_id, results in taken.items():
             rows += self._advance(
                 unit, wf_exes[wf_ex_id],
-                functools.partial(_decide_results, unit, results),
+                functools.partial(_decide_results, unit, results,
+                                  wf_exes[wf_ex_id]),
                 data.get(wf_ex_id), tasks[wf_ex_id])
         return won, rows
 
@@ -294,7 +295,7 @@ def _result_tasks(unit, taken):
     return known
 
 
-def _decide_results(unit, results, cond):
+def _decide_results(unit, results, wf_ex, cond):
     """Let the conductor take ``[(action_ex, (state, result, state_info))]``
     of one execution, in the order they came."""
     for action_ex, (state, result, state_info) in results:
@@ -304,4 +305,6 @@ def _decide_results(unit, results, cond):
         task = cond.tasks.get(task_id, with_data=not _is_item(action_ex))
         items = calls.item_results(unit, task, state == states.SUCCESS)
         cond.on_action_complete(task_id, state, result, state_info, items)
+        if items is not None:
+            calls.forget_items(unit, wf_ex, task)
     return cond.plan

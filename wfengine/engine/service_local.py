@@ -11,6 +11,7 @@ from wfengine.db import snapshots as db_snapshots
 from wfengine.db import outbox as db_outbox
 from wfengine.engine import snapshot
 from wfengine.engine.core import states
+from wfengine.lang import spec as lang_spec
 
 LOG = logging.getLogger(__name__)
 
@@ -57,12 +58,12 @@ class LocalRowsMixin:
             return []
         try:
             # _create_and_start refuses before it writes anything.
-            wf_def = snapshot.find_workflow(
-                unit, payload["workflow_name"], parent.workflow_namespace,
-                parent.project_id)
-            _, rows = self._create_and_start(
+            wf_def = _find_subworkflow(unit, parent, payload["workflow_name"])
+            wf_input, params = _reverse_target(
                 unit, wf_def, payload["input"],
-                {"env": payload.get("env") or {}}, "",
+                {"env": payload.get("env") or {}})
+            _, rows = self._create_and_start(
+                unit, wf_def, wf_input, params, "",
                 {"task_ex_id": task_ex.id,
                  "root_execution_id": parent.root_execution_id or parent.id},
                 project_id=parent.project_id)
@@ -87,8 +88,8 @@ class LocalRowsMixin:
         command = {states.PAUSE: states.PAUSED, states.RESUME: states.RUNNING,
                    states.CANCEL: states.CANCELLED}[payload["command"]]
         try:
-            return self._advance(unit, wf_ex, lambda cond:
-                                 execution_request(cond, command))
+            return self._advance(unit, wf_ex, lambda cond: execution_request(
+                cond, command, payload.get("state_info")))
         except exceptions.InputError as e:
             # The child moved on by itself (say, it was already paused).
             LOG.debug("Skipped %s of execution %s: %s", payload["command"],
@@ -111,6 +112,37 @@ class LocalRowsMixin:
         parent = unit.lock_execution(task_ex.workflow_execution_id)
         return self._advance(unit, parent,
                              lambda cond: decide(cond, task_ex.id))
+
+
+def _find_subworkflow(unit, parent, name):
+    """The workflow a task calls. A name not found otherwise is looked up
+    within the caller's workbook too (a name computed by an expression:
+    the workbook's own short names are resolved when it is stored)."""
+    try:
+        return snapshot.find_workflow(unit, name, parent.workflow_namespace,
+                                      parent.project_id)
+    except exceptions.NotFound:
+        prefixes = parent.name.split(".")[:-1]
+        for end in range(len(prefixes), 0, -1):
+            try:
+                return snapshot.find_workflow(
+                    unit, ".".join(prefixes[:end] + [name]),
+                    parent.workflow_namespace, parent.project_id)
+            except exceptions.NotFound:
+                continue
+        raise
+
+
+def _reverse_target(unit, wf_def, wf_input, params):
+    """As Mistral, a reverse sub-workflow takes its target task from the
+    calling task's input ``task_name`` (unless it declares such an
+    input): it moves to the sub-workflow's params."""
+    spec = snapshot.definition_spec(unit, wf_def)
+    wf_input = dict(wf_input or {})
+    if (spec.type == lang_spec.REVERSE and "task_name" in wf_input
+            and "task_name" not in {p.name for p in spec.input}):
+        params["task_name"] = wf_input.pop("task_name")
+    return wf_input, params
 
 
 def execution_request(cond, state, state_info=None, env=None):

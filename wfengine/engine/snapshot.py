@@ -52,6 +52,8 @@ def workflow_view(unit, wf_ex, data=None):
         id=wf_ex.id, name=wf_ex.name, state=wf_ex.state,
         spec=workflow_spec(unit, wf_ex), env=params.get("env") or {},
         params=params, created_at=_time(wf_ex.created_at),
+        updated_at=_time(getattr(wf_ex, "updated_at", None)),
+        root_execution_id=getattr(wf_ex, "root_execution_id", None),
         load_data=lambda: db_snapshots.get_execution_data(unit.session,
                                                           wf_ex.id))
     if data is not None:

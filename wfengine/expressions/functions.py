@@ -22,8 +22,10 @@ def env(runtime):
 
 
 def execution(runtime):
-    """The running workflow execution as a dict (``{}`` when none)."""
-    return _get(runtime, "execution", {})
+    """The running workflow execution as a dict (``{}`` when none); the
+    engine may give a callable that builds it."""
+    value = _get(runtime, "execution", {})
+    return value() if callable(value) else value
 
 
 def task(runtime, name=None):
@@ -70,7 +72,7 @@ def tasks(runtime, workflow_execution_id=None, recursive=False, state=None,
     ``state`` keeps tasks in that state, ``flat`` leaves out the tasks that
     ran a sub-workflow. What is not the running execution's own comes from
     the finder the engine hands in (``runtime["find_tasks"]``)."""
-    current = _get(runtime, "execution", {}).get("id")
+    current = execution(runtime).get("id")
     wanted = workflow_execution_id or current
     if wanted == current and not recursive:
         found = list(_get(runtime, "task_list", ()))

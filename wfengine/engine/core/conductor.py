@@ -209,13 +209,9 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
             self._start_task(task)
 
     def _arrive_at_join(self, task_spec, from_task, in_ctx):
-        task = self.tasks.waiting(task_spec.name)
+        task = self._join_to_arrive_at(task_spec.name)
         if task is None:
-            if self.tasks.named(task_spec.name):
-                # The join already ran (join: one, or a number reached):
-                # later arrivals do not run it again.
-                return None
-            task = self._new_task(task_spec.name, states.WAITING, {})
+            return None     # it ran already: later arrivals do not rerun it
         arrivals = set(task.runtime_context.get("join_arrivals", []))
         arrivals.add(from_task.name if from_task else "")
         task.runtime_context["join_arrivals"] = sorted(arrivals)
@@ -505,14 +501,12 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
         return [t for t in self.tasks.all() if t.state in states.COMPLETED]
 
     def _runtime(self, task=None, task_data=None):
-        index = ctx_lib.TaskIndex(
-            self.tasks.all,
-            lambda t: self._task_data(t, t.state, t.result, t.state_info))
+        index = ctx_lib.TaskIndex(self.tasks.all, lambda t: task_data if (
+            task_data and t is task) else self._task_data(    # as it ends
+                t, t.state, t.result, t.state_info))
         runtime = {
             "env": self.wf.env,
-            "execution": {"id": self.wf.id, "name": self.wf.name,
-                          "input": self.wf.input, "params": self.wf.params,
-                          "created_at": self.wf.created_at},
+            "execution": self.wf.execution_info,
             "tasks": index, "task_list": index.summaries,
             "globals": self.wf.context,
             "find_executions": self._ports.find_executions,
@@ -520,7 +514,7 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
         }
         if task is not None:
             runtime["task"] = task_data or self._task_data(
-                task, task.state, None, task.state_info)
+                task, task.state, [], task.state_info)  # no result yet: []
         return runtime
 
     def _task_data(self, task, state, result, state_info):

@@ -46,6 +46,30 @@ def _default(wf_spec, param, known):
             % (param.name, wf_spec.name, e)) from e
 
 
+def start_params(params, wf_input, namespace=""):
+    """The params of an execution being started, as Mistral keeps them.
+
+    ``env`` (``{}`` if none) and ``namespace`` are always there, and
+    unless ``evaluate_env`` is false the expressions in the env values are
+    evaluated once, now, over the workflow input (``env()`` reads the env
+    as given).
+
+    :raises InputError: an env expression could not be evaluated.
+    """
+    params = dict(params or {})
+    params.setdefault("namespace", namespace or "")
+    env = params.get("env") or {}
+    if env and params.get("evaluate_env", True):
+        try:
+            env = expressions.evaluate(env, dict(wf_input or {}),
+                                       {"env": env})
+        except exceptions.ExpressionError as e:
+            raise exceptions.InputError(
+                "Can not evaluate the env of the execution: %s" % e) from e
+    params["env"] = env
+    return params
+
+
 def initial_context(wf_spec, wf_input, runtime):
     """The workflow's context at start: its input plus evaluated vars."""
     ctx = dict(wf_input)

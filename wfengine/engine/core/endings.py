@@ -15,6 +15,10 @@ from wfengine.engine.core import states
 from wfengine.engine.core import transitions
 
 
+# A join's runtime_context mark: it failed as it could not be satisfied.
+JOIN_GAVE_UP = "join_given_up"
+
+
 class Endings:
     """Ending steps (mixed into the conductor)."""
 
@@ -88,16 +92,10 @@ class Endings:
         # Nothing runs: the execution ends, and its end reads every task
         # with its data (the final context). Read them now, all at once.
         self.tasks.all(with_data=True)
+        # Nothing runs: joins still waiting never will be satisfied.
+        for task in self.tasks.waiting_joins():
+            self._give_up_join(task)
         failed = self.tasks.unhandled_errors()
-        if not failed:
-            # Nothing failed, nothing runs: joins still waiting never will.
-            # (After a failure they stay WAITING: a re-run of what failed
-            # may still complete them.)
-            for task in self.tasks.waiting_joins():
-                self._move(task, states.FAIL, state_info=(
-                    "Join of task '%s' can not be satisfied: arrived %s"
-                    % (task.name, task.runtime_context.get("join_arrivals"))))
-            failed = self.tasks.unhandled_errors()
         cancelled = [t.name for t in self.tasks.all()
                      if t.state == states.CANCELLED]
         if failed:
@@ -109,6 +107,37 @@ class Endings:
             self._wf_move(states.CANCEL, message, {"result": message})
         else:
             self._finish(states.SUCCEED, None)
+
+    def _give_up_join(self, task):
+        """As Mistral, a join that can no longer be satisfied fails (and so
+        does the execution), naming the inbound tasks that did not come.
+        A re-run of one of them revives it (``_join_to_arrive_at``)."""
+        arrived = task.runtime_context.get("join_arrivals") or []
+        missing = [n for n in self.spec.get_inbound_task_names(task.name)
+                   if n not in arrived]
+        task.runtime_context[JOIN_GAVE_UP] = True
+        self._move(task, states.FAIL, state_info=(
+            "Failed by tasks: %s (the join of task '%s' can not be "
+            "satisfied; arrived: %s)" % (missing, task.name, arrived)))
+
+    def _join_to_arrive_at(self, name):
+        """The join task an inbound task arrives at: the one waiting, else
+        one given up (a re-run of what failed reached it: it waits again),
+        else a new one; None if the join ran already."""
+        task = self.tasks.waiting(name)
+        if task is not None:
+            return task
+        earlier = self.tasks.named(name)
+        for task in earlier:
+            if (task.state == states.ERROR
+                    and task.runtime_context.pop(JOIN_GAVE_UP, None)):
+                self._reopen(task)
+                self._move(task, states.RESET)
+                self._move(task, states.WAIT)
+                return task
+        if earlier:
+            return None
+        return self._new_task(name, states.WAITING, {})
 
     def _finish(self, event, state_info):
         ctx = self._final_context()

@@ -113,8 +113,9 @@ class Lifecycle:
         followed)."""
         self._require_wf((states.RUNNING, states.PAUSED, states.IDLE),
                          "cancel")
-        self._end_active_tasks(states.CANCEL, "Workflow execution cancelled",
-                               spare=self._running_an_action)
+        self._end_active_tasks(
+            states.CANCEL, state_info or "Workflow execution cancelled",
+            spare=self._running_an_action)
         # Mistral's output of a cancelled execution: the message as result.
         self._wf_move(states.CANCEL, state_info, {"result": state_info})
         return self.plan

@@ -109,7 +109,8 @@ class WorkflowView(_LazyData):
     input = _Loaded()
 
     def __init__(self, id, name, state, spec, context=None, env=None,
-                 input=None, params=None, created_at=None, load_data=None):
+                 input=None, params=None, created_at=None, load_data=None,
+                 root_execution_id=None, updated_at=None):
         self.id = id
         self.name = name
         self.state = state
@@ -117,7 +118,23 @@ class WorkflowView(_LazyData):
         self.env = env or {}
         self.params = params or {}
         self.created_at = created_at
+        self.updated_at = updated_at
+        self.root_execution_id = root_execution_id
         self._init_data(load_data, (context, input))
+
+    def execution_info(self):
+        """What ``execution()`` returns, with Mistral's keys (built when
+        an expression calls it: the spec is not small)."""
+        return {"id": self.id, "name": self.name, "input": self.input,
+                "params": self.params, "created_at": self.created_at,
+                "updated_at": self.updated_at,
+                "root_execution_id": self.root_execution_id,
+                "spec": self._spec_dict()}
+
+    def _spec_dict(self):
+        if self.spec is not None and getattr(self, "_spec_data", None) is None:
+            self._spec_data = self.spec.to_dict()     # the spec never changes
+        return getattr(self, "_spec_data", None)
 
 
 def new_id():
