@@ -26,7 +26,7 @@ from wfengine.api import etag
 from wfengine.api import guards
 from wfengine.api import policy
 from wfengine import conf
-from wfengine.console import web as console
+from wfengine.console import pages as console
 from wfengine.ops import endpoints
 from wfengine.rpc import clients
 

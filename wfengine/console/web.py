@@ -1,6 +1,6 @@
 """The console's WSGI application: routes, templates, static files.
 
-:func:`mount` puts the console in front of the API application: paths
+``pages.mount`` puts the console in front of the API application: paths
 under ``/console`` are the console's, everything else goes to the API
 untouched. Each route is a function ``handler(page, **path_args)`` that
 returns a webob Response; ``page`` carries the request, the
@@ -240,17 +240,3 @@ def _conditional(request, response):
         not_modified.etag = response.etag
         return not_modified
     return response
-
-
-def mount(api_app, max_body, token_mode=False):
-    """The API application with the console in front of it, at
-    ``/console``; forms larger than ``max_body`` bytes are refused (413).
-    In ``token_mode`` (the API wants a token) console pages need one:
-    the browser signs in on ``/console/login`` (:mod:`signin`).
-
-    ``api_app`` must be the whole API as clients reach it (every
-    middleware included), since the console calls it with the browser's
-    credentials instead of reaching past it.
-    """
-    from wfengine.console import pages  # noqa: F401  (registers routes)
-    return Console(api_app, max_body, token_mode)
