@@ -1,5 +1,6 @@
 """A stand-in OpenID Connect issuer for tests: a JWKS served over HTTP on
 loopback, and tokens signed with real RSA keys."""
+import contextlib
 import http.server
 import json
 import threading
@@ -8,6 +9,8 @@ import uuid
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from wfengine.api import policy
 
 ISSUER = "https://idp.test/realms/wf"
 AUDIENCE = "wfengine"
@@ -98,3 +101,18 @@ def clear(conf):
     for name in ("jwks_url", "issuer", "audience",
                  "jwks_min_refetch_interval"):
         conf.clear_override(name, group="jwt")
+
+
+@contextlib.contextmanager
+def serving(conf):
+    """An :class:`Issuer` on loopback with ``conf`` in jwt mode pointed
+    at it and the policy enforcer started afresh; all undone after."""
+    issuer = Issuer()
+    configure(conf, issuer)
+    policy.reset()
+    try:
+        yield issuer
+    finally:
+        clear(conf)
+        policy.reset()
+        issuer.stop()

@@ -42,13 +42,8 @@ HOOK = "http://93.184.216.34/hook"
 
 @pytest.fixture
 def issuer():
-    server = idp.Issuer()
-    idp.configure(conf.CONF, server)
-    policy.reset()
-    yield server
-    idp.clear(conf.CONF)
-    policy.reset()
-    server.stop()
+    with idp.serving(conf.CONF) as server:
+        yield server
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import webtest
 from tests.unit.api import base
 from tests.unit.api import idp
 from wfengine.api import app as api_app
-from wfengine.api import policy
 from wfengine.api.controllers.v2 import workflows
 from wfengine.console import cookies
 from wfengine import conf
@@ -22,13 +21,8 @@ WF = "---\nversion: '2.0'\n%s:\n  tasks:\n    t1:\n      action: std.noop\n"
 
 @pytest.fixture
 def issuer():
-    server = idp.Issuer()
-    idp.configure(conf.CONF, server)
-    policy.reset()
-    yield server
-    idp.clear(conf.CONF)
-    policy.reset()
-    server.stop()
+    with idp.serving(conf.CONF) as server:
+        yield server
 
 
 @pytest.fixture
