@@ -25,10 +25,8 @@ def issuer():
 
 @pytest.fixture(scope="module")
 def dep(issuer, tmp_path_factory):
-    d = authn.Deployment(tmp_path_factory.mktemp("signin"), config={
-        "api": {"auth_strategy": "jwt"},
-        "jwt": {"jwks_url": issuer.url, "issuer": idp.ISSUER,
-                "audience": idp.AUDIENCE}})
+    d = authn.Deployment(tmp_path_factory.mktemp("signin"),
+                         config=idp.deployment_config(issuer))
     with harness.running(d, ["all"]):
         for project in ("proj-a", "proj-b"):
             resp = requests.post(

@@ -40,13 +40,11 @@ def issuer():
 
 @pytest.fixture(scope="module")
 def dep(issuer, tmp_path_factory):
-    d = authn.Deployment(tmp_path_factory.mktemp("tenants"), config={
-        "DEFAULT": {"debug": "true"},
-        "api": {"auth_strategy": "jwt"},
-        "jwt": {"jwks_url": issuer.url, "issuer": idp.ISSUER,
-                "audience": idp.AUDIENCE},
-        "notifier": {"allowed_networks": "127.0.0.1/32",
-                     "poll_interval": "0.05", "backoff_base": "5"}})
+    d = authn.Deployment(
+        tmp_path_factory.mktemp("tenants"), config=idp.deployment_config(
+            issuer, DEFAULT={"debug": "true"},
+            notifier={"allowed_networks": "127.0.0.1/32",
+                      "poll_interval": "0.05", "backoff_base": "5"}))
     with harness.running(d, ["all"]):
         yield d
 

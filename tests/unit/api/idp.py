@@ -95,6 +95,14 @@ def configure(conf, issuer):
     conf.set_override("jwks_min_refetch_interval", 30, group="jwt")
 
 
+def deployment_config(issuer, **groups):
+    """Config sections of a test deployment in jwt mode trusting
+    ``issuer``, plus ``groups``."""
+    return dict(groups, api={"auth_strategy": "jwt"},
+                jwt={"jwks_url": issuer.url, "issuer": ISSUER,
+                     "audience": AUDIENCE})
+
+
 def clear(conf):
     for name in ("auth_strategy",):
         conf.clear_override(name, group="api")
