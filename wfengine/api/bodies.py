@@ -1,18 +1,20 @@
-"""Request bodies of environments and cron triggers, checked.
+"""Request bodies of executions, environments and cron triggers, checked.
 
-WSME has checked the fields and their types (``wstypes.EnvironmentBody``,
-``wstypes.CronTriggerCreate``); each function takes the fields sent
+WSME has checked the fields and their types (``wstypes.ExecutionCreate``,
+``wstypes.EnvironmentBody``, ``wstypes.CronTriggerCreate``); each function takes the fields sent
 (``wstypes.present``) and returns model column values, or raises
 ``InputError`` naming the field and what is allowed. ``variables``,
 ``workflow_input`` and ``workflow_params`` may be sent as objects or, as
 python-mistralclient does, as JSON strings.
 """
 import datetime
+import re
 
 from wfengine.api import resources
 from wfengine import exceptions
 from wfengine.lang import cron
 
+_EXECUTION_ID = re.compile(resources.EXECUTION_ID_PATTERN)
 _TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
                  "%Y-%m-%dT%H:%M:%S")
 
@@ -116,4 +118,51 @@ def _count(value):
         raise exceptions.InputError(
             "Invalid remaining_executions %r: expected a positive integer "
             "or null (no limit)" % (value,))
+    return value
+
+
+def _text_field(data, name, max_length=255):
+    value = data.get(name)
+    if value is None:
+        return ""
+    if len(value) > max_length:
+        raise exceptions.InputError(
+            "Field %r is %d characters long; at most %d are allowed"
+            % (name, len(value), max_length))
+    return value
+
+
+def parse_execution_create(data):
+    """Check the body of ``POST /v2/executions``.
+
+    :returns: dict with ``wf_identifier``, ``wf_namespace``, ``wf_input``,
+        ``description``, ``params`` and ``wf_ex_id`` (the engine client's
+        arguments; ``wf_ex_id`` None unless the body has an ``id``).
+    :raises InputError: bad JSON in ``input`` or ``params``, an ``id`` that cannot be an execution's, or neither
+        ``workflow_id`` nor ``workflow_name``.
+    """
+    identifier = (_text_field(data, "workflow_id")
+                  or _text_field(data, "workflow_name"))
+    if not identifier:
+        raise exceptions.InputError(
+            "Field 'workflow_id' or 'workflow_name' must be provided "
+            "(workflow ID is recommended)")
+    return {
+        "wf_identifier": identifier,
+        "wf_namespace": _text_field(data, "workflow_namespace"),
+        "wf_input": resources.json_object_field("input", data.get("input")),
+        "description": _text_field(data, "description"),
+        "params": resources.json_object_field("params", data.get("params")),
+        "wf_ex_id": _execution_id(data.get("id")),
+    }
+
+
+def _execution_id(value):
+    """The ``id`` a client gives a new execution (None if it gives none)."""
+    if value is None:
+        return None
+    if not _EXECUTION_ID.fullmatch(value):
+        raise exceptions.InputError(
+            "Field 'id' must be 1 to 36 letters, digits, '-', '_', '.' or "
+            "'~' (a UUID, say), got %r" % (value,))
     return value

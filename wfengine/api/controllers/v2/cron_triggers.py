@@ -45,7 +45,7 @@ class CronTriggersController(rest.RestController):
         """One cron trigger by name or id."""
         return session.reader(_get, identifier)
 
-    @expose(wstypes.CronTriggers)
+    @expose(wstypes.CronTriggers, direct=True)
     def get_all(self, **params):
         """Cron triggers, filtered and paged."""
         return common.list_response(SPEC, params)

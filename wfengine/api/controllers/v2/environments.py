@@ -39,7 +39,7 @@ class EnvironmentsController(rest.RestController):
         """One environment, with its variables."""
         return session.reader(_get, name)
 
-    @expose(wstypes.Environments)
+    @expose(wstypes.Environments, direct=True)
     def get_all(self, **params):
         """Environments, filtered and paged."""
         return common.list_response(SPEC, params)
