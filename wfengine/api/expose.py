@@ -66,6 +66,8 @@ def expose(return_type=None, *arg_types, body=None, status_code=200,
 
 
 def _render(return_type, result, direct):
+    if isinstance(result, wsme.api.Response):  # this answer's own type
+        return_type, result = result.return_type, result.obj
     if return_type is None:
         return ""
     if direct:
