@@ -55,6 +55,13 @@ JSON_OBJECT = Strict("a JSON object or a string holding one", (dict, str),
                      {"oneOf": [{"type": "object"}, {"type": "string"}]})
 # Any JSON value (its parser checks what it means).
 ANY = Strict("any JSON value", (dict, list, str, int, float, bool), {})
+SCOPE = Strict("a string", (str,), {"type": "string",
+                                    "enum": list(resources.SCOPES)})
+EXECUTION_ID = Strict("a string", (str,), {
+    "type": "string", "pattern": "^%s$" % resources.EXECUTION_ID_PATTERN})
+TIME = Strict("a string", (str,), {"type": "string",
+                                   "example": "2030-01-01 12:00"})
+COUNT = Strict("an integer", (int,), {"type": "integer", "minimum": 1})
 
 
 def _resource(spec, extra=(), **typed):
@@ -75,13 +82,15 @@ def _resource(spec, extra=(), **typed):
 def _collection(item, collection):
     """``{"<collection>": [items], "next": url}``: one page of a list."""
     return type(item.__name__ + "s", (wtypes.Base,), {
-        collection: wtypes.wsattr([item], name=collection),
+        collection: wtypes.wsattr([item], mandatory=True, name=collection),
         "next": wtypes.wsattr(text, name="next"),
         "_wsme_attr_order": (collection, "next"),
         "__doc__": "One page of %s and the link to the next." % collection})
 
 
-TAGS = [text]
+# A list of strings. Lists (their direct path) show the column's JSON
+# text instead, so the document promises no more than "any value".
+TAGS = Strict("a list of strings", (list,), {"nullable": True})
 
 Workflow = _resource(resources.WORKFLOW, tags=TAGS)
 Execution = _resource(resources.EXECUTION, tags=TAGS)
@@ -144,19 +153,22 @@ class ExecutionReport(wtypes.Base):
 
 # Request bodies.
 
-def _body(name, what, fields, ignored=(), doc=""):
+def _body(name, what, fields, ignored=(), doc="", required=()):
     """A request body type: ``fields`` (name -> type) may be sent;
-    ``ignored`` ones too (what a client echoes back from a GET)."""
+    ``ignored`` ones too (what a client echoes back from a GET).
+    ``required`` fields are documented as such; their parser requires
+    them (a field required to create may be left out of an update)."""
     attrs = {key: wtypes.wsattr(kind, name=key)
              for key, kind in dict(fields, **dict.fromkeys(
                  ignored, ANY)).items()}
     attrs.update(_wsme_attr_order=tuple(fields) + tuple(ignored),
-                 _what=what, _allowed=tuple(fields), __doc__=doc)
+                 _what=what, _allowed=tuple(fields),
+                 _required=tuple(required), __doc__=doc)
     return type(name, (wtypes.Base,), attrs)
 
 
 ExecutionCreate = _body("ExecutionCreate", "execution", {
-    "id": STRING, "workflow_id": STRING, "workflow_name": STRING,
+    "id": EXECUTION_ID, "workflow_id": STRING, "workflow_name": STRING,
     "workflow_namespace": STRING, "description": STRING,
     "input": JSON_OBJECT, "params": JSON_OBJECT},
     doc="The body of ``POST /v2/executions``.")
@@ -183,17 +195,18 @@ ActionCompletion = _body("ActionCompletion", "action execution update", {
 _ECHOED = ("id", "created_at", "updated_at", "project_id")
 
 EnvironmentBody = _body("EnvironmentBody", "environment", {
-    "name": ANY, "description": STRING, "variables": JSON_OBJECT,
-    "scope": ANY}, _ECHOED,
-    doc="The body of ``POST`` and ``PUT /v2/environments``.")
+    "name": STRING, "description": STRING, "variables": JSON_OBJECT,
+    "scope": SCOPE}, _ECHOED,
+    doc="The body of ``POST`` and ``PUT /v2/environments``.",
+    required=("name", "variables"))
 
 CronTriggerCreate = _body("CronTriggerCreate", "cron trigger", {
-    "name": ANY, "pattern": STRING, "workflow_name": STRING,
+    "name": STRING, "pattern": STRING, "workflow_name": STRING,
     "workflow_id": STRING, "workflow_namespace": STRING,
     "workflow_input": JSON_OBJECT, "workflow_params": JSON_OBJECT,
-    "first_execution_time": ANY, "remaining_executions": ANY,
-    "scope": ANY}, _ECHOED,
-    doc="The body of ``POST /v2/cron_triggers``.")
+    "first_execution_time": TIME, "remaining_executions": COUNT,
+    "scope": SCOPE}, _ECHOED,
+    doc="The body of ``POST /v2/cron_triggers``.", required=("name",))
 
 _LISTENER_FIELDS = {
     "url": ANY, "events": ANY, "headers": ANY, "method": ANY,
