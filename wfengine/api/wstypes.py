@@ -151,6 +151,41 @@ class ExecutionReport(wtypes.Base):
     _wsme_attr_order = ("statistics", "root_workflow_execution")
 
 
+class Link(wtypes.Base):
+    """A link of the versions document."""
+
+    href = text
+    target = text
+    rel = text
+    _wsme_attr_order = ("href", "target", "rel")
+
+
+class Version(wtypes.Base):
+    """One API version: ``v2.0``, ``CURRENT``."""
+
+    id = text
+    status = text
+    links = [Link]
+    _wsme_attr_order = ("id", "status", "links")
+
+
+class Versions(wtypes.Base):
+    """``GET /``: the versions of the API."""
+
+    versions = [Version]
+
+
+class V2Root(wtypes.Base):
+    """``GET /v2``: where the v2 API is."""
+
+    uri = text
+
+
+# ``GET /v2/openapi.json``.
+OPENAPI_DOCUMENT = Strict("an OpenAPI 3 document", (dict,),
+                          {"type": "object"})
+
+
 # Request bodies.
 
 def _body(name, what, fields, ignored=(), doc="", required=()):

@@ -5,6 +5,7 @@ import json
 import pytest
 from wsme import types as wtypes
 
+from wfengine.api.controllers import root as api_root
 from wfengine.api.controllers.v2 import root
 from wfengine.api import listener_resources
 from wfengine.api import openapi
@@ -60,6 +61,9 @@ def test_every_resource_method_is_exposed_through_wsme():
             assert hasattr(method, "_wsme_definition"), (controller, name)
             exposed += 1
     assert exposed >= 35
+    for index in (api_root.RootController.index, root.V2Controller.index,
+                  root.OpenApiController.index):
+        assert hasattr(index, "_wsme_definition"), index
 
 
 @pytest.mark.parametrize("body, words", [
