@@ -1,34 +1,22 @@
-"""Request bodies of environments and cron triggers, checked.
+"""Request bodies of executions, environments and cron triggers, checked.
 
-Each function takes the decoded JSON object and returns model column
-values, or raises ``InputError`` naming the field, its value and what is
-allowed. ``variables``, ``workflow_input`` and ``workflow_params`` may be
-sent as objects or, as python-mistralclient does, as JSON strings.
+WSME has checked the fields and their types (``wstypes.ExecutionCreate``,
+``wstypes.EnvironmentBody``, ``wstypes.CronTriggerCreate``); each function takes the fields sent
+(``wstypes.present``) and returns model column values, or raises
+``InputError`` naming the field and what is allowed. ``variables``,
+``workflow_input`` and ``workflow_params`` may be sent as objects or, as
+python-mistralclient does, as JSON strings.
 """
 import datetime
+import re
 
 from wfengine.api import resources
 from wfengine import exceptions
 from wfengine.lang import cron
 
-# Fields a client may echo back from a GET; they are ignored.
-READ_ONLY = ("id", "created_at", "updated_at", "project_id")
-
-ENVIRONMENT_FIELDS = ("name", "description", "variables", "scope")
-CRON_TRIGGER_FIELDS = ("name", "pattern", "workflow_name", "workflow_id",
-                       "workflow_namespace", "workflow_input",
-                       "workflow_params", "first_execution_time",
-                       "remaining_executions", "scope")
+_EXECUTION_ID = re.compile(resources.EXECUTION_ID_PATTERN)
 _TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
                  "%Y-%m-%dT%H:%M:%S")
-
-
-def _check_fields(data, allowed, what):
-    unknown = sorted(set(data) - set(allowed) - set(READ_ONLY))
-    if unknown:
-        raise exceptions.InputError(
-            "Unknown field(s) in %s: %s (allowed: %s)"
-            % (what, ", ".join(unknown), ", ".join(allowed)))
 
 
 def _name(data, what, max_length):
@@ -44,21 +32,11 @@ def _name(data, what, max_length):
     return name
 
 
-def _optional_text(data, name):
-    value = data.get(name)
-    if value is not None and not isinstance(value, str):
-        raise exceptions.InputError(
-            "Field %r must be a string, got %s: %r"
-            % (name, type(value).__name__, value))
-    return value
-
-
 def parse_environment(data, create=True):
     """Columns of an environment from the body of POST/PUT.
 
     On update only the fields present are returned (besides ``name``).
     """
-    _check_fields(data, ENVIRONMENT_FIELDS, "environment")
     values = {"name": _name(data, "environment", 200)}
     if create and data.get("variables") in (None, ""):
         raise exceptions.InputError(
@@ -68,7 +46,7 @@ def parse_environment(data, create=True):
         values["variables"] = resources.json_object_field(
             "variables", data.get("variables"))
     if create or "description" in data:
-        values["description"] = _optional_text(data, "description")
+        values["description"] = data.get("description")
     if create or "scope" in data:
         values["scope"] = resources.check_scope(data.get("scope"))
     return values
@@ -81,9 +59,8 @@ def parse_cron_trigger(data, now):
     :returns: the columns; ``workflow_name`` or ``workflow_id`` holds what
         the client named, for the caller to look up.
     """
-    _check_fields(data, CRON_TRIGGER_FIELDS, "cron trigger")
     name = _name(data, "cron trigger", 200)
-    pattern = _optional_text(data, "pattern") or None
+    pattern = data.get("pattern") or None
     first = _first_time(data.get("first_execution_time"), now)
     count = _count(data.get("remaining_executions"))
     if pattern is None and first is None:
@@ -103,10 +80,9 @@ def parse_cron_trigger(data, now):
         "name": name, "pattern": pattern, "first_execution_time": first,
         "next_execution_time": first or cron.next_time(pattern, now),
         "remaining_executions": count if pattern else 1,
-        "workflow_name": _optional_text(data, "workflow_name"),
-        "workflow_id": _optional_text(data, "workflow_id"),
-        "workflow_namespace": _optional_text(data, "workflow_namespace")
-        or "",
+        "workflow_name": data.get("workflow_name"),
+        "workflow_id": data.get("workflow_id"),
+        "workflow_namespace": data.get("workflow_namespace") or "",
         "workflow_input": resources.json_object_field(
             "workflow_input", data.get("workflow_input")),
         "workflow_params": resources.json_object_field(
@@ -142,4 +118,51 @@ def _count(value):
         raise exceptions.InputError(
             "Invalid remaining_executions %r: expected a positive integer "
             "or null (no limit)" % (value,))
+    return value
+
+
+def _text_field(data, name, max_length=255):
+    value = data.get(name)
+    if value is None:
+        return ""
+    if len(value) > max_length:
+        raise exceptions.InputError(
+            "Field %r is %d characters long; at most %d are allowed"
+            % (name, len(value), max_length))
+    return value
+
+
+def parse_execution_create(data):
+    """Check the body of ``POST /v2/executions``.
+
+    :returns: dict with ``wf_identifier``, ``wf_namespace``, ``wf_input``,
+        ``description``, ``params`` and ``wf_ex_id`` (the engine client's
+        arguments; ``wf_ex_id`` None unless the body has an ``id``).
+    :raises InputError: bad JSON in ``input`` or ``params``, an ``id`` that cannot be an execution's, or neither
+        ``workflow_id`` nor ``workflow_name``.
+    """
+    identifier = (_text_field(data, "workflow_id")
+                  or _text_field(data, "workflow_name"))
+    if not identifier:
+        raise exceptions.InputError(
+            "Field 'workflow_id' or 'workflow_name' must be provided "
+            "(workflow ID is recommended)")
+    return {
+        "wf_identifier": identifier,
+        "wf_namespace": _text_field(data, "workflow_namespace"),
+        "wf_input": resources.json_object_field("input", data.get("input")),
+        "description": _text_field(data, "description"),
+        "params": resources.json_object_field("params", data.get("params")),
+        "wf_ex_id": _execution_id(data.get("id")),
+    }
+
+
+def _execution_id(value):
+    """The ``id`` a client gives a new execution (None if it gives none)."""
+    if value is None:
+        return None
+    if not _EXECUTION_ID.fullmatch(value):
+        raise exceptions.InputError(
+            "Field 'id' must be 1 to 36 letters, digits, '-', '_', '.' or "
+            "'~' (a UUID, say), got %r" % (value,))
     return value

@@ -16,8 +16,6 @@ from wfengine.notifier import targets
 
 MASK = "***"
 DEFAULT_EVENTS = ["EXECUTION", "TASK"]
-CREATE_FIELDS = ("workflow_name", "events", "url", "method", "headers",
-                 "secret", "description", "enabled")
 UPDATE_FIELDS = ("url", "events", "headers", "method", "description",
                  "enabled")
 _f = resources.Field
@@ -67,14 +65,6 @@ def address_policy():
     return addresses.Policy.from_conf(conf.CONF.notifier)
 
 
-def _check_fields(data, allowed, what):
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise exceptions.InputError(
-            "Unknown field(s) in %s: %s (allowed: %s)"
-            % (what, ", ".join(unknown), ", ".join(allowed)))
-
-
 def _text(data, name, max_length=255):
     value = data.get(name)
     if value is None:
@@ -120,11 +110,10 @@ def _checked(data, names):
 def parse_create(data):
     """Columns of a new listener from the body of ``POST /v2/listeners``.
 
-    :raises InputError: unknown field, missing or bad ``url``, unknown
+    :raises InputError: missing or bad ``url``, unknown
         event name, bad method, headers or secret, or an address the
         deployment does not allow.
     """
-    _check_fields(data, CREATE_FIELDS, "listener")
     if "url" not in data:
         raise exceptions.InputError("Field 'url' of listener is required")
     values = _checked(data, UPDATE_FIELDS)
@@ -140,7 +129,6 @@ def parse_create(data):
 
 def parse_update(data):
     """Columns to change from the body of ``PUT /v2/listeners/<id>``."""
-    _check_fields(data, UPDATE_FIELDS, "listener update")
     return _checked(data, UPDATE_FIELDS)
 
 

@@ -1,13 +1,23 @@
 """The OpenAPI 3 document of the v2 API, served at ``/v2/openapi.json``.
 
-Resource schemas are generated from the ``resources.ResourceSpec`` of each
-resource (field names, JSON-string fields, datetimes, column types), so
-they cannot drift from what the API answers; the routes and request
-bodies are declared here, once.
+Schemas are generated from the WSME types the controllers are exposed
+with (:mod:`wfengine.api.wstypes`): resources, lists, request bodies and
+answers, so they cannot drift from what the API reads and answers. The
+routes are declared here, once.
 """
-import copy
+from wsme import types as wtypes
 
+from wfengine.api.controllers.v2 import action_executions
+from wfengine.api.controllers.v2 import actions
+from wfengine.api.controllers.v2 import cron_triggers
+from wfengine.api.controllers.v2 import environments
+from wfengine.api.controllers.v2 import execution_report
+from wfengine.api.controllers.v2 import executions
+from wfengine.api.controllers.v2 import tasks
+from wfengine.api.controllers.v2 import workbooks
+from wfengine.api.controllers.v2 import workflows
 from wfengine.api import resources
+from wfengine.api import wstypes
 
 VERSION = "2.0"
 
@@ -19,90 +29,79 @@ _SCOPE = {"name": "scope", "in": "query",
 _NAMESPACE = {"name": "namespace", "in": "query", "schema": {"type": "string"}}
 _FORCE = {"name": "force", "in": "query", "schema": {"type": "boolean"}}
 
-# (collection, spec, path parameter, methods on the collection, methods on
-# one item, extra query parameters of writes).
+# (collection, spec, controller, path parameter, methods on the
+# collection, methods on one item, kind of write body).
 _RESOURCES = (
-    ("workflows", resources.WORKFLOW, "identifier",
-     ("get", "post", "put"), ("get", "put", "delete"), "text"),
-    ("executions", resources.EXECUTION, "id", ("get", "post"),
-     ("get", "delete"), "json"),
-    ("tasks", resources.TASK, "id", ("get",), ("get",), None),
-    ("action_executions", resources.ACTION_EXECUTION, "id", ("get",),
+    ("workflows", resources.WORKFLOW, workflows.WorkflowsController,
+     "identifier", ("get", "post", "put"), ("get", "put", "delete"), "text"),
+    ("executions", resources.EXECUTION, executions.ExecutionsController,
+     "id", ("get", "post"), ("get", "delete"), "json"),
+    ("tasks", resources.TASK, tasks.TasksController, "id", ("get",),
      ("get",), None),
-    ("environments", resources.ENVIRONMENT, "name", ("get", "post", "put"),
+    ("action_executions", resources.ACTION_EXECUTION,
+     action_executions.ActionExecutionsController, "id", ("get",),
+     ("get",), None),
+    ("environments", resources.ENVIRONMENT,
+     environments.EnvironmentsController, "name", ("get", "post", "put"),
      ("get", "delete"), "json"),
-    ("actions", resources.ACTION, "identifier", ("get", "post", "put"),
-     ("get", "delete"), "text"),
-    ("workbooks", resources.WORKBOOK, "name", ("get", "post", "put"),
-     ("get", "delete"), "text"),
-    ("cron_triggers", resources.CRON_TRIGGER, "identifier", ("get", "post"),
+    ("actions", resources.ACTION, actions.ActionsController, "identifier",
+     ("get", "post", "put"), ("get", "delete"), "text"),
+    ("workbooks", resources.WORKBOOK, workbooks.WorkbooksController, "name",
+     ("get", "post", "put"), ("get", "delete"), "text"),
+    ("cron_triggers", resources.CRON_TRIGGER,
+     cron_triggers.CronTriggersController, "identifier", ("get", "post"),
      ("get", "delete"), "json"),
 )
+# Lists of one parent's children: (parent, child, spec, controller).
+_CHILD_LISTS = (
+    ("executions", "tasks", resources.TASK, tasks.ExecutionTasksController),
+    ("tasks", "action_executions", resources.ACTION_EXECUTION,
+     action_executions.TaskActionExecutionsController),
+    ("tasks", "workflow_executions", resources.EXECUTION,
+     executions.TaskExecutionsController),
+)
+# Types named in answers that are not a resource's or a list's.
+_OTHER_TYPES = (wstypes.Validation, wstypes.ExecutionReport)
 
-# JSON request bodies: field -> schema.
-_JSON_OBJECT_OR_TEXT = {"oneOf": [{"type": "object"}, {"type": "string"}]}
-_BODIES = {
-    "executions": {
-        "id": {"type": "string",
-               "pattern": "^%s$" % resources.EXECUTION_ID_PATTERN},
-        "workflow_id": {"type": "string"}, "workflow_name": {"type": "string"},
-        "workflow_namespace": {"type": "string"},
-        "description": {"type": "string"}, "input": _JSON_OBJECT_OR_TEXT,
-        "params": _JSON_OBJECT_OR_TEXT},
-    "environments": {
-        "name": {"type": "string"}, "description": {"type": "string"},
-        "variables": _JSON_OBJECT_OR_TEXT,
-        "scope": {"type": "string", "enum": list(resources.SCOPES)}},
-    "cron_triggers": {
-        "name": {"type": "string"}, "pattern": {"type": "string"},
-        "workflow_name": {"type": "string"},
-        "workflow_id": {"type": "string"},
-        "workflow_namespace": {"type": "string"},
-        "workflow_input": _JSON_OBJECT_OR_TEXT,
-        "workflow_params": _JSON_OBJECT_OR_TEXT,
-        "first_execution_time": {"type": "string",
-                                 "example": "2030-01-01 12:00"},
-        "remaining_executions": {"type": "integer", "minimum": 1},
-        "scope": {"type": "string", "enum": list(resources.SCOPES)}},
-}
-_REQUIRED = {"environments": ["name", "variables"],
-             "cron_triggers": ["name"]}
+_SCALARS = {wtypes.text: "string", bool: "boolean", int: "integer",
+            float: "number"}
 
 
-def _field_schema(spec, field):
-    if field.kind in (resources.JSON, resources.DATETIME) or \
-            field.column is None:
-        return {"type": "string", "nullable": True}
-    column = spec.model.__mapper__.column_attrs[field.column].columns[0]
-    try:
-        python_type = column.type.python_type
-    except NotImplementedError:
-        python_type = str
-    if python_type is bool:
-        return {"type": "boolean", "nullable": True}
-    if python_type is int:
-        return {"type": "integer", "nullable": True}
-    if python_type is str:
-        return {"type": "string", "nullable": True}
-    return {"nullable": True}
+def schema_of(datatype, nullable=True):
+    """The JSON schema of a value of WSME type ``datatype`` (a complex
+    type: a reference to its component)."""
+    if isinstance(datatype, wstypes.Strict):
+        return dict(datatype.schema)
+    if wtypes.iscomplex(datatype):
+        return _ref(datatype)
+    if isinstance(datatype, wtypes.ArrayType):
+        schema = {"type": "array",
+                  "items": schema_of(datatype.item_type, False)}
+    elif isinstance(datatype, wtypes.DictType):
+        schema = {"type": "object"}
+    else:
+        schema = {"type": _SCALARS[datatype]}
+    if nullable:
+        schema["nullable"] = True
+    return schema
 
 
-def resource_schema(spec):
-    """The JSON schema of one resource as the API shows it."""
-    return {"type": "object",
-            "properties": {f.name: _field_schema(spec, f)
-                           for f in spec.fields}}
+def type_schema(datatype, names=None):
+    """The JSON schema of WSME complex type ``datatype`` (only the
+    attributes ``names``, if given)."""
+    attrs = [a for a in wtypes.list_attributes(datatype)
+             if names is None or a.name in names]
+    schema = {"type": "object",
+              "properties": {a.name: schema_of(a.datatype, not a.mandatory)
+                             for a in attrs}}
+    required = [a.name for a in attrs if a.mandatory]
+    if required:
+        schema["required"] = required
+    return schema
 
 
-def _list_schema(spec):
-    return {"type": "object", "required": [spec.collection],
-            "properties": {
-                spec.collection: {"type": "array", "items": _ref(spec)},
-                "next": {"type": "string"}}}
-
-
-def _ref(spec):
-    return {"$ref": "#/components/schemas/%s" % spec.singular}
+def _ref(datatype):
+    return {"$ref": "#/components/schemas/%s" % datatype.__name__}
 
 
 def _json(schema, description="OK"):
@@ -128,13 +127,27 @@ def _list_parameters(spec):
     return params
 
 
-def _write_body(collection, kind):
-    if kind == "text":
-        return _TEXT_BODY
-    schema = {"type": "object",
-              "properties": copy.deepcopy(_BODIES[collection])}
-    if collection in _REQUIRED:
-        schema["required"] = _REQUIRED[collection]
+def _definition(method):
+    """The WSME function definition a controller method is exposed with."""
+    return method._wsme_definition
+
+
+def _answer(method, code=None):
+    """``{status: response}`` of a controller method's success."""
+    definition = _definition(method)
+    status = str(code or definition.status_code)
+    if definition.return_type is None:
+        return {status: {"description": "Deleted"}}
+    return {status: _json(schema_of(definition.return_type))}
+
+
+def _write_body(method, kind):
+    body = _definition(method).body_type
+    if body is None:
+        return _TEXT_BODY if kind == "text" else None
+    schema = type_schema(body, body._allowed)
+    if body._required:
+        schema["required"] = list(body._required)
     return {"required": True,
             "content": {"application/json": {"schema": schema}}}
 
@@ -143,129 +156,129 @@ def _write_parameters(kind):
     return [_SCOPE, _NAMESPACE] if kind == "text" else []
 
 
-def _collection_ops(collection, spec, methods, kind):
+def _collection_ops(collection, spec, controller, methods, kind):
     ops = {}
     if "get" in methods:
         ops["get"] = {"operationId": "list_%s" % collection,
                       "parameters": _list_parameters(spec),
-                      "responses": dict({"200": _json(_list_schema(spec))},
+                      "responses": dict(_answer(controller.get_all),
                                         **_errors(400))}
-    for method, code in (("post", "201"), ("put", "200")):
+    for method in ("post", "put"):
         if method not in methods:
             continue
-        answer = _write_answer(collection, spec)
+        handler = getattr(controller, method)
         ops[method] = {
             "operationId": "%s_%s" % ("create" if method == "post"
                                       else "update", collection),
             "parameters": _write_parameters(kind),
-            "requestBody": _write_body(collection, kind),
-            "responses": dict({code: _json(answer)},
+            "requestBody": _write_body(handler, kind),
+            "responses": dict(_answer(handler),
                               **_errors(400, 404, 409, 413))}
     return ops
 
 
-def _write_answer(collection, spec):
-    if collection in ("workflows", "actions"):
-        return _list_schema(spec)
-    return _ref(spec)
-
-
-def _item_ops(collection, spec, param, methods, kind):
+def _item_ops(collection, controller, param, methods, kind):
     path_param = {"name": param, "in": "path", "required": True,
                   "schema": {"type": "string"}}
     extra = [_NAMESPACE] if collection in ("workflows", "actions",
                                            "workbooks") else []
+    item = _definition(controller.get_one).return_type
     ops = {"parameters": [path_param]}
     if "get" in methods:
-        ops["get"] = {"operationId": "get_%s" % spec.singular,
+        ops["get"] = {"operationId": "get_%s" % item.__name__,
                       "parameters": extra,
-                      "responses": dict({"200": _json(_ref(spec))},
+                      "responses": dict(_answer(controller.get_one),
                                         **_errors(400, 404))}
     if "put" in methods:
-        ops["put"] = {"operationId": "update_one_%s" % spec.singular,
+        # PUT of one item answers that item (``wsme.api.Response``).
+        ops["put"] = {"operationId": "update_one_%s" % item.__name__,
                       "parameters": extra + _write_parameters(kind),
-                      "requestBody": _write_body(collection, kind),
-                      "responses": dict({"200": _json(_ref(spec))},
+                      "requestBody": _write_body(controller.put, kind),
+                      "responses": dict({"200": _json(_ref(item))},
                                         **_errors(400, 404, 409, 413))}
     if "delete" in methods:
         ops["delete"] = {
-            "operationId": "delete_%s" % spec.singular,
+            "operationId": "delete_%s" % item.__name__,
             "parameters": extra + ([_FORCE] if collection == "executions"
                                    else []),
-            "responses": dict({"204": {"description": "Deleted"}},
+            "responses": dict(_answer(controller.delete),
                               **_errors(400, 404, 409))}
     return ops
 
 
-def _validate_ops(collection):
-    result = {"type": "object", "properties": {
-        "valid": {"type": "boolean"},
-        "error": {"type": "string", "nullable": True}}}
+def _validate_ops(collection, controller):
     return {"post": {"operationId": "validate_%s" % collection,
                      "requestBody": _TEXT_BODY,
-                     "responses": dict({"200": _json(result)},
+                     "responses": dict(_answer(controller.validate),
                                        **_errors(400, 413))}}
 
 
 def _report_ops():
     bool_param = {"in": "query", "schema": {"type": "boolean"}}
     return {
-        "parameters": [{"name": "id", "in": "path", "required": True,
-                        "schema": {"type": "string"}}],
+        "parameters": [_id_parameter()],
         "get": {"operationId": "get_execution_report",
                 "parameters": [
                     dict(bool_param, name="errors_only"),
                     dict(bool_param, name="statistics_only"),
                     {"name": "max_depth", "in": "query",
                      "schema": {"type": "integer"}}],
-                "responses": dict({"200": _json({
-                    "type": "object", "required": ["statistics"],
-                    "properties": {
-                        "statistics": {"type": "object"},
-                        "root_workflow_execution": {"type": "object"}}})},
+                "responses": dict(_answer(
+                    execution_report.ExecutionReportController.get_all),
                     **_errors(400, 404))}}
+
+
+def _id_parameter():
+    return {"name": "id", "in": "path", "required": True,
+            "schema": {"type": "string"}}
 
 
 def _paths():
     paths = {}
-    for collection, spec, param, coll, item, kind in _RESOURCES:
+    for collection, spec, controller, param, coll, item, kind in _RESOURCES:
         base = "/v2/%s" % collection
-        paths[base] = _collection_ops(collection, spec, coll, kind)
-        paths["%s/{%s}" % (base, param)] = _item_ops(collection, spec,
-                                                     param, item, kind)
+        paths[base] = _collection_ops(collection, spec, controller, coll,
+                                      kind)
+        paths["%s/{%s}" % (base, param)] = _item_ops(
+            collection, controller, param, item, kind)
         if kind == "text":
-            paths[base + "/validate"] = _validate_ops(collection)
+            paths[base + "/validate"] = _validate_ops(collection, controller)
     paths["/v2/executions/{id}/report"] = _report_ops()
-    for parent, child, spec in (("executions", "tasks", resources.TASK),
-                                ("tasks", "action_executions",
-                                 resources.ACTION_EXECUTION),
-                                ("tasks", "workflow_executions",
-                                 resources.EXECUTION)):
+    for parent, child, spec, controller in _CHILD_LISTS:
         paths["/v2/%s/{id}/%s" % (parent, child)] = {
-            "parameters": [{"name": "id", "in": "path", "required": True,
-                            "schema": {"type": "string"}}],
+            "parameters": [_id_parameter()],
             "get": {"operationId": "list_%s_of_%s" % (child, parent),
                     "parameters": _list_parameters(spec),
-                    "responses": dict({"200": _json(_list_schema(spec))},
+                    "responses": dict(_answer(controller.get_all),
                                       **_errors(400))}}
     return paths
 
 
-def document(base_url=""):
-    """The whole OpenAPI 3.0 document (a new dict on every call)."""
-    specs = [r[1] for r in _RESOURCES]
-    schemas = {spec.singular: resource_schema(spec) for spec in specs}
+def _schemas():
+    """A component for every complex type an answer names."""
+    found = list(_OTHER_TYPES)
+    for entry in _RESOURCES:
+        controller = entry[2]
+        found += [_definition(controller.get_one).return_type,
+                  _definition(controller.get_all).return_type]
+    schemas = {datatype.__name__: type_schema(datatype)
+               for datatype in found}
     schemas["Error"] = {
         "type": "object", "required": ["faultcode", "faultstring"],
         "properties": {"faultcode": {"type": "string",
                                      "enum": ["Client", "Server"]},
                        "faultstring": {"type": "string"},
                        "debuginfo": {"nullable": True}}}
+    return schemas
+
+
+def document(base_url=""):
+    """The whole OpenAPI 3.0 document (a new dict on every call)."""
     doc = {"openapi": "3.0.3",
            "info": {"title": "wfengine (Mistral v2 API)",
                     "version": VERSION},
            "paths": _paths(),
-           "components": {"schemas": schemas}}
+           "components": {"schemas": _schemas()}}
     if base_url:
         doc["servers"] = [{"url": base_url}]
     return doc

@@ -15,13 +15,13 @@ Every quirk of Mistral's JSON lives here:
 
 A resource is described once (:class:`ResourceSpec`): its wire field names
 in Mistral's order, the column each reads, what its lists show by default
-and which query parameters filter it. Request bodies are checked here too.
+and which query parameters filter it. Its WSME type (``wstypes``) declares
+the same fields with their types.
 """
 import dataclasses
 import functools
 import json
 import operator
-import re
 
 from wfengine import action_params
 from wfengine.api import fieldsize
@@ -404,13 +404,8 @@ def action_execution_dict(row, names=None):
 
 # Request bodies.
 
-EXECUTION_CREATE_FIELDS = ("id", "workflow_id", "workflow_name",
-                           "workflow_namespace", "description", "input",
-                           "params")
-
 # What a client may choose as an execution id: it stands in URLs.
 EXECUTION_ID_PATTERN = "[A-Za-z0-9._~-]{1,36}"
-_EXECUTION_ID = re.compile(EXECUTION_ID_PATTERN)
 
 
 def parse_json_body(body, what="request body"):
@@ -449,64 +444,6 @@ def json_object_field(name, value):
             "Field %r must be a JSON object, got %s"
             % (name, type(value).__name__))
     fieldsize.check(name, value)
-    return value
-
-
-
-def _text_field(data, name, max_length=255):
-    value = data.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise exceptions.InputError(
-            "Field %r must be a string, got %s: %r"
-            % (name, type(value).__name__, value))
-    if len(value) > max_length:
-        raise exceptions.InputError(
-            "Field %r is %d characters long; at most %d are allowed"
-            % (name, len(value), max_length))
-    return value
-
-
-def parse_execution_create(data):
-    """Check the body of ``POST /v2/executions``.
-
-    :returns: dict with ``wf_identifier``, ``wf_namespace``, ``wf_input``,
-        ``description``, ``params`` and ``wf_ex_id`` (the engine client's
-        arguments; ``wf_ex_id`` None unless the body has an ``id``).
-    :raises InputError: unknown field, wrong type, bad JSON in ``input`` or
-        ``params``, an ``id`` that cannot be an execution's, or neither
-        ``workflow_id`` nor ``workflow_name``.
-    """
-    unknown = sorted(set(data) - set(EXECUTION_CREATE_FIELDS))
-    if unknown:
-        raise exceptions.InputError(
-            "Unknown field(s) in execution: %s (allowed: %s)"
-            % (", ".join(unknown), ", ".join(EXECUTION_CREATE_FIELDS)))
-    identifier = (_text_field(data, "workflow_id")
-                  or _text_field(data, "workflow_name"))
-    if not identifier:
-        raise exceptions.InputError(
-            "Field 'workflow_id' or 'workflow_name' must be provided "
-            "(workflow ID is recommended)")
-    return {
-        "wf_identifier": identifier,
-        "wf_namespace": _text_field(data, "workflow_namespace"),
-        "wf_input": json_object_field("input", data.get("input")),
-        "description": _text_field(data, "description"),
-        "params": json_object_field("params", data.get("params")),
-        "wf_ex_id": _execution_id(data.get("id")),
-    }
-
-
-def _execution_id(value):
-    """The ``id`` a client gives a new execution (None if it gives none)."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or not _EXECUTION_ID.fullmatch(value):
-        raise exceptions.InputError(
-            "Field 'id' must be 1 to 36 letters, digits, '-', '_', '.' or "
-            "'~' (a UUID, say), got %r" % (value,))
     return value
 
 

@@ -1,6 +1,9 @@
 """Bodies of ``PUT /v2/executions/<id>`` and ``PUT /v2/tasks/<id>``.
 
-Only the shape of a request is checked here (fields, types, which
+WSME has checked the fields and their types (``wstypes.ExecutionUpdate``,
+``wstypes.TaskUpdate``, ``wstypes.ActionRun``,
+``wstypes.ActionCompletion``); each function takes the fields sent
+(``wstypes.present``). Only the shape of a request is checked here (fields, types, which
 combinations make sense); whether the execution's or task's state allows
 it is the engine's decision, which answers with its own 400.
 """
@@ -11,21 +14,11 @@ from wfengine import state_names as states
 from wfengine.api import resources
 
 EXECUTION_STATES = states.EXECUTION_REQUESTS
-EXECUTION_FIELDS = ("id", "state", "state_info", "description", "params")
 
 # Task states a request may ask for, with the extension's aliases.
 TASK_STATES = {states.RUNNING: states.RUNNING, states.SKIPPED: states.SKIPPED,
                states.IDLE: states.IDLE, "INITIAL": states.IDLE,
                states.SUCCESS: states.SUCCESS, "DONE": states.SUCCESS}
-TASK_FIELDS = ("id", "state", "reset", "env", "published", "state_info")
-
-
-def _check_fields(data, allowed, what):
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise exceptions.InputError(
-            "Unknown field(s) in %s update: %s (allowed: %s)"
-            % (what, ", ".join(unknown), ", ".join(allowed)))
 
 
 def _check_id(data, obj_id, what):
@@ -35,26 +28,17 @@ def _check_id(data, obj_id, what):
             % (data["id"], what, obj_id))
 
 
-def _optional_text(data, name):
-    value = data.get(name)
-    if value is not None and not isinstance(value, str):
-        raise exceptions.InputError(
-            "Field %r must be a string, got %s" % (name, type(value).__name__))
-    return value
-
-
 def parse_execution_update(data, wf_ex_id):
     """Check a ``PUT /v2/executions/<id>`` body.
 
     :returns: the engine client's ``update_execution`` keyword arguments.
-    :raises InputError: unknown field, unknown state, an empty update, a
+    :raises InputError: unknown state, an empty update, a
         description together with a state, or an env with a state other
         than RUNNING.
     """
-    _check_fields(data, EXECUTION_FIELDS, "execution")
     _check_id(data, wf_ex_id, "execution id")
-    state = _optional_text(data, "state")
-    description = _optional_text(data, "description")
+    state = data.get("state")
+    description = data.get("description")
     params = resources.json_object_field("params", data.get("params"))
     unknown = sorted(set(params) - {"env"})
     if unknown:
@@ -79,7 +63,7 @@ def parse_execution_update(data, wf_ex_id):
         raise exceptions.InputError(
             "An env update goes with state RUNNING (a resume) or with no "
             "state; got state %s" % state)
-    return {"state": state, "state_info": _optional_text(data, "state_info"),
+    return {"state": state, "state_info": data.get("state_info"),
             "env": env, "description": description}
 
 
@@ -89,7 +73,6 @@ def parse_task_update(data, task_ex_id):
     :returns: the engine client's ``update_task`` keyword arguments.
     :raises InputError: naming what is wrong and what is allowed.
     """
-    _check_fields(data, TASK_FIELDS, "task")
     _check_id(data, task_ex_id, "task execution id")
     asked = data.get("state")
     if asked not in TASK_STATES:
@@ -116,21 +99,19 @@ def parse_task_update(data, task_ex_id):
         "env": resources.json_object_field("env", data.get("env")) or None,
         "published": resources.json_object_field(
             "published", data.get("published")),
-        "state_info": _optional_text(data, "state_info"),
+        "state_info": data.get("state_info"),
     }
 
 
 ACTION_RESULT_STATES = states.RESULTS
-ACTION_FIELDS = ("id", "state", "output", "state_info")
 
 
 def parse_action_completion(data, action_ex_id):
     """Check a ``PUT /v2/action_executions/<id>`` body.
 
     :returns: the engine client's ``complete_action`` keyword arguments.
-    :raises InputError: unknown field or a state that does not end it.
+    :raises InputError: a state that does not end it.
     """
-    _check_fields(data, ACTION_FIELDS, "action execution")
     _check_id(data, action_ex_id, "action execution id")
     state = data.get("state")
     if state not in ACTION_RESULT_STATES:
@@ -138,7 +119,7 @@ def parse_action_completion(data, action_ex_id):
             "Invalid action execution state %r: an action is completed with "
             "one of %s" % (state, ", ".join(ACTION_RESULT_STATES)))
     output = _decoded_output(data.get("output"))
-    state_info = _optional_text(data, "state_info")
+    state_info = data.get("state_info")
     if state == "ERROR" and state_info is None and output is not None:
         # Mistral makes the error the task's state_info: its text, as
         # Python prints it.
@@ -161,8 +142,6 @@ def _decoded_output(output):
     return output
 
 
-ACTION_RUN_FIELDS = ("name", "input", "params", "workflow_namespace",
-                     "description")
 ACTION_RUN_PARAMS = ("run_sync", "save_result", "timeout", "target")
 
 
@@ -172,8 +151,7 @@ def parse_action_run(data):
     :returns: ``(engine client kwargs, run_sync, timeout)``.
     :raises InputError: naming the field and what is allowed.
     """
-    _check_fields(data, ACTION_RUN_FIELDS, "action execution")
-    name = _optional_text(data, "name")
+    name = data.get("name")
     if not name:
         raise exceptions.InputError(
             "Field 'name' (the action to run) is required")
@@ -191,7 +169,7 @@ def parse_action_run(data):
     kwargs = {"name": name,
               "action_input": resources.json_object_field(
                   "input", data.get("input")),
-              "namespace": _optional_text(data, "workflow_namespace") or "",
-              "description": _optional_text(data, "description") or "",
+              "namespace": data.get("workflow_namespace") or "",
+              "description": data.get("description") or "",
               "target": params.get("target")}
     return kwargs, params.get("run_sync", True) is not False, timeout

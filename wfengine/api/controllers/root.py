@@ -1,8 +1,8 @@
 """``GET /``: the API versions, as Mistral lists them."""
-import pecan
-
 from wfengine.api.controllers import common
 from wfengine.api.controllers.v2 import root as v2_root
+from wfengine.api.expose import expose
+from wfengine.api import wstypes
 
 
 def versions_document(base):
@@ -19,7 +19,7 @@ class RootController:
 
     v2 = v2_root.V2Controller()
 
-    @pecan.expose("json")
+    @expose(wstypes.Versions)
     def index(self):
         """GET / -> the versions document."""
         common.only("GET", "HEAD")

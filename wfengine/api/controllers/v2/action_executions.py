@@ -9,9 +9,11 @@ from wfengine import callbacks
 from wfengine import exceptions
 from wfengine import state_names as states
 from wfengine.api.controllers import common
+from wfengine.api.expose import expose
 from wfengine.api import fieldsize
 from wfengine.api import resources
 from wfengine.api import updates
+from wfengine.api import wstypes
 from wfengine.conf import CONF
 from wfengine.db import queries
 from wfengine.db import scope
@@ -84,31 +86,31 @@ def _wait_for_result(action_ex_id, timeout):
 class ActionExecutionsController(rest.RestController):
     """``GET /v2/action_executions[/<id>]``."""
 
-    @pecan.expose("json")
+    @expose(wstypes.ActionExecution, wstypes.text)
     def get_one(self, action_ex_id, **_params):
         """One action execution, with its input and output."""
         return session.reader(_get, action_ex_id)
 
-    @pecan.expose("json")
+    @expose(wstypes.ActionExecutions, direct=True)
     def get_all(self, **params):
         """Action executions, filtered and paged (output with
         ``include_output=true`` or ``fields``)."""
         return list_action_executions(params)
 
-    @pecan.expose("json")
-    def post(self, **_params):
+    @expose(wstypes.ActionExecution, body=wstypes.ActionRun,
+            status_code=201)
+    def post(self, *, body, **_params):
         """Run an action outside any workflow; 201 with its execution,
         finished when ``run_sync`` (the default) and it ends in time."""
-        data = resources.parse_json_body(pecan.request.body)
-        kwargs, run_sync, timeout = updates.parse_action_run(data)
+        kwargs, run_sync, timeout = updates.parse_action_run(
+            wstypes.present(body))
         started = pecan.request.engine.run_action(
             project_id=common.caller_project(), **kwargs)
-        pecan.response.status = 201
         if run_sync:
             return _wait_for_result(started["id"], timeout)
         return session.reader(_get, started["id"])
 
-    @pecan.expose()
+    @expose(None, wstypes.text, status_code=204)
     def delete(self, action_ex_id, **_params):
         """Delete a finished action execution (when the deployment allows
         it: ``[api] allow_action_execution_deletion``); 204."""
@@ -118,15 +120,14 @@ class ActionExecutionsController(rest.RestController):
                 "Action execution deletion is turned off on this server "
                 "([api] allow_action_execution_deletion)")
         pecan.request.engine.delete_action_execution(action_ex_id)
-        pecan.response.status = 204
-        return ""
 
-    @pecan.expose("json")
-    def put(self, action_ex_id, token=None, **_params):
+    @expose(wstypes.ActionExecution, wstypes.text, wstypes.text,
+            body=wstypes.ActionCompletion)
+    def put(self, action_ex_id, token=None, *, body, **_params):
         """Complete an asynchronous action (the callback URL lands here)."""
         _check_token(action_ex_id, token)
-        data = resources.parse_json_body(pecan.request.body)
-        completion = updates.parse_action_completion(data, action_ex_id)
+        completion = updates.parse_action_completion(wstypes.present(body),
+                                                     action_ex_id)
         fieldsize.check("output", completion["output"])
         pecan.request.engine.complete_action(action_ex_id, **completion)
         if token is not None:  # a callback's capability, of any caller
@@ -138,7 +139,7 @@ class ActionExecutionsController(rest.RestController):
 class TaskActionExecutionsController(rest.RestController):
     """``GET /v2/tasks/<id>/action_executions``."""
 
-    @pecan.expose("json")
+    @expose(wstypes.ActionExecutions, wstypes.text, direct=True)
     def get_all(self, task_ex_id, **params):
         """The action executions of one task."""
         return list_action_executions(

@@ -8,13 +8,14 @@ slash), so both the path and the ``namespace`` parameter are accepted.
 """
 import weakref
 
-import pecan
 from pecan import rest
 
 from wfengine.api import builtin_actions
 from wfengine.api.controllers import common
 from wfengine.api.controllers.v2 import workflows
+from wfengine.api.expose import expose
 from wfengine.api import resources
+from wfengine.api import wstypes
 from wfengine.db import definitions
 from wfengine.db import session
 from wfengine import exceptions
@@ -83,31 +84,29 @@ class ActionsController(rest.RestController):
 
     _custom_actions = {"validate": ["POST"]}
 
-    @pecan.expose("json")
+    @expose(wstypes.Action, wstypes.text)
     def get_one(self, identifier, *namespace, **params):
         """One action by id or name."""
         ensure_system_actions()
         return session.reader(_get, identifier,
                               _namespace(namespace, params))
 
-    @pecan.expose("json")
+    @expose(wstypes.Actions, direct=True)
     def get_all(self, **params):
         """Actions, built-in and ad-hoc, filtered and paged."""
         ensure_system_actions()
         return common.list_response(SPEC, params)
 
-    @pecan.expose("json")
+    @expose(wstypes.Actions, status_code=201)
     def post(self, **params):
         """Create the ad-hoc actions of the text body; 201 with them."""
         ensure_system_actions()
         values = _definition_values(
             common.request_text(), resources.check_scope(params.get("scope")),
             params.get("namespace", ""))
-        created = session.unit_of_work(_create, values)
-        pecan.response.status = 201
-        return {"actions": created}
+        return {"actions": session.unit_of_work(_create, values)}
 
-    @pecan.expose("json")
+    @expose(wstypes.Actions, wstypes.text)
     def put(self, identifier=None, **params):
         """Replace ad-hoc actions by the text body (matched by name, or
         the one action ``identifier``)."""
@@ -123,7 +122,7 @@ class ActionsController(rest.RestController):
         return {"actions": session.unit_of_work(_update, values, namespace,
                                                 identifier)}
 
-    @pecan.expose()
+    @expose(None, status_code=204)
     def delete(self, *path, **params):
         """Delete one ad-hoc action (``/<name>[/<namespace>]``); 204."""
         ensure_system_actions()
@@ -131,10 +130,8 @@ class ActionsController(rest.RestController):
             common.single_id(path)
         session.unit_of_work(definitions.delete_action_definition, path[0],
                              _namespace(path[1:], params))
-        pecan.response.status = 204
-        return ""
 
-    @pecan.expose("json")
+    @expose(wstypes.Validation)
     def validate(self, **_params):
         """Check an ad-hoc action text: ``{"valid", "error"}``."""
         problems = lang_actions.validate_actions(common.request_text())

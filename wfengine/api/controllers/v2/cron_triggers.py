@@ -3,12 +3,13 @@
 The API stores the trigger with its first ``next_execution_time``; the
 engines' scheduler (``engine/cron.py``) fires it.
 """
-import pecan
 from pecan import rest
 
 from wfengine.api import bodies
 from wfengine.api.controllers import common
+from wfengine.api.expose import expose
 from wfengine.api import resources
+from wfengine.api import wstypes
 from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session
@@ -39,29 +40,26 @@ def _get(sess, identifier):
 class CronTriggersController(rest.RestController):
     """Create, read, list and delete cron triggers."""
 
-    @pecan.expose("json")
+    @expose(wstypes.CronTrigger, wstypes.text)
     def get_one(self, identifier, **_params):
         """One cron trigger by name or id."""
         return session.reader(_get, identifier)
 
-    @pecan.expose("json")
+    @expose(wstypes.CronTriggers, direct=True)
     def get_all(self, **params):
         """Cron triggers, filtered and paged."""
         return common.list_response(SPEC, params)
 
-    @pecan.expose("json")
-    def post(self, **_params):
+    @expose(wstypes.CronTrigger, body=wstypes.CronTriggerCreate,
+            status_code=201)
+    def post(self, *, body, **_params):
         """Create a cron trigger; 201 with it."""
-        data = resources.parse_json_body(pecan.request.body)
-        values = bodies.parse_cron_trigger(data, models.utcnow())
-        created = session.unit_of_work(_create, values)
-        pecan.response.status = 201
-        return created
+        values = bodies.parse_cron_trigger(wstypes.present(body),
+                                           models.utcnow())
+        return session.unit_of_work(_create, values)
 
-    @pecan.expose()
+    @expose(None, status_code=204)
     def delete(self, *path, **_params):
         """Delete one cron trigger; 204."""
         session.unit_of_work(definitions.delete_cron_trigger,
                              common.single_id(path))
-        pecan.response.status = 204
-        return ""

@@ -4,12 +4,13 @@ Bodies are JSON; ``variables`` travels as a JSON string (python-mistralclient
 sends and reads it so) or an object. ``PUT /v2/environments`` names the
 environment in its body, as Mistral does.
 """
-import pecan
 from pecan import rest
 
 from wfengine.api import bodies
 from wfengine.api.controllers import common
+from wfengine.api.expose import expose
 from wfengine.api import resources
+from wfengine.api import wstypes
 from wfengine.db import definitions
 from wfengine.db import session
 
@@ -33,36 +34,31 @@ def _update(sess, values):
 class EnvironmentsController(rest.RestController):
     """Create, update, read, list and delete environments."""
 
-    @pecan.expose("json")
+    @expose(wstypes.Environment, wstypes.text)
     def get_one(self, name, **_params):
         """One environment, with its variables."""
         return session.reader(_get, name)
 
-    @pecan.expose("json")
+    @expose(wstypes.Environments, direct=True)
     def get_all(self, **params):
         """Environments, filtered and paged."""
         return common.list_response(SPEC, params)
 
-    @pecan.expose("json")
-    def post(self, **_params):
+    @expose(wstypes.Environment, body=wstypes.EnvironmentBody,
+            status_code=201)
+    def post(self, *, body, **_params):
         """Create an environment; 201 with it."""
-        data = resources.parse_json_body(pecan.request.body)
-        created = session.unit_of_work(
-            _create, bodies.parse_environment(data, create=True))
-        pecan.response.status = 201
-        return created
+        return session.unit_of_work(_create, bodies.parse_environment(
+            wstypes.present(body), create=True))
 
-    @pecan.expose("json")
-    def put(self, **_params):
+    @expose(wstypes.Environment, body=wstypes.EnvironmentBody)
+    def put(self, *, body, **_params):
         """Change the environment named in the body."""
-        data = resources.parse_json_body(pecan.request.body)
-        return session.unit_of_work(
-            _update, bodies.parse_environment(data, create=False))
+        return session.unit_of_work(_update, bodies.parse_environment(
+            wstypes.present(body), create=False))
 
-    @pecan.expose()
+    @expose(None, status_code=204)
     def delete(self, *path, **_params):
         """Delete one environment; 204."""
         session.unit_of_work(definitions.delete_environment,
                              common.single_id(path))
-        pecan.response.status = 204
-        return ""

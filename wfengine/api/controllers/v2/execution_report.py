@@ -10,8 +10,10 @@ than this are shown without their tasks; negative: no limit) and
 import pecan
 from pecan import rest
 
+from wfengine.api.expose import expose
 from wfengine.api import listing
 from wfengine.api import resources
+from wfengine.api import wstypes
 from wfengine.db import listing as db_listing
 from wfengine.db import models
 from wfengine.db import queries
@@ -105,7 +107,7 @@ def _int(name, value):
 class ExecutionReportController(rest.RestController):
     """``GET /v2/executions/<id>/report``."""
 
-    @pecan.expose("json")
+    @expose(wstypes.ExecutionReport, wstypes.text)
     def get_all(self, wf_ex_id, **params):
         """The execution tree of one execution with task statistics."""
         unknown = sorted(set(params) - set(REPORT_PARAMS))

@@ -4,13 +4,16 @@ import uuid
 import pecan
 from pecan import rest
 
+from wfengine.api import bodies
 from wfengine.api.controllers import common
 from wfengine.api.controllers.v2 import execution_report
 from wfengine.api.controllers.v2 import tasks
+from wfengine.api.expose import expose
 from wfengine.api import listener_resources
 from wfengine.api import resources
 from wfengine.api import secrets
 from wfengine.api import updates
+from wfengine.api import wstypes
 from wfengine.conf import CONF
 from wfengine.db import queries
 from wfengine.db import session
@@ -43,19 +46,20 @@ class ExecutionsController(rest.RestController):
     tasks = tasks.ExecutionTasksController()
     report = execution_report.ExecutionReportController()
 
-    @pecan.expose("json")
+    @expose(wstypes.Execution, wstypes.text)
     def get_one(self, wf_ex_id, **_params):
         """One workflow execution, with its input, output and params."""
         return session.reader(_get, wf_ex_id)
 
-    @pecan.expose("json")
+    @expose(wstypes.Executions, direct=True)
     def get_all(self, **params):
         """Workflow executions, filtered and paged (output only with
         ``include_output=true`` or ``fields``)."""
         return list_executions(params)
 
-    @pecan.expose("json")
-    def post(self, **_params):
+    @expose(wstypes.Execution, body=wstypes.ExecutionCreate,
+            status_code=201)
+    def post(self, *, body, **_params):
         """Start a workflow; 201 with the new execution.
 
         The execution gets the body's ``id`` if it has one; a start naming
@@ -64,8 +68,7 @@ class ExecutionsController(rest.RestController):
         lost. Without an ``id`` the API picks one, and sends the start
         again under it if no engine answers soon.
         """
-        data = resources.parse_json_body(pecan.request.body)
-        args = resources.parse_execution_create(data)
+        args = bodies.parse_execution_create(wstypes.present(body))
         args["params"] = listener_resources.check_notify(args["params"])
         started = pecan.request.engine.start_workflow(
             args["wf_identifier"], wf_namespace=args["wf_namespace"],
@@ -74,35 +77,31 @@ class ExecutionsController(rest.RestController):
             wf_ex_id=args["wf_ex_id"] or str(uuid.uuid4()),
             resend_after=CONF.api.start_resend_after,
             project_id=common.caller_project())
-        body = session.reader(_get, started["id"])
-        pecan.response.status = 201
-        return body
+        return session.reader(_get, started["id"])
 
-    @pecan.expose("json")
-    def put(self, wf_ex_id, **_params):
+    @expose(wstypes.Execution, wstypes.text, body=wstypes.ExecutionUpdate)
+    def put(self, wf_ex_id, *, body, **_params):
         """Pause, resume, cancel or stop an execution, or change its env
         or description; answers with the execution."""
-        data = resources.parse_json_body(pecan.request.body)
-        change = updates.parse_execution_update(data, wf_ex_id)
+        change = updates.parse_execution_update(wstypes.present(body),
+                                                wf_ex_id)
         session.reader(_get, wf_ex_id)  # another project's: 404
         if change.get("state") == "RUNNING":
             common.authorize("executions:resume")
         pecan.request.engine.update_execution(wf_ex_id, **change)
         return session.reader(_get, wf_ex_id)
 
-    @pecan.expose()
+    @expose(None, status_code=204)
     def delete(self, *path, **params):
         """Delete a finished execution (any with ``force=true``); 204."""
         execution_report.delete_execution(common.single_id(path),
                                           params.get("force", "false"))
-        pecan.response.status = 204
-        return ""
 
 
 class TaskExecutionsController(rest.RestController):
     """``GET /v2/tasks/<id>/workflow_executions``: sub-workflows of a task."""
 
-    @pecan.expose("json")
+    @expose(wstypes.Executions, wstypes.text, direct=True)
     def get_all(self, task_ex_id, **params):
         """The workflow executions started by one task."""
         return list_executions(params,

@@ -3,13 +3,13 @@
 An extension of Mistral's API (``spec/extensions.md`` section 2). The API
 writes listeners (definitions); deliveries are the notifier's, read here.
 """
-import pecan
 from pecan import rest
 
 from wfengine.api.controllers import common
 from wfengine.api.controllers.v2 import redeliveries
+from wfengine.api.expose import expose
 from wfengine.api import listener_resources
-from wfengine.api import resources
+from wfengine.api import wstypes
 from wfengine.db import notifications
 from wfengine.db import session
 from wfengine import exceptions
@@ -62,7 +62,7 @@ def _limit(value):
 class DeliveriesController(rest.RestController):
     """``GET /v2/listeners/<id>/deliveries``: newest first, paged."""
 
-    @pecan.expose("json")
+    @expose(wstypes.Deliveries, wstypes.text)
     def get_all(self, listener_id, **params):
         """One page of a listener's deliveries (``limit``, ``marker``)."""
         unknown = sorted(set(params) - set(DELIVERY_PARAMS))
@@ -80,10 +80,12 @@ class DeliveriesController(rest.RestController):
                 % (common.base_url(), listener_id, limit, items[-1]["id"]))
         return body
 
-    @pecan.expose("json")
-    def put(self, listener_id, delivery_id, **_params):
+    @expose(wstypes.Delivery, wstypes.text, wstypes.text,
+            body=wstypes.Redelivery)
+    def put(self, listener_id, delivery_id, *, body, **_params):
         """Send a FAILED delivery again (``{"state": "PENDING"}``)."""
-        return redeliveries.put(listener_id, delivery_id)
+        return redeliveries.put(listener_id, delivery_id,
+                                wstypes.present(body))
 
 
 class ListenersController(rest.RestController):
@@ -91,35 +93,29 @@ class ListenersController(rest.RestController):
 
     deliveries = DeliveriesController()
 
-    @pecan.expose("json")
+    @expose(wstypes.Listener, wstypes.text)
     def get_one(self, listener_id, **_params):
         """One listener (no secret, header values masked)."""
         return session.reader(_get, listener_id)
 
-    @pecan.expose("json")
+    @expose(wstypes.Listeners, direct=True)
     def get_all(self, **params):
         """Listeners, filtered (``workflow_name``) and paged."""
         return common.list_response(SPEC, params, _shape)
 
-    @pecan.expose("json")
-    def post(self, **_params):
+    @expose(wstypes.Listener, body=wstypes.ListenerCreate, status_code=201)
+    def post(self, *, body, **_params):
         """Create a listener; 201 with it and its secret (only here)."""
-        data = resources.parse_json_body(pecan.request.body)
-        values = listener_resources.parse_create(data)
-        created = session.unit_of_work(_create, values)
-        pecan.response.status = 201
-        return created
+        values = listener_resources.parse_create(wstypes.present(body))
+        return session.unit_of_work(_create, values)
 
-    @pecan.expose("json")
-    def put(self, listener_id, **_params):
+    @expose(wstypes.Listener, wstypes.text, body=wstypes.ListenerUpdate)
+    def put(self, listener_id, *, body, **_params):
         """Change url, events, headers, method, description, enabled."""
-        data = resources.parse_json_body(pecan.request.body)
-        values = listener_resources.parse_update(data)
+        values = listener_resources.parse_update(wstypes.present(body))
         return session.unit_of_work(_update, listener_id, values)
 
-    @pecan.expose()
+    @expose(None, wstypes.text, status_code=204)
     def delete(self, listener_id, **_params):
         """Delete a listener and its delivery log; 204."""
         session.unit_of_work(notifications.delete_listener, listener_id)
-        pecan.response.status = 204
-        return ""

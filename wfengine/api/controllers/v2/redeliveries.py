@@ -10,25 +10,15 @@ budget was spent); the policy's age limit still counts from the event.
 """
 import datetime
 
-import pecan
-
 from wfengine.api import listener_resources
-from wfengine.api import resources
 from wfengine.db import notifications
 from wfengine.db import session
 from wfengine import exceptions
 from wfengine.notifier import policy
 
-FIELDS = ("state",)
-
-
 def parse_redelivery(data):
-    """Check the body; :raises InputError: anything but state PENDING."""
-    unknown = sorted(set(data) - set(FIELDS))
-    if unknown:
-        raise exceptions.InputError(
-            "Unknown field(s) in delivery update: %s (allowed: state)"
-            % ", ".join(unknown))
+    """Check the body (its fields, ``wstypes.Redelivery``, checked by
+    WSME); :raises InputError: anything but state PENDING."""
     if data.get("state") != policy.PENDING:
         raise exceptions.InputError(
             "Invalid delivery state %r: a delivery is sent again with "
@@ -51,7 +41,7 @@ def _redeliver(sess, listener_id, delivery_id):
     return listener_resources.delivery_dict(row)
 
 
-def put(listener_id, delivery_id):
+def put(listener_id, delivery_id, data):
     """The controller method's body: check, reset, answer the delivery."""
-    parse_redelivery(resources.parse_json_body(pecan.request.body))
+    parse_redelivery(data)
     return session.unit_of_work(_redeliver, listener_id, delivery_id)

@@ -11,7 +11,9 @@ from wfengine.api.controllers.v2 import listeners
 from wfengine.api.controllers.v2 import tasks
 from wfengine.api.controllers.v2 import workbooks
 from wfengine.api.controllers.v2 import workflows
+from wfengine.api.expose import expose
 from wfengine.api import openapi
+from wfengine.api import wstypes
 
 
 class V2Controller:
@@ -27,7 +29,7 @@ class V2Controller:
     workbooks = workbooks.WorkbooksController()
     cron_triggers = cron_triggers.CronTriggersController()
 
-    @pecan.expose("json")
+    @expose(wstypes.V2Root)
     def index(self):
         """GET /v2 -> Mistral's v2 root document."""
         common.only("GET", "HEAD")
@@ -42,7 +44,7 @@ tasks.TasksController.workflow_executions = (
 class OpenApiController:
     """``GET /v2/openapi.json``: the OpenAPI 3 document of this API."""
 
-    @pecan.expose("json")
+    @expose(wstypes.OPENAPI_DOCUMENT)
     def index(self):
         """The document, with this server as its base."""
         common.only("GET", "HEAD")

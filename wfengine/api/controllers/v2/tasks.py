@@ -4,8 +4,10 @@ from pecan import rest
 
 from wfengine.api.controllers import common
 from wfengine.api.controllers.v2 import action_executions
+from wfengine.api.expose import expose
 from wfengine.api import resources
 from wfengine.api import updates
+from wfengine.api import wstypes
 from wfengine.db import queries
 from wfengine.db import session
 
@@ -42,20 +44,20 @@ class TasksController(rest.RestController):
 
     action_executions = action_executions.TaskActionExecutionsController()
 
-    @pecan.expose("json")
+    @expose(wstypes.Task, wstypes.text)
     def get_one(self, task_ex_id, **_params):
         """One task execution, with its result."""
         return session.reader(_get, task_ex_id)
 
-    @pecan.expose("json")
+    @expose(wstypes.Tasks, direct=True)
     def get_all(self, **params):
         """Task executions, filtered and paged."""
         return list_tasks(params)
 
-    @pecan.expose("json")
-    def put(self, task_ex_id, **_params):
+    @expose(wstypes.Task, wstypes.text, body=wstypes.TaskUpdate)
+    def put(self, task_ex_id, *, body, **_params):
         """Re-run, skip or mark a failed task; answers with the task."""
-        data = resources.parse_json_body(pecan.request.body)
+        data = wstypes.present(body)
         change = updates.parse_task_update(data, task_ex_id)
         session.reader(_get, task_ex_id)  # another project's: 404
         if data.get("state") in MARKS:
@@ -67,7 +69,7 @@ class TasksController(rest.RestController):
 class ExecutionTasksController(rest.RestController):
     """``GET /v2/executions/<id>/tasks``."""
 
-    @pecan.expose("json")
+    @expose(wstypes.Tasks, wstypes.text, direct=True)
     def get_all(self, wf_ex_id, **params):
         """The task executions of one workflow execution."""
         return list_tasks(params, forced={"workflow_execution_id": wf_ex_id})

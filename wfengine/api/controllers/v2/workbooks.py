@@ -4,11 +4,12 @@
 with ``namespace`` and ``scope`` in the query string and answer the one
 workbook. Its workflows and actions are stored as ``<workbook>.<name>``.
 """
-import pecan
 from pecan import rest
 
 from wfengine.api.controllers import common
+from wfengine.api.expose import expose
 from wfengine.api import resources
+from wfengine.api import wstypes
 from wfengine.db import definitions
 from wfengine.db import session
 from wfengine import exceptions
@@ -79,38 +80,34 @@ class WorkbooksController(rest.RestController):
 
     _custom_actions = {"validate": ["POST"]}
 
-    @pecan.expose("json")
+    @expose(wstypes.Workbook, wstypes.text)
     def get_one(self, name, **params):
         """One workbook by name (``namespace`` parameter)."""
         return session.reader(_get, name, params.get("namespace", ""))
 
-    @pecan.expose("json")
+    @expose(wstypes.Workbooks, direct=True)
     def get_all(self, **params):
         """Workbooks, filtered and paged."""
         return common.list_response(SPEC, params)
 
-    @pecan.expose("json")
+    @expose(wstypes.Workbook, status_code=201)
     def post(self, **params):
         """Create a workbook and its definitions; 201 with the workbook."""
-        created = session.unit_of_work(_create, _text_values(params))
-        pecan.response.status = 201
-        return created
+        return session.unit_of_work(_create, _text_values(params))
 
-    @pecan.expose("json")
+    @expose(wstypes.Workbook)
     def put(self, **params):
         """Replace the workbook named in the text, and its definitions."""
         return session.unit_of_work(_update, _text_values(params))
 
-    @pecan.expose()
+    @expose(None, status_code=204)
     def delete(self, *path, **params):
         """Delete a workbook with its workflows and actions; 204."""
         session.unit_of_work(definitions.delete_workbook,
                              common.single_id(path),
                              params.get("namespace", ""))
-        pecan.response.status = 204
-        return ""
 
-    @pecan.expose("json")
+    @expose(wstypes.Validation)
     def validate(self, **_params):
         """Check a workbook text: ``{"valid", "error"}``."""
         problems = lang_workbooks.validate_workbook(common.request_text())

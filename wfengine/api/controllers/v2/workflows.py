@@ -7,11 +7,13 @@ query string, and answer ``{"workflows": [...]}`` (``PUT
 """
 import re
 
-import pecan
 from pecan import rest
+from wsme import api as wsme_api
 
 from wfengine.api.controllers import common
+from wfengine.api.expose import expose
 from wfengine.api import resources
+from wfengine.api import wstypes
 from wfengine.db import definitions
 from wfengine.db import session
 from wfengine import exceptions
@@ -89,27 +91,25 @@ class WorkflowsController(rest.RestController):
 
     _custom_actions = {"validate": ["POST"]}
 
-    @pecan.expose("json")
+    @expose(wstypes.Workflow, wstypes.text)
     def get_one(self, identifier, **params):
         """One workflow by id or name (``namespace`` for names)."""
         return session.reader(_get, identifier, params.get("namespace", ""))
 
-    @pecan.expose("json")
+    @expose(wstypes.Workflows, direct=True)
     def get_all(self, **params):
         """Workflows, filtered and paged."""
         return common.list_response(SPEC, params, _shape)
 
-    @pecan.expose("json")
+    @expose(wstypes.Workflows, status_code=201)
     def post(self, **params):
         """Create the workflows of the text body; 201 with them."""
         values = _definition_values(
             common.request_text(), resources.check_scope(params.get("scope")),
             params.get("namespace", ""))
-        created = session.unit_of_work(_create, values)
-        pecan.response.status = 201
-        return {"workflows": created}
+        return {"workflows": session.unit_of_work(_create, values)}
 
-    @pecan.expose("json")
+    @expose(wstypes.Workflows, wstypes.text)
     def put(self, identifier=None, **params):
         """Replace workflows by the text body (matched by name, or the one
         workflow ``identifier``)."""
@@ -123,17 +123,18 @@ class WorkflowsController(rest.RestController):
                 "workflow; this one has %d" % (identifier, len(values)))
         updated = session.unit_of_work(_update, values, namespace,
                                        identifier)
-        return updated[0] if identifier else {"workflows": updated}
+        if identifier:
+            return wsme_api.Response(updated[0],
+                                     return_type=wstypes.Workflow)
+        return {"workflows": updated}
 
-    @pecan.expose()
+    @expose(None, wstypes.text, status_code=204)
     def delete(self, identifier, **params):
         """Delete one workflow by id or name; 204."""
         session.unit_of_work(definitions.delete_workflow_definition,
                              identifier, params.get("namespace", ""))
-        pecan.response.status = 204
-        return ""
 
-    @pecan.expose("json")
+    @expose(wstypes.Validation)
     def validate(self, **_params):
         """Check a text without storing it: ``{"valid", "error"}``."""
         text = common.request_text()
