@@ -102,7 +102,8 @@ class ActionExecutionsController(rest.RestController):
         data = resources.parse_json_body(pecan.request.body)
         kwargs, run_sync, timeout = updates.parse_action_run(data)
         started = pecan.request.engine.run_action(
-            project_id=common.caller_project(), **kwargs)
+            project_id=common.caller_project(),
+            user_id=common.caller_user(), **kwargs)
         pecan.response.status = 201
         if run_sync:
             return _wait_for_result(started["id"], timeout)

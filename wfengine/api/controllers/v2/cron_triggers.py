@@ -1,7 +1,9 @@
 """``/v2/cron_triggers``: start a workflow on a schedule.
 
 The API stores the trigger with its first ``next_execution_time``; the
-engines' scheduler (``engine/cron.py``) fires it.
+engines' scheduler (``engine/cron.py``) fires it. In keystone mode the
+trigger holds a trust from its creator (``wfengine.trusts``), made here
+and deleted with the trigger.
 """
 import pecan
 from pecan import rest
@@ -9,10 +11,12 @@ from pecan import rest
 from wfengine.api import bodies
 from wfengine.api.controllers import common
 from wfengine.api import resources
+from wfengine import conf
 from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session
 from wfengine import exceptions
+from wfengine import trusts
 
 SPEC = resources.CRON_TRIGGER
 
@@ -36,6 +40,14 @@ def _get(sess, identifier):
         sess, identifier, fields=SPEC.columns(SPEC.names())))
 
 
+def _trust():
+    """In keystone mode, a trust from the caller to the service user (the
+    trigger fires with it); else None."""
+    if not trusts.enabled(conf.CONF):
+        return None
+    return trusts.create(conf.CONF, common.caller())
+
+
 class CronTriggersController(rest.RestController):
     """Create, read, list and delete cron triggers."""
 
@@ -54,14 +66,21 @@ class CronTriggersController(rest.RestController):
         """Create a cron trigger; 201 with it."""
         data = resources.parse_json_body(pecan.request.body)
         values = bodies.parse_cron_trigger(data, models.utcnow())
-        created = session.unit_of_work(_create, values)
+        trust_id = _trust()
+        try:
+            created = session.unit_of_work(
+                _create, dict(values, trust_id=trust_id))
+        except Exception:
+            trusts.delete(conf.CONF, trust_id)
+            raise
         pecan.response.status = 201
         return created
 
     @pecan.expose()
     def delete(self, *path, **_params):
         """Delete one cron trigger; 204."""
-        session.unit_of_work(definitions.delete_cron_trigger,
-                             common.single_id(path))
+        trust_id = session.unit_of_work(definitions.delete_cron_trigger,
+                                        common.single_id(path))
+        trusts.delete(conf.CONF, trust_id)
         pecan.response.status = 204
         return ""
