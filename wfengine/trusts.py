@@ -74,7 +74,10 @@ def _service_session(conf, **overrides):
     """A keystoneauth1 session of the service user."""
     from keystoneauth1 import loading
     _register(conf)
-    auth = loading.load_auth_from_conf_options(conf, GROUP, **overrides)
+    auth = _keystone_call(
+        "load the service user of [keystone_authtoken]",
+        lambda: loading.load_auth_from_conf_options(conf, GROUP,
+                                                    **overrides))
     if auth is None:
         raise TrustError("[keystone_authtoken] auth_type is not set: the "
                          "service user that trusts are given to is unknown")

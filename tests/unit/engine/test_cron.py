@@ -12,6 +12,7 @@ from wfengine.db import models
 from wfengine.db import session
 from wfengine.engine import cron
 from wfengine import exceptions
+from wfengine import trusts
 
 T0 = datetime.datetime(2030, 1, 1, 12, 0)
 
@@ -199,3 +200,16 @@ def _unused_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_a_service_user_without_its_options_is_a_trust_error(tmp_path):
+    path = tmp_path / "partial.conf"
+    path.write_text("[api]\nauth_strategy = keystone\n"
+                    "[keystone_authtoken]\nauth_type = password\n")
+    conf = cfg.ConfigOpts()
+    auth.register_opts(conf)
+    conf(["--config-file", str(path)], project="wfengine")
+    with pytest.raises(trusts.TrustError) as e:
+        trusts.act_as(conf, "t-1")
+    assert "[keystone_authtoken]" in str(e.value)
+    trusts.delete(conf, "t-1")  # logged, not raised: the trigger is gone
