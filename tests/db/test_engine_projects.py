@@ -119,3 +119,38 @@ def test_each_project_runs_its_own_workflow_of_a_shared_name(defined):
     defined.start_workflow(messages.StartWorkflow(
         wf_identifier="outer", project_id="p-owner"))
     assert defined.executors.sent[-1].action_input == {"output": 1}
+
+
+def _users(session):
+    """Users written on every execution row."""
+    return {(type(row).__name__, row.user_id)
+            for model in (models.WorkflowExecution, models.TaskExecution,
+                          models.ActionExecution)
+            for row in session.query(model)}
+
+
+def test_every_execution_row_records_the_starting_user(defined):
+    wf = defined.start_workflow(messages.StartWorkflow(
+        wf_identifier="outer", project_id="p-owner", user_id="u-alice"))
+    leaf = defined.executors.sent[0]
+    _claim(defined, leaf)
+    _succeed(defined, leaf, 1)
+    assert db_session.reader(_users) == {
+        ("WorkflowExecution", "u-alice"), ("TaskExecution", "u-alice"),
+        ("ActionExecution", "u-alice")}
+    # A start that names no user (noauth) records none.
+    defined.start_workflow(messages.StartWorkflow(
+        wf_identifier="shared", project_id="p-owner",
+        params={"env": "colours"}))
+    rows = db_session.reader(lambda s: s.query(models.WorkflowExecution)
+                             .filter_by(name="shared").all())
+    assert [r.user_id for r in rows] == [None]
+    assert wf["id"] != rows[0].id
+
+
+def test_an_action_outside_workflows_records_the_starting_user(defined):
+    started = defined.run_action(messages.StartAction(
+        name="std.noop", project_id="p-owner", user_id="u-bob"))
+    row = db_session.reader(lambda s: s.get(models.ActionExecution,
+                                            started["id"]))
+    assert (row.project_id, row.user_id) == ("p-owner", "u-bob")

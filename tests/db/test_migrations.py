@@ -69,3 +69,26 @@ def test_large_json_columns_use_lz4_on_postgresql(postgresql_url):
         "published": "l", "in_context": "l", "name": ""}
     migration.downgrade(postgresql_url, "0007")
     assert _compression(postgresql_url)["published"] == "p"
+
+
+def test_user_columns_keep_existing_rows(db_url):
+    migration.upgrade(db_url, "0010")
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO environments (id, name, variables, scope, "
+                "project_id, created_at) VALUES ('e1', 'old', '{}', "
+                "'private', 'p1', '2026-01-01 00:00:00')")
+        migration.upgrade(db_url, "heads")
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql(
+                "SELECT id, project_id, user_id FROM environments").all() \
+                == [("e1", "p1", None)]
+        migration.downgrade(db_url, "0010")
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql(
+                "SELECT id, project_id FROM environments").all() == [
+                ("e1", "p1")]
+    finally:
+        engine.dispose()

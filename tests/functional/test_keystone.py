@@ -6,11 +6,13 @@ the embedded wfengine runs behind keystonemiddleware; the real ``mistral``
 CLI authenticates with a user name, a password and a project, as against
 Mistral.
 """
+import datetime
 import os
 import sys
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from tests.functional import authn
 from tests.functional import harness
@@ -175,3 +177,84 @@ def test_the_console_signs_in_with_a_keystone_token(ks, deployment):
     # The cookie is the console's only: the API wants its header.
     assert as_bob.get(deployment.url + "/workflows", timeout=30,
                       cookies=as_bob.cookies.get_dict()).status_code == 401
+
+
+def _user_id(ks, token):
+    """The user id of a Keystone token."""
+    resp = requests.get(ks.url + "/auth/tokens", timeout=30, headers={
+        "X-Auth-Token": token, "X-Subject-Token": token})
+    resp.raise_for_status()
+    return resp.json()["token"]["user"]["id"]
+
+
+def _trusts_of(ks, token, user_id):
+    resp = requests.get(ks.url + "/OS-TRUST/trusts", timeout=30,
+                        params={"trustor_user_id": user_id},
+                        headers={"X-Auth-Token": token})
+    resp.raise_for_status()
+    return resp.json()["trusts"]
+
+
+def _recorded(dep, wf_ex_id):
+    """(project_id, user_id) written on an execution's row."""
+    engine = sa.create_engine(dep.database_url)
+    try:
+        with engine.connect() as conn:
+            return tuple(conn.execute(sa.text(
+                "SELECT project_id, user_id FROM workflow_executions "
+                "WHERE id = :id"), {"id": wf_ex_id}).one())
+    finally:
+        engine.dispose()
+
+
+def test_a_cron_trigger_fires_with_a_trust_of_its_creator(ks, deployment):
+    pw_a, project_a, project_a_id = ks.users["alice"]
+    pw_b, project_b, _ = ks.users["bob"]
+    alice_token = ks.token("alice", pw_a, project_a)
+    alice_id = _user_id(ks, alice_token)
+    alice = {"X-Auth-Token": alice_token}
+    bob = {"X-Auth-Token": ks.token("bob", pw_b, project_b)}
+    api = deployment.url
+    assert requests.post(
+        api + "/workflows", timeout=30,
+        data=WF.replace("ks_hello", "ks_cron").encode(),
+        headers=dict(alice, **{"Content-Type": "text/plain"})
+    ).status_code == 201
+    first = datetime.datetime.now(datetime.timezone.utc) + \
+        datetime.timedelta(seconds=3)
+    created = requests.post(api + "/cron_triggers", timeout=60, headers=alice,
+                            json={"name": "ks_ct", "workflow_name": "ks_cron",
+                                  "pattern": "0 0 1 1 *",
+                                  "first_execution_time":
+                                      first.strftime("%Y-%m-%d %H:%M:%S")})
+    assert created.status_code == 201, created.text
+    assert "trust_id" not in created.json()  # Mistral's wire shape
+    # The trust from alice to the service user, on project A, with
+    # impersonation, exists while the trigger does.
+    [trust] = _trusts_of(ks, alice_token, alice_id)
+    assert (trust["project_id"], trust["impersonation"]) == (
+        project_a_id, True)
+
+    def fired():
+        listed = requests.get(api + "/executions", headers=alice,
+                              params={"workflow_name": "ks_cron"},
+                              timeout=30).json()["executions"]
+        return listed[0] if listed else None
+
+    ex = harness.wait_until(fired, 60, "the cron trigger to fire")
+    assert ex["project_id"] == project_a_id
+    assert created.json()["id"] in ex["description"]
+    assert _recorded(deployment, ex["id"]) == (project_a_id, alice_id)
+    # Project B neither sees it nor reaches it.
+    assert requests.get(api + "/executions/" + ex["id"], headers=bob,
+                        timeout=30).status_code == 404
+    assert [e["id"] for e in requests.get(
+        api + "/executions", headers=bob, timeout=30).json()[
+        "executions"]] == []
+    assert requests.delete(api + "/cron_triggers/ks_ct", headers=bob,
+                           timeout=30).status_code == 404
+    assert len(_trusts_of(ks, alice_token, alice_id)) == 1
+    # Deleting the trigger deletes its trust.
+    assert requests.delete(api + "/cron_triggers/ks_ct", headers=alice,
+                           timeout=60).status_code == 204
+    assert _trusts_of(ks, alice_token, alice_id) == []

@@ -24,6 +24,7 @@ from wfengine.api import engine_gate
 from wfengine.api import errors
 from wfengine.api import etag
 from wfengine.api import guards
+from wfengine.api import metrics_auth
 from wfengine.api import policy
 from wfengine import conf
 from wfengine.console import pages as console
@@ -148,11 +149,12 @@ def setup_app(engine_client=None, max_request_body_size=None):
     )
     limit = max_request_body_size or conf.CONF.api.max_request_body_size
     auth.check_bind_address(conf.CONF)
-    api = auth.wrap(BodySizeLimit(guards.RequestGuard(app), limit),
-                    conf.CONF, _decide_admin)
+    api = auth.wrap(metrics_auth.ProtectedMetrics(
+        BodySizeLimit(guards.RequestGuard(app), limit), conf.CONF),
+        conf.CONF, _decide_admin)
     # The console calls the whole API, authentication included, with the
-    # browser's credentials; probes and /metrics, outermost, answer
-    # without authentication.
+    # browser's credentials; probes (and /metrics unless [monitoring]
+    # metrics_require_auth), outermost, answer without authentication.
     token_mode = conf.CONF.api.auth_strategy != "noauth"
     return endpoints.ApiMiddleware(console.mount(api, limit, token_mode),
                                    conf.CONF)

@@ -38,7 +38,14 @@ class RequestContext:
 
     def scope(self, all_projects=False):
         """The database scope of this caller."""
-        return scope.Scope(self.project_id, self.is_admin, all_projects)
+        return scope.Scope(self.project_id, self.is_admin, all_projects,
+                           self.recorded_user())
+
+    def recorded_user(self):
+        """The user written on the rows this caller creates: none in
+        noauth mode (as Mistral, which knows no user without
+        authentication)."""
+        return None if self.user_id == DEFAULT_USER else self.user_id
 
 
 def noauth_context():

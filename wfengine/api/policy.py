@@ -98,7 +98,19 @@ def list_rules():
                 else ADMIN_OR_OWNER,
                 description=text.format(what=what),
                 operations=[{"path": path + suffix, "method": method}]))
+    rules.append(METRICS_RULE)
     return rules
+
+
+# Only consulted with [monitoring] metrics_require_auth (extension).
+METRICS_RULE = policy.DocumentedRuleDefault(
+    name="metrics:get", check_str="rule:context_is_admin",
+    description="Read the Prometheus metrics on the API's port when "
+                "[monitoring] metrics_require_auth is set; they count "
+                "every project's workflows. A scraper's account needs "
+                "this rule: e.g. 'rule:context_is_admin or "
+                "role:metrics_reader'.",
+    operations=[{"path": "/metrics", "method": "GET"}])
 
 
 _enforcer = None

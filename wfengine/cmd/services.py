@@ -120,7 +120,7 @@ def _start_engine(conf):
     srv.start()
     box.start()
     scheduler = cron.CronScheduler(svc, conf.cron_trigger.execution_interval,
-                                   conf.cron_trigger.batch_size)
+                                   conf.cron_trigger.batch_size, conf=conf)
     if conf.cron_trigger.enabled:
         scheduler.start()
     checker = liveness.LivenessChecker(

@@ -6,9 +6,20 @@ GROUP = cfg.OptGroup("monitoring", title="Health, readiness and metrics")
 OPTS = [
     cfg.BoolOpt("api_endpoints", default=True,
                 help="Serve /healthz, /readyz and /metrics on the API's "
-                     "port (without authentication: they tell no secret, "
-                     "but put /metrics behind your proxy's rules if its "
-                     "workflow names are private)."),
+                     "port. The probes never ask for credentials; "
+                     "/metrics does only with metrics_require_auth."),
+    cfg.BoolOpt("metrics_require_auth", default=False,
+                help="Make /metrics on the API's port authenticate like "
+                     "the API ([api] auth_strategy: a Keystone token or "
+                     "an OpenID Connect bearer token) and pass the "
+                     "policy rule metrics:get (administrators by "
+                     "default). Off: /metrics answers everyone who "
+                     "reaches the port; it tells no secret, but names "
+                     "the workflows of every project. /healthz and "
+                     "/readyz stay open either way. No effect with "
+                     "auth_strategy = noauth (every caller is an admin "
+                     "there), nor on status_port, which serves on "
+                     "status_host (loopback by default)."),
     cfg.HostAddressOpt("status_host", default="127.0.0.1",
                        help="Address of the status endpoint of processes "
                             "that run no API (engine, executor, notifier)."),

@@ -75,9 +75,7 @@ def _find_named(session, model, name, namespace, fields):
 def _insert(session, model, label, values, namespace=None):
     """Insert one row of ``model`` in the caller's project; refuses a name
     the project has taken already."""
-    project = scope.creator_project()
-    if project is not None and scope.scoped(model):
-        values = dict(values, project_id=project)
+    values = dict(values, **scope.creator_columns(model))
     stmt = sa.select(model.id).where(model.name == values["name"])
     if namespace is not None:
         stmt = stmt.where(model.namespace == namespace)
@@ -360,7 +358,8 @@ def _replace(session, model, where, old_names, new_values):
         ).scalar_one_or_none()
         if existing is None:
             session.add(model(**dict(values, id=str(uuid.uuid4()),
-                                     project_id=project)))
+                                     project_id=project,
+                                     user_id=scope.creator_user())))
         else:
             _common.set_columns(session, existing, values)
 
@@ -404,9 +403,15 @@ def create_cron_trigger(session, values):
 
 
 def delete_cron_trigger(session, identifier):
-    """Delete a cron trigger; :raises NotFound: no such one."""
-    _delete(session, _by_name(session, models.CronTrigger, "Cron trigger",
-                              identifier, change=True))
+    """Delete a cron trigger; returns its ``trust_id`` (None without).
+
+    :raises NotFound: no such one.
+    """
+    row = _by_name(session, models.CronTrigger, "Cron trigger", identifier,
+                   change=True)
+    trust_id = row.trust_id
+    _delete(session, row)
+    return trust_id
 
 
 def get_due_cron_triggers(session, now, limit=50):

@@ -25,6 +25,13 @@ def _id_column(**kw):
     return orm.mapped_column(sa.String(36), primary_key=True, **kw)
 
 
+def _user_column():
+    """The user who created the row (None: unknown, as in noauth mode and
+    for rows older than authentication). Not shown by the API: Mistral
+    records no user on its objects."""
+    return orm.mapped_column(sa.String(255), nullable=True)
+
+
 def _json(deferred=False, nullable=True):
     return orm.mapped_column(sa.JSON, nullable=nullable, deferred=deferred)
 
@@ -55,6 +62,7 @@ class WorkflowDefinition(TimestampMixin, Base):
     scope = orm.mapped_column(sa.String(80), nullable=False, default="private")
     project_id = orm.mapped_column(sa.String(80), nullable=False,
                                    default=DEFAULT_PROJECT)
+    user_id = _user_column()
 
 
 class WorkflowExecution(TimestampMixin, Base):
@@ -91,6 +99,7 @@ class WorkflowExecution(TimestampMixin, Base):
     root_execution_id = orm.mapped_column(sa.String(36))
     project_id = orm.mapped_column(sa.String(80), nullable=False,
                                    default=DEFAULT_PROJECT)
+    user_id = _user_column()
 
 
 class TaskExecution(TimestampMixin, Base):
@@ -134,6 +143,7 @@ class TaskExecution(TimestampMixin, Base):
     finished_at = orm.mapped_column(sa.DateTime)
     project_id = orm.mapped_column(sa.String(80), nullable=False,
                                    default=DEFAULT_PROJECT)
+    user_id = _user_column()
 
 
 class ActionExecution(TimestampMixin, Base):
@@ -179,6 +189,7 @@ class ActionExecution(TimestampMixin, Base):
     executor = orm.mapped_column(sa.String(255))
     project_id = orm.mapped_column(sa.String(80), nullable=False,
                                    default=DEFAULT_PROJECT)
+    user_id = _user_column()
 
 
 class OutboxMessage(Base):
@@ -255,6 +266,7 @@ class Environment(TimestampMixin, Base):
     scope = orm.mapped_column(sa.String(80), nullable=False, default="private")
     project_id = orm.mapped_column(sa.String(80), nullable=False,
                                    default=DEFAULT_PROJECT)
+    user_id = _user_column()
 
 
 class ActionDefinition(TimestampMixin, Base):
@@ -283,6 +295,7 @@ class ActionDefinition(TimestampMixin, Base):
     scope = orm.mapped_column(sa.String(80), nullable=False, default="private")
     project_id = orm.mapped_column(sa.String(80), nullable=False,
                                    default=DEFAULT_PROJECT)
+    user_id = _user_column()
 
 
 class Workbook(TimestampMixin, Base):
@@ -303,6 +316,7 @@ class Workbook(TimestampMixin, Base):
     scope = orm.mapped_column(sa.String(80), nullable=False, default="private")
     project_id = orm.mapped_column(sa.String(80), nullable=False,
                                    default=DEFAULT_PROJECT)
+    user_id = _user_column()
 
 
 class CronTrigger(TimestampMixin, Base):
@@ -335,6 +349,10 @@ class CronTrigger(TimestampMixin, Base):
     scope = orm.mapped_column(sa.String(80), nullable=False, default="private")
     project_id = orm.mapped_column(sa.String(80), nullable=False,
                                    default=DEFAULT_PROJECT)
+    user_id = _user_column()
+    # keystone mode: the trust from the creator to the service user the
+    # trigger fires with (Mistral's trust_id).
+    trust_id = orm.mapped_column(sa.String(80))
 
 
 class Listener(TimestampMixin, Base):
@@ -362,6 +380,7 @@ class Listener(TimestampMixin, Base):
     enabled = orm.mapped_column(sa.Boolean, nullable=False, default=True)
     project_id = orm.mapped_column(sa.String(80), nullable=False,
                                    default=DEFAULT_PROJECT)
+    user_id = _user_column()
 
 
 class Delivery(Base):

@@ -42,6 +42,9 @@ class Scope:
     project_id: str
     is_admin: bool = False
     all_projects: bool = False
+    # Who acts: recorded on the rows the request creates (None: unknown,
+    # as in noauth mode).
+    user_id: str | None = None
 
 
 def current():
@@ -158,3 +161,18 @@ def creator_project():
     (the column's default then)."""
     sc = current()
     return None if sc is None else sc.project_id
+
+
+def creator_user():
+    """The user new rows get: the caller's, or None (unknown)."""
+    sc = current()
+    return None if sc is None else sc.user_id
+
+
+def creator_columns(model):
+    """``{"project_id": ..., "user_id": ...}`` of a new row of ``model``
+    created by the current caller; empty outside a request."""
+    sc = current()
+    if sc is None or not scoped(model):
+        return {}
+    return {"project_id": sc.project_id, "user_id": sc.user_id}

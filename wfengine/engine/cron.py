@@ -8,6 +8,13 @@ so of several engines exactly one fires a given due time. Missed times
 
 The claim and the start of the execution share one unit of work, so a
 due time fires exactly once even when an engine dies halfway.
+
+The execution belongs to the trigger's creator: their project and user.
+In keystone mode the trigger holds a trust from its creator
+(``wfengine.trusts``): each firing first authenticates with it, and
+starts the execution as the user and in the project Keystone names; a
+trust that no longer works skips the due time (as Mistral, whose firing
+fails then). A trigger's last firing deletes its trust.
 """
 import dataclasses
 import logging
@@ -18,6 +25,7 @@ from wfengine.db import session as db_session
 from wfengine.lang import cron as lang_cron
 from wfengine import periodic
 from wfengine.rpc import messages
+from wfengine import trusts
 
 LOG = logging.getLogger(__name__)
 
@@ -37,13 +45,16 @@ class Due:
     workflow_input: dict
     workflow_params: dict
     project_id: str | None = None
+    user_id: str | None = None
+    trust_id: str | None = None
 
 
 def _read_due(session, now, limit):
     return [Due(t.id, t.name, t.pattern, t.next_execution_time,
                 t.remaining_executions, t.workflow_id, t.workflow_name,
                 t.workflow_namespace or "", t.workflow_input or {},
-                t.workflow_params or {}, t.project_id)
+                t.workflow_params or {}, t.project_id, t.user_id,
+                t.trust_id)
             for t in definitions.get_due_cron_triggers(session, now, limit)]
 
 
@@ -68,8 +79,11 @@ class CronScheduler:
     """Fires due cron triggers through ``EngineService.start_workflow``."""
 
     def __init__(self, engine_service, interval, batch_size=50,
-                 clock=models.utcnow):
+                 clock=models.utcnow, conf=None):
+        """:param conf: the configuration whose ``[keystone_authtoken]``
+            authenticates trusts (keystone mode); None: trusts unused."""
         self._service = engine_service
+        self._conf = conf
         self._batch_size = batch_size
         self._clock = clock
         self._periodic = periodic.Periodic("wfengine-cron", interval,
@@ -86,6 +100,16 @@ class CronScheduler:
 
     def _fire(self, trigger, now):
         nxt, remaining = following(trigger, now)
+        due = trigger.next_execution_time
+        try:
+            project, user = self._acting(trigger)
+        except trusts.TrustError as e:
+            LOG.warning("Cron trigger %s (%s) skips due time %s: %s",
+                        trigger.name, trigger.id, due, e)
+            if self._service.skip_cron_trigger(trigger.id, due, nxt,
+                                               remaining):
+                self._last(trigger, remaining)
+            return False
         msg = messages.StartWorkflow(
             wf_identifier=trigger.workflow_id or trigger.workflow_name,
             wf_namespace=trigger.workflow_namespace,
@@ -93,13 +117,36 @@ class CronScheduler:
             description="Workflow execution created by cron trigger '%s'"
                         % trigger.id,
             params=trigger.workflow_params,
-            # The execution belongs to the trigger's creator's project.
-            project_id=trigger.project_id)
+            # The execution belongs to the trigger's creator.
+            project_id=project, user_id=user)
         started = self._service.fire_cron_trigger(
-            trigger.id, trigger.next_execution_time, nxt, remaining, msg)
+            trigger.id, due, nxt, remaining, msg)
+        self._last(trigger, remaining)
         if started is None:
             return False
         LOG.info("Cron trigger %s (%s) fired for due time %s: execution "
                  "%s; next %s", trigger.name, trigger.id,
                  trigger.next_execution_time, started["id"], nxt)
         return True
+
+    def _acting(self, trigger):
+        """``(project, user)`` the firing acts as: the trust's in keystone
+        mode, else the creator's recorded on the trigger.
+
+        :raises trusts.TrustError: the trust no longer works.
+        """
+        if not (trigger.trust_id and self._conf is not None
+                and trusts.enabled(self._conf)):
+            return trigger.project_id, trigger.user_id
+        acting = trusts.act_as(self._conf, trigger.trust_id)
+        if acting.project_id != trigger.project_id:
+            raise trusts.TrustError(
+                "trust %s is scoped to another project than the "
+                "trigger's" % trigger.trust_id)
+        return acting.project_id, acting.user_id
+
+    def _last(self, trigger, remaining):
+        """After a trigger's last due time (its row is gone): its trust
+        goes too."""
+        if remaining == 0 and trigger.trust_id and self._conf is not None:
+            trusts.delete(self._conf, trigger.trust_id)

@@ -28,6 +28,7 @@ def stage_standalone_action(unit, msg, base, base_input, adhoc_id):
         id=str(uuid.uuid4()), name=msg.name, description=msg.description,
         workflow_namespace=msg.namespace, state=states.RUNNING,
         input=msg.input, params=params.to_row(), is_sync=True,
+        user_id=msg.user_id,
         **({"project_id": msg.project_id} if msg.project_id else {})))
     LOG.info("Action execution %s (%s) created outside any workflow",
              action_ex.id, msg.name)

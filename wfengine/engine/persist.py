@@ -145,6 +145,7 @@ def _insert_task(unit, wf_ex, view, initial, chain):
         state_info=view.state_info, in_context=view.in_context,
         published=view.published, runtime_context=view.runtime_context,
         processed=view.processed, project_id=wf_ex.project_id,
+        user_id=wf_ex.user_id,
         created_at=now, started_at=now,
         finished_at=now if view.state in states.COMPLETED else None)
     LOG.debug("Task execution %s (%s) of workflow execution %s created in "
@@ -198,7 +199,7 @@ def _stage_action(unit, wf_ex, cond, run, send_at):
         workflow_execution_id=wf_ex.id, workflow_name=wf_ex.name,
         workflow_namespace=wf_ex.workflow_namespace, task_name=run.task_name,
         state=states.RUNNING, input=run.input, params=params.to_row(),
-        is_sync=True, project_id=wf_ex.project_id,
+        is_sync=True, project_id=wf_ex.project_id, user_id=wf_ex.user_id,
         created_at=models.utcnow())
     unit.insert_later(models.ActionExecution, wf_ex.id, **values)
     return outbox_rows.stage_run(unit, types.SimpleNamespace(**values),

@@ -103,7 +103,7 @@ class EngineService(service_actions.ActionsMixin,
                                       msg.wf_namespace)
         wf_ex, rows = self._create_and_start(
             unit, wf_def, msg.wf_input, params, msg.description,
-            wf_ex_id=msg.wf_ex_id, project_id=msg.project_id)
+            wf_ex_id=msg.wf_ex_id, owner=(msg.project_id, msg.user_id))
         return {"id": wf_ex.id}, rows
 
     def fire_cron_trigger(self, trigger_id, due, nxt, remaining, msg):
@@ -123,9 +123,15 @@ class EngineService(service_actions.ActionsMixin,
         except (exceptions.InputError, exceptions.NotFound) as e:
             LOG.warning("Cron trigger %s could not start workflow %s: %s",
                         trigger_id, msg.wf_identifier, e)
-            db_session.unit_of_work(definitions.claim_cron_trigger,
-                                    trigger_id, due, nxt, remaining)
+            self.skip_cron_trigger(trigger_id, due, nxt, remaining)
             return None
+
+    @staticmethod
+    def skip_cron_trigger(trigger_id, due, nxt, remaining):
+        """Move a cron trigger past a due time without starting anything;
+        True if this engine won the due time."""
+        return db_session.unit_of_work(definitions.claim_cron_trigger,
+                                       trigger_id, due, nxt, remaining)
 
     def _fire_cron(self, unit, trigger_id, due, nxt, remaining, msg):
         if not definitions.claim_cron_trigger(unit.session, trigger_id, due,
@@ -135,7 +141,9 @@ class EngineService(service_actions.ActionsMixin,
 
     def _create_and_start(self, unit, wf_def, wf_input, params,
                           description="", parent=None, wf_ex_id=None,
-                          project_id=None):
+                          owner=(None, None)):
+        """``owner``: the execution's (project, user); a None project: the
+        workflow definition's."""
         spec = snapshot.definition_spec(unit, wf_def)
         # Everything that can refuse the start does so before a row is
         # written (a sub-workflow's refusal is handled inside its parent's
@@ -146,7 +154,8 @@ class EngineService(service_actions.ActionsMixin,
         wf_ex = self._create_execution(unit, wf_def, spec, wf_input,
                                        params, description, parent,
                                        wf_ex_id or str(uuid.uuid4()),
-                                       project_id or wf_def.project_id)
+                                       (owner[0] or wf_def.project_id,
+                                        owner[1]))
         snapshot.remember_spec(wf_ex.id, spec)
         cond = conductor.Conductor(snapshot.workflow_view(unit, wf_ex), [],
                                    ports=_ports(unit, wf_ex))
@@ -155,7 +164,7 @@ class EngineService(service_actions.ActionsMixin,
 
     @logcontext.binding(execution_id="wf_ex_id")
     def _create_execution(self, unit, wf_def, spec, wf_input, params,
-                          description, parent, wf_ex_id, project_id):
+                          description, parent, wf_ex_id, owner):
         runtime = {"env": params.get("env") or {},
                    "execution": {"id": wf_ex_id, "name": spec.name,
                                  "input": wf_input, "params": params}}
@@ -170,7 +179,8 @@ class EngineService(service_actions.ActionsMixin,
             description=description or "", spec=spec.to_dict(),
             state=states.RUNNING, state_info=None, tags=None,
             input=wf_input, params=params, context=context, output={},
-            project_id=project_id, task_execution_id=parent_task_id,
+            project_id=owner[0], user_id=owner[1],
+            task_execution_id=parent_task_id,
             root_execution_id=root_id, created_at=models.utcnow(),
             updated_at=None)
         # A Core insert, written now (its tasks refer to it); the row is

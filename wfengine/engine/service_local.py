@@ -66,7 +66,7 @@ class LocalRowsMixin:
                 unit, wf_def, wf_input, params, "",
                 {"task_ex_id": task_ex.id,
                  "root_execution_id": parent.root_execution_id or parent.id},
-                project_id=parent.project_id)
+                owner=(parent.project_id, parent.user_id))
             return rows
         except (exceptions.NotFound, exceptions.InputError) as e:
             message = "Can not start sub-workflow: %s" % e

@@ -1,7 +1,9 @@
 """``/healthz``, ``/readyz`` and ``/metrics``, as plain WSGI.
 
 The API serves them on its own port (:class:`ApiMiddleware`, in front of
-every other middleware, so no authentication applies to them); a process
+every other middleware, so no authentication applies to them; with
+``[monitoring] metrics_require_auth`` only the probes: ``/metrics`` is then
+answered behind the API's authentication, by ``api.metrics_auth``); a process
 without the API serves them on ``[monitoring] status_port``
 (:class:`StatusServer`) when that is set.
 
@@ -65,10 +67,11 @@ def readyz(conf):
 _PROBES = {"/healthz": healthz, "/readyz": readyz}
 
 
-def serve(conf, environ, start_response):
-    """Answer a probe or ``/metrics``; None if the path is neither."""
+def serve(conf, environ, start_response, metrics=True):
+    """Answer a probe or (if ``metrics``) ``/metrics``; None if the path
+    is none of those."""
     path = environ.get("PATH_INFO", "").rstrip("/") or "/"
-    if path not in _PROBES and path != "/metrics":
+    if path not in _PROBES and not (metrics and path == "/metrics"):
         return None
     if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
         start_response("405 Method Not Allowed",
@@ -94,7 +97,10 @@ class ApiMiddleware:
 
     def __call__(self, environ, start_response):
         if self.conf.monitoring.api_endpoints:
-            answer = serve(self.conf, environ, start_response)
+            # With metrics_require_auth, /metrics goes on to the API's
+            # authentication (api.metrics_auth answers it there).
+            answer = serve(self.conf, environ, start_response,
+                           not self.conf.monitoring.metrics_require_auth)
             if answer is not None:
                 return answer
         started = time.monotonic()

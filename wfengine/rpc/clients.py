@@ -64,7 +64,7 @@ class EngineClient:
 
     def start_workflow(self, wf_identifier, wf_namespace="", wf_input=None,
                        description="", params=None, wf_ex_id=None,
-                       resend_after=None, project_id=None):
+                       resend_after=None, project_id=None, user_id=None):
         """Create and start an execution; returns ``{"id": ...}``.
 
         :param wf_ex_id: the id the execution gets; a start naming an
@@ -79,7 +79,8 @@ class EngineClient:
         msg = messages.StartWorkflow(
             wf_identifier=wf_identifier, wf_namespace=wf_namespace or "",
             wf_input=wf_input or {}, description=description or "",
-            params=params or {}, wf_ex_id=wf_ex_id, project_id=project_id)
+            params=params or {}, wf_ex_id=wf_ex_id, project_id=project_id,
+            user_id=user_id)
         if wf_ex_id is not None and resend_after is not None:
             return self._call_resending("start_workflow", msg, resend_after)
         return self._call("start_workflow", msg)
@@ -110,7 +111,8 @@ class EngineClient:
         return self._call("update_task", msg)
 
     def run_action(self, name, action_input=None, namespace="",
-                   description="", target=None, project_id=None):
+                   description="", target=None, project_id=None,
+                   user_id=None):
         """Run an action outside any workflow; returns ``{"id": ...}`` of
         its action execution, RUNNING, once committed.
 
@@ -120,7 +122,8 @@ class EngineClient:
         msg = messages.StartAction(name=name, input=action_input or {},
                                    namespace=namespace or "",
                                    description=description or "",
-                                   target=target, project_id=project_id)
+                                   target=target, project_id=project_id,
+                                   user_id=user_id)
         return self._call("run_action", msg)
 
     def delete_action_execution(self, action_ex_id):

@@ -17,6 +17,8 @@ RPC_VERSION changelog:
         the starter's project.
   1.9 - hand_back_actions (engine): a stopping executor gives back the
         actions it still runs (ClaimAction, several per call).
+  1.10 - StartWorkflow.user_id, StartAction.user_id: a start carries the
+         starter's user, recorded on the rows it creates.
 
 A new field gets a default, so that older senders stay understood;
 ``from_dict`` ignores fields it does not know, so newer senders do too.
@@ -30,7 +32,7 @@ from typing import Any, ClassVar
 
 from wfengine import state_names
 
-RPC_VERSION = "1.9"
+RPC_VERSION = "1.10"
 
 
 class Message:
@@ -66,9 +68,12 @@ class StartWorkflow(Message):
     # The project the execution belongs to (the starter's); None: the
     # workflow definition's.
     project_id: str | None = None
+    # The user who started it (recorded, not shown); None: unknown.
+    user_id: str | None = None
 
     FIELDS_SINCE: ClassVar[dict[str, str]] = {"wf_ex_id": "1.7",
-                                              "project_id": "1.8"}
+                                              "project_id": "1.8",
+                                              "user_id": "1.10"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,8 +191,10 @@ class StartAction(Message):
     description: str = ""
     target: str | None = None
     project_id: str | None = None
+    user_id: str | None = None
 
-    FIELDS_SINCE: ClassVar[dict[str, str]] = {"project_id": "1.8"}
+    FIELDS_SINCE: ClassVar[dict[str, str]] = {"project_id": "1.8",
+                                              "user_id": "1.10"}
 
 
 @dataclasses.dataclass(frozen=True)

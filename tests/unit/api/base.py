@@ -62,11 +62,12 @@ class FakeEngine:
 
     def start_workflow(self, wf_identifier, wf_namespace="", wf_input=None,
                        description="", params=None, wf_ex_id=None,
-                       resend_after=None, project_id=None):
+                       resend_after=None, project_id=None, user_id=None):
         self.calls.append((wf_identifier, wf_namespace, wf_input,
                            description, params))
         self.start_options.append((wf_ex_id, resend_after))
         self.projects = getattr(self, "projects", []) + [project_id]
+        self.users = getattr(self, "users", []) + [user_id]
         return session.unit_of_work(self._start, wf_identifier, wf_namespace,
                                     wf_input or {}, description, params or {},
                                     wf_ex_id or str(uuid.uuid4()),

@@ -1,14 +1,18 @@
 """The cron scheduler: due triggers fire once, whichever engine claims."""
 import datetime
+import socket
 import threading
 
+from oslo_config import cfg
 import pytest
 
+from wfengine.conf import auth
 from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session
 from wfengine.engine import cron
 from wfengine import exceptions
+from wfengine import trusts
 
 T0 = datetime.datetime(2030, 1, 1, 12, 0)
 
@@ -36,6 +40,11 @@ class FakeService:
             return self.start_workflow(msg)
         except exceptions.InputError:
             return None
+
+    @staticmethod
+    def skip_cron_trigger(trigger_id, due, nxt, remaining):
+        return session.unit_of_work(definitions.claim_cron_trigger,
+                                    trigger_id, due, nxt, remaining)
 
 
 @pytest.fixture
@@ -153,7 +162,54 @@ def test_thread_starts_and_stops(db):
 
 
 def test_a_trigger_starts_in_its_creators_project(db):
-    _add(project_id="proj-creator")
+    _add(project_id="proj-creator", user_id="u-creator")
     service = FakeService()
     assert _scheduler(service, T0).run_once() == 1
-    assert [m.project_id for m in service.started] == ["proj-creator"]
+    assert [(m.project_id, m.user_id) for m in service.started] == [
+        ("proj-creator", "u-creator")]
+
+
+def _keystone_conf(tmp_path, port):
+    """keystone mode whose service user's Keystone is 127.0.0.1:port."""
+    path = tmp_path / "wfengine.conf"
+    path.write_text(
+        "[api]\nauth_strategy = keystone\n[keystone_authtoken]\n"
+        "auth_type = password\nauth_url = http://127.0.0.1:%d/v3\n"
+        "username = wfengine\npassword = pw\nuser_domain_name = Default\n"
+        "project_name = service\nproject_domain_name = Default\n"
+        "http_connect_timeout = 2\n" % port)
+    conf = cfg.ConfigOpts()
+    auth.register_opts(conf)
+    conf(["--config-file", str(path)], project="wfengine")
+    return conf
+
+
+def test_a_trust_that_does_not_work_skips_the_due_time(db, tmp_path):
+    _add(project_id="proj-creator", user_id="u-creator", trust_id="t-1")
+    service = FakeService()
+    conf = _keystone_conf(tmp_path, _unused_port())
+    scheduler = cron.CronScheduler(service, 0.05, clock=lambda: T0,
+                                   conf=conf)
+    assert scheduler.run_once() == 0
+    assert service.started == []
+    assert _trigger() == (T0 + datetime.timedelta(minutes=5), None)
+
+
+def _unused_port():
+    """A loopback port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_service_user_without_its_options_is_a_trust_error(tmp_path):
+    path = tmp_path / "partial.conf"
+    path.write_text("[api]\nauth_strategy = keystone\n"
+                    "[keystone_authtoken]\nauth_type = password\n")
+    conf = cfg.ConfigOpts()
+    auth.register_opts(conf)
+    conf(["--config-file", str(path)], project="wfengine")
+    with pytest.raises(trusts.TrustError) as e:
+        trusts.act_as(conf, "t-1")
+    assert "[keystone_authtoken]" in str(e.value)
+    trusts.delete(conf, "t-1")  # logged, not raised: the trigger is gone

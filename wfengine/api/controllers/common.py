@@ -36,6 +36,12 @@ def caller_project():
     return None if ctx is None else ctx.project_id
 
 
+def caller_user():
+    """The user recorded on what the request creates (None: unknown)."""
+    ctx = caller()
+    return None if ctx is None else ctx.recorded_user()
+
+
 def authorize(rule):
     """Refuse (403) the request unless the policy allows ``rule``."""
     policy.enforce(rule, caller())

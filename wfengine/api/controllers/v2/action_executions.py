@@ -105,7 +105,8 @@ class ActionExecutionsController(rest.RestController):
         kwargs, run_sync, timeout = updates.parse_action_run(
             wstypes.present(body))
         started = pecan.request.engine.run_action(
-            project_id=common.caller_project(), **kwargs)
+            project_id=common.caller_project(),
+            user_id=common.caller_user(), **kwargs)
         if run_sync:
             return _wait_for_result(started["id"], timeout)
         return session.reader(_get, started["id"])

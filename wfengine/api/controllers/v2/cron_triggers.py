@@ -1,7 +1,9 @@
 """``/v2/cron_triggers``: start a workflow on a schedule.
 
 The API stores the trigger with its first ``next_execution_time``; the
-engines' scheduler (``engine/cron.py``) fires it.
+engines' scheduler (``engine/cron.py``) fires it. In keystone mode the
+trigger holds a trust from its creator (``wfengine.trusts``), made here
+and deleted with the trigger.
 """
 from pecan import rest
 
@@ -10,10 +12,12 @@ from wfengine.api.controllers import common
 from wfengine.api.expose import expose
 from wfengine.api import resources
 from wfengine.api import wstypes
+from wfengine import conf
 from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session
 from wfengine import exceptions
+from wfengine import trusts
 
 SPEC = resources.CRON_TRIGGER
 
@@ -37,6 +41,14 @@ def _get(sess, identifier):
         sess, identifier, fields=SPEC.columns(SPEC.names())))
 
 
+def _trust():
+    """In keystone mode, a trust from the caller to the service user (the
+    trigger fires with it); else None."""
+    if not trusts.enabled(conf.CONF):
+        return None
+    return trusts.create(conf.CONF, common.caller())
+
+
 class CronTriggersController(rest.RestController):
     """Create, read, list and delete cron triggers."""
 
@@ -56,10 +68,17 @@ class CronTriggersController(rest.RestController):
         """Create a cron trigger; 201 with it."""
         values = bodies.parse_cron_trigger(wstypes.present(body),
                                            models.utcnow())
-        return session.unit_of_work(_create, values)
+        trust_id = _trust()
+        try:
+            return session.unit_of_work(
+                _create, dict(values, trust_id=trust_id))
+        except Exception:
+            trusts.delete(conf.CONF, trust_id)
+            raise
 
     @expose(None, status_code=204)
     def delete(self, *path, **_params):
         """Delete one cron trigger; 204."""
-        session.unit_of_work(definitions.delete_cron_trigger,
-                             common.single_id(path))
+        trust_id = session.unit_of_work(definitions.delete_cron_trigger,
+                                        common.single_id(path))
+        trusts.delete(conf.CONF, trust_id)

@@ -76,7 +76,8 @@ class ExecutionsController(rest.RestController):
             params=args["params"],
             wf_ex_id=args["wf_ex_id"] or str(uuid.uuid4()),
             resend_after=CONF.api.start_resend_after,
-            project_id=common.caller_project())
+            project_id=common.caller_project(),
+            user_id=common.caller_user())
         return session.reader(_get, started["id"])
 
     @expose(wstypes.Execution, wstypes.text, body=wstypes.ExecutionUpdate)

@@ -25,7 +25,8 @@ def _shape(sess, rows, names):
 def _create(sess, values):
     project = common.caller_project()
     if project is not None:
-        values = dict(values, project_id=project)
+        values = dict(values, project_id=project,
+                      user_id=common.caller_user())
     row = notifications.create_listener(sess, values)
     return listener_resources.listener_dict(row, with_secret=True)
 
