@@ -125,9 +125,11 @@ class ActionExecutionsController(rest.RestController):
     def put(self, action_ex_id, token=None, **_params):
         """Complete an asynchronous action (the callback URL lands here)."""
         _check_token(action_ex_id, token)
-        data = resources.parse_json_body(pecan.request.body)
-        completion = updates.parse_action_completion(data, action_ex_id)
-        fieldsize.check("output", completion["output"])
+        completion = fieldsize.oversized(pecan.request.environ)
+        if completion is None:
+            data = resources.parse_json_body(pecan.request.body)
+            completion = fieldsize.completion(
+                updates.parse_action_completion(data, action_ex_id))
         pecan.request.engine.complete_action(action_ex_id, **completion)
         if token is not None:  # a callback's capability, of any caller
             with scope.use(None):
