@@ -44,6 +44,13 @@ def claim_lease(session, name, holder, seconds):
     return True
 
 
+def lease_holder(session, name):
+    """The holder of lease ``name`` if it has not expired, else None."""
+    return session.execute(sa.select(models.Lease.holder).where(
+        models.Lease.name == name,
+        models.Lease.expires_at > models.utcnow())).scalar_one_or_none()
+
+
 def release_lease(session, name, holder):
     session.execute(sa.delete(models.Lease).where(
         models.Lease.name == name, models.Lease.holder == holder))

@@ -94,6 +94,24 @@ class Retention:
             self._due["purge"] = now + self._opts.interval
         return removed
 
+    def run_once(self):
+        """One pass of both policies now, whatever their intervals (the
+        operator's ``wfengine-db-manage purge``), under the lease; None if
+        another process holds it. Returns ``{table: rows removed}``."""
+        if not self._claim():
+            return None
+        try:
+            removed = self.expire_executions()
+            removed.update(self.purge())
+            return removed
+        finally:
+            db_session.unit_of_work(queries.release_lease, LEASE,
+                                    self._holder)
+
+    def lease_holder(self):
+        """Who holds the retention lease now (None: nobody)."""
+        return db_session.reader(queries.lease_holder, LEASE)
+
     def _claim(self):
         return db_session.unit_of_work(queries.claim_lease, LEASE,
                                        self._holder, LEASE_SECONDS)
