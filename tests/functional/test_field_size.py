@@ -116,15 +116,22 @@ def test_input_over_the_limit_is_a_400(limited):
     _assert_names_the_limit(response.json()["faultstring"])
 
 
-def test_an_async_output_over_the_limit_fails_the_action_and_task(limited):
-    api = limited.api
+def _complete_async(api, output):
+    """Start fs_async, complete its action with ``output``: (execution,
+    action execution, the PUT's answer)."""
     ex = harness.start_execution(api, "fs_async")
     task = harness.task_named(api, ex["id"], "waiting", timeout=30)
     [action] = harness.wait_until(
         lambda: api.action_executions(task["id"]), 30, "the action")
     answer = api.request(
         "PUT", "/action_executions/%s" % action["id"], expect=(200,),
-        json={"state": "SUCCESS", "output": {"big": "é" * 200}})
+        json={"state": "SUCCESS", "output": output})
+    return ex, action, answer
+
+
+def test_an_async_output_over_the_limit_fails_the_action_and_task(limited):
+    api = limited.api
+    ex, action, answer = _complete_async(api, {"big": "é" * 200})
     # Answered as Mistral does: 200 with the action execution, failed.
     assert answer.json()["state"] == "ERROR"
     _assert_names_the_limit(answer.json()["state_info"])
@@ -152,13 +159,7 @@ def test_an_async_completion_over_the_body_limit_fails_the_action(
                     data=WORKFLOWS[WORKFLOWS.index("fs_async:"):].join(
                         ["version: '2.0'\n", ""]).encode(),
                     headers={"Content-Type": "text/plain"})
-        ex = harness.start_execution(api, "fs_async")
-        task = harness.task_named(api, ex["id"], "waiting", timeout=30)
-        [action] = harness.wait_until(
-            lambda: api.action_executions(task["id"]), 30, "the action")
-        answer = api.request(
-            "PUT", "/action_executions/%s" % action["id"], expect=(200,),
-            json={"state": "SUCCESS", "output": "x" * 10000})
+        ex, _action, answer = _complete_async(api, "x" * 10000)
         assert answer.json()["state"] == "ERROR"
         info = answer.json()["state_info"]
         assert info.startswith("Field size limit exceeded")

@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -29,16 +28,9 @@ PROBE = ('f=%s; [ $(( $(date +%%s) - $(stat -c %%Y "$f") )) -lt %d ] '
 
 
 def start_with_file(deployment, services, path):
-    name = "%s-%d" % (services.replace(",", "+"), len(deployment.processes))
-    argv = [sys.executable, "-m", "wfengine.cmd.launch",
-            "--config-file", deployment.config_file, "--server", services,
-            "--monitoring-status_file", path,
-            "--monitoring-status_file_interval", str(INTERVAL)]
-    proc = harness.Process(name, services.split(","), argv,
-                           os.path.join(deployment.workdir, name + ".log"),
-                           deployment.env)
-    deployment.processes.append(proc)
-    return proc
+    return deployment.start(services, args=[
+        "--monitoring-status_file", path,
+        "--monitoring-status_file_interval", str(INTERVAL)])
 
 
 def read(path):

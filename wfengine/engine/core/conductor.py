@@ -15,7 +15,6 @@ A task's life: created RUNNING (or WAITING at a join), optionally delayed
 ``with-items``, again for ``retry``), its result may be held
 (``wait-after``), and finally it completes: publish, then transitions.
 """
-import dataclasses
 
 from wfengine import exceptions
 from wfengine import expressions
