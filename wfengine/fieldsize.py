@@ -42,11 +42,6 @@ def configure(limit_bytes):
     _limit = limit_bytes
 
 
-def limit():
-    """The limit in bytes, or None."""
-    return _limit
-
-
 def stored_size(value):
     """Bytes of ``value`` as JSON text, as a JSON column stores it
     (``json.dumps`` with its defaults: ASCII only)."""
@@ -84,10 +79,10 @@ def _at_least(value, limit):
 
 def size_over(value):
     """None when ``value`` as stored JSON fits the limit, else a size in
-    bytes it is known to exceed the limit by. Exact, and bounded in cost
-    by the limit rather than by the value: a walk that stops at the limit
-    first (it counts a lower bound of the JSON text), then, for what is
-    left, the JSON text itself."""
+    bytes, over the limit, that its JSON text is known to reach. Exact,
+    and bounded in cost by the limit rather than by the value: a walk
+    that stops at the limit first (it counts a lower bound of the JSON
+    text), then, for what is left, the JSON text itself."""
     if _limit is None:
         return None
     bound = _at_least(value, _limit)
@@ -95,7 +90,12 @@ def size_over(value):
         return bound
     # The text is at most a few times the count (escapes of non-ASCII
     # characters, digits of floats): measured exactly.
-    size = stored_size(value)
+    try:
+        size = stored_size(value)
+    except ValueError:
+        # Not JSON at all (an integer too long to print): left to the
+        # checks of what makes it, as before.
+        return None
     return size if size > _limit else None
 
 
