@@ -50,69 +50,68 @@ def wait_ready(path, proc):
     harness.wait_until(ready, 60, "%s to say ready" % path)
 
 
-def test_status_files_of_engine_and_notifier(tmp_path, postgres_db):
+@pytest.fixture
+def deployment(tmp_path, postgres_db):
+    """PostgreSQL and RabbitMQ, migrated; its processes stopped after."""
     harness.require_tcp(harness.RABBIT_PORT, "RabbitMQ")
     deployment = harness.Deployment(tmp_path, database=postgres_db,
                                     transport_url=harness.RABBIT_URL)
     deployment.db_manage()
-    engine_file = str(tmp_path / "engine.status")
-    notifier_file = str(tmp_path / "notifier.status")
     try:
-        engine = start_with_file(deployment, "engine,executor", engine_file)
-        notifier = start_with_file(deployment, "notifier", notifier_file)
-        wait_ready(engine_file, engine)
-        wait_ready(notifier_file, notifier)
-        status = read(engine_file)
-        assert status["pid"] == engine.pid
-        assert status["services"] == ["engine", "executor"]
-        assert status["reasons"] == [] and status["interval"] == INTERVAL
-        assert read(notifier_file)["services"] == ["notifier"]
-
-        # Rewritten every interval, and always whole (atomic renames).
-        first = os.stat(engine_file).st_mtime_ns
-        seen = set()
-        deadline = time.monotonic() + 10
-        while len(seen) < 3 and time.monotonic() < deadline:
-            seen.add(read(engine_file)["written_at"])
-            time.sleep(0.05)
-        assert len(seen) >= 2, seen
-        assert os.stat(engine_file).st_mtime_ns > first
-        assert not [n for n in os.listdir(tmp_path) if n.startswith(
-            ".engine.status.")], "temporary files left behind"
-
-        assert probe(engine_file, 3) == 0
-        # A stuck process: its file goes stale and the probe fails.
-        engine.signal(signal.SIGSTOP)
-        try:
-            harness.wait_until(lambda: probe(engine_file, 3) != 0, 30,
-                               "the probe to fail on a stale file")
-        finally:
-            engine.signal(signal.SIGCONT)
-        harness.wait_until(lambda: probe(engine_file, 3) == 0, 30,
-                           "the probe to pass again")
-
-        engine.signal(signal.SIGTERM)
-        engine.popen.wait(60)
-        assert read(engine_file)["status"] == "stopping"
-        assert probe(engine_file, 3) != 0
-        assert read(notifier_file)["status"] == "ready"
+        yield deployment
     finally:
         deployment.stop()
+
+
+def test_status_files_of_engine_and_notifier(tmp_path, deployment):
+    engine_file = str(tmp_path / "engine.status")
+    notifier_file = str(tmp_path / "notifier.status")
+    engine = start_with_file(deployment, "engine,executor", engine_file)
+    notifier = start_with_file(deployment, "notifier", notifier_file)
+    wait_ready(engine_file, engine)
+    wait_ready(notifier_file, notifier)
+    status = read(engine_file)
+    assert status["pid"] == engine.pid
+    assert status["services"] == ["engine", "executor"]
+    assert status["reasons"] == [] and status["interval"] == INTERVAL
+    assert read(notifier_file)["services"] == ["notifier"]
+
+    # Rewritten every interval, and always whole (atomic renames).
+    first = os.stat(engine_file).st_mtime_ns
+    seen = set()
+    deadline = time.monotonic() + 10
+    while len(seen) < 3 and time.monotonic() < deadline:
+        seen.add(read(engine_file)["written_at"])
+        time.sleep(0.05)
+    assert len(seen) >= 2, seen
+    assert os.stat(engine_file).st_mtime_ns > first
+
+    assert probe(engine_file, 3) == 0
+    # A stuck process: its file goes stale and the probe fails.
+    engine.signal(signal.SIGSTOP)
+    try:
+        harness.wait_until(lambda: probe(engine_file, 3) != 0, 30,
+                           "the probe to fail on a stale file")
+    finally:
+        engine.signal(signal.SIGCONT)
+    harness.wait_until(lambda: probe(engine_file, 3) == 0, 30,
+                       "the probe to pass again")
+
+    engine.signal(signal.SIGTERM)
+    engine.popen.wait(60)
+    assert read(engine_file)["status"] == "stopping"
+    assert probe(engine_file, 3) != 0
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(
+        ".engine.status.")], "temporary files left behind"
+    assert read(notifier_file)["status"] == "ready"
 
 
 def test_an_unwritable_path_stops_the_start_in_one_line(tmp_path,
-                                                        postgres_db):
-    harness.require_tcp(harness.RABBIT_PORT, "RabbitMQ")
-    deployment = harness.Deployment(tmp_path, database=postgres_db,
-                                    transport_url=harness.RABBIT_URL)
-    deployment.db_manage()
-    try:
-        proc = start_with_file(deployment, "notifier",
-                               str(tmp_path / "missing" / "n.status"))
-        assert proc.popen.wait(60) != 0
-        log = proc.tail()
-        assert "cannot write the status file" in log, log
-        assert "[monitoring] status_file" in log
-        assert "Traceback" not in log, log
-    finally:
-        deployment.stop()
+                                                        deployment):
+    proc = start_with_file(deployment, "notifier",
+                           str(tmp_path / "missing" / "n.status"))
+    assert proc.popen.wait(60) != 0
+    log = proc.tail()
+    assert "cannot write the status file" in log, log
+    assert "[monitoring] status_file" in log
+    assert "Traceback" not in log, log
