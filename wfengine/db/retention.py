@@ -70,9 +70,9 @@ def _finished_roots(states):
 
 
 def _expired(states, older_than, max_finished):
-    """The statements choosing expired roots, oldest first: updated
-    before ``older_than`` (a datetime, or None), or beyond the
-    ``max_finished`` most recently updated (0: no limit)."""
+    """The statements choosing expired roots: those updated before
+    ``older_than`` (a datetime, or None; oldest first), and those beyond
+    the ``max_finished`` most recently updated (0: no limit)."""
     chosen = []
     if older_than is not None:
         chosen.append(_finished_roots(states).where(
