@@ -97,30 +97,55 @@ def main():
         ids = [e["id"] for e in http.get(
             api + "/executions?limit=1000&fields=id&sort_keys=created_at"
             "&sort_dirs=desc").json()["executions"]]
-        rounds = {"n": 0}
-
-        def enough():
-            rounds["n"] += 1
-            return rounds["n"] * 10 >= args.requests
-        report("before", poll(http, api, ids, enough))
+        report("before (idle baseline)", poll(http, api, ids,
+                                              enough_again(args)))
 
         db_session.configure(url)
         passes = retention.Retention(purge_options(args.batch, args.chunk),
                                      "retention-poll")
         result = {}
         started = time.monotonic()
-        worker = threading.Thread(target=lambda: result.update(
-            passes.expire_executions()))
+        worker = threading.Thread(target=purge_pass, args=(passes, result))
         worker.start()
         during = poll(http, api, ids, lambda: not worker.is_alive())
         worker.join()
-        print("purged %s executions in %.0f s" % (
-            result.get("executions"), time.monotonic() - started))
+        print("purged %s executions in %.0f s (the pass's own CPU %.2f s, "
+              "%d statements, %d of them DELETE)" % (
+                  result.get("executions"), time.monotonic() - started,
+                  result["cpu"], result["statements"], result["deletes"]))
         report("during the purge", during)
+        report("after the purge", poll(http, api, ids, enough_again(args)))
     finally:
         db_session.dispose()
         bench.stop(procs)
         bench.drop_pg_database(db)
+
+
+def purge_pass(passes, result):
+    """One expiration pass, with its thread's CPU time and statements."""
+    sent = []
+
+    def record(conn, cursor, statement, *args):
+        sent.append(statement.lstrip()[:6].upper())
+    engine = db_session.get_engine()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    cpu = time.thread_time()
+    try:
+        result.update(passes.expire_executions())
+    finally:
+        result["cpu"] = time.thread_time() - cpu
+        sa.event.remove(engine, "before_cursor_execute", record)
+    result["statements"] = len(sent)
+    result["deletes"] = sent.count("DELETE")
+
+
+def enough_again(args):
+    rounds = {"n": 0}
+
+    def enough():
+        rounds["n"] += 1
+        return rounds["n"] * 10 >= args.requests
+    return enough
 
 
 def report(title, samples):

@@ -56,6 +56,12 @@ class InvalidStateTransition(InputError):
     message = "Invalid state transition"
 
 
+class FieldSizeLimitExceeded(InputError):
+    """A value over the size limit of stored fields: never stored."""
+
+    message = "Field size limit exceeded"
+
+
 class ExpressionError(WFEngineException):
     """An expression failed to compile or evaluate."""
 

@@ -12,7 +12,6 @@ This module is a leaf like :mod:`wfengine.yamlsafe`, whose depth limit it
 shares.
 """
 
-import itertools
 import json
 import re
 
@@ -21,9 +20,6 @@ from wfengine import yamlsafe
 
 _STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET_RE = re.compile(r"[\[\]{}]")
-# What a number, true, false or null counts at least (its JSON text).
-_SCALAR = 8
-_END = object()
 
 
 def loads(text, what="request body", error=exceptions.InputError):
@@ -66,36 +62,3 @@ def check_depth(text, what="request body", error=exceptions.InputError):
                             "max_document_depth)" % (what, limit))
         else:
             depth -= 1
-
-
-def size_over(value, limit):
-    """None when ``value`` as JSON text stays within ``limit`` bytes (about:
-    escapes aside), else the size counted when it went over. Stops there,
-    so the cost is bounded by the limit, not by the value."""
-    size = 0
-    stack = [iter((value,))]
-    while stack:
-        item = next(stack[-1], _END)
-        if item is _END:
-            stack.pop()
-            continue
-        if isinstance(item, str):
-            # Encoded only when short enough to matter (non-ASCII text is
-            # longer in bytes); a longer one is over in characters alone.
-            length = len(item)
-            if length <= limit:
-                length = len(item.encode("utf-8", "replace"))
-            size += length + 3
-        elif isinstance(item, dict):
-            size += 2
-            stack.append(itertools.chain.from_iterable(item.items()))
-        elif isinstance(item, (list, tuple)):
-            size += 2
-            stack.append(iter(item))
-        elif isinstance(item, int) and not isinstance(item, bool):
-            size += max(item.bit_length() // 3, _SCALAR)
-        else:
-            size += _SCALAR
-        if size > limit:
-            return size
-    return None

@@ -192,3 +192,82 @@ def test_purges_age_out_bookkeeping_rows_in_chunks(db):
         models.OutboxMessage.ref_id)).scalars().all()) == [live.action_id]
     assert db_session.reader(lambda s: s.execute(sa.select(
         models.ExecutorHeartbeat.name)).scalars().all()) == ["alive"]
+
+
+def _statements_during(fn):
+    """(result of ``fn()``, the DELETE statements it sent)."""
+    sent = []
+    engine = db_session.get_engine()
+
+    def record(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("DELETE"):
+            sent.append(statement.split()[2])
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        return fn(), sent
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("trees", [1, 12])
+def test_one_batch_is_one_delete_per_table_however_many_trees(db, trees):
+    for _ in range(trees):
+        with_child("SUCCESS", "SUCCESS", ago(hours=3))
+    passes = retention.Retention(conf(chunk_size=50, expiration={
+        "older_than": 60}), "engine-a")
+    removed, deletes = _statements_during(passes.expire_executions)
+    assert removed == {"executions": trees}
+    assert deletes == ["outbox", "action_executions", "task_executions",
+                       "workflow_executions"]
+    assert count(models.WorkflowExecution) == 0
+    assert count(models.TaskExecution) == 0
+    assert count(models.ActionExecution) == 0
+    assert count(models.OutboxMessage) == 0
+
+
+def test_an_aged_out_table_is_one_delete_per_chunk(db):
+    db_session.unit_of_work(_bookkeeping)
+    passes = retention.Retention(conf(chunk_size=100,
+                                      deliveries_older_than=24), "a")
+    removed, deletes = _statements_during(passes.purge)
+    assert removed == {"deliveries": 2}
+    assert deletes == ["deliveries"]
+
+
+def test_a_tree_an_engine_holds_is_skipped_not_waited_for(db):
+    held, free = (execution("SUCCESS", ago(hours=3)) for _ in range(2))
+    engine = sa.create_engine(db)
+    try:
+        with engine.connect() as other:
+            other.execute(sa.text(
+                "SELECT id FROM workflow_executions WHERE id = :id "
+                "FOR UPDATE"), {"id": held.id})
+            passes = retention.Retention(conf(chunk_size=50, expiration={
+                "older_than": 60}), "engine-a")
+            assert passes.expire_executions() == {"executions": 1}
+            other.rollback()
+        assert existing([held.id, free.id]) == {held.id}
+        assert passes.expire_executions() == {"executions": 1}
+    finally:
+        engine.dispose()
+
+
+def test_count_is_what_a_pass_would_remove(db):
+    for _ in range(3):
+        with_child("SUCCESS", "SUCCESS", ago(hours=3))
+    execution("SUCCESS", ago(minutes=5))
+    execution("RUNNING", ago(hours=3))
+    db_session.unit_of_work(_bookkeeping)
+    passes = retention.Retention(conf(
+        events_older_than=24, deliveries_older_than=24,
+        expiration={"older_than": 60, "max_finished_executions": 3,
+                    "batch_size": 1}), "a")
+    # Older than an hour: 3 roots; beyond the 3 newest finished: 1 of
+    # them (the 4 finished roots, newest first: the recent one, then 3).
+    counts = passes.count()
+    assert counts == {"executions": 3, "events": 2, "deliveries": 2}
+    assert count(models.WorkflowExecution) == 8   # nothing removed
+    # batch_size bounds a pass, not the count.
+    assert passes.expire_executions() == {"executions": 1}
+    assert passes.count()["executions"] == 2

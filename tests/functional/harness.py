@@ -372,13 +372,15 @@ class Deployment:
             raise AssertionError("db-manage exited %d:\n%s"
                                  % (rc, tail_file(log_path)))
 
-    def start(self, services, name=None, env=None):
+    def start(self, services, name=None, env=None, args=()):
         """Start one ``wfengine-server --server <services>`` process
-        (``env``: variables added to its environment)."""
+        (``env``: variables added to its environment; ``args``: added to
+        its command line, e.g. ``["--monitoring-status_port", "9101"]``)."""
         name = name or "%s-%d" % (services.replace(",", "+"),
                                   len(self.processes))
         argv = [sys.executable, "-m", "wfengine.cmd.launch",
-                "--config-file", self.config_file, "--server", services]
+                "--config-file", self.config_file, "--server",
+                services] + list(args)
         proc = Process(name, services.split(","), argv, self._log_path(name),
                        dict(self.env, **(env or {})))
         self.processes.append(proc)

@@ -5,8 +5,6 @@ answers, its schema is at head, the broker takes a login. Processes
 without the API answer the same on ``[monitoring] status_port``.
 """
 import contextlib
-import os
-import sys
 
 import pytest
 import requests
@@ -34,15 +32,8 @@ def probe(port, path):
 def start_with_status(deployment, services, status_port):
     """Start ``wfengine-server --server services`` with its status
     endpoint on ``status_port``."""
-    name = "%s-%d" % (services.replace(",", "+"), len(deployment.processes))
-    argv = [sys.executable, "-m", "wfengine.cmd.launch",
-            "--config-file", deployment.config_file, "--server", services,
-            "--monitoring-status_port", str(status_port)]
-    proc = harness.Process(name, services.split(","), argv,
-                           os.path.join(deployment.workdir, name + ".log"),
-                           deployment.env)
-    deployment.processes.append(proc)
-    return proc
+    return deployment.start(
+        services, args=["--monitoring-status_port", str(status_port)])
 
 
 def wait_ready(port, proc, timeout=60):

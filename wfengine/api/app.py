@@ -23,6 +23,7 @@ from wfengine.api.controllers import root
 from wfengine.api import engine_gate
 from wfengine.api import errors
 from wfengine.api import etag
+from wfengine.api import fieldsize
 from wfengine.api import guards
 from wfengine.api import metrics_auth
 from wfengine.api import policy
@@ -71,7 +72,11 @@ class BodySizeLimit:
     """WSGI middleware: refuse bodies larger than ``limit`` bytes (413).
 
     A declared Content-Length is checked before reading; a chunked body
-    is read up to the limit and replaced by what was read.
+    is read up to the limit and replaced by what was read. One kind of
+    request is let through without its body instead: the completion of
+    an asynchronous action, which fails its action as over the size limit
+    of stored fields (``api.fieldsize.mark_oversized``), as Mistral fails a
+    result too large to store, rather than leave it running.
     """
 
     def __init__(self, app, limit):
@@ -87,16 +92,19 @@ class BodySizeLimit:
                 return self._refuse(environ, start_response, 400,
                                     "Invalid Content-Length %r" % length)
             if too_big:
-                return self._too_big(environ, start_response)
+                return self._too_big(environ, start_response, int(length))
         elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             body = environ["wsgi.input"].read(self.limit + 1)
             if len(body) > self.limit:
-                return self._too_big(environ, start_response)
+                return self._too_big(environ, start_response, len(body))
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
         return self.app(environ, start_response)
 
-    def _too_big(self, environ, start_response):
+    def _too_big(self, environ, start_response, size):
+        if fieldsize.is_completion(environ):
+            fieldsize.mark_oversized(environ, size, self.limit)
+            return self.app(environ, start_response)
         return self._refuse(
             environ, start_response, 413,
             "Request body is larger than the allowed %d bytes "

@@ -4,13 +4,19 @@
     wfengine-db-manage [--config-file F] downgrade <revision>
     wfengine-db-manage [--config-file F] current
     wfengine-db-manage [--config-file F] revision -m "message"
+    wfengine-db-manage [--config-file F] purge [--dry-run] [--older-than M]
+        [--max-finished-executions N] [--batch-size N]
+        [--events-older-than H] [--deliveries-older-than H]
+        [--outbox-orphans-older-than H] [--heartbeats-older-than H]
 """
 import sys
 
 from oslo_config import cfg
 
+from wfengine.cmd import purge
 from wfengine import conf as wf_conf
 from wfengine.db import migration
+from wfengine.db import session as db_session
 from wfengine.ops import first_contact
 
 
@@ -24,6 +30,7 @@ def _add_commands(subparsers):
     rev = subparsers.add_parser("revision",
                                 help="Generate a new migration from models.")
     rev.add_argument("-m", "--message", required=True)
+    purge.add_parser(subparsers)
 
 
 COMMAND_OPT = cfg.SubCommandOpt("command", handler=_add_commands)
@@ -37,7 +44,7 @@ def main(argv=None):
     url = conf.database.connection
     name = conf.command.name
     try:
-        first_contact.check_database(url, expect_schema=False)
+        first_contact.check_database(url, expect_schema=name == "purge")
     except first_contact.StartupError as e:
         sys.stderr.write("wfengine-db-manage: %s\n" % e)
         return 2
@@ -49,6 +56,12 @@ def main(argv=None):
         migration.current(url)
     elif name == "revision":
         migration.revision(url, conf.command.message)
+    elif name == "purge":
+        db_session.configure(url)
+        try:
+            return purge.run(conf, sys.stdout)
+        finally:
+            db_session.dispose()
     return 0
 
 

@@ -9,6 +9,7 @@ Options keep Mistral's names where Mistral has the limit
 from oslo_config import cfg
 
 from wfengine import expressions
+from wfengine import fieldsize
 from wfengine import yamlsafe
 
 EXPRESSIONS_GROUP = cfg.OptGroup(
@@ -25,7 +26,9 @@ EXPRESSIONS_OPTS = [
     cfg.IntOpt("value_size_limit", default=1024 * 1024, min=1024,
                help="Largest value an expression may build or return, in "
                     "characters of text (numbers and containers count a "
-                    "few each). Bounds published values and output too."),
+                    "few each), while it runs. What is stored (published "
+                    "variables, output) is bounded by [engine] "
+                    "execution_field_size_limit_kb, in bytes of JSON."),
     cfg.IntOpt("limit_iterators", default=1000000, min=1000,
                help="Most elements of one collection a YAQL expression "
                     "may walk."),
@@ -36,12 +39,13 @@ EXPRESSIONS_OPTS = [
 
 ENGINE_OPTS = [
     cfg.IntOpt("execution_field_size_limit_kb", default=1024, min=-1,
-               help="Largest stored field of an execution, in KiB: an "
-                    "action's result, a task's published variables, an "
-                    "execution's input, params and output. A result over "
-                    "it fails its task and is not stored; input or params "
-                    "over it are refused with 400. -1: no limit (as in "
-                    "Mistral)."),
+               help="Largest stored field of an execution, in KiB of the "
+                    "JSON text it is stored as: an action's input and "
+                    "result, a task's published variables, an execution's "
+                    "input, params and output. A value over it is never "
+                    "stored: it fails its action or task (an asynchronous "
+                    "action's output too), or its request with 400. -1: "
+                    "no limit (as in Mistral)."),
 ]
 
 API_OPTS = [
@@ -81,6 +85,7 @@ def apply(conf):
                      yamlsafe.Limits.max_size),
         max_expanded_size=conf.api.max_yaml_expanded_size,
         max_depth=conf.api.max_document_depth))
+    fieldsize.configure(field_size_limit(conf))
 
 
 def field_size_limit(conf):

@@ -28,6 +28,18 @@ OPTS = [
                      "/metrics); 0 turns it off. Give each process on a "
                      "host its own (e.g. --monitoring-status_port on the "
                      "command line)."),
+    cfg.StrOpt("status_file", default="",
+               help="A file this process rewrites with its status as JSON "
+                    "(what /readyz answers: status ready, unready or "
+                    "stopping, reasons, services, pid, written_at), "
+                    "atomically, every status_file_interval seconds: an "
+                    "alternative to the status endpoint for orchestrators "
+                    "that probe with a command (a stale modification time "
+                    "means a stuck or dead process). Empty: none. Give "
+                    "each process its own (e.g. --monitoring-status_file "
+                    "on the command line)."),
+    cfg.FloatOpt("status_file_interval", default=5.0, min=0.5,
+                 help="Seconds between two writes of the status file."),
     cfg.FloatOpt("check_timeout", default=2.0, min=0.1,
                  help="Seconds a readiness check waits for the database "
                       "or the broker before it calls them unready."),

@@ -122,22 +122,35 @@ def delete_workflow_execution(session, wf_ex, allowed_states):
             "Cannot delete workflow execution %s in state %s: only "
             "executions in %s can be deleted (use force to override)"
             % (wf_ex.id, wf_ex.state, ", ".join(sorted(allowed_states))))
+    delete_trees(session, [wf_ex.id])
+
+
+def delete_trees(session, root_ids):
+    """Delete root executions ``root_ids`` with their sub-workflows,
+    tasks, action executions and the outbox rows about them: one
+    statement per table for the whole set, each finding its rows through
+    an index (the tree by ``root_execution_id``, tasks by execution,
+    actions by task, outbox rows by ``ref_id``)."""
+    if not root_ids:
+        return
     wf, task, action = (models.WorkflowExecution, models.TaskExecution,
                         models.ActionExecution)
-    wf_ids = [wf_ex.id] + list(session.execute(
-        sa.select(wf.id).where(wf.root_execution_id == wf_ex.id)).scalars())
-    task_ids = sa.select(task.id).where(
-        task.workflow_execution_id.in_(wf_ids))
-    action_ids = sa.select(action.id).where(
-        action.workflow_execution_id.in_(wf_ids))
     outbox = models.OutboxMessage
-    for ref_ids in (action_ids, task_ids, wf_ids):
-        session.execute(sa.delete(outbox).where(outbox.ref_id.in_(ref_ids))
-                        .execution_options(synchronize_session=False))
-    for model, column in ((action, action.workflow_execution_id),
-                          (task, task.workflow_execution_id), (wf, wf.id)):
-        session.execute(sa.delete(model).where(column.in_(wf_ids))
-                        .execution_options(synchronize_session=False))
+    tree = session.execute(sa.select(wf.id).where(sa.or_(
+        wf.id.in_(root_ids),
+        wf.root_execution_id.in_(root_ids)))).scalars().all()
+    task_ids = sa.select(task.id).where(task.workflow_execution_id.in_(tree))
+    action_ids = sa.select(action.id).where(
+        action.task_execution_id.in_(task_ids))
+    for model, condition in (
+            (outbox, sa.or_(outbox.ref_id.in_(action_ids),
+                            outbox.ref_id.in_(task_ids),
+                            outbox.ref_id.in_(tree))),
+            (action, action.task_execution_id.in_(task_ids)),
+            (task, task.workflow_execution_id.in_(tree)),
+            (wf, wf.id.in_(tree))):
+        session.execute(sa.delete(model).where(condition).execution_options(
+            synchronize_session=False))
 
 
 def find_executions(session, wf_ex_id=None, root_execution_id=None,

@@ -1,7 +1,9 @@
 """Queries of the retention passes: leases, expired executions, old rows.
 
-Each function takes a session and never commits; each deleting function
-removes at most ``limit`` rows, so its caller's transaction stays short.
+Each function takes a session and never commits. Deletes are set-based:
+one statement per table for a whole batch (at most ``limit`` rows, or the
+trees of a batch of expired executions), each finding its rows through an
+index, so its caller's transaction stays short and locks few pages.
 """
 import datetime
 
@@ -11,8 +13,6 @@ from sqlalchemy import orm
 
 from wfengine.db import api as db_api
 from wfengine.db import models
-from wfengine.db import snapshots as db_snapshots
-from wfengine import exceptions
 from wfengine import state_names
 
 # The states an execution ends in: only these are ever removed.
@@ -44,6 +44,13 @@ def claim_lease(session, name, holder, seconds):
     return True
 
 
+def lease_holder(session, name):
+    """The holder of lease ``name`` if it has not expired, else None."""
+    return session.execute(sa.select(models.Lease.holder).where(
+        models.Lease.name == name,
+        models.Lease.expires_at > models.utcnow())).scalar_one_or_none()
+
+
 def release_lease(session, name, holder):
     session.execute(sa.delete(models.Lease).where(
         models.Lease.name == name, models.Lease.holder == holder))
@@ -62,89 +69,117 @@ def _finished_roots(states):
         ~running_child)
 
 
+def _expired(states, older_than, max_finished):
+    """The statements choosing expired roots: those updated before
+    ``older_than`` (a datetime, or None; oldest first), and those beyond
+    the ``max_finished`` most recently updated (0: no limit)."""
+    chosen = []
+    if older_than is not None:
+        chosen.append(_finished_roots(states).where(
+            _wf.updated_at < older_than).order_by(_wf.updated_at))
+    if max_finished:
+        chosen.append(_finished_roots(states).order_by(
+            _wf.updated_at.desc(), _wf.id).offset(max_finished))
+    return chosen
+
+
 def expired_executions(session, states, older_than, max_finished, limit):
     """Ids of root executions the expiration policy removes, at most
-    ``limit``: updated before ``older_than`` (a datetime, or None), or
-    beyond the ``max_finished`` most recently updated (0: no limit)."""
+    ``limit`` (see :func:`_expired`)."""
     found = []
-    if older_than is not None:
-        found += session.execute(_finished_roots(states).where(
-            _wf.updated_at < older_than).order_by(_wf.updated_at).limit(
-            limit)).scalars().all()
-    if max_finished and len(found) < limit:
-        found += session.execute(_finished_roots(states).order_by(
-            _wf.updated_at.desc(), _wf.id).offset(max_finished).limit(
-            limit)).scalars().all()
+    for stmt in _expired(states, older_than, max_finished):
+        if len(found) < limit:
+            found += session.execute(stmt.limit(limit)).scalars().all()
     return list(dict.fromkeys(found))[:limit]
+
+
+def count_expired(session, states, older_than, max_finished):
+    """How many root executions the policy would remove now."""
+    stmts = _expired(states, older_than, max_finished)
+    if not stmts:
+        return 0
+    union = sa.union(*[sa.select(chosen.c.id) for chosen in (
+        stmt.subquery() for stmt in stmts)]).subquery()
+    return session.execute(
+        sa.select(sa.func.count()).select_from(union)).scalar_one()
 
 
 def delete_expired(session, ids, states):
     """Delete the executions ``ids`` that still qualify once locked (a
-    rerun may have woken one up meanwhile); returns how many went."""
-    deleted = 0
-    for wf_ex_id in ids:
-        try:
-            wf_ex = db_snapshots.lock_workflow_execution(session, wf_ex_id)
-        except exceptions.NotFound:
-            continue
-        still = session.execute(_finished_roots(states).where(
-            _wf.id == wf_ex_id)).scalar_one_or_none()
-        if still is None:
-            continue
-        db_api.delete_workflow_execution(session, wf_ex, FINAL_STATES)
-        deleted += 1
-    return deleted
+    rerun may have woken one up meanwhile), with their trees; one that
+    an engine holds is skipped, not waited for. Returns how many roots
+    went."""
+    roots = session.execute(
+        _finished_roots(states).where(_wf.id.in_(ids))
+        .with_for_update(of=_wf, skip_locked=True)).scalars().all()
+    db_api.delete_trees(session, roots)
+    return len(roots)
 
 
 # ---- old bookkeeping rows --------------------------------------------------
 
-def delete_old_events(session, before, limit):
+def _old_events(before):
     """Events fanned out before ``before`` that no pending delivery needs."""
     event, delivery = models.Event, models.Delivery
     oldest_needed = sa.select(sa.func.min(delivery.event_id)).where(
         delivery.state == "PENDING").scalar_subquery()
-    ids = sa.select(event.id).where(
+    return sa.select(event.id).where(
         event.dispatched.is_(True), event.created_at < before,
-        event.id < sa.func.coalesce(oldest_needed, 2 ** 62)).order_by(
-        event.id).limit(limit)
-    return _delete_ids(session, event, event.id, ids)
+        event.id < sa.func.coalesce(oldest_needed, 2 ** 62))
 
 
-def delete_old_deliveries(session, before, limit):
+def _old_deliveries(before):
     """Delivery records finished (DELIVERED, FAILED) and made before
     ``before``."""
     delivery = models.Delivery
-    ids = sa.select(delivery.id).where(
+    return sa.select(delivery.id).where(
         delivery.state.in_(("DELIVERED", "FAILED")),
-        delivery.created_at < before).limit(limit)
-    return _delete_ids(session, delivery, delivery.id, ids)
+        delivery.created_at < before)
 
 
-def delete_orphaned_outbox(session, before, limit):
+def _orphaned_outbox(before):
     """Outbox rows made before ``before`` about no existing execution."""
     outbox = models.OutboxMessage
     alive = [sa.select(m.id).where(m.id == outbox.ref_id).exists()
              for m in (models.ActionExecution, models.TaskExecution, _wf)]
-    ids = sa.select(outbox.id).where(
-        outbox.created_at < before, *[~a for a in alive]).limit(limit)
-    return _delete_ids(session, outbox, outbox.id, ids)
+    return sa.select(outbox.id).where(
+        outbox.created_at < before, *[~a for a in alive])
 
 
-def delete_old_heartbeats(session, before, limit):
+def _old_heartbeats(before):
     """Heartbeats of executors silent since ``before`` with no action
     RUNNING on them."""
     beat, action = models.ExecutorHeartbeat, models.ActionExecution
-    busy = sa.select(action.id).where(action.executor == beat.name,
-                                      action.state == state_names.RUNNING).exists()
-    names = sa.select(beat.name).where(beat.heartbeat_at < before,
-                                       ~busy).limit(limit)
-    return _delete_ids(session, beat, beat.name, names)
+    busy = sa.select(action.id).where(
+        action.executor == beat.name,
+        action.state == state_names.RUNNING).exists()
+    return sa.select(beat.name).where(beat.heartbeat_at < before, ~busy)
 
 
-def _delete_ids(session, model, key, ids):
-    chosen = session.execute(ids).scalars().all()
-    if not chosen:
-        return 0
-    session.execute(sa.delete(model).where(key.in_(chosen)).execution_options(
+# table: (model, key column, rows aged out before a datetime)
+OLD_ROWS = {
+    "events": (models.Event, models.Event.id, _old_events),
+    "deliveries": (models.Delivery, models.Delivery.id, _old_deliveries),
+    "outbox": (models.OutboxMessage, models.OutboxMessage.id,
+               _orphaned_outbox),
+    "executor_heartbeats": (models.ExecutorHeartbeat,
+                            models.ExecutorHeartbeat.name, _old_heartbeats),
+}
+
+
+def delete_old(session, table, before, limit):
+    """Delete at most ``limit`` rows of ``table`` (a key of
+    :data:`OLD_ROWS`) aged out before ``before``, in one statement;
+    returns how many went."""
+    model, key, rows = OLD_ROWS[table]
+    chosen = rows(before).order_by(key).limit(limit)
+    result = session.execute(sa.delete(model).where(key.in_(
+        chosen.scalar_subquery())).execution_options(
         synchronize_session=False))
-    return len(chosen)
+    return result.rowcount
+
+
+def count_old(session, table, before):
+    """How many rows of ``table`` are aged out before ``before``."""
+    return session.execute(sa.select(sa.func.count()).select_from(
+        OLD_ROWS[table][2](before).subquery())).scalar_one()

@@ -33,14 +33,13 @@ LEASE = "retention"
 LEASE_SECONDS = 300
 _HOUR = 3600
 
-# (name, [retention] option in hours, query)
-_PURGES = (
-    ("events", "events_older_than", queries.delete_old_events),
-    ("deliveries", "deliveries_older_than", queries.delete_old_deliveries),
-    ("outbox", "outbox_orphans_older_than", queries.delete_orphaned_outbox),
-    ("executor_heartbeats", "heartbeats_older_than",
-     queries.delete_old_heartbeats),
-)
+# table (a key of queries.OLD_ROWS): its [retention] option, in hours
+PURGES = {
+    "events": "events_older_than",
+    "deliveries": "deliveries_older_than",
+    "outbox": "outbox_orphans_older_than",
+    "executor_heartbeats": "heartbeats_older_than",
+}
 
 
 class Retention:
@@ -95,15 +94,33 @@ class Retention:
             self._due["purge"] = now + self._opts.interval
         return removed
 
+    def run_once(self):
+        """One pass of both policies now, whatever their intervals (the
+        operator's ``wfengine-db-manage purge``), under the lease; None if
+        another process holds it. Returns ``{table: rows removed}``."""
+        if not self._claim():
+            return None
+        try:
+            removed = self.expire_executions()
+            removed.update(self.purge())
+            return removed
+        finally:
+            db_session.unit_of_work(queries.release_lease, LEASE,
+                                    self._holder)
+
+    def lease_holder(self):
+        """Who holds the retention lease now (None: nobody)."""
+        return db_session.reader(queries.lease_holder, LEASE)
+
     def _claim(self):
         return db_session.unit_of_work(queries.claim_lease, LEASE,
                                        self._holder, LEASE_SECONDS)
 
     # ---- the execution expiration policy ----
 
-    def expire_executions(self):
-        """Remove what the expiration policy allows; ``{"executions":
-        n}``."""
+    def expiration(self):
+        """``(states, older_than, max_finished)`` of the policy's
+        queries, or None when the policy removes nothing."""
         states = [s for s in queries.FINAL_STATES
                   if s not in self._policy.ignored_states]
         older = None
@@ -111,18 +128,43 @@ class Retention:
             older = models.utcnow() - datetime.timedelta(
                 minutes=self._policy.older_than)
         if older is None and not self._policy.max_finished_executions:
+            return None
+        return states, older, self._policy.max_finished_executions
+
+    def count(self):
+        """What a pass would remove now, without removing anything:
+        ``{"executions": roots, table: rows}`` (the executions counted
+        whatever the policy's ``batch_size``)."""
+        counts = {}
+        chosen = self.expiration()
+        if chosen is not None:
+            counts["executions"] = db_session.reader(
+                queries.count_expired, *chosen)
+        for table, before in self.purge_ages().items():
+            counts[table] = db_session.reader(queries.count_old, table,
+                                              before)
+        return counts
+
+    def expire_executions(self):
+        """Remove what the expiration policy allows; ``{"executions":
+        n}``."""
+        chosen = self.expiration()
+        if chosen is None:
             return {}
+        states, older, max_finished = chosen
         budget = self._policy.batch_size or float("inf")
         total = 0
         while total < budget and not self._stopping():
             limit = int(min(self._opts.chunk_size, budget - total))
-            ids = db_session.reader(
-                queries.expired_executions, states, older,
-                self._policy.max_finished_executions, limit)
+            ids = db_session.reader(queries.expired_executions, states,
+                                    older, max_finished, limit)
             if not ids:
                 break
-            total += self._chunk("workflow_executions",
-                                 queries.delete_expired, ids, states)
+            removed = self._chunk("workflow_executions",
+                                  queries.delete_expired, ids, states)
+            if not removed:
+                break   # all held by engines (or woken up): next pass
+            total += removed
         if total:
             LOG.info("Execution expiration policy removed %d finished "
                      "executions", total)
@@ -133,20 +175,26 @@ class Retention:
     def purge(self):
         """Remove the rows ``[retention]`` ages out; ``{table: n}``."""
         removed = {}
-        for table, option, query in _PURGES:
-            hours = getattr(self._opts, option)
-            if hours:
-                before = models.utcnow() - datetime.timedelta(hours=hours)
-                removed[table] = self._purge_one(table, query, before)
+        for table, before in self.purge_ages().items():
+            removed[table] = self._purge_one(table, before)
         if any(removed.values()):
             LOG.info("Retention removed %s", ", ".join(
                 "%d %s" % (n, t) for t, n in removed.items() if n))
         return removed
 
-    def _purge_one(self, table, query, before):
+    def purge_ages(self):
+        """``{table: datetime}``: the rows made before it are aged out,
+        for each table whose ``[retention]`` age is set."""
+        now = models.utcnow()
+        return {table: now - datetime.timedelta(hours=hours)
+                for table, hours in ((t, getattr(self._opts, o))
+                                     for t, o in PURGES.items()) if hours}
+
+    def _purge_one(self, table, before):
         total = 0
         while not self._stopping():
-            n = self._chunk(table, query, before, self._opts.chunk_size)
+            n = self._chunk(table, queries.delete_old, table, before,
+                            self._opts.chunk_size)
             total += n
             if n < self._opts.chunk_size:
                 break

@@ -1,8 +1,9 @@
 """What a wfengine process adds for its operators when it starts.
 
 ``prepare`` before the services start (the metrics gauges), then
-``started`` once they run: the process reports ready from then on, and a
-process without the API opens its status endpoint. The function
+``started`` once they run: the process reports ready from then on, a
+process without the API opens its status endpoint, and any process writes
+its status file if one is configured. The function
 ``started`` returns marks the process unready when it stops.
 """
 import os
@@ -12,6 +13,7 @@ from prometheus_client import multiprocess
 from wfengine.engine import retention
 from wfengine.ops import checks
 from wfengine.ops import endpoints
+from wfengine.ops import status_file
 from wfengine.ops import status_server
 from wfengine.rpc import server as rpc_server
 
@@ -28,9 +30,11 @@ def started(conf, names):
     stop_retention = _start_retention(conf) if "engine" in names \
         else (lambda: None)
     checks.mark_started(names)
+    stop_file = status_file.start(conf)
 
     def stop():
         checks.mark_stopping()
+        stop_file()
         stop_retention()
         stop_status()
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

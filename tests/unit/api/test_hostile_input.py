@@ -5,6 +5,7 @@ import json
 import pytest
 
 from wfengine import conf
+from wfengine.conf import limits as conf_limits
 from wfengine.db import models
 from tests.unit.api import base
 
@@ -88,8 +89,10 @@ def test_a_list_without_limit_has_a_default_page_and_a_next_link(app):
 def field_limit_kb():
     conf.CONF.set_override("execution_field_size_limit_kb", 1,
                            group="engine")
+    conf_limits.apply(conf.CONF)
     yield
     conf.CONF.clear_override("execution_field_size_limit_kb", group="engine")
+    conf_limits.apply(conf.CONF)
 
 
 @pytest.mark.parametrize("field", ["input", "params"])
@@ -99,19 +102,28 @@ def test_input_or_params_over_the_field_limit_are_a_400(app, field_limit_kb,
     response = app.post("/v2/executions", json.dumps(body),
                         content_type="application/json", expect_errors=True)
     message = _fault(response, 400)
-    assert "Field %r" % field in message
+    assert message.startswith("Field size limit exceeded: field %r" % field)
     assert "execution_field_size_limit_kb" in message
 
 
-def test_an_async_result_over_the_field_limit_is_a_400(app, field_limit_kb):
-    # An action execution of the caller's project: an unknown one is a 404
-    # before the body is read.
+def test_an_async_result_over_the_field_limit_fails_the_action(
+        app, engine_client, field_limit_kb):
+    # As the executor fails a result over the limit, and as Mistral: the
+    # completion becomes a failure naming the limit (the engine then
+    # fails the task); the output itself goes nowhere.
     base.add_rows(models.ActionExecution(
         id="act-big", name="std.async_noop", state="RUNNING", input={},
         params={}))
+    completions = []
+    engine_client.complete_action = \
+        lambda action_ex_id, **kw: completions.append((action_ex_id, kw))
     response = app.put("/v2/action_executions/act-big",
                        json.dumps({"state": "SUCCESS", "output": "x" * 2000}),
-                       content_type="application/json", expect_errors=True)
-    message = _fault(response, 400)
-    assert "Field 'output'" in message
-    assert "execution_field_size_limit_kb" in message
+                       content_type="application/json")
+    assert response.status_int == 200
+    [(action_ex_id, completion)] = completions
+    assert action_ex_id == "act-big"
+    assert completion["state"] == "ERROR"
+    assert completion["output"] == completion["state_info"]
+    assert completion["state_info"].startswith("Field size limit exceeded")
+    assert "execution_field_size_limit_kb" in completion["state_info"]

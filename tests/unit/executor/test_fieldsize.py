@@ -2,8 +2,9 @@
 import pytest
 
 from wfengine import conf
+from wfengine.conf import limits
 from wfengine.executor import fieldsize
-from wfengine import jsonsafe
+from wfengine import fieldsize as fieldsize_lib
 from wfengine.rpc import messages
 
 
@@ -12,8 +13,10 @@ def limit_kb():
     def set_limit(kb):
         conf.CONF.set_override("execution_field_size_limit_kb", kb,
                                group="engine")
+        limits.apply(conf.CONF)
     yield set_limit
     conf.CONF.clear_override("execution_field_size_limit_kb", group="engine")
+    limits.apply(conf.CONF)
 
 
 def _result(data):
@@ -37,17 +40,19 @@ def test_a_result_over_the_limit_fails_and_is_not_kept(limit_kb, data):
     limit_kb(1)
     failed = fieldsize.checked(_result(data))
     assert failed.state == messages.ERROR
+    assert failed.state_info.startswith("Field size limit exceeded")
     assert "execution_field_size_limit_kb" in failed.state_info
-    assert "limit of 1 KiB" in failed.state_info
+    assert "over the limit of 1 KiB" in failed.state_info
     assert failed.result == failed.state_info
 
 
-def test_the_default_limit_is_mistrals_megabyte():
+def test_the_default_limit_is_mistrals_megabyte(limit_kb):
     assert conf.CONF.engine.execution_field_size_limit_kb == 1024
-    big = "x" * (1024 * 1024 + 1)
-    assert fieldsize.checked(_result(big)).state == messages.ERROR
-    assert fieldsize.checked(_result("x" * 1000000)).state == \
-        messages.SUCCESS
+    limits.apply(conf.CONF)
+    # Its JSON text is 2 bytes longer (the quotes).
+    exact = "x" * (1024 * 1024 - 2)
+    assert fieldsize.checked(_result(exact)).state == messages.SUCCESS
+    assert fieldsize.checked(_result(exact + "x")).state == messages.ERROR
 
 
 def test_minus_one_means_no_limit(limit_kb):
@@ -56,9 +61,10 @@ def test_minus_one_means_no_limit(limit_kb):
     assert fieldsize.checked(result) is result
 
 
-def test_measuring_stops_at_the_limit():
+def test_measuring_stops_at_the_limit(limit_kb):
+    limit_kb(1)
     huge = ["x" * 100] * 10000000  # a billion characters if counted out
-    assert jsonsafe.size_over(huge, 1000) <= 1000 + 200
+    assert fieldsize_lib.size_over(huge) <= 1024 + 200
 
 
 def test_none_is_no_result():

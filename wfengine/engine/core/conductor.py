@@ -15,10 +15,10 @@ A task's life: created RUNNING (or WAITING at a join), optionally delayed
 ``with-items``, again for ``retry``), its result may be held
 (``wait-after``), and finally it completes: publish, then transitions.
 """
-import dataclasses
 
 from wfengine import exceptions
 from wfengine import expressions
+from wfengine import fieldsize
 from wfengine.engine.core import commands
 from wfengine.engine.core import context as ctx_lib
 from wfengine.engine.core import endings
@@ -63,22 +63,17 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
         fit) fails its run, which may plan further runs: those are
         resolved in turn.
         """
-        resolve = self._ports.resolve_action
         runs = self.plan.run_actions
         done = 0
-        while resolve is not None and done < len(runs):
+        while done < len(runs):
             run = runs[done]
-            runtime = {"env": self.wf.env,
-                       "execution": {"id": self.wf.id, "name": self.wf.name}}
             try:
-                base_name, base_input, adhoc_id = resolve(
-                    run.name, run.input, runtime)
+                # Its input is stored with the action execution.
+                fieldsize.check(fieldsize.ACTION_INPUT, run.input)
+                runs[done] = ports_lib.resolved(self._ports, self.wf, run)
             except ports_lib.UNCALLABLE as e:
                 self.reject_action(run, str(e))
                 continue
-            runs[done] = dataclasses.replace(
-                run, base_name=base_name, base_input=base_input,
-                adhoc_id=adhoc_id)
             done += 1
         return self.plan
 
@@ -272,7 +267,8 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
                 self._start_subworkflow(task, task_spec, ctx, runtime)
             else:
                 self._run_action(task, task_spec, ctx, runtime)
-        except exceptions.ExpressionError as e:
+        except (exceptions.ExpressionError,
+                exceptions.FieldSizeLimitExceeded) as e:
             self._force_fail(task, transitions.run_failure(
                 e, self.wf.name, task.name))
 
@@ -287,12 +283,13 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
             index=index, target=target or None))
 
     def _start_subworkflow(self, task, task_spec, ctx, runtime):
+        wf_input = ctx_lib.task_input(task_spec, ctx, runtime)
+        fieldsize.check(fieldsize.SUBWORKFLOW_INPUT, wf_input)
         self.plan.subworkflows.append(commands.StartSubworkflow(
             task_ex_id=task.id, task_name=task.name,
             workflow_name=expressions.evaluate(task_spec.workflow, ctx,
                                                runtime),
-            input=ctx_lib.task_input(task_spec, ctx, runtime),
-            env=self.wf.env))
+            input=wf_input, env=self.wf.env))
 
     def _start_items(self, task, task_spec, ctx, runtime):
         items = with_items.expand(task_spec.with_items, ctx, runtime)
@@ -387,7 +384,12 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
         try:
             published = expressions.evaluate(branch_spec, ctx, runtime)
             shared = expressions.evaluate(global_spec, ctx, runtime)
-        except exceptions.ExpressionError as e:
+            fieldsize.check(fieldsize.TASK_PUBLISHED, published)
+            if shared:
+                fieldsize.check(fieldsize.GLOBAL_PUBLISHED,
+                                ctx_lib.merge(self.wf.context, shared))
+        except (exceptions.ExpressionError,
+                exceptions.FieldSizeLimitExceeded) as e:
             self._force_fail(task, transitions.completion_failure(
                 e, self.wf.name, task.name))
             return

@@ -8,6 +8,7 @@ steps use its scheduling and bookkeeping.
 """
 from wfengine import exceptions
 from wfengine import expressions
+from wfengine import fieldsize
 from wfengine.engine.core import commands
 from wfengine.engine.core import lifecycle
 from wfengine.engine.core import policies
@@ -149,6 +150,10 @@ class Endings:
         except exceptions.ExpressionError as e:
             event, output = states.FAIL, {}
             state_info = "Failed to evaluate workflow output: %s" % e
+        size = fieldsize.size_over(output)
+        if size is not None:
+            event, output = states.FAIL, {}
+            state_info = fieldsize.message(fieldsize.WF_OUTPUT, size)
         if event == states.FAIL and isinstance(output, dict):
             output.setdefault("result", state_info)
         self._wf_move(event, state_info, output)

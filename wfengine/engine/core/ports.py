@@ -28,3 +28,18 @@ class Ports:
     find_executions: Callable | None = None
     find_tasks: Callable | None = None
     resolve_action: Callable | None = None
+
+
+def resolved(ports, wf, run):
+    """``run`` (a ``commands.RunAction``) as a call of the action that
+    runs, through ``ports.resolve_action`` (as is without one).
+
+    :raises: one of ``UNCALLABLE`` for a call that can not be made.
+    """
+    if ports.resolve_action is None:
+        return run
+    runtime = {"env": wf.env, "execution": {"id": wf.id, "name": wf.name}}
+    base_name, base_input, adhoc_id = ports.resolve_action(
+        run.name, run.input, runtime)
+    return dataclasses.replace(run, base_name=base_name,
+                               base_input=base_input, adhoc_id=adhoc_id)

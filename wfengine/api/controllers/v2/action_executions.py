@@ -127,9 +127,8 @@ class ActionExecutionsController(rest.RestController):
     def put(self, action_ex_id, token=None, *, body, **_params):
         """Complete an asynchronous action (the callback URL lands here)."""
         _check_token(action_ex_id, token)
-        completion = updates.parse_action_completion(wstypes.present(body),
-                                                     action_ex_id)
-        fieldsize.check("output", completion["output"])
+        completion = fieldsize.completion(updates.parse_action_completion(
+            wstypes.present(body), action_ex_id))
         pecan.request.engine.complete_action(action_ex_id, **completion)
         if token is not None:  # a callback's capability, of any caller
             with scope.use(None):
