@@ -219,10 +219,24 @@ def _latest_item_runs(session, task_ex_id, generation):
 
 
 def get_item_results(session, task_ex_id, generation):
-    """Results of a with-items task's items of one generation, by index."""
+    """Results of a with-items task's items of one generation, by index
+    (of a task whose items are sub-workflows: their outputs)."""
     latest = _latest_item_runs(session, task_ex_id, generation)
+    if not latest:
+        return _subworkflow_item_results(session, task_ex_id)
     return [((latest.get(i) or (None, None))[1] or {}).get("result")
             for i in range(len(latest))]
+
+
+def _subworkflow_item_results(session, task_ex_id):
+    """Outputs of the sub-workflow executions of a with-items task's
+    items, by index (an item run again counts with its latest run)."""
+    stmt = (sa.select(_WF.c.params, _WF.c.output)
+            .where(_WF.c.task_execution_id == task_ex_id)
+            .order_by(_WF.c.created_at))
+    latest = {(params or {}).get("index", 0): output
+              for params, output in session.execute(stmt)}
+    return [latest.get(i) for i in range(len(latest))]
 
 
 def get_failed_item_indexes(session, task_ex_id, generation):
