@@ -75,6 +75,12 @@ def get_execution_data(session, wf_ex_id):
     return get_executions_data(session, [wf_ex_id])[wf_ex_id]
 
 
+def get_execution_params(session, wf_ex_id):
+    """The params of a workflow execution (None if it is gone)."""
+    return session.execute(sa.select(_WF.c.params).where(
+        _WF.c.id == wf_ex_id)).scalar_one_or_none()
+
+
 def get_execution_spec(session, wf_ex_id):
     """The spec (a dict) a workflow execution runs."""
     return st.run(session, _WF_SPEC, {"id": wf_ex_id}).scalar_one()

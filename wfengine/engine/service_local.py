@@ -66,7 +66,8 @@ class LocalRowsMixin:
                 _child_params(parent, root_id, task_ex.id, payload))
             _, rows = self._create_and_start(
                 unit, wf_def, wf_input, params, "",
-                {"task_ex_id": task_ex.id, "root_execution_id": root_id},
+                {"task_ex_id": task_ex.id, "root_execution_id": root_id,
+                 "env": snapshot.execution_env(unit, parent)},
                 project_id=parent.project_id)
             return rows
         except (exceptions.NotFound, exceptions.InputError) as e:
@@ -138,9 +139,10 @@ def _find_subworkflow(unit, parent, name):
 
 
 def _child_params(parent, root_id, task_ex_id, payload):
-    """A sub-workflow execution's params: ``index`` is the item it runs
-    for a with-items task."""
-    return {"env": payload.get("env") or {}, "index": payload.get("index", 0),
+    """A sub-workflow execution's params, as Mistral shows them: its own
+    ``env`` is empty (``env()`` reads the root execution's), ``index`` is
+    the item it runs for a with-items task."""
+    return {"env": {}, "index": payload.get("index", 0),
             "namespace": (parent.params or {}).get("namespace", ""),
             "root_execution_id": root_id, "task_execution_id": task_ex_id}
 

@@ -53,7 +53,6 @@ class StartSubworkflow:
     task_name: str
     workflow_name: str
     input: dict
-    env: dict
     index: int = 0
 
 

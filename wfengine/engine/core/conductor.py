@@ -298,8 +298,7 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
             task_ex_id=task.id, task_name=task.name,
             workflow_name=expressions.evaluate(task_spec.workflow, ctx,
                                                runtime),
-            input=ctx_lib.task_input(task_spec, ctx, runtime),
-            env=self.wf.env, index=index))
+            input=ctx_lib.task_input(task_spec, ctx, runtime), index=index))
 
     def _start_items(self, task, task_spec, ctx, runtime):
         items = with_items.expand(task_spec.with_items, ctx, runtime)
