@@ -18,10 +18,13 @@ from wfengine.db import session
 SPEC = resources.EXECUTION
 
 
-def _get(sess, wf_ex_id):
+def _get(sess, wf_ex_id, with_globals=False):
+    extra = ["context", "spec"] if with_globals else []
     row = queries.get_workflow_execution(
-        sess, wf_ex_id, fields=SPEC.columns(SPEC.names()))
+        sess, wf_ex_id, fields=SPEC.columns(SPEC.names()) + extra)
     shown = resources.execution_dict(row)
+    if with_globals:
+        shown["published_global"] = resources.published_global(row)
     if row.project_id != common.caller_project():
         # An admin reading another project's execution: not its secrets.
         shown = secrets.masked_execution(shown)
@@ -45,8 +48,9 @@ class ExecutionsController(rest.RestController):
 
     @pecan.expose("json")
     def get_one(self, wf_ex_id, **_params):
-        """One workflow execution, with its input, output and params."""
-        return session.reader(_get, wf_ex_id)
+        """One workflow execution, with its input, output, params and (as
+        Mistral shows them here only) its ``published_global``."""
+        return session.reader(_get, wf_ex_id, True)
 
     @pecan.expose("json")
     def get_all(self, **params):
