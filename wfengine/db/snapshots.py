@@ -88,7 +88,7 @@ def get_execution_spec(session, wf_ex_id):
 
 # What the engine reads of a task to decide, and its (large) data.
 _TASK_SMALL = ("name", "state", "state_info", "processed", "runtime_context",
-               "started_at")
+               "created_at", "started_at", "finished_at")
 _TASK_DATA = ("in_context", "published")
 
 

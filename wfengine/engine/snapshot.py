@@ -114,7 +114,8 @@ class DbTaskSet(taskset.TaskSet):
                 load_result=_result_loader(self._session, row.id,
                                            row.runtime_context)))
             self.originals[row.id] = row.state
-            view.started_at = getattr(row, "started_at", None)
+            for name in ("created_at", "started_at", "finished_at"):
+                setattr(view, name, getattr(row, name, None))
         if with_data:
             # A view known already keeps the data it has.
             view.data_loaded(row.in_context, row.published)
