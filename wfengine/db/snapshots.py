@@ -229,25 +229,26 @@ def get_item_results(session, task_ex_id, generation):
     (of a task whose items are sub-workflows: their outputs)."""
     latest = _latest_item_runs(session, task_ex_id, generation)
     if not latest:
-        return _subworkflow_item_results(session, task_ex_id)
+        latest = _latest_subworkflow_runs(session, task_ex_id)
     return [((latest.get(i) or (None, None))[1] or {}).get("result")
             for i in range(len(latest))]
 
 
-def _subworkflow_item_results(session, task_ex_id):
-    """Outputs of the sub-workflow executions of a with-items task's
-    items, by index (an item run again counts with its latest run)."""
-    stmt = (sa.select(_WF.c.params, _WF.c.output)
+def _latest_subworkflow_runs(session, task_ex_id):
+    """index -> (state, {"result": output}) of the latest sub-workflow
+    execution of each item of a with-items task whose items run
+    sub-workflows (the shape of ``_latest_item_runs``)."""
+    stmt = (sa.select(_WF.c.params, _WF.c.state, _WF.c.output)
             .where(_WF.c.task_execution_id == task_ex_id)
             .order_by(_WF.c.created_at))
-    latest = {(params or {}).get("index", 0): output
-              for params, output in session.execute(stmt)}
-    return [latest.get(i) for i in range(len(latest))]
+    return {(params or {}).get("index", 0): (state, {"result": output})
+            for params, state, output in session.execute(stmt)}
 
 
 def get_failed_item_indexes(session, task_ex_id, generation):
     """Indexes of a with-items task's items whose latest run failed."""
-    latest = _latest_item_runs(session, task_ex_id, generation)
+    latest = _latest_item_runs(session, task_ex_id, generation) or \
+        _latest_subworkflow_runs(session, task_ex_id)
     return sorted(i for i, (state, _) in latest.items()
                   if state == states.ERROR)
 
