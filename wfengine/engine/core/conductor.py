@@ -124,9 +124,9 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
             state = states.ERROR if failed else states.SUCCESS
             result = item_results
             state_info = (
-                "%d of %d items failed" % (progress["failed"],
-                                           progress["count"])
-                if failed else None)
+                # Mistral's words, then how many.
+                "One or more actions had failed. (%d of %d items failed)"
+                % (progress["failed"], progress["count"]) if failed else None)
         self._after_run(task, state, result, state_info)
         self._check_completion()
         return self.plan
