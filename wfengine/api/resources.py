@@ -386,16 +386,6 @@ def execution_dict(row, names=None):
     return EXECUTION.to_dict(row, names, EXECUTION_EXTRA)
 
 
-def published_global(row):
-    """What an execution's tasks published with ``global`` scope, as
-    Mistral shows it: its context without its vars and what is still its
-    input (``row`` with ``context``, ``input`` and ``spec``)."""
-    own_vars = set((row.spec or {}).get("vars") or {})
-    wf_input = row.input or {}
-    return {k: v for k, v in (row.context or {}).items()
-            if k not in own_vars and (k not in wf_input or wf_input[k] != v)}
-
-
 # What an execution shows of Mistral fields wfengine does not keep.
 EXECUTION_EXTRA = {"source_execution_id": None}
 

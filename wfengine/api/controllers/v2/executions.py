@@ -24,11 +24,21 @@ def _get(sess, wf_ex_id, with_globals=False):
         sess, wf_ex_id, fields=SPEC.columns(SPEC.names()) + extra)
     shown = resources.execution_dict(row)
     if with_globals:
-        shown["published_global"] = resources.published_global(row)
+        shown["published_global"] = _published_global(row)
     if row.project_id != common.caller_project():
         # An admin reading another project's execution: not its secrets.
         shown = secrets.masked_execution(shown)
     return shown
+
+
+def _published_global(row):
+    """What an execution's tasks published with ``global`` scope, as
+    Mistral shows it: its context without its vars and what is still its
+    input (``row`` with ``context``, ``input`` and ``spec``)."""
+    own_vars = set((row.spec or {}).get("vars") or {})
+    wf_input = row.input or {}
+    return {k: v for k, v in (row.context or {}).items()
+            if k not in own_vars and (k not in wf_input or wf_input[k] != v)}
 
 
 def list_executions(params, forced=None):
