@@ -166,6 +166,11 @@ def test_notify_bodies_are_mistral_s(deployment):
     ours = normalise([r["json"] for r in got])
     assert not differences(mistral, ours), "\n".join(
         differences(mistral, ours))
+    # As Mistral: the child shows the parent's notify and its description.
+    (child,) = deployment.api.list_executions(workflow_name="nb_child")
+    assert child["description"] == "sub-workflow execution"
+    assert [n["url"] for n in harness.loads_field(child["params"])[
+        "notify"]] == [receiver.url + "/hook"]
     for request in got:
         assert request["headers"][HEADER[0].lower()] == HEADER[1]
         # The extension's headers stay (a receiver may verify them).

@@ -65,7 +65,7 @@ class LocalRowsMixin:
                 unit, wf_def, payload["input"],
                 _child_params(parent, root_id, task_ex.id, payload))
             _, rows = self._create_and_start(
-                unit, wf_def, wf_input, params, "",
+                unit, wf_def, wf_input, params, "sub-workflow execution",
                 {"task_ex_id": task_ex.id, "root_execution_id": root_id,
                  "env": snapshot.execution_env(unit, parent)},
                 project_id=parent.project_id)
@@ -141,10 +141,14 @@ def _find_subworkflow(unit, parent, name):
 def _child_params(parent, root_id, task_ex_id, payload):
     """A sub-workflow execution's params, as Mistral shows them: its own
     ``env`` is empty (``env()`` reads the root execution's), ``index`` is
-    the item it runs for a with-items task."""
-    return {"env": {}, "index": payload.get("index", 0),
-            "namespace": (parent.params or {}).get("namespace", ""),
-            "root_execution_id": root_id, "task_execution_id": task_ex_id}
+    the item it runs for a with-items task, ``notify`` the parent's (shown
+    only: the root's targets hear every descendant)."""
+    params = {"env": {}, "index": payload.get("index", 0),
+              "namespace": (parent.params or {}).get("namespace", ""),
+              "root_execution_id": root_id, "task_execution_id": task_ex_id}
+    if "notify" in (parent.params or {}):
+        params["notify"] = parent.params["notify"]
+    return params
 
 
 def _reverse_target(unit, wf_def, wf_input, params):
