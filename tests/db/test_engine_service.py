@@ -659,7 +659,8 @@ def test_a_failed_item_in_a_batch_fails_its_task_once_all_have_ended(
         for m in sent]) == [True] * 3
     task = _read(lambda s: [(t.state, t.state_info) for t in s.query(
         models.TaskExecution).filter_by(workflow_execution_id=wf["id"])])
-    assert task == [("ERROR", "1 of 3 items failed")]
+    assert task == [("ERROR", "One or more actions had failed. "
+                              "(1 of 3 items failed)")]
     assert _read(_wf_state, wf["id"]) == "ERROR"
     assert len(engine.executors.sent) == 3, "no item started after the end"
 

@@ -360,8 +360,12 @@ def task_result(task_row, parts):
 
 def _item_results(parts):
     """The items' results of the latest dispatch, by index (the rule of
-    ``action_params.latest_item_runs``, over the accepted runs)."""
+    ``action_params.latest_item_runs``, over the accepted runs); of items
+    that ran sub-workflows, their latest outputs."""
     runs = [(p[3], None, p[2]) for p in parts if p[0] == "action"]
+    if not runs:
+        outputs = {(p[3] or {}).get("index", 0): p[2] for p in parts}
+        return [outputs.get(i) for i in range(len(outputs))]
     latest = action_params.latest_item_runs(
         runs, action_params.latest_generation(r[0] for r in runs))
     return [action_result(latest[i][1]) for i in sorted(latest)]

@@ -93,7 +93,10 @@ def _collection(item, collection):
 TAGS = Strict("a list of strings", (list,), {"nullable": True})
 
 Workflow = _resource(resources.WORKFLOW, tags=TAGS)
-Execution = _resource(resources.EXECUTION, tags=TAGS)
+# What the tasks published with ``global`` scope: in the answer about one
+# execution only, as Mistral shows it.
+Execution = _resource(resources.EXECUTION, extra=("published_global",),
+                      tags=TAGS, published_global=ANY)
 Task = _resource(resources.TASK, processed=bool)
 ActionExecution = _resource(resources.ACTION_EXECUTION, tags=TAGS,
                             accepted=bool)

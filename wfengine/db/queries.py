@@ -41,7 +41,7 @@ def get_task_results_data(session, task_ex_ids):
         in creation order, where kind is ``"action"`` (output as stored by
         the engine, ``{"result": ...}``; params hold a with-items item's
         ``index`` and ``gen``) or ``"workflow"`` (a sub-workflow's output;
-        params None).
+        its params hold the ``index`` of the item it ran).
     """
     ids = list(task_ex_ids)
     found = {task_id: [] for task_id in ids}
@@ -56,10 +56,10 @@ def get_task_results_data(session, task_ex_ids):
         found[task_id].append(("action", accepted, output, params))
     w_model = models.WorkflowExecution
     stmt = (sa.select(w_model.task_execution_id, w_model.state,
-                      w_model.output)
+                      w_model.output, w_model.params)
             .where(w_model.task_execution_id.in_(ids))
             .order_by(w_model.created_at, w_model.id))
-    for task_id, state, output in session.execute(stmt):
+    for task_id, state, output, params in session.execute(stmt):
         done = state in states.RESULTS
-        found[task_id].append(("workflow", done, output, None))
+        found[task_id].append(("workflow", done, output, params))
     return found

@@ -75,6 +75,12 @@ def get_execution_data(session, wf_ex_id):
     return get_executions_data(session, [wf_ex_id])[wf_ex_id]
 
 
+def get_execution_params(session, wf_ex_id):
+    """The params of a workflow execution (None if it is gone)."""
+    return session.execute(sa.select(_WF.c.params).where(
+        _WF.c.id == wf_ex_id)).scalar_one_or_none()
+
+
 def get_execution_spec(session, wf_ex_id):
     """The spec (a dict) a workflow execution runs."""
     return st.run(session, _WF_SPEC, {"id": wf_ex_id}).scalar_one()
@@ -82,7 +88,7 @@ def get_execution_spec(session, wf_ex_id):
 
 # What the engine reads of a task to decide, and its (large) data.
 _TASK_SMALL = ("name", "state", "state_info", "processed", "runtime_context",
-               "started_at")
+               "created_at", "started_at", "finished_at")
 _TASK_DATA = ("in_context", "published")
 
 
@@ -219,15 +225,30 @@ def _latest_item_runs(session, task_ex_id, generation):
 
 
 def get_item_results(session, task_ex_id, generation):
-    """Results of a with-items task's items of one generation, by index."""
+    """Results of a with-items task's items of one generation, by index
+    (of a task whose items are sub-workflows: their outputs)."""
     latest = _latest_item_runs(session, task_ex_id, generation)
+    if not latest:
+        latest = _latest_subworkflow_runs(session, task_ex_id)
     return [((latest.get(i) or (None, None))[1] or {}).get("result")
             for i in range(len(latest))]
 
 
+def _latest_subworkflow_runs(session, task_ex_id):
+    """index -> (state, {"result": output}) of the latest sub-workflow
+    execution of each item of a with-items task whose items run
+    sub-workflows (the shape of ``_latest_item_runs``)."""
+    stmt = (sa.select(_WF.c.params, _WF.c.state, _WF.c.output)
+            .where(_WF.c.task_execution_id == task_ex_id)
+            .order_by(_WF.c.created_at))
+    return {(params or {}).get("index", 0): (state, {"result": output})
+            for params, state, output in session.execute(stmt)}
+
+
 def get_failed_item_indexes(session, task_ex_id, generation):
     """Indexes of a with-items task's items whose latest run failed."""
-    latest = _latest_item_runs(session, task_ex_id, generation)
+    latest = _latest_item_runs(session, task_ex_id, generation) or \
+        _latest_subworkflow_runs(session, task_ex_id)
     return sorted(i for i, (state, _) in latest.items()
                   if state == states.ERROR)
 

@@ -16,6 +16,7 @@ from wfengine.db import snapshots as db_snapshots
 from wfengine.db import models
 from wfengine.db import notifications
 from wfengine.db import statements
+from wfengine.engine import snapshot
 from wfengine.engine.core import states
 from wfengine.notifier import subscriptions
 
@@ -69,10 +70,14 @@ def workflow_data(unit, wf_ex, state, state_info, output=None):
     }
 
 
-def task_data(wf_ex, task):
-    """Snapshot of a task execution (a conductor ``TaskView``)."""
+def task_data(wf_ex, task, task_type):
+    """Snapshot of a task execution (a conductor ``TaskView``; its times
+    are those ``persist`` writes)."""
     return {
-        "id": task.id, "name": task.name,
+        "id": task.id, "name": task.name, "type": task_type,
+        "created_at": _time(getattr(task, "created_at", None)),
+        "started_at": _time(getattr(task, "started_at", None)),
+        "finished_at": _time(getattr(task, "finished_at", None)),
         "workflow_name": wf_ex.name, "workflow_id": wf_ex.workflow_id,
         "workflow_namespace": wf_ex.workflow_namespace,
         "workflow_execution_id": wf_ex.id, "state": task.state,
@@ -92,8 +97,9 @@ def emit_workflow(unit, wf_ex, event, state, state_info, output=None):
 def emit_task(unit, wf_ex, task, event):
     name = TASK_EVENTS.get(event)
     if name and _wanted(unit, wf_ex, name):
+        task_type = snapshot.workflow_spec(unit, wf_ex).tasks[task.name].type
         _add(unit, name, wf_ex, task, task.state, task.state_info,
-             task_data(wf_ex, task))
+             task_data(wf_ex, task, task_type))
 
 
 def _wanted(unit, wf_ex, name):

@@ -97,7 +97,7 @@ def claim_due(unit, now, resend_after):
 def stage_subworkflow(unit, wf_ex, sub, send_at):
     payload = {"wf_ex_id": wf_ex.id, "task_ex_id": sub.task_ex_id,
                "workflow_name": sub.workflow_name, "input": sub.input,
-               "env": sub.env}
+               "index": sub.index}
     return db_outbox.add(unit.session, db_outbox.START_SUBWORKFLOW,
                          sub.task_ex_id, payload, send_at)
 

@@ -133,9 +133,27 @@ def _emit_chain(unit, wf_ex, view, start, chain):
             events.emit_task(unit, wf_ex, view, event)
 
 
+def _starts(start, chain):
+    """Whether the task starts (again) in ``chain``: it leaves WAITING or
+    IDLE for RUNNING, or is re-run. Mistral's rule for ``started_at``: a
+    join starts when it is satisfied, a retry is part of the same run."""
+    state = start
+    for event in chain:
+        before, state = state, states.transition("task", state, event)
+        if event == states.RERUN or (state == states.RUNNING and before in (
+                states.WAITING, states.IDLE)):
+            return True
+    return False
+
+
 def _insert_task(unit, wf_ex, view, initial, chain):
     _walk(view.id, initial, chain, view.state)
     now = models.utcnow()
+    started = initial not in (states.WAITING, states.IDLE) or _starts(
+        initial, chain)
+    # What the task's events show (``events.task_data``).
+    view.created_at, view.started_at = now, now if started else None
+    view.finished_at = now if view.state in states.COMPLETED else None
     unit.insert_later(
         models.TaskExecution, wf_ex.id, id=view.id, name=view.name,
         type=snapshot.workflow_spec(unit, wf_ex).tasks[view.name].type,
@@ -146,8 +164,8 @@ def _insert_task(unit, wf_ex, view, initial, chain):
         published=view.published, runtime_context=view.runtime_context,
         processed=view.processed, project_id=wf_ex.project_id,
         user_id=wf_ex.user_id,
-        created_at=now, started_at=now,
-        finished_at=now if view.state in states.COMPLETED else None)
+        created_at=now, started_at=view.started_at,
+        finished_at=view.finished_at)
     LOG.debug("Task execution %s (%s) of workflow execution %s created in "
               "state %s", view.id, view.name, wf_ex.id, view.state,
               extra=logcontext.ids(execution_id=wf_ex.id, task_id=view.id))
@@ -165,8 +183,11 @@ def _update_task(unit, wf_ex, view, original, chain):
                   processed=view.processed)
     for name in view.data_changed:
         values[name] = getattr(view, name)
+    if _starts(original, chain):
+        values["started_at"] = view.started_at = models.utcnow()
+        values["finished_at"] = view.finished_at = None
     if view.state in states.COMPLETED:
-        values["finished_at"] = models.utcnow()
+        values["finished_at"] = view.finished_at = models.utcnow()
         metrics.task_finished(unit, wf_ex.name, view.state, getattr(
             view, "started_at", None), values["finished_at"])
     unit.update_task_later(wf_ex.id, view.id, original, **values)

@@ -165,7 +165,9 @@ class EngineService(service_actions.ActionsMixin,
     @logcontext.binding(execution_id="wf_ex_id")
     def _create_execution(self, unit, wf_def, spec, wf_input, params,
                           description, parent, wf_ex_id, owner):
-        runtime = {"env": params.get("env") or {},
+        # A sub-workflow reads its root execution's env (``parent``).
+        env = parent["env"] if parent else params.get("env") or {}
+        runtime = {"env": env,
                    "execution": {"id": wf_ex_id, "name": spec.name,
                                  "input": wf_input, "params": params}}
         context = ctx_lib.initial_context(spec, wf_input, runtime)

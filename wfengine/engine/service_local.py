@@ -9,6 +9,7 @@ import logging
 from wfengine import exceptions
 from wfengine.db import snapshots as db_snapshots
 from wfengine.db import outbox as db_outbox
+from wfengine.engine import calls
 from wfengine.engine import snapshot
 from wfengine.engine.core import states
 from wfengine.lang import spec as lang_spec
@@ -59,13 +60,14 @@ class LocalRowsMixin:
         try:
             # _create_and_start refuses before it writes anything.
             wf_def = _find_subworkflow(unit, parent, payload["workflow_name"])
+            root_id = parent.root_execution_id or parent.id
             wf_input, params = _reverse_target(
                 unit, wf_def, payload["input"],
-                {"env": payload.get("env") or {}})
+                _child_params(parent, root_id, task_ex.id, payload))
             _, rows = self._create_and_start(
-                unit, wf_def, wf_input, params, "",
-                {"task_ex_id": task_ex.id,
-                 "root_execution_id": parent.root_execution_id or parent.id},
+                unit, wf_def, wf_input, params, "sub-workflow execution",
+                {"task_ex_id": task_ex.id, "root_execution_id": root_id,
+                 "env": snapshot.execution_env(unit, parent)},
                 owner=(parent.project_id, parent.user_id))
             return rows
         except (exceptions.NotFound, exceptions.InputError) as e:
@@ -75,11 +77,14 @@ class LocalRowsMixin:
                     task_ex.id, states.ERROR, None, message))
 
     def _on_subworkflow_done(self, unit, payload):
-        return self._advance_parent(
-            unit, payload["task_ex_id"],
-            lambda cond, task_id: cond.on_subworkflow_complete(
+        def decide(cond, task_id):
+            items = calls.item_results(
+                unit, cond.tasks.get(task_id),
+                payload["state"] == states.SUCCESS)
+            return cond.on_subworkflow_complete(
                 task_id, payload["state"], payload["output"],
-                payload["state_info"]))
+                payload["state_info"], items)
+        return self._advance_parent(unit, payload["task_ex_id"], decide)
 
     def _on_workflow_command(self, unit, payload):
         wf_ex = unit.lock_execution(payload["wf_ex_id"])
@@ -131,6 +136,19 @@ def _find_subworkflow(unit, parent, name):
             except exceptions.NotFound:
                 continue
         raise
+
+
+def _child_params(parent, root_id, task_ex_id, payload):
+    """A sub-workflow execution's params, as Mistral shows them: its own
+    ``env`` is empty (``env()`` reads the root execution's), ``index`` is
+    the item it runs for a with-items task, ``notify`` the parent's (shown
+    only: the root's targets hear every descendant)."""
+    params = {"env": {}, "index": payload.get("index", 0),
+              "namespace": (parent.params or {}).get("namespace", ""),
+              "root_execution_id": root_id, "task_execution_id": task_ex_id}
+    if "notify" in (parent.params or {}):
+        params["notify"] = parent.params["notify"]
+    return params
 
 
 def _reverse_target(unit, wf_def, wf_input, params):

@@ -50,7 +50,7 @@ def workflow_view(unit, wf_ex, data=None):
     params = wf_ex.params or {}
     view = views.WorkflowView(
         id=wf_ex.id, name=wf_ex.name, state=wf_ex.state,
-        spec=workflow_spec(unit, wf_ex), env=params.get("env") or {},
+        spec=workflow_spec(unit, wf_ex), env=execution_env(unit, wf_ex),
         params=params, created_at=_time(wf_ex.created_at),
         updated_at=_time(getattr(wf_ex, "updated_at", None)),
         root_execution_id=getattr(wf_ex, "root_execution_id", None),
@@ -61,6 +61,17 @@ def workflow_view(unit, wf_ex, data=None):
     elif hasattr(wf_ex, "context"):
         view.data_loaded(wf_ex.context, wf_ex.input)
     return view
+
+
+def execution_env(unit, wf_ex):
+    """The env ``env()`` reads in ``wf_ex``: its root execution's (as in
+    Mistral, a sub-workflow's own ``params.env`` is empty)."""
+    root_id = getattr(wf_ex, "root_execution_id", None)
+    params = wf_ex.params or {}
+    if root_id:
+        params = db_snapshots.get_execution_params(unit.session, root_id) \
+            or {}
+    return params.get("env") or {}
 
 
 class DbTaskSet(taskset.TaskSet):
@@ -103,7 +114,8 @@ class DbTaskSet(taskset.TaskSet):
                 load_result=_result_loader(self._session, row.id,
                                            row.runtime_context)))
             self.originals[row.id] = row.state
-            view.started_at = getattr(row, "started_at", None)
+            for name in ("created_at", "started_at", "finished_at"):
+                setattr(view, name, getattr(row, name, None))
         if with_data:
             # A view known already keeps the data it has.
             view.data_loaded(row.in_context, row.published)

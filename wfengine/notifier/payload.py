@@ -27,6 +27,18 @@ TASK_FIELDS = (
     "created_at", "updated_at", "started_at", "finished_at")
 TASK_JSON = frozenset({"runtime_context", "published"})
 
+# What Mistral 23.0.0's notifier posts to a ``notify`` webhook (plus
+# ``event``), recorded from a real one (tests/functional/
+# test_notify_bodies.py): no params, input, output or results.
+NOTIFY_EXECUTION_FIELDS = (
+    "id", "name", "workflow_id", "workflow_name", "workflow_namespace",
+    "root_execution_id", "task_execution_id", "state", "state_info",
+    "created_at", "updated_at", "project_id")
+NOTIFY_TASK_FIELDS = (
+    "id", "name", "type", "workflow_id", "workflow_name",
+    "workflow_namespace", "workflow_execution_id", "state", "state_info",
+    "created_at", "updated_at", "started_at", "finished_at", "project_id")
+
 
 def masked_params(params):
     """``params`` with the values of ``env`` and notify headers masked."""
@@ -87,8 +99,18 @@ def listener_body(event):
 
 
 def notify_body(event):
-    """The body of a Mistral ``notify`` delivery: the resource + event."""
-    return dict(resource(event), event=event.event)
+    """The body of a Mistral ``notify`` delivery: Mistral's fields of the
+    execution or task, and ``event``."""
+    data = dict(event.data or {})
+    if event.task_execution_id:
+        fields = NOTIFY_TASK_FIELDS
+        data.setdefault("type", "ACTION")
+    else:
+        fields = NOTIFY_EXECUTION_FIELDS
+        data["name"] = data.get("workflow_name")
+    body = {name: data.get(name) for name in fields}
+    body["event"] = event.event
+    return body
 
 
 def encode(body):

@@ -214,8 +214,25 @@ wf:
 """
     out = rehearsal.rehearse(text, {"x": 4}, env={"k": "v"})
     (sub,) = out.subworkflows
-    assert (sub.workflow_name, sub.input, sub.env) == ("child", {"y": 4},
-                                                       {"k": "v"})
+    assert (sub.workflow_name, sub.input, sub.index) == ("child", {"y": 4},
+                                                         0)
+    assert out.state == states.RUNNING
+
+
+def test_with_items_over_a_sub_workflow_starts_one_per_item():
+    text = """
+version: '2.0'
+wf:
+  tasks:
+    each:
+      with-items: x in <% [1, 2, 3] %>
+      concurrency: 2
+      workflow: child x=<% $.x %>
+"""
+    out = rehearsal.rehearse(text)
+    assert [(s.workflow_name, s.input, s.index)
+            for s in out.subworkflows] == [("child", {"x": 1}, 0),
+                                           ("child", {"x": 2}, 1)]
     assert out.state == states.RUNNING
 
 

@@ -221,7 +221,10 @@ def test_payloads_are_shaped_like_the_api_and_mask_secrets():
     body = payload.notify_body(ev)
     assert body["event"] == "WORKFLOW_LAUNCHED"
     assert body["id"] == wf_ex.id and body["workflow_name"] == "wf"
-    assert json.loads(body["input"]) == {"x": 1}
+    # Mistral's notify body: the execution's name, no input or params.
+    assert body["name"] == "wf" and "input" not in body
+    assert json.loads(payload.encode(payload.listener_body(ev)))["data"][
+        "input"] == json.dumps({"x": 1})
     text = payload.encode(payload.listener_body(ev)).decode()
     assert "canary" not in text and "canary" not in json.dumps(body)
     spec = payload.listener_body(ev)

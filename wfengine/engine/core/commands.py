@@ -46,13 +46,14 @@ class RunAction:
 
 @dataclasses.dataclass(frozen=True)
 class StartSubworkflow:
-    """A sub-workflow execution to start for a task."""
+    """A sub-workflow execution to start for a task (``index``: the item
+    of a with-items task it runs, 0 otherwise, as Mistral's params)."""
 
     task_ex_id: str
     task_name: str
     workflow_name: str
     input: dict
-    env: dict
+    index: int = 0
 
 
 @dataclasses.dataclass(frozen=True)

@@ -119,9 +119,9 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
             state = states.ERROR if failed else states.SUCCESS
             result = item_results
             state_info = (
-                "%d of %d items failed" % (progress["failed"],
-                                           progress["count"])
-                if failed else None)
+                # Mistral's words, then how many.
+                "One or more actions had failed. (%d of %d items failed)"
+                % (progress["failed"], progress["count"]) if failed else None)
         self._after_run(task, state, result, state_info)
         self._check_completion()
         return self.plan
@@ -137,14 +137,21 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
         self._check_completion()
         return self.plan
 
-    def on_subworkflow_complete(self, task_ex_id, state, output, state_info):
+    def on_subworkflow_complete(self, task_ex_id, state, output, state_info,
+                                item_results=None):
         """Plan what follows the end of a task's sub-workflow execution.
 
         A task that failed with its sub-workflow is reopened when the
         sub-workflow, re-run or resumed, ends again: whichever of this
-        message and the parent re-run message comes first.
+        message and the parent re-run message comes first. The item of a
+        with-items task counts as an action's would
+        (``on_action_complete``).
         """
         task = self.tasks[task_ex_id]
+        if task.state == states.RUNNING and \
+                with_items.KEY in task.runtime_context:
+            return self.on_action_complete(task_ex_id, state, output,
+                                           state_info, item_results)
         if task.state == states.ERROR:
             self.reopen_for_child(task_ex_id)
         if task.state == states.PAUSED:
@@ -282,14 +289,14 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
             name=name, input=action_input, safe_rerun=bool(safe_rerun),
             index=index, target=target or None))
 
-    def _start_subworkflow(self, task, task_spec, ctx, runtime):
+    def _start_subworkflow(self, task, task_spec, ctx, runtime, index=0):
         wf_input = ctx_lib.task_input(task_spec, ctx, runtime)
         fieldsize.check(fieldsize.SUBWORKFLOW_INPUT, wf_input)
         self.plan.subworkflows.append(commands.StartSubworkflow(
             task_ex_id=task.id, task_name=task.name,
             workflow_name=expressions.evaluate(task_spec.workflow, ctx,
                                                runtime),
-            input=wf_input, env=self.wf.env))
+            input=wf_input, index=index))
 
     def _start_items(self, task, task_spec, ctx, runtime):
         items = with_items.expand(task_spec.with_items, ctx, runtime)
@@ -314,9 +321,10 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
         ctx, runtime = self._task_context(task), self._runtime(task)
         if items is None:
             items = with_items.expand(task_spec.with_items, ctx, runtime)
+        start = self._start_subworkflow if task_spec.workflow \
+            else self._run_action
         for index in indexes:
-            item_ctx = dict(ctx, **items[index])
-            self._run_action(task, task_spec, item_ctx, runtime, index)
+            start(task, task_spec, dict(ctx, **items[index]), runtime, index)
 
     # ---- completion ----
 

@@ -148,7 +148,8 @@ class Endings:
             output = (expressions.evaluate(out_spec, ctx, self._runtime())
                       if out_spec else self._default_output(event))
         except exceptions.ExpressionError as e:
-            event, output = states.FAIL, {}
+            # As Mistral: the output of a failure (what was published).
+            event, output = states.FAIL, self._default_output(states.FAIL)
             state_info = "Failed to evaluate workflow output: %s" % e
         size = fieldsize.size_over(output)
         if size is not None:

@@ -21,14 +21,27 @@ from wfengine.db import session
 SPEC = resources.EXECUTION
 
 
-def _get(sess, wf_ex_id):
+def _get(sess, wf_ex_id, with_globals=False):
+    extra = ["context", "spec"] if with_globals else []
     row = queries.get_workflow_execution(
-        sess, wf_ex_id, fields=SPEC.columns(SPEC.names()))
+        sess, wf_ex_id, fields=SPEC.columns(SPEC.names()) + extra)
     shown = resources.execution_dict(row)
+    if with_globals:
+        shown["published_global"] = _published_global(row)
     if row.project_id != common.caller_project():
         # An admin reading another project's execution: not its secrets.
         shown = secrets.masked_execution(shown)
     return shown
+
+
+def _published_global(row):
+    """What an execution's tasks published with ``global`` scope, as
+    Mistral shows it: its context without its vars and what is still its
+    input (``row`` with ``context``, ``input`` and ``spec``)."""
+    own_vars = set((row.spec or {}).get("vars") or {})
+    wf_input = row.input or {}
+    return {k: v for k, v in (row.context or {}).items()
+            if k not in own_vars and (k not in wf_input or wf_input[k] != v)}
 
 
 def list_executions(params, forced=None):
@@ -48,8 +61,9 @@ class ExecutionsController(rest.RestController):
 
     @expose(wstypes.Execution, wstypes.text)
     def get_one(self, wf_ex_id, **_params):
-        """One workflow execution, with its input, output and params."""
-        return session.reader(_get, wf_ex_id)
+        """One workflow execution, with its input, output, params and (as
+        Mistral shows them here only) its ``published_global``."""
+        return session.reader(_get, wf_ex_id, True)
 
     @expose(wstypes.Executions, direct=True)
     def get_all(self, **params):
