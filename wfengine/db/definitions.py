@@ -249,6 +249,19 @@ def get_action_definition(session, identifier, namespace="", fields=None):
     return _by_name(session, model, "Action", identifier, "", fields)
 
 
+def adhoc_action_names(session, namespace=""):
+    """The names of the ad-hoc actions visible in ``namespace`` and in the
+    default one (what a computed action name may call)."""
+    model = models.ActionDefinition
+    stmt = sa.select(model.name).where(
+        model.is_system.is_(False),
+        model.namespace.in_(sorted({namespace or "", ""})))
+    visible = scope.visible_condition(model)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    return set(session.execute(stmt).scalars())
+
+
 def create_action_definitions(session, values_list):
     """Create ad-hoc actions, all or none.
 

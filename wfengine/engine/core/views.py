@@ -71,7 +71,7 @@ class TaskView(_LazyData):
 
     def __init__(self, id, name, state, state_info=None, in_context=None,
                  published=None, runtime_context=None, processed=False,
-                 load_data=None, load_result=None):
+                 load_data=None, load_result=None, started_at=None):
         self.id = id
         self.name = name
         self.state = state
@@ -79,6 +79,7 @@ class TaskView(_LazyData):
         self.runtime_context = runtime_context if runtime_context \
             is not None else {}
         self.processed = processed
+        self.started_at = started_at
         self._init_data(load_data, (in_context, published))
         self._load_result = load_result
         self._result = None
