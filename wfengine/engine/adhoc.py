@@ -30,15 +30,13 @@ def _definition(session, name, namespace):
     row = definitions.get_action_definition(session, name, namespace)
     if row.is_system:
         return None
-    key = (row.id, row.updated_at or row.created_at)
-    spec = _specs.get_or_make(key, lambda: definitions.get_action_definition(
-        session, row.id, fields=["spec"]).spec)
-    return row.id, spec
+    return row.id, _spec(session, row)
 
 
 def catalog(session, names, namespace, computed=False):
     """The ``ActionCatalog`` of the actions ``names`` (and of the bases
-    of the ad-hoc ones among them), as the current project sees them.
+    of the ad-hoc ones among them), as the current project sees them:
+    one query per level of base actions (none for built-in ones).
 
     :param computed: a name is computed when the call is planned: the
         catalog holds every action the namespace offers.
@@ -48,24 +46,28 @@ def catalog(session, names, namespace, computed=False):
         names |= definitions.adhoc_action_names(session, namespace)
     builtins = set(loader.names() if computed else
                    _builtins(frozenset(names)))
-    found, todo = {}, sorted(names - builtins)
-    while todo:
-        name = todo.pop()
-        if name in found or name in builtins:
-            continue
-        if loader.is_installed(name):
-            builtins.add(name)
-            continue
-        try:
-            definition = _definition(session, name, namespace)
-        except exceptions.NotFound:
-            definition = None
-        if definition is not None:
-            found[name] = definition
-            todo.append(core_catalog.base_of(definition[1]))
+    found, todo = {}, names - builtins
+    for _ in range(MAX_DEPTH):
+        if not todo:
+            break
+        rows = definitions.find_actions(session, todo, namespace)
+        for name, row in rows.items():
+            if not row.is_system:
+                found[name] = (row.id, _spec(session, row))
+        bases = {core_catalog.base_of(found[n][1]) for n in rows
+                 if n in found}
+        builtins |= _builtins(frozenset(bases))
+        todo = bases - builtins - set(found)
     return core_catalog.ActionCatalog(
         namespace or "", frozenset(builtins), types.MappingProxyType(found),
         resolves=True)
+
+
+def _spec(session, row):
+    """An ad-hoc action's spec dict, cached by id and version."""
+    key = (row.id, row.updated_at or row.created_at)
+    return _specs.get_or_make(key, lambda: definitions.get_action_definition(
+        session, row.id, fields=["spec"]).spec)
 
 
 @functools.lru_cache(maxsize=256)
