@@ -1,20 +1,34 @@
 """The one exception hierarchy of wfengine.
 
 Every exception carries its message and the HTTP code the API answers
-with. The constructor takes the final message as its only positional
-argument, so that oslo.messaging can rebuild the exception on the calling
-side (this module is an allowed remote exception module): a ``NotFound``
-raised in the engine reaches the API as a ``NotFound`` and becomes a 404.
+with. A class may declare a message ``template``, filled from the keyword
+arguments of the raise (``InvalidField(field=..., expected=...,
+kind=...)``): such a message names fields and states, never a value a
+caller sent, which may be a secret and is logged. The constructor also
+takes a final message as its only positional argument, so that
+oslo.messaging can rebuild the exception on the calling side (this module
+is an allowed remote exception module; it sends ``args`` and ``kwargs``):
+a ``NotFound`` raised in the engine reaches the API as a ``NotFound`` and
+becomes a 404.
 """
 
 
 class WFEngineException(Exception):
-    """Base of all wfengine errors; ``http_code`` is what the API answers."""
+    """Base of all wfengine errors; ``http_code`` is what the API answers.
+
+    :cvar template: a ``str.format`` template of the message, filled from
+        the keyword arguments (kept as ``kwargs``); None for classes whose
+        raise sites give the message.
+    """
 
     http_code = 500
     message = "An unknown error occurred"
+    template = None
 
-    def __init__(self, message=None):
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None and self.template is not None and kwargs:
+            message = self.template.format(**kwargs)
         self.message = message or self.message
         super().__init__(self.message)
 
@@ -44,6 +58,14 @@ class InputError(WFEngineException):
     message = "Invalid input"
 
 
+class InvalidField(InputError):
+    """A field of a request, an input or a policy has a value that does
+    not fit. The value is not repeated (it may be a secret): only its
+    kind."""
+
+    template = "{field} must be {expected}, got {kind}"
+
+
 class InvalidModelException(InputError):
     """A workflow text that does not parse or violates the language."""
 
@@ -68,6 +90,19 @@ class ActionError(WFEngineException):
 
     http_code = 400
     message = "Action error"
+
+
+class InvalidActionArgument(ActionError):
+    """An input of an action has a value that does not fit: the task
+    fails. The value is not repeated (it may be a secret): only its kind."""
+
+    template = "Input '{field}' of {action} must be {expected}, got {kind}"
+
+
+class InvalidPolicy(ExpressionError):
+    """A task policy's value does not fit (not repeated: only its kind)."""
+
+    template = "Policy '{policy}' must be {expected}, got {kind}"
 
 
 class Conflict(WFEngineException):

@@ -47,9 +47,9 @@ def _name(data, what, max_length):
 def _optional_text(data, name):
     value = data.get(name)
     if value is not None and not isinstance(value, str):
-        raise exceptions.InputError(
-            "Field %r must be a string, got %s: %r"
-            % (name, type(value).__name__, value))
+        raise exceptions.InvalidField(
+            field="Field '%s'" % name, expected="a string",
+            kind=type(value).__name__)
     return value
 
 

@@ -458,9 +458,9 @@ def _text_field(data, name, max_length=255):
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise exceptions.InputError(
-            "Field %r must be a string, got %s: %r"
-            % (name, type(value).__name__, value))
+        raise exceptions.InvalidField(
+            field="Field '%s'" % name, expected="a string",
+            kind=type(value).__name__)
     if len(value) > max_length:
         raise exceptions.InputError(
             "Field %r is %d characters long; at most %d are allowed"
@@ -504,9 +504,10 @@ def _execution_id(value):
     if value is None:
         return None
     if not isinstance(value, str) or not _EXECUTION_ID.fullmatch(value):
-        raise exceptions.InputError(
-            "Field 'id' must be 1 to 36 letters, digits, '-', '_', '.' or "
-            "'~' (a UUID, say), got %r" % (value,))
+        raise exceptions.InvalidField(
+            field="Field 'id'", kind="another value",
+            expected="1 to 36 letters, digits, '-', '_', '.' or '~' (a "
+                     "UUID, say)")
     return value
 
 

@@ -185,9 +185,9 @@ def parse_action_run(data):
             % (", ".join(unknown), ", ".join(ACTION_RUN_PARAMS)))
     timeout = params.get("timeout", 60)
     if not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
-        raise exceptions.InputError(
-            "params.timeout must be a number of seconds in (0, 3600], got "
-            "%r" % (timeout,))
+        raise exceptions.InvalidField(
+            field="params.timeout", expected="a number of seconds in (0, "
+            "3600]", kind=type(timeout).__name__)
     kwargs = {"name": name,
               "action_input": resources.json_object_field(
                   "input", data.get("input")),
