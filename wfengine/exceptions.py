@@ -39,6 +39,7 @@ class WFEngineException(Exception):
 class NotFound(WFEngineException):
     http_code = 404
     message = "Object not found"
+    template = "{kind} not found [id={id}]"
 
 
 class Forbidden(WFEngineException):
@@ -76,6 +77,16 @@ class InvalidStateTransition(InputError):
     """An event that the current state of an entity does not allow."""
 
     message = "Invalid state transition"
+    template = ("Cannot {event} a {entity} execution in state {state} "
+                "(allowed here: {allowed})")
+
+
+class WrongState(InputError):
+    """A request the state of its object does not allow: nothing
+    changes."""
+
+    template = ("Can not {what} {kind} {id} in state {state} (allowed in: "
+                "{allowed})")
 
 
 class ExpressionError(WFEngineException):
@@ -119,6 +130,7 @@ class StaleState(Conflict):
     never a result that is quietly "not taken"."""
 
     http_code = 500
+    template = "{kind} execution {id} is no longer {state}"
 
 
 class EngineUnavailable(WFEngineException):

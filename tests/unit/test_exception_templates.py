@@ -73,3 +73,20 @@ def test_event_lists_are_named_not_repeated():
         subscriptions.check_events("events", SECRET)
     assert "Field 'events' must be" in str(e.value)
     assert SECRET not in str(e.value)
+
+
+def test_state_messages_name_the_object_and_its_states():
+    from wfengine.engine.core import states
+    with pytest.raises(exceptions.InvalidStateTransition) as e:
+        states.transition("task", states.SUCCESS, states.PAUSE)
+    assert e.value.kwargs["state"] == states.SUCCESS
+    assert str(e.value).startswith(
+        "Cannot pause a task execution in state SUCCESS (allowed here: ")
+    assert str(exceptions.StaleState(kind="Task", id="t1", state="RUNNING")) \
+        == "Task execution t1 is no longer RUNNING"
+    assert str(exceptions.NotFound(kind="Task execution", id="t1")) == \
+        "Task execution not found [id=t1]"
+    assert str(exceptions.WrongState(
+        what="pause", kind="workflow execution", id="w1", state="ERROR",
+        allowed="RUNNING")) == ("Can not pause workflow execution w1 in "
+                                "state ERROR (allowed in: RUNNING)")

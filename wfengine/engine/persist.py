@@ -55,8 +55,7 @@ def _write(unit, entity, obj_id, current, new, why, values):
     values["state"] = new
     if not cas.cas_update(unit.session, _MODELS[entity], obj_id, [current],
                           **values):
-        raise exceptions.StaleState(
-            "%s execution %s is no longer %s" % (entity, obj_id, current))
+        raise exceptions.StaleState(kind=entity, id=obj_id, state=current)
     if new != current:
         # Workflow moves at INFO; the many action moves at DEBUG (a log
         # line per task cost the engine a third of its throughput).

@@ -273,8 +273,8 @@ class EngineService(service_actions.ActionsMixin,
         task_ex = db_snapshots.get_task_execution_for_engine(unit.session,
                                                        msg.task_ex_id)
         if task_ex is None:
-            raise exceptions.NotFound(
-                "Task execution not found [id=%s]" % msg.task_ex_id)
+            raise exceptions.NotFound(kind="Task execution",
+                                      id=msg.task_ex_id)
         wf_ex = unit.lock_execution(
                                                task_ex.workflow_execution_id)
 
