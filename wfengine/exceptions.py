@@ -67,6 +67,19 @@ class InvalidField(InputError):
     template = "{field} must be {expected}, got {kind}"
 
 
+class UnknownFields(InputError):
+    """A request body with fields its object does not have."""
+
+    template = "Unknown field(s) in {where}: {fields} (allowed: {allowed})"
+
+
+class NotAllowedValue(InputError):
+    """A field whose value is not one of a closed set (the value is not
+    repeated: the allowed ones are listed)."""
+
+    template = "Invalid {field} (allowed: {allowed})"
+
+
 class InvalidModelException(InputError):
     """A workflow text that does not parse or violates the language."""
 

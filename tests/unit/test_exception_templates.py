@@ -90,3 +90,12 @@ def test_state_messages_name_the_object_and_its_states():
         what="pause", kind="workflow execution", id="w1", state="ERROR",
         allowed="RUNNING")) == ("Can not pause workflow execution w1 in "
                                 "state ERROR (allowed in: RUNNING)")
+
+
+def test_closed_sets_list_what_is_allowed_not_what_was_sent():
+    e = exceptions.NotAllowedValue(field="execution state",
+                                   allowed="RUNNING, PAUSED")
+    assert str(e) == "Invalid execution state (allowed: RUNNING, PAUSED)"
+    assert str(exceptions.UnknownFields(
+        where="execution", fields="x", allowed="input")) == \
+        "Unknown field(s) in execution: x (allowed: input)"

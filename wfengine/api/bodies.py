@@ -26,9 +26,8 @@ _TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
 def _check_fields(data, allowed, what):
     unknown = sorted(set(data) - set(allowed) - set(READ_ONLY))
     if unknown:
-        raise exceptions.InputError(
-            "Unknown field(s) in %s: %s (allowed: %s)"
-            % (what, ", ".join(unknown), ", ".join(allowed)))
+        raise exceptions.UnknownFields(
+            where=what, fields=", ".join(unknown), allowed=", ".join(allowed))
 
 
 def _name(data, what, max_length):

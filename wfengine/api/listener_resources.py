@@ -70,9 +70,8 @@ def address_policy():
 def _check_fields(data, allowed, what):
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise exceptions.InputError(
-            "Unknown field(s) in %s: %s (allowed: %s)"
-            % (what, ", ".join(unknown), ", ".join(allowed)))
+        raise exceptions.UnknownFields(
+            where=what, fields=", ".join(unknown), allowed=", ".join(allowed))
 
 
 def _text(data, name, max_length=255):

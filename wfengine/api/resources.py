@@ -480,9 +480,9 @@ def parse_execution_create(data):
     """
     unknown = sorted(set(data) - set(EXECUTION_CREATE_FIELDS))
     if unknown:
-        raise exceptions.InputError(
-            "Unknown field(s) in execution: %s (allowed: %s)"
-            % (", ".join(unknown), ", ".join(EXECUTION_CREATE_FIELDS)))
+        raise exceptions.UnknownFields(
+            where="execution", fields=", ".join(unknown),
+            allowed=", ".join(EXECUTION_CREATE_FIELDS))
     identifier = (_text_field(data, "workflow_id")
                   or _text_field(data, "workflow_name"))
     if not identifier:

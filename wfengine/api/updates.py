@@ -23,9 +23,9 @@ TASK_FIELDS = ("id", "state", "reset", "env", "published", "state_info")
 def _check_fields(data, allowed, what):
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise exceptions.InputError(
-            "Unknown field(s) in %s update: %s (allowed: %s)"
-            % (what, ", ".join(unknown), ", ".join(allowed)))
+        raise exceptions.UnknownFields(
+            where=what + " update", fields=", ".join(unknown),
+            allowed=", ".join(allowed))
 
 
 def _check_id(data, obj_id, what):
@@ -64,9 +64,8 @@ def parse_execution_update(data, wf_ex_id):
     env = resources.json_object_field("params.env", params.get("env")) \
         if "env" in params else None
     if state is not None and state not in EXECUTION_STATES:
-        raise exceptions.InputError(
-            "Invalid execution state %r (allowed: %s)"
-            % (state, ", ".join(EXECUTION_STATES)))
+        raise exceptions.NotAllowedValue(
+            field="execution state", allowed=", ".join(EXECUTION_STATES))
     if state is None and description is None and env is None:
         raise exceptions.InputError(
             "Nothing to update: give 'state', 'description' or "
@@ -93,9 +92,8 @@ def parse_task_update(data, task_ex_id):
     _check_id(data, task_ex_id, "task execution id")
     asked = data.get("state")
     if asked not in TASK_STATES:
-        raise exceptions.InputError(
-            "Invalid task state %r (allowed: %s)"
-            % (asked, ", ".join(TASK_STATES)))
+        raise exceptions.NotAllowedValue(
+            field="task state", allowed=", ".join(TASK_STATES))
     state = TASK_STATES[asked]
     reset = data.get("reset")
     if state == states.RUNNING and not isinstance(reset, bool):

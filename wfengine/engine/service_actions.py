@@ -103,9 +103,9 @@ class ActionsMixin:
         :raises InputError: a state that is not a result state.
         """
         if msg.state not in _RESULT_STATES:
-            raise exceptions.InputError(
-                "Invalid action result state %s (allowed: %s)"
-                % (msg.state, ", ".join(sorted(_RESULT_STATES))))
+            raise exceptions.NotAllowedValue(
+                field="action result state",
+                allowed=", ".join(sorted(_RESULT_STATES)))
         return self._run(self._complete_all, [msg])[0]
 
     def on_actions_complete(self, msgs):

@@ -26,9 +26,9 @@ def parse_redelivery(data):
     """Check the body; :raises InputError: anything but state PENDING."""
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
-        raise exceptions.InputError(
-            "Unknown field(s) in delivery update: %s (allowed: state)"
-            % ", ".join(unknown))
+        raise exceptions.UnknownFields(
+            where="delivery update", fields=", ".join(unknown),
+            allowed="state")
     if data.get("state") != policy.PENDING:
         raise exceptions.InputError(
             "Invalid delivery state %r: a delivery is sent again with "
