@@ -42,7 +42,7 @@ class RunAction:
     # The with-items generation of an item's run (0 for a plain run).
     gen: int = 0
     # An ad-hoc action runs its base action: set when the conductor
-    # resolves the call (``Conductor.resolve_calls``).
+    # plans the call, with its ``catalog.ActionCatalog``.
     base_name: str | None = None
     base_input: dict | None = None
     adhoc_id: str | None = None
