@@ -505,9 +505,8 @@ def _execution_id(value):
         return None
     if not isinstance(value, str) or not _EXECUTION_ID.fullmatch(value):
         raise exceptions.InvalidField(
-            field="Field 'id'", kind="another value",
-            expected="1 to 36 letters, digits, '-', '_', '.' or '~' (a "
-                     "UUID, say)")
+            field="Field 'id'", kind="another value", expected="1 to 36 "
+            "letters, digits, '-', '_', '.' or '~' (a UUID, say)")
     return value
 
 

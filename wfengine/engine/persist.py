@@ -173,7 +173,8 @@ def _abort_actions(unit, abort):
 
 def _stage_action(unit, wf_ex, run, send_at):
     params = action_params.ActionParams(
-        index=run.index, gen=run.gen, safe_rerun=run.safe_rerun, target=run.target,
+        index=run.index, gen=run.gen, safe_rerun=run.safe_rerun,
+        target=run.target,
         adhoc=action_params.Adhoc(run.adhoc_id, run.base_name,
                                   run.base_input) if run.adhoc_id else None)
     values = dict(
