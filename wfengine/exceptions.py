@@ -1,20 +1,34 @@
 """The one exception hierarchy of wfengine.
 
 Every exception carries its message and the HTTP code the API answers
-with. The constructor takes the final message as its only positional
-argument, so that oslo.messaging can rebuild the exception on the calling
-side (this module is an allowed remote exception module): a ``NotFound``
-raised in the engine reaches the API as a ``NotFound`` and becomes a 404.
+with. A class may declare a message ``template``, filled from the keyword
+arguments of the raise (``InvalidField(field=..., expected=...,
+kind=...)``): such a message names fields and states, never a value a
+caller sent, which may be a secret and is logged. The constructor also
+takes a final message as its only positional argument, so that
+oslo.messaging can rebuild the exception on the calling side (this module
+is an allowed remote exception module; it sends ``args`` and ``kwargs``):
+a ``NotFound`` raised in the engine reaches the API as a ``NotFound`` and
+becomes a 404.
 """
 
 
 class WFEngineException(Exception):
-    """Base of all wfengine errors; ``http_code`` is what the API answers."""
+    """Base of all wfengine errors; ``http_code`` is what the API answers.
+
+    :cvar template: a ``str.format`` template of the message, filled from
+        the keyword arguments (kept as ``kwargs``); None for classes whose
+        raise sites give the message.
+    """
 
     http_code = 500
     message = "An unknown error occurred"
+    template = None
 
-    def __init__(self, message=None):
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None and self.template is not None and kwargs:
+            message = self.template.format(**kwargs)
         self.message = message or self.message
         super().__init__(self.message)
 
@@ -25,6 +39,7 @@ class WFEngineException(Exception):
 class NotFound(WFEngineException):
     http_code = 404
     message = "Object not found"
+    template = "{kind} not found [id={id}]"
 
 
 class Forbidden(WFEngineException):
@@ -44,6 +59,27 @@ class InputError(WFEngineException):
     message = "Invalid input"
 
 
+class InvalidField(InputError):
+    """A field of a request, an input or a policy has a value that does
+    not fit. The value is not repeated (it may be a secret): only its
+    kind."""
+
+    template = "{field} must be {expected}, got {kind}"
+
+
+class UnknownFields(InputError):
+    """A request body with fields its object does not have."""
+
+    template = "Unknown field(s) in {where}: {fields} (allowed: {allowed})"
+
+
+class NotAllowedValue(InputError):
+    """A field whose value is not one of a closed set (the value is not
+    repeated: the allowed ones are listed)."""
+
+    template = "Invalid {field} (allowed: {allowed})"
+
+
 class InvalidModelException(InputError):
     """A workflow text that does not parse or violates the language."""
 
@@ -54,6 +90,16 @@ class InvalidStateTransition(InputError):
     """An event that the current state of an entity does not allow."""
 
     message = "Invalid state transition"
+    template = ("Cannot {event} a {entity} execution in state {state} "
+                "(allowed here: {allowed})")
+
+
+class WrongState(InputError):
+    """A request the state of its object does not allow: nothing
+    changes."""
+
+    template = ("Can not {what} {kind} {id} in state {state} (allowed in: "
+                "{allowed})")
 
 
 class FieldSizeLimitExceeded(InputError):
@@ -76,6 +122,19 @@ class ActionError(WFEngineException):
     message = "Action error"
 
 
+class InvalidActionArgument(ActionError):
+    """An input of an action has a value that does not fit: the task
+    fails. The value is not repeated (it may be a secret): only its kind."""
+
+    template = "Input '{field}' of {action} must be {expected}, got {kind}"
+
+
+class InvalidPolicy(ExpressionError):
+    """A task policy's value does not fit (not repeated: only its kind)."""
+
+    template = "Policy '{policy}' must be {expected}, got {kind}"
+
+
 class Conflict(WFEngineException):
     """A change that lost a race (the object moved on in the meantime)."""
 
@@ -90,6 +149,7 @@ class StaleState(Conflict):
     never a result that is quietly "not taken"."""
 
     http_code = 500
+    template = "{kind} execution {id} is no longer {state}"
 
 
 class EngineUnavailable(WFEngineException):

@@ -81,9 +81,10 @@ class HTTPAction(base.Action):
             raise exceptions.ActionError(
                 "std.http takes 'body' or 'json', not both")
         if not isinstance(method, str) or not method.strip():
-            raise exceptions.ActionError(
-                "Input 'method' of std.http must be an HTTP method such as "
-                "GET or POST, got %r" % (method,))
+            raise exceptions.InvalidActionArgument(
+                field="method", action="std.http",
+                expected="an HTTP method such as GET or POST",
+                kind=type(method).__name__)
         netguard.split_url(url)
         self.url = url
         self.method = method.strip().upper()
@@ -333,9 +334,10 @@ def _timeout(timeout):
         return None
     values = timeout if isinstance(timeout, (list, tuple)) else [timeout]
     if len(values) not in (1, 2) or not all(_positive(v) for v in values):
-        raise exceptions.ActionError(
-            "Input 'timeout' of std.http must be a positive number of "
-            "seconds or [connect, read] seconds, got %r" % (timeout,))
+        raise exceptions.InvalidActionArgument(
+            field="timeout", action="std.http",
+            expected="a positive number of seconds or [connect, read] "
+                     "seconds", kind=type(timeout).__name__)
     return float(values[0]) if len(values) == 1 \
         else (float(values[0]), float(values[1]))
 

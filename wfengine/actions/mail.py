@@ -48,9 +48,10 @@ class SendEmailAction(base.Action):
                 "std.email needs at least one recipient in to_addrs, "
                 "cc_addrs or bcc_addrs; all are empty")
         if not isinstance(smtp_server, str) or not smtp_server.strip():
-            raise exceptions.ActionError(
-                "Input 'smtp_server' of std.email must be \"host\" or "
-                "\"host:port\", got %r" % (smtp_server,))
+            raise exceptions.InvalidActionArgument(
+                field="smtp_server", action="std.email",
+                expected='"host" or "host:port"',
+                kind=type(smtp_server).__name__)
         self.smtp_server = smtp_server.strip()
         self.smtp_password = smtp_password
         self.subject = subject or "<No subject>"
@@ -121,17 +122,18 @@ def split_server(server):
         host, text = server.split(":")
         port = _port(server, text)
     if not host:
-        raise exceptions.ActionError(
-            "Input 'smtp_server' of std.email must be \"host\" or "
-            "\"host:port\", got %r" % server)
+        raise exceptions.InvalidActionArgument(
+            field="smtp_server", action="std.email",
+            expected='"host" or "host:port"', kind="no host")
     return host, port
 
 
 def _port(server, text):
     if not text.isdigit() or not 0 < int(text) < 65536:
-        raise exceptions.ActionError(
-            "Input 'smtp_server' of std.email has an invalid port: %r"
-            % server)
+        raise exceptions.InvalidActionArgument(
+            field="smtp_server", action="std.email",
+            expected='"host" or "host:port" with a port from 1 to 65535',
+            kind="another port")
     return int(text)
 
 
@@ -183,9 +185,10 @@ def _log_in(client, user, password):
 def _address(name, value):
     if not isinstance(value, str) or not value.strip() \
             or "\r" in value or "\n" in value:
-        raise exceptions.ActionError(
-            "Input %r of std.email must be an e-mail address on one line, "
-            "got %r" % (name, value))
+        raise exceptions.InvalidActionArgument(
+            field=name, action="std.email",
+            expected="an e-mail address on one line",
+            kind=type(value).__name__)
     return value.strip()
 
 

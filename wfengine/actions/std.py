@@ -85,7 +85,7 @@ def _seconds(action, name, value):
         seconds = float("nan")
     if isinstance(value, bool) or seconds != seconds \
             or seconds == float("inf"):
-        raise exceptions.ActionError(
-            "Input %r of %s must be a number of seconds, got %r"
-            % (name, action, value))
+        raise exceptions.InvalidActionArgument(
+            field=name, action=action, expected="a number of seconds",
+            kind=type(value).__name__)
     return max(seconds, 0.0)

@@ -162,7 +162,7 @@ def _execution_id(value):
     if value is None:
         return None
     if not _EXECUTION_ID.fullmatch(value):
-        raise exceptions.InputError(
-            "Field 'id' must be 1 to 36 letters, digits, '-', '_', '.' or "
-            "'~' (a UUID, say), got %r" % (value,))
+        raise exceptions.InvalidField(
+            field="Field 'id'", kind="another value", expected="1 to 36 "
+            "letters, digits, '-', '_', '.' or '~' (a UUID, say)")
     return value

@@ -97,10 +97,10 @@ def read_body(datatype):
         return wsme_json.fromjson(datatype, data)
     except wsme_exc.UnknownAttribute as e:
         allowed = getattr(datatype, "_allowed", ())
-        raise exceptions.InputError(
-            "Unknown field(s) in %s: %s (allowed: %s)"
-            % (getattr(datatype, "_what", "request body"),
-               ", ".join(sorted(e.attributes)), ", ".join(allowed))) from e
+        raise exceptions.UnknownFields(
+            where=getattr(datatype, "_what", "request body"),
+            fields=", ".join(sorted(e.attributes)),
+            allowed=", ".join(allowed)) from e
     except wsme_exc.InvalidInput as e:
         raise exceptions.InputError(
             "Field %r %s" % (e.fieldname, e.msg)) from e

@@ -70,16 +70,19 @@ def _text(data, name, max_length=255):
     if value is None:
         return None
     if not isinstance(value, str) or len(value) > max_length:
-        raise exceptions.InputError(
-            "Field %r must be a string of at most %d characters, got %r"
-            % (name, max_length, value))
+        raise exceptions.InvalidField(
+            field="Field '%s'" % name,
+            expected="a string of at most %d characters" % max_length,
+            kind=type(value).__name__ if not isinstance(value, str)
+            else "%d characters" % len(value))
     return value
 
 
 def _enabled(value):
     if not isinstance(value, bool):
-        raise exceptions.InputError(
-            "Field 'enabled' must be true or false, got %r" % (value,))
+        raise exceptions.InvalidField(
+            field="Field 'enabled'", expected="true or false",
+            kind=type(value).__name__)
     return value
 
 

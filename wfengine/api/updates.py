@@ -48,9 +48,8 @@ def parse_execution_update(data, wf_ex_id):
     env = resources.json_object_field("params.env", params.get("env")) \
         if "env" in params else None
     if state is not None and state not in EXECUTION_STATES:
-        raise exceptions.InputError(
-            "Invalid execution state %r (allowed: %s)"
-            % (state, ", ".join(EXECUTION_STATES)))
+        raise exceptions.NotAllowedValue(
+            field="execution state", allowed=", ".join(EXECUTION_STATES))
     if state is None and description is None and env is None:
         raise exceptions.InputError(
             "Nothing to update: give 'state', 'description' or "
@@ -76,9 +75,8 @@ def parse_task_update(data, task_ex_id):
     _check_id(data, task_ex_id, "task execution id")
     asked = data.get("state")
     if asked not in TASK_STATES:
-        raise exceptions.InputError(
-            "Invalid task state %r (allowed: %s)"
-            % (asked, ", ".join(TASK_STATES)))
+        raise exceptions.NotAllowedValue(
+            field="task state", allowed=", ".join(TASK_STATES))
     state = TASK_STATES[asked]
     reset = data.get("reset")
     if state == states.RUNNING and not isinstance(reset, bool):
@@ -163,9 +161,9 @@ def parse_action_run(data):
             % (", ".join(unknown), ", ".join(ACTION_RUN_PARAMS)))
     timeout = params.get("timeout", 60)
     if not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
-        raise exceptions.InputError(
-            "params.timeout must be a number of seconds in (0, 3600], got "
-            "%r" % (timeout,))
+        raise exceptions.InvalidField(
+            field="params.timeout", expected="a number of seconds in (0, "
+            "3600]", kind=type(timeout).__name__)
     kwargs = {"name": name,
               "action_input": resources.json_object_field(
                   "input", data.get("input")),

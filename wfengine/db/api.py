@@ -215,8 +215,7 @@ def delete_action_execution(session, action_ex_id):
     """
     action_ex = session.get(models.ActionExecution, action_ex_id)
     if action_ex is None:
-        raise exceptions.NotFound(
-            "Action execution not found [id=%s]" % action_ex_id)
+        raise exceptions.NotFound(kind="Action execution", id=action_ex_id)
     if action_ex.state not in states.RESULTS:
         raise exceptions.Conflict(
             "Action execution %s is %s: only a finished one (SUCCESS, "

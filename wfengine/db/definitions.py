@@ -247,6 +247,43 @@ def get_action_definition(session, identifier, namespace="", fields=None):
     return _by_name(session, model, "Action", identifier, "", fields)
 
 
+def find_actions(session, names, namespace=""):
+    """``{name: row}`` of the actions called ``names`` as a call in
+    ``namespace`` finds them (``get_action_definition`` for each, in one
+    query): the namespace's before the default one's, the caller's own
+    before a shared one. The rows leave their large columns out."""
+    model = models.ActionDefinition
+    stmt = sa.select(model.id, model.name, model.namespace, model.is_system,
+                     model.project_id, model.created_at,
+                     model.updated_at).where(
+        model.name.in_(sorted(names)),
+        model.namespace.in_(sorted({namespace or "", ""})))
+    visible = scope.visible_condition(model)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    mine = scope.creator_project()
+    found = {}
+    for row in session.execute(stmt):
+        rank = (row.namespace != (namespace or ""), row.project_id != mine
+                if mine is not None else False)
+        if row.name not in found or rank < found[row.name][0]:
+            found[row.name] = (rank, row)
+    return {name: row for name, (_, row) in found.items()}
+
+
+def adhoc_action_names(session, namespace=""):
+    """The names of the ad-hoc actions visible in ``namespace`` and in the
+    default one (what a computed action name may call)."""
+    model = models.ActionDefinition
+    stmt = sa.select(model.name).where(
+        model.is_system.is_(False),
+        model.namespace.in_(sorted({namespace or "", ""})))
+    visible = scope.visible_condition(model)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    return set(session.execute(stmt).scalars())
+
+
 def create_action_definitions(session, values_list):
     """Create ad-hoc actions, all or none.
 

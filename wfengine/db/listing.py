@@ -154,9 +154,8 @@ class _Query:
             return column.is_(None)
         if op == "notnull":
             return column.is_not(None)
-        raise exceptions.InputError(
-            "Unknown filter operator %r (allowed: %s)"
-            % (op, ", ".join(FILTER_OPS)))
+        raise exceptions.NotAllowedValue(field="filter operator",
+                                         allowed=", ".join(FILTER_OPS))
 
     def _after_marker(self):
         """Keyset condition: rows strictly after the marker in this order.

@@ -108,8 +108,7 @@ class Unit:
             lost = sorted(set(updates) - won)
             if lost:
                 raise exceptions.StaleState(
-                    "Task execution %s is no longer %s"
-                    % (lost[0], updates[lost[0]][0]))
+                    kind="Task", id=lost[0], state=updates[lost[0]][0])
 
     # ---- after the commit ----
 

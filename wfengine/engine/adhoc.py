@@ -1,18 +1,24 @@
-"""Ad-hoc actions: resolved to their base action when planned.
+"""Ad-hoc action definitions: read for the conductor, applied to results.
 
 A task calls an action by name: a built-in one (found through the
 ``wfengine.actions`` entry points) runs as it is; an ad-hoc one (defined
 in YAML with ``base`` and ``base-input``) is turned into a call of its base,
 possibly through several ad-hoc layers, and its ``output`` is applied to
-the base's result when it returns.
+the base's result when it returns. Before the conductor runs, the engine
+reads the definitions a workflow may call (:func:`catalog`); the
+conductor resolves its calls with them (``core.catalog``, pure).
 """
+import functools
+import types
+
 from wfengine import cache
 from wfengine import exceptions
 from wfengine.actions import loader
 from wfengine.db import definitions
+from wfengine.engine.core import catalog as core_catalog
 from wfengine.lang import actions as lang_actions
 
-MAX_DEPTH = 10
+MAX_DEPTH = core_catalog.MAX_DEPTH
 
 # An ad-hoc action's spec by (id, version): a changed definition has a
 # new key.
@@ -24,40 +30,63 @@ def _definition(session, name, namespace):
     row = definitions.get_action_definition(session, name, namespace)
     if row.is_system:
         return None
+    return row.id, _spec(session, row)
+
+
+def catalog(session, names, namespace, computed=False):
+    """The ``ActionCatalog`` of the actions ``names`` (and of the bases
+    of the ad-hoc ones among them), as the current project sees them:
+    one query per level of base actions (none for built-in ones).
+
+    :param computed: a name is computed when the call is planned: the
+        catalog holds every action the namespace offers.
+    """
+    names = set(names)
+    if computed:
+        names |= definitions.adhoc_action_names(session, namespace)
+    builtins = set(loader.names() if computed else
+                   _builtins(frozenset(names)))
+    found, todo = {}, names - builtins
+    for _ in range(MAX_DEPTH):
+        if not todo:
+            break
+        rows = definitions.find_actions(session, todo, namespace)
+        for name, row in rows.items():
+            if not row.is_system:
+                found[name] = (row.id, _spec(session, row))
+        bases = {core_catalog.base_of(found[n][1]) for n in rows
+                 if n in found}
+        builtins |= _builtins(frozenset(bases))
+        todo = bases - builtins - set(found)
+    return core_catalog.ActionCatalog(
+        namespace or "", frozenset(builtins), types.MappingProxyType(found),
+        resolves=True)
+
+
+def _spec(session, row):
+    """An ad-hoc action's spec dict, cached by id and version."""
     key = (row.id, row.updated_at or row.created_at)
-    spec = _specs.get_or_make(key, lambda: definitions.get_action_definition(
+    return _specs.get_or_make(key, lambda: definitions.get_action_definition(
         session, row.id, fields=["spec"]).spec)
-    return row.id, spec
+
+
+@functools.lru_cache(maxsize=256)
+def _builtins(names):
+    """Which of ``names`` are built-in actions (the entry points are
+    costly to read: the answer is kept)."""
+    return frozenset(n for n in names if loader.is_installed(n))
 
 
 def resolve(session, name, action_input, namespace, runtime):
-    """``(base_name, base_input, adhoc_id)`` for a call of ``name``.
-
-    ``adhoc_id`` is None for a built-in action (nothing to resolve).
+    """``(base_name, base_input, adhoc_id)`` for a call of ``name``
+    outside any workflow (``ActionCatalog.resolve``).
 
     :raises ActionError: no such action, or too deep a chain of ad-hoc
         actions.
     :raises InputError, ExpressionError: the input does not fit.
     """
-    first_id = None
-    for _ in range(MAX_DEPTH):
-        if loader.is_installed(name):
-            return name, action_input, first_id
-        try:
-            found = _definition(session, name, namespace)
-        except exceptions.NotFound:
-            found = None
-        if found is None:
-            raise exceptions.ActionError(
-                "Failed to find action [action_name=%s, namespace=%s]"
-                % (name, namespace or ""))
-        adhoc_id, spec = found
-        first_id = first_id or adhoc_id
-        name, action_input = lang_actions.resolve(spec, action_input,
-                                                  runtime)
-    raise exceptions.ActionError(
-        "Ad-hoc action %s: more than %d levels of base actions"
-        % (name, MAX_DEPTH))
+    return catalog(session, [name], namespace).resolve(
+        name, action_input, runtime)
 
 
 def transform(session, adhoc_id, result, runtime=None):

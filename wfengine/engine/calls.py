@@ -1,11 +1,11 @@
 """Action results: from an executor back to the conductor.
 
 An ad-hoc action's ``output`` is applied to its result (the call was
-turned into one of its base action when planned: ``Conductor.
-resolve_calls``); ``keep-result: false`` keeps no
-result (an item's, until its task ends); a result pushed through the API must be for a RUNNING, claimed,
-asynchronous action; a with-items task's results are read when its last
-item ends.
+turned into one of its base action when planned, with the conductor's
+``ActionCatalog``); ``keep-result: false`` keeps no result (an item's,
+until its task ends); a result pushed through the API must be for a
+RUNNING, claimed, asynchronous action; a with-items task's results are
+read when its last item ends.
 """
 from wfengine import action_params
 from wfengine import exceptions

@@ -1,14 +1,18 @@
-"""Write conductor plans back (snapshots are loaded by ``snapshot``, the
-outbox rows a plan needs are made by ``outbox_rows``).
+"""Write conductor decisions (snapshots are loaded by ``snapshot``, the
+outbox rows a decision needs are made by ``outbox_rows``).
 
-Every state change goes through :func:`move` (or, for a task that moved
-several times within one plan, :func:`_update_task`, which walks the same
-table): ``states.transition`` checks each event, a compare-and-set writes
-the result, one log line records it, and the matching event row is added.
-A CAS that loses while the engine holds the execution's lock means the
-database changed under us: the unit of work is abandoned and retried whole.
+The writer applies a ``commands.Decision`` as it is: each record carries
+its values (a task's moves, checked against the table by the conductor as
+it made them, and the columns it ends with; each message's fields), and
+nothing here reads the conductor's views. A task is written once per
+decision with a compare-and-set guarded by the state it was read in
+(staged: see ``Unit.update_task_later``); a workflow or action execution
+through :func:`move`. One log line records each change, and the matching
+event rows are added. A CAS that loses while the engine holds the
+execution's lock means the database changed under us: ``StaleState``,
+and the unit of work is retried whole (``db.unit``).
 """
-import collections
+import dataclasses
 import datetime
 import logging
 import types
@@ -23,9 +27,7 @@ from wfengine.db import outbox as db_outbox
 from wfengine.db import models
 from wfengine.engine import events
 from wfengine.engine import outbox_rows
-from wfengine.engine import snapshot
 from wfengine.engine.core import states
-from wfengine.engine.core import with_items
 
 LOG = logging.getLogger(__name__)
 
@@ -53,8 +55,7 @@ def _write(unit, entity, obj_id, current, new, why, values):
     values["state"] = new
     if not cas.cas_update(unit.session, _MODELS[entity], obj_id, [current],
                           **values):
-        raise exceptions.StaleState(
-            "%s execution %s is no longer %s" % (entity, obj_id, current))
+        raise exceptions.StaleState(kind=entity, id=obj_id, state=current)
     if new != current:
         # Workflow moves at INFO; the many action moves at DEBUG (a log
         # line per task cost the engine a third of its throughput).
@@ -63,28 +64,25 @@ def _write(unit, entity, obj_id, current, new, why, values):
                 entity.capitalize(), obj_id, current, new, why)
 
 
-def apply_plan(unit, wf_ex, cond, original_states, plan, send_after):
-    """Write a conductor plan; returns the outbox rows it staged.
+def apply_plan(unit, wf_ex, plan, send_after):
+    """Write a conductor decision; returns the outbox rows it staged.
 
-    :param original_states: task id -> state when the snapshot was taken.
+    Every value written comes from the decision's records: the writer
+    reads no conductor view.
+
+    :param plan: a ``commands.Decision``.
     :param send_after: seconds after which a sweeper re-sends a staged
         message nobody acknowledged.
     """
-    chains, created = _task_chains(plan)
-    # Existing tasks first: their events (say, t1 succeeded) happened
-    # before those of the tasks they led to (t2 launched).
-    for task_id, chain in chains.items():
-        if task_id not in created:
-            _update_task(unit, wf_ex, cond.tasks.get(task_id),
-                         original_states[task_id], chain)
-    for new in plan.new_tasks:
-        _insert_task(unit, wf_ex, cond.tasks.get(new.id), new.state,
-                     chains[new.id])
+    # Tasks read before come first: their events (say, t1 succeeded)
+    # happened before those of the tasks they led to (t2 launched).
+    for task in plan.tasks:
+        (_insert_task if task.created else _update_task)(unit, wf_ex, task)
     for abort in plan.aborts:
         _abort_actions(unit, abort)
     now = models.utcnow()
     resend = now + datetime.timedelta(seconds=send_after)
-    outbox = [_stage_action(unit, wf_ex, cond, run, resend)
+    outbox = [_stage_action(unit, wf_ex, run, resend)
               for run in plan.run_actions]
     outbox += [outbox_rows.stage_subworkflow(unit, wf_ex, sub, resend)
                for sub in plan.subworkflows]
@@ -92,110 +90,96 @@ def apply_plan(unit, wf_ex, cond, original_states, plan, send_after):
                for timer in plan.timers]
     if plan.params is not None:
         cas.cas_update(unit.session, models.WorkflowExecution, wf_ex.id,
-                          [wf_ex.state], params=plan.params)
+                       [wf_ex.state], params=plan.params)
     if plan.context is not None:
         cas.cas_update(unit.session, models.WorkflowExecution, wf_ex.id,
-                          [wf_ex.state], context=plan.context)
+                       [wf_ex.state], context=plan.context)
     if plan.workflow_changes:
         outbox += _move_workflow(unit, wf_ex, plan.workflow_changes,
                                  resend)
     return outbox
 
 
-def _task_chains(plan):
-    """Task id -> the events it went through in this plan, in order."""
-    chains = collections.OrderedDict()
-    created = {t.id for t in plan.new_tasks}
-    for task_id in created:
-        chains[task_id] = []
-    for change in plan.task_changes:
-        chain = chains.setdefault(change.task_ex_id, [])
-        if change.event:
-            chain.append(change.event)
-    return chains, created
+class _EventTask:
+    """A task's fields for its event records; what it published is read
+    only if an event is recorded and the decision did not read it."""
+
+    def __init__(self, unit, task):
+        self._unit, self._task = unit, task
+        self.id, self.name, self.state = task.id, task.name, task.state
+        self.state_info = task.values["state_info"]
+        self.processed = task.values["processed"]
+        self.created_at, self.started_at, self.finished_at = task.times
+
+    @property
+    def published(self):
+        if self._task.published is None:
+            self._task = dataclasses.replace(
+                self._task, published=db_snapshots.get_task_data(
+                    self._unit.session, [self.id]).get(self.id, ({}, {}))[1])
+        return self._task.published
 
 
-def _walk(task_id, start, chain, expected):
-    state = start
-    for event in chain:
-        state = states.transition("task", state, event)
-    if state != expected:
-        raise exceptions.Conflict(
-            "Task execution %s: planned %s but the table gives %s"
-            % (task_id, expected, state))
+def _emit_moves(unit, wf_ex, task, view):
+    for move in task.moves:
+        if move.event != states.RUN or move.before in (states.WAITING,
+                                                       states.IDLE):
+            events.emit_task(unit, wf_ex, view, move.event)
 
 
-def _emit_chain(unit, wf_ex, view, start, chain):
-    state = start
-    for event in chain:
-        before, state = state, states.transition("task", state, event)
-        if event != states.RUN or before in (states.WAITING, states.IDLE):
-            events.emit_task(unit, wf_ex, view, event)
-
-
-def _starts(start, chain):
-    """Whether the task starts (again) in ``chain``: it leaves WAITING or
+def _starts(task):
+    """Whether the task starts (again) in its moves: it leaves WAITING or
     IDLE for RUNNING, or is re-run. Mistral's rule for ``started_at``: a
     join starts when it is satisfied, a retry is part of the same run."""
-    state = start
-    for event in chain:
-        before, state = state, states.transition("task", state, event)
-        if event == states.RERUN or (state == states.RUNNING and before in (
-                states.WAITING, states.IDLE)):
-            return True
-    return False
+    return any(move.event == states.RERUN or (
+        move.after == states.RUNNING and move.before in (states.WAITING,
+                                                         states.IDLE))
+        for move in task.moves)
 
 
-def _insert_task(unit, wf_ex, view, initial, chain):
-    _walk(view.id, initial, chain, view.state)
+def _insert_task(unit, wf_ex, task):
     now = models.utcnow()
-    started = initial not in (states.WAITING, states.IDLE) or _starts(
-        initial, chain)
-    # What the task's events show (``events.task_data``).
-    view.created_at, view.started_at = now, now if started else None
-    view.finished_at = now if view.state in states.COMPLETED else None
+    # What the row and the task's events show (``events.task_data``).
+    view = _EventTask(unit, task)
+    view.created_at = now
+    if task.start not in (states.WAITING, states.IDLE) or _starts(task):
+        view.started_at = now
+    if task.state in states.COMPLETED:
+        view.finished_at = now
     unit.insert_later(
-        models.TaskExecution, wf_ex.id, id=view.id, name=view.name,
-        type=snapshot.workflow_spec(unit, wf_ex).tasks[view.name].type,
-        workflow_execution_id=wf_ex.id, workflow_name=wf_ex.name,
-        workflow_id=wf_ex.workflow_id,
-        workflow_namespace=wf_ex.workflow_namespace, state=view.state,
-        state_info=view.state_info, in_context=view.in_context,
-        published=view.published, runtime_context=view.runtime_context,
-        processed=view.processed, project_id=wf_ex.project_id,
-        user_id=wf_ex.user_id,
+        models.TaskExecution, wf_ex.id, id=task.id, name=task.name,
+        type=task.type, workflow_execution_id=wf_ex.id,
+        workflow_name=wf_ex.name, workflow_id=wf_ex.workflow_id,
+        workflow_namespace=wf_ex.workflow_namespace, state=task.state,
+        project_id=wf_ex.project_id, user_id=wf_ex.user_id,
         created_at=now, started_at=view.started_at,
-        finished_at=view.finished_at)
+        finished_at=view.finished_at, **task.values)
     LOG.debug("Task execution %s (%s) of workflow execution %s created in "
-              "state %s", view.id, view.name, wf_ex.id, view.state,
-              extra=logcontext.ids(execution_id=wf_ex.id, task_id=view.id))
-    if initial == states.RUNNING:
+              "state %s", task.id, task.name, wf_ex.id, task.state,
+              extra=logcontext.ids(execution_id=wf_ex.id, task_id=task.id))
+    if task.start == states.RUNNING:
         events.emit_task(unit, wf_ex, view, states.RUN)
-    _emit_chain(unit, wf_ex, view, initial, chain)
+    _emit_moves(unit, wf_ex, task, view)
 
 
-def _update_task(unit, wf_ex, view, original, chain):
+def _update_task(unit, wf_ex, task):
     """Stage the task's compare-and-set: the tasks of every execution a
     unit of work moves are written in one statement."""
-    _walk(view.id, original, chain, view.state)
-    values = dict(state=view.state, state_info=view.state_info,
-                  runtime_context=view.runtime_context,
-                  processed=view.processed)
-    for name in view.data_changed:
-        values[name] = getattr(view, name)
-    if _starts(original, chain):
+    values = dict(task.values, state=task.state)
+    view = _EventTask(unit, task)
+    if _starts(task):
         values["started_at"] = view.started_at = models.utcnow()
         values["finished_at"] = view.finished_at = None
-    if view.state in states.COMPLETED:
+    if task.state in states.COMPLETED:
         values["finished_at"] = view.finished_at = models.utcnow()
-        metrics.task_finished(unit, wf_ex.name, view.state, getattr(
-            view, "started_at", None), values["finished_at"])
-    unit.update_task_later(wf_ex.id, view.id, original, **values)
-    if view.state != original:
-        LOG.debug("Task execution %s moved from %s to %s (%s)", view.id,
-                  original, view.state, ", ".join(chain),
-                  extra=logcontext.ids(task_id=view.id))
-    _emit_chain(unit, wf_ex, view, original, chain)
+        metrics.task_finished(unit, wf_ex.name, task.state, view.started_at,
+                              values["finished_at"])
+    unit.update_task_later(wf_ex.id, task.id, task.start, **values)
+    if task.state != task.start:
+        LOG.debug("Task execution %s moved from %s to %s (%s)", task.id,
+                  task.start, task.state, ", ".join(task.events),
+                  extra=logcontext.ids(task_id=task.id))
+    _emit_moves(unit, wf_ex, task, view)
 
 
 def _abort_actions(unit, abort):
@@ -207,12 +191,10 @@ def _abort_actions(unit, abort):
             db_outbox.ack(unit.session, db_outbox.RUN_ACTION, [action_ex.id])
 
 
-def _stage_action(unit, wf_ex, cond, run, send_at):
+def _stage_action(unit, wf_ex, run, send_at):
     params = action_params.ActionParams(
-        index=run.index,
-        gen=cond.tasks.get(run.task_ex_id).runtime_context.get(
-            with_items.GENERATION, 0) if run.index is not None else 0,
-        safe_rerun=run.safe_rerun, target=run.target,
+        index=run.index, gen=run.gen, safe_rerun=run.safe_rerun,
+        target=run.target,
         adhoc=action_params.Adhoc(run.adhoc_id, run.base_name,
                                   run.base_input) if run.adhoc_id else None)
     values = dict(
@@ -228,12 +210,11 @@ def _stage_action(unit, wf_ex, cond, run, send_at):
 
 
 def _move_workflow(unit, wf_ex, changes, send_at):
-    state = wf_ex.state
     for change in changes:
-        state = states.transition("workflow", state, change.event)
-        events.emit_workflow(unit, wf_ex, change.event, state,
+        events.emit_workflow(unit, wf_ex, change.event, change.after,
                              change.state_info, change.output)
     last = changes[-1]
+    state = last.after
     values = {"state_info": last.state_info}
     if state in states.COMPLETED:
         values["output"] = last.output
@@ -249,5 +230,4 @@ def _move_workflow(unit, wf_ex, changes, send_at):
                "state": state, "output": last.output,
                "state_info": last.state_info}
     return [db_outbox.add(unit.session, db_outbox.SUBWORKFLOW_DONE, wf_ex.id,
-                          payload,
-                              send_at)]
+                          payload, send_at)]

@@ -23,6 +23,7 @@ from wfengine.db import snapshots as db_snapshots
 from wfengine.db import statements
 from wfengine.db import unit as db_unit
 from wfengine.engine import adhoc
+from wfengine.engine.core import catalog
 from wfengine.engine.core import conductor
 from wfengine.engine.core import context as ctx_lib
 from wfengine.engine import events
@@ -157,9 +158,9 @@ class EngineService(service_actions.ActionsMixin,
                                        (owner[0] or wf_def.project_id,
                                         owner[1]))
         snapshot.remember_spec(wf_ex.id, spec)
-        cond = conductor.Conductor(snapshot.workflow_view(unit, wf_ex), [],
-                                   ports=_ports(unit, wf_ex))
-        return wf_ex, self._apply(unit, wf_ex, cond, {},
+        cond = _conductor(unit, wf_ex, snapshot.workflow_view(unit, wf_ex),
+                          [])
+        return wf_ex, self._apply(unit, wf_ex,
                                   cond.decide(conductor.Conductor.start))
 
     @logcontext.binding(execution_id="wf_ex_id")
@@ -203,18 +204,15 @@ class EngineService(service_actions.ActionsMixin,
         :param known_tasks: ``(row, with_data)`` of its tasks read already.
         """
         tasks = snapshot.DbTaskSet(unit, wf_ex.id, known_tasks)
-        cond = conductor.Conductor(
-            snapshot.workflow_view(unit, wf_ex, data), tasks,
-            ports=_ports(unit, wf_ex))
-        plan = cond.decide(decide)
-        return self._apply(unit, wf_ex, cond, tasks.originals, plan)
+        cond = _conductor(unit, wf_ex,
+                          snapshot.workflow_view(unit, wf_ex, data), tasks)
+        return self._apply(unit, wf_ex, cond.decide(decide))
 
-    def _apply(self, unit, wf_ex, cond, originals, plan):
-        """Write the plan; returns its outbox rows."""
-        rows = persist.apply_plan(unit, wf_ex, cond, originals, plan,
-                                  self._resend_after)
-        return rows + outbox_rows.stage_cascade(unit, wf_ex, plan,
-                                            self._resend_after)
+    def _apply(self, unit, wf_ex, decision):
+        """Write the decision; returns its outbox rows."""
+        rows = persist.apply_plan(unit, wf_ex, decision, self._resend_after)
+        return rows + outbox_rows.stage_cascade(unit, wf_ex, decision,
+                                                self._resend_after)
 
     # ---- operator requests ----
 
@@ -287,8 +285,8 @@ class EngineService(service_actions.ActionsMixin,
         task_ex = db_snapshots.get_task_execution_for_engine(unit.session,
                                                        msg.task_ex_id)
         if task_ex is None:
-            raise exceptions.NotFound(
-                "Task execution not found [id=%s]" % msg.task_ex_id)
+            raise exceptions.NotFound(kind="Task execution",
+                                      id=msg.task_ex_id)
         wf_ex = unit.lock_execution(
                                                task_ex.workflow_execution_id)
 
@@ -307,21 +305,25 @@ class EngineService(service_actions.ActionsMixin,
         return {"id": task_ex.id}, self._advance(unit, wf_ex, decide)
 
 
-def _ports(unit, wf_ex):
-    """What the conductor of ``wf_ex`` may read, through this unit:
-    other executions and their tasks (``executions()``, ``tasks(id,
-    recursive)``), and action definitions (to resolve ad-hoc actions)."""
-    def resolve_action(name, action_input, runtime):
-        # Ad-hoc actions as the execution's project sees them (its own,
-        # shared ones, built-in ones).
-        with db_scope.of_project(wf_ex.project_id):
-            return adhoc.resolve(unit.session, name, action_input,
-                                 wf_ex.workflow_namespace, runtime)
+def _ports(unit):
+    """What a conductor may read through this unit: other executions and
+    their tasks (``executions()``, ``tasks(id, recursive)``)."""
     return ports.Ports(
         find_executions=functools.partial(db_api.find_executions,
                                           unit.session),
-        find_tasks=functools.partial(db_api.find_tasks, unit.session),
-        resolve_action=resolve_action)
+        find_tasks=functools.partial(db_api.find_tasks, unit.session))
+
+
+def _conductor(unit, wf_ex, view, tasks):
+    """The conductor of ``wf_ex``, with the definitions of the actions its
+    workflow may call: ad-hoc actions as the execution's project sees
+    them (its own, shared ones, built-in ones)."""
+    names, computed = catalog.named_actions(view.spec)
+    with db_scope.of_project(wf_ex.project_id):
+        actions = adhoc.catalog(unit.session, names,
+                                wf_ex.workflow_namespace, computed)
+    return conductor.Conductor(view, tasks, ports=_ports(unit),
+                               actions=actions)
 
 
 def _crash_before_commit(unit, fn, *args):

@@ -103,9 +103,9 @@ class ActionsMixin:
         :raises InputError: a state that is not a result state.
         """
         if msg.state not in _RESULT_STATES:
-            raise exceptions.InputError(
-                "Invalid action result state %s (allowed: %s)"
-                % (msg.state, ", ".join(sorted(_RESULT_STATES))))
+            raise exceptions.NotAllowedValue(
+                field="action result state",
+                allowed=", ".join(sorted(_RESULT_STATES)))
         return self._run(self._complete_all, [msg])[0]
 
     def on_actions_complete(self, msgs):
@@ -145,14 +145,15 @@ class ActionsMixin:
             unit.session, [m.action_ex_id for m in msgs])
         for msg in msgs:
             if msg.action_ex_id not in action_exes:
-                raise exceptions.NotFound(
-                    "Action execution not found [id=%s]" % msg.action_ex_id)
+                raise exceptions.NotFound(kind="Action execution",
+                                          id=msg.action_ex_id)
         wf_ex_ids = {a.workflow_execution_id for a in action_exes.values()
                      if a.workflow_execution_id}
         wf_exes = unit.lock_executions(wf_ex_ids)
         if len(wf_exes) < len(wf_ex_ids):
-            raise exceptions.NotFound("Workflow execution not found [id=%s]"
-                                      % ", ".join(wf_ex_ids - set(wf_exes)))
+            raise exceptions.NotFound(
+                kind="Workflow execution",
+                id=", ".join(wf_ex_ids - set(wf_exes)))
         outcomes = self._take_results(unit, msgs, action_exes, wf_exes)
         won, taken = [], collections.defaultdict(list)
         for msg, outcome in zip(msgs, outcomes):

@@ -79,8 +79,7 @@ class DbTaskSet(taskset.TaskSet):
 
     Only the small columns are read, and only of the tasks a question is
     about; a task's ``in_context`` and ``published`` are read when first
-    needed. ``originals`` keeps the state each task had when read: the
-    compare-and-set guard for writing the plan back.
+    needed.
     """
 
     _BUSY = tuple(s for s in states.ACTIVE if s != states.WAITING)
@@ -91,7 +90,6 @@ class DbTaskSet(taskset.TaskSet):
         self._session = unit.session
         self._wf_ex_id = wf_ex_id
         self._complete = False
-        self.originals = {}
         for row, with_data in known:
             self._view(row, with_data)
 
@@ -112,10 +110,9 @@ class DbTaskSet(taskset.TaskSet):
                 processed=row.processed,
                 load_data=self._data_loader(row.id),
                 load_result=_result_loader(self._session, row.id,
-                                           row.runtime_context)))
-            self.originals[row.id] = row.state
-            for name in ("created_at", "started_at", "finished_at"):
-                setattr(view, name, getattr(row, name, None))
+                                           row.runtime_context),
+                times=tuple(getattr(row, name, None) for name in (
+                    "created_at", "started_at", "finished_at"))))
         if with_data:
             # A view known already keeps the data it has.
             view.data_loaded(row.in_context, row.published)

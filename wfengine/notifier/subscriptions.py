@@ -30,9 +30,10 @@ def check_events(field, values, categories=True):
     """
     allowed = (tuple(CATEGORIES) if categories else ()) + EVENTS
     if not isinstance(values, list) or not values:
-        raise exceptions.InputError(
-            "Field %r must be a non-empty list of event names, got %r "
-            "(allowed: %s)" % (field, values, ", ".join(allowed)))
+        raise exceptions.InvalidField(
+            field="Field '%s'" % field, kind=type(values).__name__ if values
+            else "an empty value", expected="a non-empty list of event "
+            "names (allowed: %s)" % ", ".join(allowed))
     unknown = [v for v in values if not isinstance(v, str)
                or v not in allowed]
     if unknown:

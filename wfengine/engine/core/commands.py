@@ -1,13 +1,15 @@
 """What the conductor decides: value objects, no behaviour.
 
 The conductor builds a ``Plan`` (rows to create, state changes to make,
-messages to send) and hands the writer its frozen form, a ``Decision``.
-The engine service applies it in one unit of work (state changes through
-``states.transition`` and a compare-and-set, messages as outbox rows), so
-that the decision is pure and testable.
+messages to send) as it decides, and hands the writer its frozen form, a
+``Decision``: records that carry every value to write (each task's moves
+and final columns, each message's fields), so that the writer
+(``persist.apply_plan``) applies it in one unit of work (compare-and-set
+writes, outbox rows) without asking the conductor anything. The decision
+is pure and testable.
 """
 import dataclasses
-from typing import Any
+from typing import Any, Mapping
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,8 +39,10 @@ class RunAction:
     safe_rerun: bool = False
     index: int | None = None
     target: str | None = None
+    # The with-items generation of an item's run (0 for a plain run).
+    gen: int = 0
     # An ad-hoc action runs its base action: set when the conductor
-    # resolves the call (``Conductor.resolve_calls``).
+    # plans the call, with its ``catalog.ActionCatalog``.
     base_name: str | None = None
     base_input: dict | None = None
     adhoc_id: str | None = None
@@ -90,23 +94,71 @@ class AbortActions:
 
 @dataclasses.dataclass(frozen=True)
 class TaskChange:
-    """A task execution changed: by ``event``, or (None) only in its data.
+    """A task execution changed: by ``event`` from state ``before`` to
+    ``after``, or (``event`` None) only in its data, in state ``before``.
 
-    The values are the task's view as the plan ends; the engine writes
-    that once, checking the events of every change against the table.
+    The conductor's journal; the decision turns a task's changes into one
+    ``TaskWrite``.
     """
 
     task_ex_id: str
     event: str | None = None
+    before: str | None = None
+    after: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Move:
+    """One move of a state machine: ``before`` --``event``--> ``after``."""
+
+    before: str
+    event: str
+    after: str
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskWrite:
+    """One task execution to write, with every value it is written with.
+
+    :ivar created: a new row (inserted in state ``start``), else an update
+        guarded by a compare-and-set on ``start``, the state it was read in.
+    :ivar moves: its ``Move`` records in order (each event recorded once);
+        they lead from ``start`` to ``state``.
+    :ivar values: the columns to write besides ``state``:
+        ``state_info``, ``runtime_context``, ``processed``, and the large
+        fields (``in_context``, ``published``) that changed.
+    :ivar published: what the task has published, for event records;
+        None if the decision did not read it.
+    :ivar times: when the task was created, started and finished, as
+        read (event records, finished-task metrics).
+    """
+
+    id: str
+    name: str
+    type: str
+    created: bool
+    start: str
+    state: str
+    moves: tuple = ()
+    values: Mapping = dataclasses.field(default_factory=dict)
+    published: dict | None = None
+    times: tuple = (None, None, None)
+
+    @property
+    def events(self):
+        return tuple(m.event for m in self.moves)
 
 
 @dataclasses.dataclass(frozen=True)
 class WorkflowChange:
-    """A change of the workflow execution's state, with its output."""
+    """A change of the workflow execution's state (``before`` --``event``->
+    ``after``), with its output."""
 
     event: str
     state_info: str | None = None
     output: Any = None
+    before: str | None = None
+    after: str | None = None
 
 
 @dataclasses.dataclass
@@ -132,22 +184,27 @@ class Plan:
         """The last change of the workflow execution, or None."""
         return self.workflow_changes[-1] if self.workflow_changes else None
 
-    def freeze(self):
-        """The plan as the writer receives it: a ``Decision``."""
-        return Decision(**{
+    def freeze(self, tasks=()):
+        """The plan as the writer receives it: a ``Decision``, with
+        ``tasks`` (``TaskWrite`` records) for its journal of task
+        changes."""
+        return Decision(tasks=tuple(tasks), **{
             f.name: tuple(value) if isinstance(value, list) else value
             for f in dataclasses.fields(self)
+            if f.name not in ("new_tasks", "task_changes")
             for value in (getattr(self, f.name),)})
 
 
 @dataclasses.dataclass(frozen=True)
 class Decision:
     """A finished plan, frozen: what one conductor decision hands to the
-    writer (``persist.apply_plan``). The fields are those of ``Plan``,
-    its lists made tuples of the frozen records above."""
+    writer (``persist.apply_plan``). ``tasks`` are the ``TaskWrite``
+    records of the tasks it created or changed (those read first, in the
+    order of their first change, then the new ones in order); the other
+    fields are those of ``Plan``, its lists made tuples of the frozen
+    records above."""
 
-    new_tasks: tuple = ()
-    task_changes: tuple = ()
+    tasks: tuple = ()
     run_actions: tuple = ()
     subworkflows: tuple = ()
     timers: tuple = ()

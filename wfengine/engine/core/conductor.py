@@ -6,9 +6,11 @@ timer), it returns a ``commands.Plan``. It imports no database, RPC or
 configuration and reads no clock. What it may read beyond the snapshot
 comes through the ``ports.Ports`` it is given at construction: the snapshot's
 tasks may be read lazily (``TaskSet``), expressions may look up other
-executions and their tasks, and a planned action call is resolved to the
-action that runs (an ad-hoc action's base). The engine service builds the
-snapshot and the ports, and writes the plan (``persist.apply_plan``).
+executions and their tasks. The actions it may call come resolved, as an
+``catalog.ActionCatalog`` read before it runs: a planned call is turned
+into a call of the action that runs (an ad-hoc action's base) as it is
+planned. The engine service builds the snapshot, the ports and the
+catalog, and writes the decision (``persist.apply_plan``).
 
 A task's life: created RUNNING (or WAITING at a join), optionally delayed
 (``wait-before``), then its action runs (once, per item for
@@ -16,15 +18,20 @@ A task's life: created RUNNING (or WAITING at a join), optionally delayed
 (``wait-after``), and finally it completes: publish, then transitions.
 """
 
+import dataclasses
+
 from wfengine import exceptions
 from wfengine import expressions
 from wfengine import fieldsize
+from wfengine.engine.core import bookkeeping
+from wfengine.engine.core import catalog
 from wfengine.engine.core import commands
 from wfengine.engine.core import context as ctx_lib
 from wfengine.engine.core import endings
 from wfengine.engine.core import lifecycle
 from wfengine.engine.core import policies
 from wfengine.engine.core import ports as ports_lib
+from wfengine.engine.core import records
 from wfengine.engine.core import reverse
 from wfengine.engine.core import states
 from wfengine.engine.core import taskset
@@ -33,14 +40,13 @@ from wfengine.engine.core import views
 from wfengine.engine.core import with_items
 
 
-_KEEP = object()
 
-
-class Conductor(lifecycle.Lifecycle, endings.Endings):
+class Conductor(lifecycle.Lifecycle, endings.Endings,
+                bookkeeping.Bookkeeping):
     """Decides what follows an event in one direct workflow execution."""
 
     def __init__(self, wf, tasks, id_factory=views.new_id,
-                 ports=ports_lib.Ports()):
+                 ports=ports_lib.Ports(), actions=catalog.ActionCatalog()):
         self.wf = wf
         self.spec = wf.spec
         self.tasks = tasks if isinstance(tasks, taskset.TaskSet) \
@@ -48,34 +54,14 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
         self.plan = commands.Plan()
         self._new_id = id_factory
         self._ports = ports
+        self._actions = actions
 
     def decide(self, entry):
-        """Run ``entry(self)`` (one entry point), then resolve the action
-        calls it planned; returns the plan, frozen (a ``Decision``)."""
+        """Run ``entry(self)`` (one entry point); returns the plan, frozen
+        (a ``Decision``), its records carrying the values to write."""
         entry(self)
-        return self.resolve_calls().freeze()
-
-    def resolve_calls(self):
-        """Turn each planned action call into a call of the action that
-        runs (through the ``resolve_action`` port), in plan order.
-
-        A call that can not be made (no such action, input that does not
-        fit) fails its run, which may plan further runs: those are
-        resolved in turn.
-        """
-        runs = self.plan.run_actions
-        done = 0
-        while done < len(runs):
-            run = runs[done]
-            try:
-                # Its input is stored with the action execution.
-                fieldsize.check(fieldsize.ACTION_INPUT, run.input)
-                runs[done] = ports_lib.resolved(self._ports, self.wf, run)
-            except ports_lib.UNCALLABLE as e:
-                self.reject_action(run, str(e))
-                continue
-            done += 1
-        return self.plan
+        return self.plan.freeze(records.task_writes(self.plan, self.tasks,
+                                                    self.spec))
 
     # ---- entry points ----
 
@@ -123,17 +109,6 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
                 "One or more actions had failed. (%d of %d items failed)"
                 % (progress["failed"], progress["count"]) if failed else None)
         self._after_run(task, state, result, state_info)
-        self._check_completion()
-        return self.plan
-
-    def reject_action(self, run, message):
-        """A planned action can not be called (unknown, bad input): the
-        run counts as failed, with ``message`` as its error."""
-        self.plan.run_actions.remove(run)
-        task = self.tasks[run.task_ex_id]
-        if task.state in states.ACTIVE:
-            self._force_fail(task, transitions.run_failure(
-                message, self.wf.name, task.name))
         self._check_completion()
         return self.plan
 
@@ -284,10 +259,34 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
         action_input = ctx_lib.task_input(task_spec, ctx, runtime)
         safe_rerun = expressions.evaluate(task_spec.safe_rerun, ctx, runtime)
         target = expressions.evaluate(task_spec.target, ctx, runtime)
-        self.plan.run_actions.append(commands.RunAction(
+        gen = 0 if index is None else task.runtime_context.get(
+            with_items.GENERATION, 0)
+        run = commands.RunAction(
             id=self._new_id(), task_ex_id=task.id, task_name=task.name,
             name=name, input=action_input, safe_rerun=bool(safe_rerun),
-            index=index, target=target or None))
+            index=index, target=target or None, gen=gen)
+        try:
+            # Its input is stored with the action execution.
+            fieldsize.check(fieldsize.ACTION_INPUT, run.input)
+            if self._actions.resolves:
+                run = self._resolved(run)
+        except catalog.UNCALLABLE as e:
+            # The run can not be made (unknown action, input that does
+            # not fit or is over the size limit): it counts as failed.
+            if task.state in states.ACTIVE:
+                self._force_fail(task, transitions.run_failure(
+                    str(e), self.wf.name, task.name))
+            return
+        self.plan.run_actions.append(run)
+
+    def _resolved(self, run):
+        """The call of the action that runs (an ad-hoc action's base)."""
+        runtime = {"env": self.wf.env,
+                   "execution": {"id": self.wf.id, "name": self.wf.name}}
+        base_name, base_input, adhoc_id = self._actions.resolve(
+            run.name, run.input, runtime)
+        return dataclasses.replace(run, base_name=base_name,
+                                   base_input=base_input, adhoc_id=adhoc_id)
 
     def _start_subworkflow(self, task, task_spec, ctx, runtime, index=0):
         wf_input = ctx_lib.task_input(task_spec, ctx, runtime)
@@ -417,7 +416,7 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
         if self.wf.state == states.RUNNING:
             self._follow_transitions(task, task_data, (before, event))
         else:
-            self._change(task, event)
+            self._change(task, event, before)
 
     def _follow_requires(self, task):
         """Reverse workflows: start what now has all its requirements."""
@@ -475,94 +474,17 @@ class Conductor(lifecycle.Lifecycle, endings.Endings):
 
     def _record_end(self, task, ended):
         if ended is not None:
-            self._change(task, ended[1])
+            self._change(task, ended[1], ended[0])
 
     def _fail_on_transitions(self, task, ended, message):
         """A transition condition failed: the task counts as failed. Its
         end, if not recorded yet, is recorded as a failure."""
         event = ended[1] if ended else None
+        before = ended[0] if ended else task.state
         if task.state == states.SUCCESS:
             event = states.FAIL
-            task.state = states.transition(
-                "task", ended[0] if ended else task.state, event)
+            task.state = states.transition("task", before, event)
         task.state_info = message
         task.processed = True
         task.runtime_context["error_handled"] = False
-        self._change(task, event)
-
-
-    # ---- contexts ----
-
-    def _task_context(self, task):
-        return ctx_lib.merge(self.wf.context, task.in_context)
-
-    def _out_context(self, task):
-        return ctx_lib.publish(task.in_context, task.published)
-
-    def _final_context(self):
-        ctx = dict(self.wf.context)
-        completed = self._completed()
-        self.tasks.load_data(completed)
-        for task in completed:
-            ctx = ctx_lib.publish(ctx, self._out_context(task))
-        return ctx
-
-    def _completed(self):
-        return [t for t in self.tasks.all() if t.state in states.COMPLETED]
-
-    def _runtime(self, task=None, task_data=None):
-        index = ctx_lib.TaskIndex(self.tasks.all, lambda t: task_data if (
-            task_data and t is task) else self._task_data(    # as it ends
-                t, t.state, t.result, t.state_info))
-        runtime = {
-            "env": self.wf.env,
-            "execution": self.wf.execution_info,
-            "tasks": index, "task_list": index.summaries,
-            "globals": self.wf.context,
-            "find_executions": self._ports.find_executions,
-            "find_tasks": self._ports.find_tasks,
-        }
-        if task is not None:
-            runtime["task"] = task_data or self._task_data(
-                task, task.state, [], task.state_info)  # no result yet: []
-        return runtime
-
-    def _task_data(self, task, state, result, state_info):
-        return {"id": task.id, "name": task.name, "state": state,
-                "state_info": state_info, "result": result,
-                "published": task.published or {},
-                "type": self.spec.tasks[task.name].type,
-                "workflow_execution_id": self.wf.id}
-
-    # ---- bookkeeping ----
-
-    def _new_task(self, name, state, in_ctx):
-        task_spec = self.spec.tasks[name]
-        task = views.TaskView(id=self._new_id(), name=name, state=state,
-                        in_context=dict(in_ctx))
-        self.tasks.add(task)
-        self.plan.new_tasks.append(commands.NewTask(
-            id=task.id, name=name, state=state, type=task_spec.type,
-            in_context=task.in_context, runtime_context=task.runtime_context))
-        return task
-
-    def _wf_move(self, event, state_info=None, output=None):
-        self.wf.state = states.transition("workflow", self.wf.state, event)
-        self.plan.workflow_changes.append(
-            commands.WorkflowChange(event, state_info, output))
-
-    def _timer(self, kind, task, delay):
-        self.plan.timers.append(commands.ScheduleTimer(kind, task.id, delay))
-
-    def _move(self, task, event, state_info=_KEEP, record=True):
-        task.state = states.transition("task", task.state, event)
-        if state_info is not _KEEP:
-            task.state_info = state_info
-        if record:
-            self._change(task, event)
-
-    def _change(self, task, event):
-        """Record that the task changed (by ``event``, or only its data):
-        the engine writes the task's view as it ends the plan."""
-        self.plan.task_changes.append(
-            commands.TaskChange(task_ex_id=task.id, event=event))
+        self._change(task, event, before)

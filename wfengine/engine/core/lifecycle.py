@@ -226,16 +226,17 @@ class Lifecycle:
 
     def _require_wf(self, allowed, what):
         if self.wf.state not in allowed:
-            raise exceptions.InputError(
-                "Can not %s workflow execution %s in state %s (allowed in: "
-                "%s)" % (what, self.wf.id, self.wf.state, ", ".join(allowed)))
+            raise exceptions.WrongState(
+                what=what, kind="workflow execution", id=self.wf.id,
+                state=self.wf.state, allowed=", ".join(allowed))
 
     def _failed_task(self, task_ex_id, what):
         task = self.tasks[task_ex_id]
         if task.state != states.ERROR:
-            raise exceptions.InputError(
-                "Can not %s task execution %s ('%s') in state %s (allowed "
-                "in: ERROR)" % (what, task.id, task.name, task.state))
+            raise exceptions.WrongState(
+                what=what, kind="task execution",
+                id="%s ('%s')" % (task.id, task.name), state=task.state,
+                allowed=states.ERROR)
         return task
 
     def _reopen(self, task):

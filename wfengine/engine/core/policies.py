@@ -27,11 +27,13 @@ def _number(name, value, kind=float):
     try:
         number = kind(value)
     except (TypeError, ValueError):
-        raise exceptions.ExpressionError(
-            "Policy '%s' must be a number, got %r" % (name, value)) from None
+        raise exceptions.InvalidPolicy(
+            policy=name, expected="a number",
+            kind=type(value).__name__) from None
     if number < 0:
-        raise exceptions.ExpressionError(
-            "Policy '%s' must not be negative, got %r" % (name, value))
+        raise exceptions.InvalidPolicy(
+            policy=name, expected="a number not below 0",
+            kind="a negative number")
     return number
 
 
@@ -53,8 +55,8 @@ def retry_policy(raw, ctx, runtime):
     raw = dict(raw) if isinstance(raw, dict) else \
         expressions.evaluate(raw, ctx, runtime)
     if not isinstance(raw, dict):
-        raise exceptions.ExpressionError(
-            "Policy 'retry' must be a mapping, got %r" % (raw,))
+        raise exceptions.InvalidPolicy(
+            policy="retry", expected="a mapping", kind=type(raw).__name__)
     conditions = {k: raw.pop(k, None) for k in ("break-on", "continue-on")}
     values = expressions.evaluate(raw, ctx, runtime)
     return RetryPolicy(

@@ -82,8 +82,7 @@ def transition(entity, current, event):
     if event not in cells:
         allowed = ", ".join(sorted(cells)) or "none"
         raise exceptions.InvalidStateTransition(
-            "Cannot %s a %s execution in state %s (allowed here: %s)"
-            % (event, entity, current, allowed))
+            event=event, entity=entity, state=current, allowed=allowed)
     return cells[event]
 
 

@@ -71,7 +71,7 @@ class TaskView(_LazyData):
 
     def __init__(self, id, name, state, state_info=None, in_context=None,
                  published=None, runtime_context=None, processed=False,
-                 load_data=None, load_result=None):
+                 load_data=None, load_result=None, times=(None,) * 3):
         self.id = id
         self.name = name
         self.state = state
@@ -79,6 +79,8 @@ class TaskView(_LazyData):
         self.runtime_context = runtime_context if runtime_context \
             is not None else {}
         self.processed = processed
+        # As read: when it was created, started and finished.
+        self.created_at, self.started_at, self.finished_at = times
         self._init_data(load_data, (in_context, published))
         self._load_result = load_result
         self._result = None

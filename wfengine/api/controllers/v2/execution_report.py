@@ -100,8 +100,8 @@ def _int(name, value):
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise exceptions.InputError(
-            "Invalid value %r for %r: expected an integer" % (value, name))
+        raise exceptions.InvalidField(
+            field=name, expected="an integer", kind="another value")
 
 
 class ExecutionReportController(rest.RestController):

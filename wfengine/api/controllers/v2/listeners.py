@@ -56,7 +56,7 @@ def _limit(value):
         limit = 0
     if limit <= 0:
         raise exceptions.InputError(
-            "Invalid limit %r: must be a positive integer" % (value,))
+            "Invalid limit: must be a positive integer")
     return limit
 
 

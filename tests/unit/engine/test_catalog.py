@@ -1,0 +1,85 @@
+"""Resolving a call with the definitions read before the conductor runs."""
+import pytest
+
+from wfengine import exceptions
+from wfengine.engine.core import catalog
+from wfengine.engine.core import conductor
+from wfengine.engine.core import states
+from wfengine.engine.core import views
+from wfengine.lang import actions as lang_actions
+from wfengine.lang import parser
+
+SPECS = {s.name: s.to_dict() for s in lang_actions.parse_actions("""
+version: '2.0'
+greet:
+  base: std.echo
+  base-input: {output: "hi <% $.name %>"}
+  input: [name]
+loud:
+  base: greet
+  base-input: {name: "<% $.who %>!"}
+  input: [who]
+a:
+  base: b
+b:
+  base: a
+""")}
+GREET, LOUD = SPECS["greet"], SPECS["loud"]
+CATALOG = catalog.ActionCatalog(
+    "ns", frozenset({"std.echo"}),
+    {"greet": ("g-id", GREET), "loud": ("l-id", LOUD)}, resolves=True)
+
+
+def test_a_builtin_runs_as_it_is():
+    assert CATALOG.resolve("std.echo", {"output": 1}, {}) == (
+        "std.echo", {"output": 1}, None)
+
+
+def test_an_adhoc_call_becomes_its_base_through_every_layer():
+    assert CATALOG.resolve("loud", {"who": "x"}, {}) == (
+        "std.echo", {"output": "hi x!"}, "l-id")
+
+
+def test_an_unknown_action_keeps_mistral_wording():
+    with pytest.raises(exceptions.ActionError) as e:
+        CATALOG.resolve("nope", {}, {})
+    assert str(e.value) == \
+        "Failed to find action [action_name=nope, namespace=ns]"
+
+
+def test_a_loop_of_base_actions_ends():
+    loop = catalog.ActionCatalog("", frozenset(), {
+        "a": ("1", SPECS["a"]), "b": ("2", SPECS["b"])}, resolves=True)
+    with pytest.raises(exceptions.ActionError):
+        loop.resolve("a", {}, {})
+
+
+def test_the_names_a_workflow_gives_literally_and_computed():
+    spec = parser.parse_workflows("""
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: greet name=a
+    t2:
+      action: <% $.act %>
+""")[0]
+    assert catalog.named_actions(spec) == (frozenset({"greet"}), True)
+
+
+def test_an_uncallable_action_fails_its_task_as_it_is_planned():
+    spec = parser.parse_workflows("""
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: greet
+""")[0]
+    wf = views.WorkflowView(id="wf", name="wf", state=states.RUNNING,
+                            spec=spec, context={}, input={})
+    decision = conductor.Conductor(wf, [], actions=CATALOG).decide(
+        conductor.Conductor.start)
+    assert decision.run_actions == ()
+    (task,) = decision.tasks
+    assert task.state == states.ERROR
+    assert decision.workflow_change.after == states.ERROR

@@ -1,0 +1,101 @@
+"""Exception messages from templates: fields and kinds, never the values a
+caller sent; rebuilt whole on the other side of RPC."""
+import sys
+
+import pytest
+from oslo_messaging._drivers import common as rpc_common
+
+from wfengine import exceptions
+from wfengine.actions import http
+from wfengine.actions import mail
+from wfengine.engine.core import policies
+from wfengine.notifier import subscriptions
+
+SECRET = "s3cr3t-Value"
+
+
+def test_a_template_is_filled_from_keyword_arguments():
+    e = exceptions.InvalidField(field="Field 'x'", expected="a string",
+                                kind="int")
+    assert str(e) == "Field 'x' must be a string, got int"
+    assert e.kwargs == {"field": "Field 'x'", "expected": "a string",
+                        "kind": "int"}
+    assert e.http_code == 400
+
+
+def test_a_message_given_is_kept_as_it_is():
+    assert str(exceptions.InvalidField("as said")) == "as said"
+    assert str(exceptions.NotFound()) == "Object not found"
+
+
+def test_an_exception_crosses_rpc_whole():
+    try:
+        raise exceptions.InvalidActionArgument(
+            field="timeout", action="std.http", expected="a number",
+            kind="str")
+    except exceptions.ActionError as raised:
+        e = raised
+        data = rpc_common.serialize_remote_exception(sys.exc_info())
+    back = rpc_common.deserialize_remote_exception(
+        data, ["wfengine.exceptions"])
+    assert isinstance(back, exceptions.InvalidActionArgument)
+    assert isinstance(back, exceptions.ActionError)
+    assert str(back).startswith(str(e))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: http.HTTPAction("http://127.0.0.1/", method=[SECRET]),
+    lambda: http.HTTPAction("http://127.0.0.1/", timeout=SECRET),
+    lambda: mail.SendEmailAction("a@b.c", ["d@e.f"], smtp_server=[SECRET]),
+    lambda: mail._port(SECRET + ":99999", "99999"),
+    lambda: mail.SendEmailAction(SECRET + "\n", ["d@e.f"], "h"),
+])
+def test_action_inputs_are_named_not_repeated(make):
+    with pytest.raises(exceptions.ActionError) as e:
+        make()
+    assert SECRET not in str(e.value)
+    assert "Input '" in str(e.value)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: policies._number("retry.delay", SECRET),
+    lambda: policies._number("retry.delay", -7),
+])
+def test_policy_values_are_named_not_repeated(call):
+    with pytest.raises(exceptions.ExpressionError) as e:
+        call()
+    assert "Policy 'retry.delay' must be" in str(e.value)
+    assert SECRET not in str(e.value) and "-7" not in str(e.value)
+
+
+def test_event_lists_are_named_not_repeated():
+    with pytest.raises(exceptions.InputError) as e:
+        subscriptions.check_events("events", SECRET)
+    assert "Field 'events' must be" in str(e.value)
+    assert SECRET not in str(e.value)
+
+
+def test_state_messages_name_the_object_and_its_states():
+    from wfengine.engine.core import states
+    with pytest.raises(exceptions.InvalidStateTransition) as e:
+        states.transition("task", states.SUCCESS, states.PAUSE)
+    assert e.value.kwargs["state"] == states.SUCCESS
+    assert str(e.value).startswith(
+        "Cannot pause a task execution in state SUCCESS (allowed here: ")
+    assert str(exceptions.StaleState(kind="Task", id="t1", state="RUNNING")) \
+        == "Task execution t1 is no longer RUNNING"
+    assert str(exceptions.NotFound(kind="Task execution", id="t1")) == \
+        "Task execution not found [id=t1]"
+    assert str(exceptions.WrongState(
+        what="pause", kind="workflow execution", id="w1", state="ERROR",
+        allowed="RUNNING")) == ("Can not pause workflow execution w1 in "
+                                "state ERROR (allowed in: RUNNING)")
+
+
+def test_closed_sets_list_what_is_allowed_not_what_was_sent():
+    e = exceptions.NotAllowedValue(field="execution state",
+                                   allowed="RUNNING, PAUSED")
+    assert str(e) == "Invalid execution state (allowed: RUNNING, PAUSED)"
+    assert str(exceptions.UnknownFields(
+        where="execution", fields="x", allowed="input")) == \
+        "Unknown field(s) in execution: x (allowed: input)"

@@ -1,0 +1,86 @@
+"""The actions a decision may call, resolved before the conductor runs. Pure.
+
+A task calls an action by name: a built-in one runs as it is; an ad-hoc
+one (``base`` and ``base-input`` in YAML) is turned into a call of its
+base, possibly through several ad-hoc layers. The engine service reads
+the definitions of the actions a workflow names (``adhoc.catalog``) and
+hands the conductor an ``ActionCatalog``; turning a call into the call
+of the action that runs is then a pure function of the catalog.
+"""
+import dataclasses
+import types
+from typing import Mapping
+
+from wfengine import exceptions
+from wfengine import expressions
+from wfengine.lang import actions as lang_actions
+
+MAX_DEPTH = 10
+
+# What resolving raises for a call that can not be made.
+UNCALLABLE = (exceptions.ActionError, exceptions.InputError,
+              exceptions.ExpressionError)
+
+
+@dataclasses.dataclass(frozen=True)
+class ActionCatalog:
+    """The definitions of the actions one workflow may call.
+
+    :ivar namespace: the namespace its ad-hoc actions were looked up in.
+    :ivar builtins: names of the built-in actions it knows.
+    :ivar adhoc: name -> ``(id, spec dict)`` of the ad-hoc actions it
+        knows, the bases they are built on included.
+    :ivar resolves: False for a catalog that resolves nothing (calls stay
+        as planned: tests of the conductor alone).
+    """
+
+    namespace: str = ""
+    builtins: frozenset = frozenset()
+    adhoc: Mapping = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({}))
+    resolves: bool = False
+
+    def resolve(self, name, action_input, runtime):
+        """``(base_name, base_input, adhoc_id)`` for a call of ``name``;
+        ``adhoc_id`` is None for a built-in action.
+
+        :raises ActionError: no such action, or too deep a chain of
+            ad-hoc actions.
+        :raises InputError, ExpressionError: the input does not fit.
+        """
+        first_id = None
+        for _ in range(MAX_DEPTH):
+            if name in self.builtins:
+                return name, action_input, first_id
+            found = self.adhoc.get(name)
+            if found is None:
+                raise exceptions.ActionError(
+                    "Failed to find action [action_name=%s, namespace=%s]"
+                    % (name, self.namespace or ""))
+            adhoc_id, spec = found
+            first_id = first_id or adhoc_id
+            name, action_input = lang_actions.resolve(spec, action_input,
+                                                      runtime)
+        raise exceptions.ActionError(
+            "An ad-hoc action is built on more than %d levels of base "
+            "actions" % MAX_DEPTH)
+
+
+def named_actions(spec):
+    """``(names, computed)``: the action names the tasks of workflow
+    ``spec`` give literally, and whether any task computes its action's
+    name with an expression."""
+    names, computed = set(), False
+    for task_spec in spec.tasks.values():
+        if task_spec.workflow or not task_spec.action:
+            continue
+        if expressions.has_expressions(task_spec.action):
+            computed = True
+        else:
+            names.add(task_spec.action)
+    return frozenset(names), computed
+
+
+def base_of(spec):
+    """The name of the action an ad-hoc action's spec is built on."""
+    return lang_actions.AdhocActionSpec.from_dict(spec).base
