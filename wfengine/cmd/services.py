@@ -14,6 +14,7 @@ from wfengine.engine import liveness
 from wfengine.engine import outbox
 from wfengine.engine import service as engine_service
 from wfengine.executor import heartbeat
+from wfengine.executor import inbox as executor_inbox
 from wfengine.executor import service as executor_service
 from wfengine.notifier import service as notifier_service
 from wfengine.ops import lifecycle as ops
@@ -146,7 +147,7 @@ def _start_executor(conf):
     svc = executor_service.ExecutorService(
         clients.EngineClient(), conf.executor.workers,
         conf.executor.report_timeout, conf.executor.report_retry_max_delay,
-        name)
+        name, keep=executor_inbox.ResultInbox(name).keep)
     srv = rpc_server.get_server(conf.executor.topic, name,
                                 [executor_service.ExecutorEndpoint(svc)])
     srv.start()
