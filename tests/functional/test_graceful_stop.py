@@ -6,7 +6,12 @@ keeps its heartbeat and reports the results of the calls as they finish
 and each side effect once. An action that outlasts the grace period is
 handed back: run again elsewhere with ``safe-rerun: true``, else failed
 with a reason saying the executor was stopped (not that it died).
+
+With no engine to report to for the whole grace period, the executor
+keeps its finished results in the database's result inbox; the engines
+that come back take them: every execution SUCCESS, each side effect once.
 """
+import signal
 
 import pytest
 
@@ -94,3 +99,42 @@ def test_an_action_outlasting_the_grace_is_handed_back(graceful, safe_rerun):
             action["state_info"], action["state_info"]
         assert "heartbeats" not in action["state_info"]
     faultkit.assert_outbox_drained(graceful)
+
+
+def _retire(deployment, proc, signum):
+    rc = deployment.kill(proc, signum, timeout=GRACE + 30)
+    proc.stop()
+    deployment.processes.remove(proc)
+    deployment.retired.append(proc)
+    return rc
+
+
+def _inbox_rows(deployment):
+    return deployment.db.query("SELECT count(*) FROM result_inbox")[0][0]
+
+
+def test_results_no_engine_took_in_the_grace_are_kept_and_taken_later(
+        graceful):
+    with faultkit.Ledger() as ledger:
+        definition, names = faultkit.http_workflow("ginbox", 2, ledger,
+                                                   delay=3)
+        ids = harness.start_many(graceful, definition, "ginbox", 10)
+        harness.wait_until(lambda: ledger.in_flight() >= 5, 60,
+                           "calls in flight")
+        victim = _busy_executor(graceful, ids)
+        engines = graceful.by_name("engine")
+        for engine in engines:  # no engine for the whole grace period
+            _retire(graceful, engine, signal.SIGKILL)
+        assert _retire(graceful, victim, signal.SIGTERM) == 0, victim.tail()
+        assert "kept them in the result inbox" in victim.tail(400)
+        assert _inbox_rows(graceful) > 0
+        faultkit.assert_some_running(graceful, ids)
+        for i, _ in enumerate(engines):
+            graceful.start("engine", name="engine-back-%d" % i)
+        graceful.start("executor", name="executor-back")
+        graceful.wait_for_consumers(60)
+        executions = graceful.api.wait_all(ids, 120)
+        faultkit.assert_effects_once(ledger, executions, names)
+    faultkit.assert_no_error_actions(graceful, ids)
+    faultkit.assert_outbox_drained(graceful)
+    assert _inbox_rows(graceful) == 0
