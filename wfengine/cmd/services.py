@@ -99,7 +99,9 @@ def _setup_database(conf, embedded):
     url = conf.database.connection
     db_session.configure(url, max_retries=conf.database.max_retries,
                          pool_size=conf.database.max_pool_size,
-                         max_overflow=conf.database.max_overflow)
+                         max_overflow=conf.database.max_overflow,
+                         idle_in_transaction_timeout=(
+                             conf.database.idle_in_transaction_timeout))
     if conf.database.auto_upgrade or (embedded and url.startswith("sqlite")):
         migration.upgrade(url, "heads")
 
