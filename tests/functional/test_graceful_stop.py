@@ -53,14 +53,19 @@ def _busy_executor(deployment, ids):
     raise AssertionError("no live executor runs an action: %s" % rows)
 
 
+def _calls_in_flight(deployment, ledger, name):
+    """Ten executions of two 3 s calls, half of the calls under way;
+    returns (execution ids, task names, the busiest executor)."""
+    definition, names = faultkit.http_workflow(name, 2, ledger, delay=3)
+    ids = harness.start_many(deployment, definition, name, 10)
+    harness.wait_until(lambda: ledger.in_flight() >= 5, 60,
+                       "calls in flight")
+    return ids, names, _busy_executor(deployment, ids)
+
+
 def test_sigterm_lets_calls_in_flight_finish_and_report(graceful):
     with faultkit.Ledger() as ledger:
-        definition, names = faultkit.http_workflow("gstop", 2, ledger,
-                                                   delay=3)
-        ids = harness.start_many(graceful, definition, "gstop", 10)
-        harness.wait_until(lambda: ledger.in_flight() >= 5, 60,
-                           "calls in flight")
-        victim = _busy_executor(graceful, ids)
+        ids, names, victim = _calls_in_flight(graceful, ledger, "gstop")
         faultkit.replace(graceful, victim, GRACE + 30)
         executions = graceful.api.wait_all(ids, 120)
         faultkit.assert_effects_once(ledger, executions, names)
@@ -116,12 +121,7 @@ def _inbox_rows(deployment):
 def test_results_no_engine_took_in_the_grace_are_kept_and_taken_later(
         graceful):
     with faultkit.Ledger() as ledger:
-        definition, names = faultkit.http_workflow("ginbox", 2, ledger,
-                                                   delay=3)
-        ids = harness.start_many(graceful, definition, "ginbox", 10)
-        harness.wait_until(lambda: ledger.in_flight() >= 5, 60,
-                           "calls in flight")
-        victim = _busy_executor(graceful, ids)
+        ids, names, victim = _calls_in_flight(graceful, ledger, "ginbox")
         engines = graceful.by_name("engine")
         for engine in engines:  # no engine for the whole grace period
             _retire(graceful, engine, signal.SIGKILL)
