@@ -92,11 +92,23 @@ class _Chaos:
         fault()
 
     def _restart(self, proc, signum):
+        """Stop ``proc`` with ``signum`` and start another of its kind,
+        then wait until that one runs: faults come one at a time (a
+        process that meets a database outage at its very start refuses
+        to start, by design, and leaves it to its supervisor)."""
         self.dep.kill(proc, signum, timeout=60)
         proc.stop()
         self.dep.processes.remove(proc)
         self.dep.retired.append(proc)
-        self.dep.start(",".join(proc.services))
+        new = self.dep.start(",".join(proc.services), name="%s-r%d" % (
+            proc.services[0], len(self.dep.retired)))
+
+        def running():
+            assert new.alive(), "%s exited at start:\n%s" % (
+                new.name, new.tail())
+            return "wfengine running:" in new.tail(400)
+
+        harness.wait_until(running, 60, "%s to run" % new.name)
 
     def kill_engine(self):
         self._restart(self.rng.choice(self.dep.by_name("engine")),

@@ -7,9 +7,10 @@ and each side effect once. An action that outlasts the grace period is
 handed back: run again elsewhere with ``safe-rerun: true``, else failed
 with a reason saying the executor was stopped (not that it died).
 
-With no engine to report to for the whole grace period, the executor
-keeps its finished results in the database's result inbox; the engines
-that come back take them: every execution SUCCESS, each side effect once.
+With no engine to report to for the whole grace period (the engines
+stopped, or the broker cut), the executor keeps its finished results in
+the database's result inbox; the engines take them once they can: every
+execution SUCCESS, each side effect once.
 """
 import signal
 
@@ -28,14 +29,12 @@ LAYOUT = ["api", "engine", "engine", "executor", "executor"]
 
 @pytest.fixture(scope="module")
 def graceful(tmp_path_factory, postgres_db):
-    harness.require_tcp(harness.RABBIT_PORT, "RabbitMQ")
+    """The deployment, reaching PostgreSQL and the broker through proxies
+    of the test (which forward all but when a test cuts them)."""
     config = dict(CONFIG, **harness.std_http_loopback_config())
-    deployment = harness.Deployment(
-        tmp_path_factory.mktemp("graceful"), database=postgres_db,
-        transport_url=harness.RABBIT_URL, config=config)
-    deployment.db_manage()
-    with harness.running(deployment, LAYOUT):
-        yield deployment
+    with faultkit.running_proxied(tmp_path_factory.mktemp("graceful"),
+                                  postgres_db, config, LAYOUT) as dep:
+        yield dep
 
 
 def _busy_executor(deployment, ids):
@@ -138,3 +137,21 @@ def test_results_no_engine_took_in_the_grace_are_kept_and_taken_later(
     faultkit.assert_no_error_actions(graceful, ids)
     faultkit.assert_outbox_drained(graceful)
     assert _inbox_rows(graceful) == 0
+
+
+def test_results_are_kept_while_the_broker_is_cut_for_the_whole_grace(
+        graceful):
+    dep = graceful
+    with faultkit.Ledger() as ledger:
+        ids, names, victim = _calls_in_flight(dep, ledger, "gcut")
+        with dep.broker_proxy.cut():
+            assert _retire(dep, victim, signal.SIGTERM) == 0, victim.tail()
+            assert "kept them in the result inbox" in victim.tail(400)
+            faultkit.assert_some_running(dep, ids)
+        dep.start("executor", name="executor-back")
+        dep.wait_for_consumers(60)
+        executions = dep.api.wait_all(ids, 180)
+        faultkit.assert_effects_once(ledger, executions, names)
+    faultkit.assert_no_error_actions(dep, ids)
+    faultkit.assert_outbox_drained(dep)
+    assert _inbox_rows(dep) == 0

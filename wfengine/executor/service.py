@@ -288,9 +288,10 @@ class ExecutorService:
                     for result in left:
                         self._claims.pop(result.action_ex_id, None)
         if self._claims:
-            LOG.error("Executor %s stopping with %d results it could not "
-                      "report nor keep; the engines' liveness check takes "
-                      "them over", self.name, len(self._claims))
+            LOG.error("Executor %s stopping with %d actions it could "
+                      "neither report, keep nor hand back; the engines' "
+                      "liveness check takes them over", self.name,
+                      len(self._claims))
 
     def _hand_back(self):
         """Give the actions still running back to the engine; how many
