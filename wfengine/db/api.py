@@ -5,10 +5,10 @@ commits.
 
 What the engine reads to decide (locks, snapshots, results) is in
 ``snapshots``, the compare-and-set writes in ``cas``, the outbox in
-``outbox``, a unit of work's staged writes in ``unit``, the statement
-helpers in ``statements``. The API's reads and definition writes are in
-``listing``, ``queries`` and ``definitions``; listeners and deliveries
-in ``notifications``.
+``outbox``, the result inbox in ``inbox``, a unit of work's staged
+writes in ``unit``, the statement helpers in ``statements``. The API's
+reads and definition writes are in ``listing``, ``queries`` and
+``definitions``; listeners and deliveries in ``notifications``.
 """
 import sqlalchemy as sa
 from sqlalchemy import orm

@@ -57,7 +57,10 @@ class ExecutorService:
             results are left to the engines' liveness check."""
         self._engine = engine_client
         self._keep = keep
-        self._unreported = []  # results a stopped report call carried
+        # The results of the report call under way: kept at the end of a
+        # graceful stop if that call has not come back by then (a call
+        # into a cut broker waits for the broker, whatever its timeout).
+        self._reporting = []
         self.name = name
         self._work = queue.SimpleQueue()
         self._idle = threading.Semaphore(workers)
@@ -247,32 +250,38 @@ class ExecutorService:
 
     def _report_some(self):
         batch = self._take(self._results, BATCH)
-        if batch:
-            try:
-                self._ask(self._engine.on_actions_complete, batch)
-            except _Stopping:
-                with self._lock:
-                    self._unreported += batch
-                raise
-            except Exception:
-                # An engine's error (say, a unit of work that kept losing
-                # its compare-and-set): reported again later, never lost.
-                for result in batch:
-                    self._results.put(result)
-                self._stopping.wait(self._max_delay)
-                raise
+        if not batch:
+            return
+        with self._lock:
+            self._reporting = batch
+        try:
+            self._ask(self._engine.on_actions_complete, batch)
+        except _Stopping:
+            raise  # the batch stays in _reporting, for the inbox
+        except Exception:
+            # An engine's error (say, a unit of work that kept losing its
+            # compare-and-set): reported again later, never lost.
             with self._lock:
                 for result in batch:
-                    self._claims.pop(result.action_ex_id, None)
+                    self._results.put(result)
+                self._reporting = []
+            self._stopping.wait(self._max_delay)
+            raise
+        with self._lock:
+            self._reporting = []
+            for result in batch:
+                self._claims.pop(result.action_ex_id, None)
 
     def _keep_unreported(self):
         """After :meth:`stop`: put the results no engine took into the
         result inbox (the heartbeat still beats meanwhile)."""
         self._reporter.join(self._timeout + 1)  # its last call ends
         with self._lock:
-            left = self._unreported + self._take(self._results, None,
-                                                 wait=False)
-            self._unreported = []
+            # A call still under way may yet be taken: then the kept copy
+            # is a duplicate, which the engine's compare-and-set refuses.
+            left = self._reporting + self._take(self._results, None,
+                                                wait=False)
+            self._reporting = []
         if left and self._keep is not None:
             try:
                 self._keep(left)

@@ -110,6 +110,29 @@ def test_results_no_engine_took_are_kept_at_the_end_of_the_grace():
     assert executor.in_flight() == []
 
 
+class StuckEngine(HandBackEngine):
+    """A report call that does not come back, whatever its timeout (a
+    call into a broker that refuses connections waits for it)."""
+
+    def on_actions_complete(self, results, timeout=None):
+        threading.Event().wait(30)
+        raise exceptions.EngineUnavailable()
+
+
+def test_the_results_of_a_report_call_that_never_came_back_are_kept():
+    kept = []
+    executor = service.ExecutorService(
+        StuckEngine(), 4, report_timeout=0.2, max_retry_delay=0.1,
+        name="x1", keep=kept.extend)
+    executor.submit(_sleepy(0, 0.05))
+    assert base._until(lambda: len(executor.in_flight()) == 1)
+    started = time.monotonic()
+    executor.drain(grace=0.5)
+    assert time.monotonic() - started < 5
+    assert [r.action_ex_id for r in kept] == ["a0"]
+    assert executor.in_flight() == []
+
+
 def test_results_are_left_to_the_liveness_check_when_they_cannot_be_kept():
     def keep(_results):
         raise RuntimeError("database down too")
