@@ -117,6 +117,18 @@ def _inbox_rows(deployment):
     return deployment.db.query("SELECT count(*) FROM result_inbox")[0][0]
 
 
+def _all_done_once(deployment, ledger, ids, names, executor_name):
+    """Start an executor for the one stopped; then every execution
+    SUCCESS, each side effect once, the outbox and the inbox empty."""
+    deployment.start("executor", name=executor_name)
+    deployment.wait_for_consumers(60)
+    executions = deployment.api.wait_all(ids, 180)
+    faultkit.assert_effects_once(ledger, executions, names)
+    faultkit.assert_no_error_actions(deployment, ids)
+    faultkit.assert_outbox_drained(deployment)
+    assert _inbox_rows(deployment) == 0
+
+
 def test_results_no_engine_took_in_the_grace_are_kept_and_taken_later(
         graceful):
     with faultkit.Ledger() as ledger:
@@ -130,13 +142,7 @@ def test_results_no_engine_took_in_the_grace_are_kept_and_taken_later(
         faultkit.assert_some_running(graceful, ids)
         for i, _ in enumerate(engines):
             graceful.start("engine", name="engine-back-%d" % i)
-        graceful.start("executor", name="executor-back")
-        graceful.wait_for_consumers(60)
-        executions = graceful.api.wait_all(ids, 120)
-        faultkit.assert_effects_once(ledger, executions, names)
-    faultkit.assert_no_error_actions(graceful, ids)
-    faultkit.assert_outbox_drained(graceful)
-    assert _inbox_rows(graceful) == 0
+        _all_done_once(graceful, ledger, ids, names, "executor-back-1")
 
 
 def test_results_are_kept_while_the_broker_is_cut_for_the_whole_grace(
@@ -148,10 +154,4 @@ def test_results_are_kept_while_the_broker_is_cut_for_the_whole_grace(
             assert _retire(dep, victim, signal.SIGTERM) == 0, victim.tail()
             assert "kept them in the result inbox" in victim.tail(400)
             faultkit.assert_some_running(dep, ids)
-        dep.start("executor", name="executor-back")
-        dep.wait_for_consumers(60)
-        executions = dep.api.wait_all(ids, 180)
-        faultkit.assert_effects_once(ledger, executions, names)
-    faultkit.assert_no_error_actions(dep, ids)
-    faultkit.assert_outbox_drained(dep)
-    assert _inbox_rows(dep) == 0
+        _all_done_once(dep, ledger, ids, names, "executor-back-2")
