@@ -6,9 +6,8 @@ std.http sequences (a side-effect ledger counts every call) and no-op
 joins keep starting, one fault at a time, chosen by a seeded random
 generator: an engine or the notifier killed (SIGKILL) and started again,
 an executor stopped gracefully (SIGTERM) and started again, PostgreSQL
-refused (or, with ``WFENGINE_CHAOS_FAULTS=all``, the broker blackholed)
-for a few seconds through the test's proxies, the webhook receiver
-answering 500 for a while. Then everything
+refused or the broker blackholed for a few seconds through the test's
+proxies, the webhook receiver answering 500 for a while. Then everything
 heals and every execution must end SUCCESS with its output, each side
 effect once, every event delivered, the outbox drained.
 
@@ -31,11 +30,8 @@ pytestmark = [pytest.mark.production, pytest.mark.timeout(480)]
 SECONDS = float(os.environ.get("WFENGINE_CHAOS_SECONDS", "30"))
 FAULTS = ("kill_engine", "kill_notifier", "stop_executor", "refuse_database",
           "blackhole_broker", "fail_receiver")
-# Repeated broker blackholes among the other faults can leave an executor
-# whose calls to the engines never come back (seeds 3082717753 and
-# 2522854383; issue 17, still open): not in the default menu until that
-# is fixed. WFENGINE_CHAOS_FAULTS=all (or a comma list) chooses.
-DEFAULT_FAULTS = tuple(f for f in FAULTS if f != "blackhole_broker")
+# Every fault by default; WFENGINE_CHAOS_FAULTS (a comma list) chooses.
+DEFAULT_FAULTS = FAULTS
 
 
 def _menu():
