@@ -47,7 +47,7 @@ class TcpProxy:
             listener, self._listener = self._listener, None
             conns, self._conns = self._conns, set()
         if listener is not None:
-            _close(listener)
+            _reset(listener)  # wakes the accept() waiting on it
         for sock in conns:
             _reset(sock)
 
@@ -157,8 +157,19 @@ def _close(sock):
 
 
 def _reset(sock):
+    """Abort ``sock``'s connection with a reset, now.
+
+    Closing the descriptor alone is not enough: while another thread of
+    the proxy waits in ``recv`` on it, the kernel keeps the connection
+    open (the call holds the file) and the peer never hears of it. A
+    PostgreSQL session of a killed process then lived on, idle in its
+    transaction with the execution locks it held, and every later unit
+    of work on those executions waited for it for ever. ``SHUT_RD``
+    wakes that ``recv`` without sending anything, and the close then
+    resets the connection (``SO_LINGER`` 0)."""
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
+        sock.shutdown(socket.SHUT_RD)
     except OSError:
         pass
     _close(sock)

@@ -6,7 +6,13 @@ keeps its heartbeat and reports the results of the calls as they finish
 and each side effect once. An action that outlasts the grace period is
 handed back: run again elsewhere with ``safe-rerun: true``, else failed
 with a reason saying the executor was stopped (not that it died).
+
+With no engine to report to for the whole grace period (the engines
+stopped, or the broker cut), the executor keeps its finished results in
+the database's result inbox; the engines take them once they can: every
+execution SUCCESS, each side effect once.
 """
+import signal
 
 import pytest
 
@@ -23,14 +29,12 @@ LAYOUT = ["api", "engine", "engine", "executor", "executor"]
 
 @pytest.fixture(scope="module")
 def graceful(tmp_path_factory, postgres_db):
-    harness.require_tcp(harness.RABBIT_PORT, "RabbitMQ")
+    """The deployment, reaching PostgreSQL and the broker through proxies
+    of the test (which forward all but when a test cuts them)."""
     config = dict(CONFIG, **harness.std_http_loopback_config())
-    deployment = harness.Deployment(
-        tmp_path_factory.mktemp("graceful"), database=postgres_db,
-        transport_url=harness.RABBIT_URL, config=config)
-    deployment.db_manage()
-    with harness.running(deployment, LAYOUT):
-        yield deployment
+    with faultkit.running_proxied(tmp_path_factory.mktemp("graceful"),
+                                  postgres_db, config, LAYOUT) as dep:
+        yield dep
 
 
 def _busy_executor(deployment, ids):
@@ -48,14 +52,19 @@ def _busy_executor(deployment, ids):
     raise AssertionError("no live executor runs an action: %s" % rows)
 
 
+def _calls_in_flight(deployment, ledger, name):
+    """Ten executions of two 3 s calls, half of the calls under way;
+    returns (execution ids, task names, the busiest executor)."""
+    definition, names = faultkit.http_workflow(name, 2, ledger, delay=3)
+    ids = harness.start_many(deployment, definition, name, 10)
+    harness.wait_until(lambda: ledger.in_flight() >= 5, 60,
+                       "calls in flight")
+    return ids, names, _busy_executor(deployment, ids)
+
+
 def test_sigterm_lets_calls_in_flight_finish_and_report(graceful):
     with faultkit.Ledger() as ledger:
-        definition, names = faultkit.http_workflow("gstop", 2, ledger,
-                                                   delay=3)
-        ids = harness.start_many(graceful, definition, "gstop", 10)
-        harness.wait_until(lambda: ledger.in_flight() >= 5, 60,
-                           "calls in flight")
-        victim = _busy_executor(graceful, ids)
+        ids, names, victim = _calls_in_flight(graceful, ledger, "gstop")
         faultkit.replace(graceful, victim, GRACE + 30)
         executions = graceful.api.wait_all(ids, 120)
         faultkit.assert_effects_once(ledger, executions, names)
@@ -94,3 +103,55 @@ def test_an_action_outlasting_the_grace_is_handed_back(graceful, safe_rerun):
             action["state_info"], action["state_info"]
         assert "heartbeats" not in action["state_info"]
     faultkit.assert_outbox_drained(graceful)
+
+
+def _retire(deployment, proc, signum):
+    rc = deployment.kill(proc, signum, timeout=GRACE + 30)
+    proc.stop()
+    deployment.processes.remove(proc)
+    deployment.retired.append(proc)
+    return rc
+
+
+def _inbox_rows(deployment):
+    return deployment.db.query("SELECT count(*) FROM result_inbox")[0][0]
+
+
+def _all_done_once(deployment, ledger, ids, names, executor_name):
+    """Start an executor for the one stopped; then every execution
+    SUCCESS, each side effect once, the outbox and the inbox empty."""
+    deployment.start("executor", name=executor_name)
+    deployment.wait_for_consumers(60)
+    executions = deployment.api.wait_all(ids, 180)
+    faultkit.assert_effects_once(ledger, executions, names)
+    faultkit.assert_no_error_actions(deployment, ids)
+    faultkit.assert_outbox_drained(deployment)
+    assert _inbox_rows(deployment) == 0
+
+
+def test_results_no_engine_took_in_the_grace_are_kept_and_taken_later(
+        graceful):
+    with faultkit.Ledger() as ledger:
+        ids, names, victim = _calls_in_flight(graceful, ledger, "ginbox")
+        engines = graceful.by_name("engine")
+        for engine in engines:  # no engine for the whole grace period
+            _retire(graceful, engine, signal.SIGKILL)
+        assert _retire(graceful, victim, signal.SIGTERM) == 0, victim.tail()
+        assert "kept them in the result inbox" in victim.tail(400)
+        assert _inbox_rows(graceful) > 0
+        faultkit.assert_some_running(graceful, ids)
+        for i, _ in enumerate(engines):
+            graceful.start("engine", name="engine-back-%d" % i)
+        _all_done_once(graceful, ledger, ids, names, "executor-back-1")
+
+
+def test_results_are_kept_while_the_broker_is_cut_for_the_whole_grace(
+        graceful):
+    dep = graceful
+    with faultkit.Ledger() as ledger:
+        ids, names, victim = _calls_in_flight(dep, ledger, "gcut")
+        with dep.broker_proxy.cut():
+            assert _retire(dep, victim, signal.SIGTERM) == 0, victim.tail()
+            assert "kept them in the result inbox" in victim.tail(400)
+            faultkit.assert_some_running(dep, ids)
+        _all_done_once(dep, ledger, ids, names, "executor-back-2")

@@ -14,6 +14,7 @@ from wfengine.engine import liveness
 from wfengine.engine import outbox
 from wfengine.engine import service as engine_service
 from wfengine.executor import heartbeat
+from wfengine.executor import inbox as executor_inbox
 from wfengine.executor import service as executor_service
 from wfengine.notifier import service as notifier_service
 from wfengine.ops import lifecycle as ops
@@ -98,7 +99,9 @@ def _setup_database(conf, embedded):
     url = conf.database.connection
     db_session.configure(url, max_retries=conf.database.max_retries,
                          pool_size=conf.database.max_pool_size,
-                         max_overflow=conf.database.max_overflow)
+                         max_overflow=conf.database.max_overflow,
+                         idle_in_transaction_timeout=(
+                             conf.database.idle_in_transaction_timeout))
     if conf.database.auto_upgrade or (embedded and url.startswith("sqlite")):
         migration.upgrade(url, "heads")
 
@@ -146,7 +149,7 @@ def _start_executor(conf):
     svc = executor_service.ExecutorService(
         clients.EngineClient(), conf.executor.workers,
         conf.executor.report_timeout, conf.executor.report_retry_max_delay,
-        name)
+        name, keep=executor_inbox.ResultInbox(name).keep)
     srv = rpc_server.get_server(conf.executor.topic, name,
                                 [executor_service.ExecutorEndpoint(svc)])
     srv.start()

@@ -15,6 +15,15 @@ OPTS = [
                help="Times a unit of work is retried after a transient "
                     "database error (deadlock, serialization failure, "
                     "lost connection) before the error is raised."),
+    cfg.FloatOpt("idle_in_transaction_timeout", default=120.0, min=0.0,
+                 help="PostgreSQL: seconds a session of this process may "
+                      "sit idle inside a transaction before the server "
+                      "ends it (0: never). A process that vanished "
+                      "without its connection being closed (a lost host, "
+                      "a network cut) would otherwise hold the locks of "
+                      "its transaction, and stall every execution they "
+                      "cover, until TCP gives up on it (hours). Keep it "
+                      "well above the longest unit of work."),
     cfg.BoolOpt("auto_upgrade", default=False,
                 help="Migrate the database to the latest schema at start "
                      "(the embedded default turns this on)."),

@@ -11,7 +11,9 @@ STOP_OPTS = [
                       "reporting results while the actions it runs finish; "
                       "those still running after this long are handed back "
                       "to the engine (run again elsewhere with safe-rerun, "
-                      "else failed saying the executor was stopped)."),
+                      "else failed saying the executor was stopped), and "
+                      "results no engine took are kept in the database's "
+                      "result inbox, which the engines drain."),
 ]
 
 OPTS = log.list_opts() + STOP_OPTS

@@ -5,16 +5,17 @@ commits.
 
 What the engine reads to decide (locks, snapshots, results) is in
 ``snapshots``, the compare-and-set writes in ``cas``, the outbox in
-``outbox``, a unit of work's staged writes in ``unit``, the statement
-helpers in ``statements``. The API's reads and definition writes are in
-``listing``, ``queries`` and ``definitions``; listeners and deliveries
-in ``notifications``.
+``outbox``, the result inbox in ``inbox``, a unit of work's staged
+writes in ``unit``, the statement helpers in ``statements``. The API's
+reads and definition writes are in ``listing``, ``queries`` and
+``definitions``; listeners and deliveries in ``notifications``.
 """
 import sqlalchemy as sa
 from sqlalchemy import orm
 
 from wfengine import exceptions
 from wfengine import state_names as states
+from wfengine.db import inbox
 from wfengine.db import models
 from wfengine.db import outbox
 from wfengine.db import statements as st
@@ -242,7 +243,8 @@ def find_orphaned_actions(session, silent_since, limit=100):
     """RUNNING synchronous actions of executors silent since the given time.
 
     An executor that never wrote a heartbeat counts as silent from the
-    moment it claimed.
+    moment it claimed. An action whose result waits in the result inbox
+    is not orphaned: an engine takes that result.
     """
     action, beat = models.ActionExecution, models.ExecutorHeartbeat
     last_seen = sa.func.coalesce(beat.heartbeat_at, action.claimed_at)
@@ -250,7 +252,7 @@ def find_orphaned_actions(session, silent_since, limit=100):
             .outerjoin(beat, beat.name == action.executor)
             .where(action.state == states.RUNNING, action.is_sync.is_(True),
                    action.claimed_by.is_not(None),
-                   last_seen < silent_since)
+                   last_seen < silent_since, ~inbox.held())
             .limit(limit))
     return list(session.execute(stmt))
 

@@ -466,3 +466,22 @@ class Lease(Base):
     name = orm.mapped_column(sa.String(80), primary_key=True)
     holder = orm.mapped_column(sa.String(255), nullable=False)
     expires_at = orm.mapped_column(sa.DateTime, nullable=False)
+
+
+class ResultInbox(Base):
+    """An action's result that its executor could not hand to any engine
+    before it stopped (a graceful stop with the engines out of reach).
+
+    The executor writes it, with its heartbeat still beating; engines
+    take it as they take a reported result and delete the row (the
+    engine stays the only writer of execution state). While a row is
+    here the liveness check leaves its action alone.
+    """
+
+    __tablename__ = "result_inbox"
+
+    action_execution_id = orm.mapped_column(sa.String(36), primary_key=True)
+    executor = orm.mapped_column(sa.String(255), nullable=False)
+    # The ``messages.ActionResult`` as it would have travelled.
+    result = _json(nullable=False)
+    created_at = orm.mapped_column(sa.DateTime, nullable=False)

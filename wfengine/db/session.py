@@ -33,14 +33,22 @@ _max_retries = 10
 _RETRY_PGCODES = {"40001", "40P01"}
 
 
-def configure(url, max_retries=10, pool_size=10, max_overflow=20):
-    """Create the process's database engine for ``url`` (once)."""
+def configure(url, max_retries=10, pool_size=10, max_overflow=20,
+              idle_in_transaction_timeout=0):
+    """Create the process's database engine for ``url`` (once).
+
+    :param idle_in_transaction_timeout: PostgreSQL: seconds after which
+        the server ends a session idle inside a transaction (0: never),
+        so that a process gone without closing its connection does not
+        hold its locks for ever.
+    """
     global _engine, _sessionmaker, _max_retries
     with _lock:
         if _engine is not None:
             return _engine
         _max_retries = max_retries
-        _engine = _create_engine(url, pool_size, max_overflow)
+        _engine = _create_engine(url, pool_size, max_overflow,
+                                 idle_in_transaction_timeout)
         _sessionmaker = orm.sessionmaker(bind=_engine, expire_on_commit=False)
         return _engine
 
@@ -65,7 +73,7 @@ def is_sqlite():
     return get_engine().dialect.name == "sqlite"
 
 
-def _create_engine(url, pool_size, max_overflow):
+def _create_engine(url, pool_size, max_overflow, idle_timeout=0):
     # hide_parameters: errors must not quote values (inputs carry secrets).
     if url.startswith("sqlite"):
         engine = sa.create_engine(
@@ -75,8 +83,14 @@ def _create_engine(url, pool_size, max_overflow):
         return engine
     # No pre-ping (a round trip per checkout): a connection found dead
     # fails its unit of work with a transient error, which is retried whole.
+    connect_args = {}
+    if idle_timeout and url.startswith("postgresql"):
+        connect_args["options"] = (
+            "-c idle_in_transaction_session_timeout=%d"
+            % int(idle_timeout * 1000))
     return sa.create_engine(url, pool_size=pool_size,
-                            max_overflow=max_overflow, hide_parameters=True)
+                            max_overflow=max_overflow, hide_parameters=True,
+                            connect_args=connect_args)
 
 
 def _make_sqlite_serial(engine):
@@ -109,8 +123,9 @@ def _make_sqlite_serial(engine):
 
 # SQLSTATE classes and codes of a connection that failed or went away:
 # 08 (connection exception), 57P01-57P03 (admin shutdown, crash shutdown,
-# cannot connect now), 53300 (too many connections).
-_CONNECTION_PGCODE_PREFIXES = ("08", "57P0", "53300")
+# cannot connect now), 53300 (too many connections), 25P03 (the server
+# ended a session idle in its transaction too long).
+_CONNECTION_PGCODE_PREFIXES = ("08", "57P0", "53300", "25P03")
 
 # What libpq and psycopg2 say when there is no usable connection. libpq's
 # wording differs between versions ("could not connect to server" before

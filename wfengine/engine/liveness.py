@@ -12,11 +12,17 @@ without a break (every round succeeded, no round came late, no other
 thread of the process lost its connection), and declares an executor
 dead only when that moment lies a whole ``timeout`` back and the
 executor's last heartbeat is older than that.
+
+Each round first takes the results that stopping executors left in the
+result inbox (``db.inbox``): an executor that could reach no engine
+before its grace period ended kept them there, and its actions are not
+orphans but finished.
 """
 import datetime
 import logging
 import time
 
+from wfengine import exceptions
 from wfengine.db import api as db_api
 from wfengine.db import models
 from wfengine.db import session as db_session
@@ -43,9 +49,11 @@ class LivenessChecker:
         self.stop = self._periodic.stop
 
     def check_once(self):
-        """Recover what is orphaned now; returns how many were recovered."""
+        """Take the results waiting in the result inbox, then recover what
+        is orphaned now; returns how many were recovered."""
         started = time.monotonic()
         try:
+            self._take_inbox()
             orphans = db_session.reader(
                 db_api.find_orphaned_actions, models.utcnow() -
                 datetime.timedelta(seconds=self._timeout))
@@ -62,6 +70,15 @@ class LivenessChecker:
             if self._service.recover_orphan(action_ex_id, claim, executor):
                 recovered += 1
         return recovered
+
+    def _take_inbox(self):
+        """Results a stopping executor left in the database go first:
+        their actions are not orphans (``find_orphaned_actions`` skips
+        them too). A database error counts against the evidence below."""
+        try:
+            self._service.drain_inbox()
+        except exceptions.WFEngineException as e:
+            LOG.warning("Results in the result inbox not taken yet: %s", e)
 
     def evidence_seconds(self):
         """Seconds of unbroken database access behind the current check

@@ -17,6 +17,7 @@ from wfengine import logcontext
 from wfengine.db import api as db_api
 from wfengine.db import snapshots as db_snapshots
 from wfengine.db import cas
+from wfengine.db import inbox as db_inbox
 from wfengine.db import scope as db_scope
 from wfengine.db import outbox as db_outbox
 from wfengine.db import unit as db_unit
@@ -223,6 +224,28 @@ class ActionsMixin:
         db_outbox.ack(unit.session, db_outbox.RUN_ACTION, [
             i for i in won if action_exes[i].claimed_by is None])
         return results
+
+    def drain_inbox(self, limit=64):
+        """Take the results that stopping executors left in the result
+        inbox (``db.inbox``), as if they had been reported; returns how
+        many it took (a result of an action deleted meanwhile is
+        dropped)."""
+        return self._run(self._drain_inbox, limit)
+
+    def _drain_inbox(self, unit, limit):
+        results = [messages.ActionResult.from_dict(r)
+                   for r in db_inbox.take(unit.session, limit)]
+        if not results:
+            return 0, []
+        # An action deleted meanwhile has nothing left to take.
+        known = db_snapshots.get_action_executions_for_engine(
+            unit.session, [m.action_ex_id for m in results])
+        results = [m for m in results if m.action_ex_id in known]
+        won, rows = (self._complete_all(unit, results) if results
+                     else ([], []))
+        LOG.info("Took %d results from the result inbox (%d of them "
+                 "new)", len(won), sum(won))
+        return len(won), rows
 
     def hand_back_actions(self, msgs):
         """A stopping executor gives back the actions it still runs

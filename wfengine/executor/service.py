@@ -17,8 +17,11 @@ rule 5): the executor stops claiming, keeps reporting results (and the
 caller keeps its heartbeat) while the actions in flight finish within a
 grace period, then hands the ones still running back to the engine, which
 runs them again elsewhere (``safe-rerun: true``) or fails them saying the
-executor was stopped. Action threads are daemons: one still running after
-the hand-back does not hold the process.
+executor was stopped. Results that no engine took by then (the engines or
+the broker out of reach for the whole grace period) are kept in the
+database's result inbox, which engines drain: finished work is not lost,
+nor failed as the work of a dead executor. Action threads are daemons:
+one still running after the hand-back does not hold the process.
 """
 import logging
 import queue
@@ -48,8 +51,16 @@ class ExecutorService:
     """Runs actions on a bounded pool of threads."""
 
     def __init__(self, engine_client, workers, report_timeout,
-                 max_retry_delay, name):
+                 max_retry_delay, name, keep=None):
+        """:param keep: stores a list of ``messages.ActionResult`` durably
+            (the result inbox) at the end of a graceful stop; None: the
+            results are left to the engines' liveness check."""
         self._engine = engine_client
+        self._keep = keep
+        # The results of the report call under way: kept at the end of a
+        # graceful stop if that call has not come back by then (a call
+        # into a cut broker waits for the broker, whatever its timeout).
+        self._reporting = []
         self.name = name
         self._work = queue.SimpleQueue()
         self._idle = threading.Semaphore(workers)
@@ -66,11 +77,13 @@ class ExecutorService:
         self._claiming = set()  # tokens of claim calls under way
         self._draining = threading.Event()
         self._stopping = threading.Event()
+        self._reporter = threading.Thread(
+            target=self._loop, args=(self._report_some,),
+            name="executor-results", daemon=True)
         self._threads = [
             threading.Thread(target=self._loop, args=(self._claim_some,),
                              name="executor-claims", daemon=True),
-            threading.Thread(target=self._loop, args=(self._report_some,),
-                             name="executor-results", daemon=True)]
+            self._reporter]
         self._threads += [
             threading.Thread(target=self._work_loop, daemon=True,
                              name="action-%d" % i) for i in range(workers)]
@@ -98,7 +111,8 @@ class ExecutorService:
     def drain(self, grace):
         """Stop gracefully: claim nothing more, let the actions in flight
         finish and their results be reported for up to ``grace`` seconds,
-        hand the ones still running back to the engine, then stop.
+        hand the ones still running back to the engine, stop, and keep
+        the results no engine took in the result inbox.
 
         :returns: how many actions were handed back.
         """
@@ -111,12 +125,8 @@ class ExecutorService:
                 time.monotonic() < deadline:
             time.sleep(0.05)
         handed = self._hand_back()
-        unreported = len(self._claims)
-        if unreported:
-            LOG.error("Executor %s stopping with %d results it could not "
-                      "report; the engines' liveness check takes them over",
-                      self.name, unreported)
         self.stop()
+        self._keep_unreported()
         return handed
 
     def stop(self):
@@ -240,16 +250,57 @@ class ExecutorService:
 
     def _report_some(self):
         batch = self._take(self._results, BATCH)
-        if batch:
-            try:
-                self._ask(self._engine.on_actions_complete, batch)
-            except _Stopping:
-                LOG.warning("Executor stopping; %d results left to "
-                            "recovery", len(batch))
-                raise
+        if not batch:
+            return
+        with self._lock:
+            self._reporting = batch
+        try:
+            self._ask(self._engine.on_actions_complete, batch)
+        except _Stopping:
+            raise  # the batch stays in _reporting, for the inbox
+        except Exception:
+            # An engine's error (say, a unit of work that kept losing its
+            # compare-and-set): reported again later, never lost.
             with self._lock:
                 for result in batch:
-                    self._claims.pop(result.action_ex_id, None)
+                    self._results.put(result)
+                self._reporting = []
+            self._stopping.wait(self._max_delay)
+            raise
+        with self._lock:
+            self._reporting = []
+            for result in batch:
+                self._claims.pop(result.action_ex_id, None)
+
+    def _keep_unreported(self):
+        """After :meth:`stop`: put the results no engine took into the
+        result inbox (the heartbeat still beats meanwhile)."""
+        self._reporter.join(self._timeout + 1)  # its last call ends
+        with self._lock:
+            # A call still under way may yet be taken: then the kept copy
+            # is a duplicate, which the engine's compare-and-set refuses.
+            left = self._reporting + self._take(self._results, None,
+                                                wait=False)
+            self._reporting = []
+        if left and self._keep is not None:
+            try:
+                self._keep(left)
+            except Exception as e:
+                LOG.error("Executor %s could not keep %d results in the "
+                          "result inbox (%s)", self.name, len(left),
+                          type(e).__name__)
+            else:
+                LOG.warning("Executor %s stopping: no engine took %d "
+                            "results in its grace period; kept them in the "
+                            "result inbox", self.name, len(left))
+                with self._lock:
+                    for result in left:
+                        self._claims.pop(result.action_ex_id, None)
+        if self._claims:
+            LOG.error("Executor %s stopping with %d actions it could "
+                      "neither report, keep nor hand back; the engines' "
+                      "liveness check takes them over", self.name,
+                      len(self._claims))
 
     def _hand_back(self):
         """Give the actions still running back to the engine; how many
@@ -286,13 +337,13 @@ class ExecutorService:
         return True
 
     def _take(self, source, limit, wait=True):
-        """Up to ``limit`` items of ``source``: what is there, waiting a
-        little for the first unless ``wait`` is False."""
+        """Up to ``limit`` items of ``source`` (None: all): what is there,
+        waiting a little for the first unless ``wait`` is False."""
         items = []
         try:
             items.append(source.get(timeout=0.5) if wait
                          else source.get_nowait())
-            while len(items) < limit:
+            while limit is None or len(items) < limit:
                 items.append(source.get_nowait())
         except queue.Empty:
             pass

@@ -20,6 +20,11 @@ class _Clock:
 class _Service:
     def __init__(self):
         self.recovered = []
+        self.inbox_rounds = 0
+
+    def drain_inbox(self):
+        self.inbox_rounds += 1
+        return 0
 
     def recover_orphan(self, action_ex_id, claim, executor):
         self.recovered.append(action_ex_id)
@@ -64,6 +69,8 @@ def test_nobody_is_dead_before_a_whole_timeout_of_evidence(world):
     assert service.recovered == []
     _rounds(clock, checker, 2)
     assert service.recovered == ["a1"]
+    # Every round took the result inbox first.
+    assert service.inbox_rounds == int(TIMEOUT - 1) + 2
 
 
 def test_a_database_outage_restarts_the_evidence(world):

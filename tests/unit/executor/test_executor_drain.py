@@ -4,6 +4,8 @@ import threading
 import time
 
 from tests.unit.executor import test_executor_service as base
+from wfengine import exceptions
+from wfengine.executor import service
 
 
 class HandBackEngine(base.FakeEngine):
@@ -80,3 +82,91 @@ def test_a_claim_under_way_when_the_drain_starts_is_waited_for():
     stopper.join(10)
     assert [r[0] for r in base._reported(engine)] == ["a0"]
     assert engine.handed_back == []
+
+
+class UnreachableEngine(HandBackEngine):
+    """Grants claims, then answers nothing more: every report and hand
+    back times out (the engines or the broker are gone)."""
+
+    def on_actions_complete(self, results, timeout=None):
+        raise exceptions.EngineUnavailable()
+
+    def hand_back_actions(self, claims, timeout=None):
+        raise exceptions.EngineUnavailable()
+
+
+def test_results_no_engine_took_are_kept_at_the_end_of_the_grace():
+    engine = UnreachableEngine()
+    kept = []
+    executor = service.ExecutorService(
+        engine, 4, report_timeout=0.2, max_retry_delay=0.1, name="x1",
+        keep=kept.extend)
+    for i in range(3):
+        executor.submit(_sleepy(i, 0.05))
+    assert base._until(lambda: len(executor.in_flight()) == 3)
+    executor.drain(grace=1)
+    assert sorted((r.action_ex_id, r.state, r.result) for r in kept) == [
+        ("a%d" % i, "SUCCESS", i) for i in range(3)]
+    assert executor.in_flight() == []
+
+
+class StuckEngine(HandBackEngine):
+    """A report call that does not come back, whatever its timeout (a
+    call into a broker that refuses connections waits for it)."""
+
+    def on_actions_complete(self, results, timeout=None):
+        threading.Event().wait(30)
+        raise exceptions.EngineUnavailable()
+
+
+def test_the_results_of_a_report_call_that_never_came_back_are_kept():
+    kept = []
+    executor = service.ExecutorService(
+        StuckEngine(), 4, report_timeout=0.2, max_retry_delay=0.1,
+        name="x1", keep=kept.extend)
+    executor.submit(_sleepy(0, 0.05))
+    assert base._until(lambda: len(executor.in_flight()) == 1)
+    started = time.monotonic()
+    executor.drain(grace=0.5)
+    assert time.monotonic() - started < 5
+    assert [r.action_ex_id for r in kept] == ["a0"]
+    assert executor.in_flight() == []
+
+
+def test_results_are_left_to_the_liveness_check_when_they_cannot_be_kept():
+    def keep(_results):
+        raise RuntimeError("database down too")
+
+    executor = service.ExecutorService(
+        UnreachableEngine(), 4, report_timeout=0.2, max_retry_delay=0.1,
+        name="x1", keep=keep)
+    executor.submit(_sleepy(0, 0.05))
+    assert base._until(lambda: len(executor.in_flight()) == 1)
+    executor.drain(grace=0.5)
+    assert executor.in_flight() == ["a0"]
+
+
+class FailingOnceEngine(base.FakeEngine):
+    """Its first result call fails with an engine error."""
+
+    def __init__(self):
+        super().__init__()
+        self.failed = False
+
+    def on_actions_complete(self, results, timeout=None):
+        if not self.failed:
+            self.failed = True
+            raise exceptions.StaleState("lost its compare-and-set")
+        return super().on_actions_complete(results, timeout)
+
+
+def test_a_result_batch_the_engine_failed_is_reported_again():
+    engine = FailingOnceEngine()
+    executor = base._executor(engine)
+    try:
+        executor.submit(base._msg(0))
+        assert base._until(lambda: base._reported(engine) == [
+            ("a0", "SUCCESS", 0)])
+        assert engine.failed
+    finally:
+        executor.stop()
