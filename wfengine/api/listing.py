@@ -136,7 +136,8 @@ def _sorting(spec, params):
     keys = _comma_list(params.get("sort_keys")) or ["created_at"]
     dirs = _comma_list(params.get("sort_dirs")) or ["asc"]
     sortable = [f.name for f in spec.fields
-                if f.column and f.kind != resources.JSON]
+                if f.column and f.kind not in (resources.JSON,
+                                               resources.JSON_VALUE)]
     for key in keys:
         if key not in sortable:
             raise exceptions.InputError(

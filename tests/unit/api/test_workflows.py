@@ -162,3 +162,20 @@ def test_with_the_real_parser(db, engine_client):
     assert wf["tags"] == ["a", "b"]
     resp = app.post("/v2/workflows", "version: '2.0'\nwf: [", status=400)
     assert resp.json["faultstring"]
+
+
+def test_lists_show_tags_as_the_list_a_single_get_shows(app):
+    # Mistral types ``tags`` as a list of strings in every answer; the
+    # lists read JSON columns as text, which must not leak into tags.
+    conftest.create_workflow(app)
+    listed = app.get("/v2/workflows").json["workflows"][0]
+    assert listed["tags"] == ["a", "b"]
+    assert app.get("/v2/workflows?fields=tags").json["workflows"][0][
+        "tags"] == ["a", "b"]
+    assert app.get("/v2/workflows/wf1").json["tags"] == listed["tags"]
+
+
+def test_tags_are_not_a_sort_key(app):
+    # A JSON column has no order on PostgreSQL: a 400, never a 500.
+    resp = app.get("/v2/workflows?sort_keys=tags", status=400)
+    assert "Invalid sort key" in resp.json["faultstring"]
