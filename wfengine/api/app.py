@@ -25,6 +25,7 @@ from wfengine.api import errors
 from wfengine.api import etag
 from wfengine.api import guards
 from wfengine.api import policy
+from wfengine.api import timing
 from wfengine import conf
 from wfengine.console import pages as console
 from wfengine.ops import endpoints
@@ -154,8 +155,9 @@ def setup_app(engine_client=None, max_request_body_size=None):
     # browser's credentials; probes and /metrics, outermost, answer
     # without authentication.
     token_mode = conf.CONF.api.auth_strategy != "noauth"
-    return endpoints.ApiMiddleware(console.mount(api, limit, token_mode),
-                                   conf.CONF)
+    app = endpoints.ApiMiddleware(console.mount(api, limit, token_mode),
+                                  conf.CONF)
+    return timing.ServerTiming(app) if conf.CONF.api.server_timing else app
 
 
 def _decide_admin(ctx):
