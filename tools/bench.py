@@ -29,7 +29,10 @@ import kombu
 import sqlalchemy as sa
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-WFBENCH = ROOT.parent / "shared" / "bench" / "wfbench.py"
+# ../shared beside the checkout (a worktree under wt/ has it one further up).
+SHARED = next((d / "shared" for d in (ROOT.parent, ROOT.parent.parent)
+               if (d / "shared").is_dir()), ROOT.parent / "shared")
+WFBENCH = SHARED / "bench" / "wfbench.py"
 PERF_DOC = ROOT / "doc" / "source" / "performance.rst"
 PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/"
 
@@ -40,7 +43,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def write_config(workdir, port, db_url, transport_url=None):
+def write_config(workdir, port, db_url, transport_url=None, api_options=()):
     lines = ["[DEFAULT]"]
     if transport_url:
         tag = uuid.uuid4().hex[:8]
@@ -48,8 +51,8 @@ def write_config(workdir, port, db_url, transport_url=None):
                   "control_exchange = wfbench_%s" % tag,
                   "[engine]", "topic = wfbench_engine_%s" % tag,
                   "[executor]", "topic = wfbench_executor_%s" % tag]
-    lines += ["[api]", "port = %d" % port, "[database]",
-              "connection = %s" % db_url]
+    lines += ["[api]", "port = %d" % port] + list(api_options) + [
+        "[database]", "connection = %s" % db_url]
     path = workdir / "wfengine.conf"
     path.write_text("\n".join(lines) + "\n")
     return path

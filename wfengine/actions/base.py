@@ -63,6 +63,16 @@ class Action:
         """False for actions completed later through the API."""
         return True
 
+    @classmethod
+    def is_pure(cls):
+        """True for an action whose run only computes its result from its
+        input (no effect outside the process, no result pushed later):
+        running it twice gives the same result and does nothing else, so
+        an executor may run it without claiming it first. The engine still
+        takes one result per action execution (its compare-and-set), and
+        a lost one is sent again by the outbox sweeper."""
+        return False
+
 
 def ensure_json(value, action_name=None):
     """Check that ``value`` can be stored as an action result (JSON).

@@ -14,6 +14,10 @@ class NoOpAction(base.Action):
     def run(self, context):
         return None
 
+    @classmethod
+    def is_pure(cls):
+        return cls.is_sync()
+
 
 class AsyncNoOpAction(NoOpAction):
     """Does nothing and stays running until completed through the API."""
@@ -34,6 +38,10 @@ class EchoAction(base.Action):
         time.sleep(self.delay)
         return self.output
 
+    @classmethod
+    def is_pure(cls):
+        return True
+
 
 class FailAction(base.Action):
     """Always fails; ``error_data`` becomes the task's result."""
@@ -44,6 +52,10 @@ class FailAction(base.Action):
     def run(self, context):
         return base.Result(error=self.error_data or "std.fail failed as "
                            "the workflow asked")
+
+    @classmethod
+    def is_pure(cls):
+        return True
 
 
 class SleepAction(base.Action):

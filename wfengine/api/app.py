@@ -27,6 +27,7 @@ from wfengine.api import fieldsize
 from wfengine.api import guards
 from wfengine.api import metrics_auth
 from wfengine.api import policy
+from wfengine.api import timing
 from wfengine import conf
 from wfengine.console import pages as console
 from wfengine.ops import endpoints
@@ -164,8 +165,9 @@ def setup_app(engine_client=None, max_request_body_size=None):
     # browser's credentials; probes (and /metrics unless [monitoring]
     # metrics_require_auth), outermost, answer without authentication.
     token_mode = conf.CONF.api.auth_strategy != "noauth"
-    return endpoints.ApiMiddleware(console.mount(api, limit, token_mode),
-                                   conf.CONF)
+    app = endpoints.ApiMiddleware(console.mount(api, limit, token_mode),
+                                  conf.CONF)
+    return timing.ServerTiming(app) if conf.CONF.api.server_timing else app
 
 
 def _decide_admin(ctx):

@@ -34,6 +34,13 @@ OPTS = [
                  help="Seconds a request waits for a turn to call the "
                       "engine (see max_engine_calls) before it is refused "
                       "with 503."),
+    cfg.BoolOpt("server_timing", default=False,
+                help="Add a Server-Timing header (app;dur=<ms>) to every "
+                     "response: the server's own time for the request, "
+                     "from the moment it reaches the application until "
+                     "the response starts. For benchmarks and for tracing "
+                     "slow requests from the client side; it tells a "
+                     "client how long the server worked."),
     cfg.IntOpt("max_request_body_size", default=1024 * 1024, min=1024,
                help="Largest request body accepted, in bytes."),
 ]

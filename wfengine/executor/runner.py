@@ -19,6 +19,15 @@ def is_sync(action_name):
         return True
 
 
+def is_pure(action_name):
+    """True for an action the executor may run without claiming it
+    (``Action.is_pure``); an unknown action is not."""
+    try:
+        return loader.get_action_class(action_name).is_pure()
+    except Exception:
+        return False
+
+
 def run(msg):
     """Run the action of ``messages.RunAction``; never raises.
 

@@ -170,6 +170,29 @@ class ExecutorService:
                 self._idle.release()
                 break
             batch += more
+        batch = self._start_pure(batch)
+        if batch:
+            self._claim(batch)
+
+    def _start_pure(self, batch):
+        """Run the pure actions of ``batch`` without a claim (a claim is
+        a round trip to the engine and a commit there, as long as the
+        result's own); returns the others. A second run of a pure action,
+        here or elsewhere, only sends a result the engine has taken
+        already, which it ignores."""
+        rest = []
+        for msg in batch:
+            if not runner.is_pure(msg.action_name):
+                rest.append(msg)
+                continue
+            with self._lock:
+                self._claims[msg.action_ex_id] = None
+                self._running.add(msg.action_ex_id)
+            self._work.put(msg)
+        return rest
+
+    def _claim(self, batch):
+        """Claim ``batch`` through the engine; run what it grants."""
         # One token for the batch: the engine claims it in one statement,
         # and asking again after a lost answer gets the same answer.
         token = str(uuid.uuid4())
@@ -306,7 +329,10 @@ class ExecutorService:
         """Give the actions still running back to the engine; how many
         it took."""
         with self._lock:
-            left = [(i, self._claims[i]) for i in sorted(self._running)]
+            # A pure action holds no claim: the outbox sweeper sends it
+            # again if its result never comes.
+            left = [(i, self._claims[i]) for i in sorted(self._running)
+                    if self._claims[i] is not None]
             self._handed_back.update(i for i, _ in left)
         if not self._give_back(left):
             return 0
