@@ -256,7 +256,9 @@ def document(base_url=""):
     specs = [r[1] for r in _RESOURCES]
     schemas = {spec.singular: resource_schema(spec) for spec in specs}
     schemas["Error"] = {
-        "type": "object", "required": ["faultcode", "faultstring"],
+        # faultcode is left out by definition uploads (POST/PUT of
+        # workflows, workbooks and actions), as Mistral does.
+        "type": "object", "required": ["faultstring"],
         "properties": {"faultcode": {"type": "string",
                                      "enum": ["Client", "Server"]},
                        "faultstring": {"type": "string"},
