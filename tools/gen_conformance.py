@@ -20,6 +20,9 @@ import sys
 
 import yaml
 
+import conformance_families
+import conformance_families_run
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "tests", "functional", "conformance", "generated")
 
@@ -411,7 +414,14 @@ def keep_results():
 FAMILIES = (transitions, retries, with_items, subworkflows, engine_commands,
             publishes, joins, expression_errors, outputs, waits,
             policy_combos, with_items_subworkflows, with_items_retries,
-            scoped_publishes, pause_commands, keep_results)
+            scoped_publishes, pause_commands, keep_results,
+            conformance_families.definitions,
+            conformance_families.validations,
+            conformance_families.workbooks,
+            conformance_families.refused_requests,
+            conformance_families.lifecycle,
+            conformance_families.task_reruns) + \
+    conformance_families_run.RUN_FAMILIES
 
 
 def cases():
