@@ -37,6 +37,9 @@ _TRANSITION_LIST = {
                    " mappings",
     "anyOf": [
         {"type": "string"},
+        # One {task: condition} mapping alone (Mistral takes it).
+        {"type": "object", "minProperties": 1, "maxProperties": 1,
+         "additionalProperties": _EXPRESSION_TEXT},
         # Mistral refuses an empty list (``on-success: []``).
         {"type": "array", "items": _TRANSITION_ITEM, "minItems": 1},
     ],
@@ -237,6 +240,10 @@ def _problem(error):
             _shown(error.instance))
     if kind in ("minProperties", "minLength"):
         return "must not be empty"
+    if kind == "pattern":
+        return "expected %s, got %s" % (
+            error.schema.get("description", "another value"),
+            _shown(error.instance))
     return error.message
 
 
