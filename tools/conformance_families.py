@@ -19,16 +19,19 @@ FAIL_ACTION = "std.fail"
 FIELDS_EXEC = ["state"]
 
 
-def _wf(name, body):
+def workflow_text(name, body):
+    """A workflow text: ``body`` is the workflow's YAML mapping."""
     return yaml.safe_dump({"version": "2.0", name: body}, sort_keys=False,
                           default_flow_style=False, width=200)
 
 
-def _case(case_id, description, name, body, start_input=None, **extra):
+def make_case(case_id, description, name, body, start_input=None,
+              **extra):
+    """``(case id, case)`` that starts workflow ``name`` of ``body``."""
     start = {"workflow_name": name}
     if start_input is not None:
         start["input"] = start_input
-    case = {"description": description, "workflow": _wf(name, body),
+    case = {"description": description, "workflow": workflow_text(name, body),
             "start": start}
     case.update(extra)
     return case_id, case
@@ -147,7 +150,7 @@ BAD_WORKFLOWS = {
 
 
 def _bad_task_text(name, task):
-    return _wf(name, {"tasks": {"a": task, "b": {"action": "std.noop"}}})
+    return workflow_text(name, {"tasks": {"a": task, "b": {"action": "std.noop"}}})
 
 
 def _definitions():
@@ -357,7 +360,7 @@ def lifecycle():
             steps.append({"request": {"method": "PUT",
                                       "path": "/executions/{ex}",
                                       "json": {"state": "CANCELLED"}}})
-        yield _case("lifecycle_%s_%s" % (state.lower(), target),
+        yield make_case("lifecycle_%s_%s" % (state.lower(), target),
                     "A %s request on a %s execution." % (target, state),
                     name, body, steps=steps, final={"timeout": 10})
 
@@ -380,6 +383,6 @@ def task_reruns():
                   else "ERROR"},
                  {"request": {"method": "PUT", "path": "/tasks/{task:a}",
                               "json": body_json, "fields": ["state"]}}]
-        yield _case("task_rerun_%s" % key, "Rerun request (%s)." % key,
+        yield make_case("task_rerun_%s" % key, "Rerun request (%s)." % key,
                     name, body, steps=steps, final={"timeout": 10},
                     compare=["error_keys"])

@@ -7,7 +7,7 @@ and requests; both feed ``gen_conformance.py``.
 """
 import itertools
 
-from conformance_families import _case
+from conformance_families import make_case as _case
 
 OK_ACTION = 'std.echo output="done"'
 FAIL_ACTION = "std.fail"

@@ -8,6 +8,7 @@ Cases listed in ``conformance/known_differences.yaml`` are strict xfails:
 described in ``doc/source/compatibility.rst``. When one starts to match,
 the xfail turns into a failure: take it off the list.
 """
+import concurrent.futures
 import json
 
 import pytest
@@ -16,7 +17,10 @@ import yaml
 from tests.functional import differential
 from tests.functional import harness
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = pytest.mark.timeout(900)
+# Cases run at the same time against the embedded server (their
+# definitions never share a name: test_cases_do_not_share_definition_names).
+JOBS = 4
 
 KNOWN = differential.load_known()
 CASES = [c for c in differential.load_cases()
@@ -42,10 +46,26 @@ def stub():
         yield server
 
 
+@pytest.fixture(scope="module")
+def outcomes(request, embedded_http, stub):
+    """The selected cases, run JOBS at a time (most of a case's time is
+    spent waiting for timers and states; one at a time the corpus takes
+    about ten minutes): ``{case id: future of its outcome}``."""
+    wanted = [item.callspec.params["case"] for item in request.session.items
+              if item.module is request.module and "case" in getattr(
+                  getattr(item, "callspec", None), "params", {})]
+    pool = concurrent.futures.ThreadPoolExecutor(JOBS)
+    futures = {case["id"]: pool.submit(
+        differential.run_case,
+        differential.Server(embedded_http.url, stub.url), case)
+        for case in wanted}
+    yield futures
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 @pytest.mark.parametrize("case", _params())
-def test_same_outcome_as_mistral(embedded_http, stub, case):
-    server = differential.Server(embedded_http.url, stub.url)
-    actual = differential.run_case(server, case)
+def test_same_outcome_as_mistral(outcomes, case):
+    actual = outcomes[case["id"]].result(timeout=600)
     diff = differential.differences(case, differential.load_golden(case),
                                     actual)
     assert not diff, "%s (%s) differs from Mistral 23.0.0:\n%s\nwfengine: %s" % (

@@ -37,6 +37,7 @@ JSON = "json"
 DATETIME = "datetime"
 TASK_STATE = "task_state"
 RUNTIME_CONTEXT = "runtime_context"
+LIST = "list"   # a JSON column shown as a value (tags), even read as text
 
 SCOPES = ("private", "public")
 
@@ -183,7 +184,7 @@ def _json_text(text):
 _SHOW = {JSON: json.dumps, DATETIME: format_datetime,
          TASK_STATE: wire.task_state,
          RUNTIME_CONTEXT: lambda v: json.dumps(wire.runtime_context(v))}
-_SHOW_JSON_TEXT = dict(_SHOW, **{JSON: _json_text,
+_SHOW_JSON_TEXT = dict(_SHOW, **{JSON: _json_text, LIST: json.loads,
                                  RUNTIME_CONTEXT: wire.runtime_context_text})
 # Shapes (lists of fields) a resource remembers how to show.
 _MAX_PLANS = 256
@@ -196,7 +197,7 @@ WORKFLOW = ResourceSpec(
     "Workflow", "workflows", models.WorkflowDefinition,
     (_f("id"), _f("name"), _f("namespace"), _f("input"),
      _f("interface", computed=True, in_list=False, needs=("spec",)),
-     _f("definition", in_list=False), _f("tags"), _f("scope"),
+     _f("definition", in_list=False), _f("tags", kind=LIST), _f("scope"),
      _f("project_id"), _f("created_at", kind=DATETIME),
      _f("updated_at", kind=DATETIME)),
     frozenset({"id", "name", "namespace", "input", "scope", "project_id",
@@ -205,7 +206,7 @@ WORKFLOW = ResourceSpec(
 EXECUTION = ResourceSpec(
     "Execution", "executions", models.WorkflowExecution,
     (_f("id"), _f("workflow_id"), _f("workflow_name", "name"),
-     _f("workflow_namespace"), _f("description"), _f("tags"),
+     _f("workflow_namespace"), _f("description"), _f("tags", kind=LIST),
      _f("params", kind=JSON), _f("task_execution_id"),
      _f("root_execution_id"), _f("source_execution_id", computed=True),
      _f("state"), _f("state_info"), _f("input", kind=JSON),
@@ -235,7 +236,7 @@ ACTION_EXECUTION = ResourceSpec(
     "ActionExecution", "action_executions", models.ActionExecution,
     (_f("id"), _f("workflow_name"), _f("workflow_namespace"),
      _f("workflow_execution_id"), _f("task_name"), _f("task_execution_id"),
-     _f("state"), _f("state_info"), _f("tags"), _f("name"),
+     _f("state"), _f("state_info"), _f("tags", kind=LIST), _f("name"),
      _f("description"), _f("project_id"), _f("accepted"),
      _f("input", kind=JSON), _f("output", kind=JSON, in_list=False),
      _f("created_at", kind=DATETIME), _f("updated_at", kind=DATETIME),
@@ -262,7 +263,7 @@ ENVIRONMENT = ResourceSpec(
 ACTION = ResourceSpec(
     "Action", "actions", models.ActionDefinition,
     (_f("id"), _f("name"), _f("namespace"), _f("is_system"), _f("input"),
-     _f("description"), _f("tags"), _f("definition", in_list=False),
+     _f("description"), _f("tags", kind=LIST), _f("definition", in_list=False),
      _f("scope"), _f("project_id"), _f("created_at", kind=DATETIME),
      _f("updated_at", kind=DATETIME)),
     frozenset(_DEFINITION_FILTERS + ("namespace", "is_system", "input",
@@ -271,7 +272,7 @@ ACTION = ResourceSpec(
 WORKBOOK = ResourceSpec(
     "Workbook", "workbooks", models.Workbook,
     (_f("id"), _f("name"), _f("namespace"),
-     _f("definition", in_list=False), _f("tags"), _f("scope"),
+     _f("definition", in_list=False), _f("tags", kind=LIST), _f("scope"),
      _f("project_id"), _f("created_at", kind=DATETIME),
      _f("updated_at", kind=DATETIME)),
     frozenset(_DEFINITION_FILTERS + ("namespace",)))
