@@ -123,7 +123,8 @@ BAD_WORKFLOWS = {
     "unknown_wf_key": "version: '2.0'\nwf_{n}:\n  flavour: mild\n  tasks:\n"
                       "    a: {{action: std.noop}}\n",
     "task_defaults_bad": "version: '2.0'\nwf_{n}:\n  task-defaults:\n"
-                         "    retry: 3\n  tasks:\n    a: {{action: std.noop}}\n",
+                         "    retry: 3\n  tasks:\n"
+                         "    a: {{action: std.noop}}\n",
     "task_defaults_unknown": "version: '2.0'\nwf_{n}:\n  task-defaults:\n"
                              "    action: std.noop\n  tasks:\n"
                              "    a: {{action: std.noop}}\n",
@@ -132,7 +133,8 @@ BAD_WORKFLOWS = {
                                 "      requires: [nowhere]\n",
     "reverse_on_success": "version: '2.0'\nwf_{n}:\n  type: reverse\n"
                           "  tasks:\n    a:\n      action: std.noop\n"
-                          "      on-success: [b]\n    b: {{action: std.noop}}\n",
+                          "      on-success: [b]\n"
+                          "    b: {{action: std.noop}}\n",
     "two_workflows_one_bad": "version: '2.0'\nwf_{n}:\n  tasks:\n"
                              "    a: {{action: std.noop}}\nwf_{n}_2:\n"
                              "  tasks: 5\n",
@@ -150,7 +152,8 @@ BAD_WORKFLOWS = {
 
 
 def _bad_task_text(name, task):
-    return workflow_text(name, {"tasks": {"a": task, "b": {"action": "std.noop"}}})
+    return workflow_text(name, {"tasks": {"a": task,
+                                          "b": {"action": "std.noop"}}})
 
 
 def _definitions():
@@ -207,7 +210,8 @@ def workbooks():
             "description": "Creating a workbook: %s." % key.replace("_", " "),
             "workbook": body, "compare": ["error_keys"]}
         yield "workbook_validate_%s" % key, {
-            "description": "Validating a workbook: %s." % key.replace("_", " "),
+            "description": "Validating a workbook: %s." % key.replace(
+                "_", " "),
             "steps": [{"request": {"method": "POST",
                                    "path": "/workbooks/validate",
                                    "text": text.format(n="g2_wbv_" + key),

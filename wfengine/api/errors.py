@@ -41,7 +41,8 @@ _REMOTE_DATABASE_ERRORS = {"OperationalError", "InterfaceError",
 # Creating or updating a definition from its text (POST/PUT on these
 # collections, not their /validate): Mistral answers a refusal with
 # ``{"faultstring": ...}`` alone.
-_DEFINITION_PATH = re.compile(r"^/v2/(workflows|workbooks|actions)(/[^/]+)?/?$")
+_DEFINITION_PATH = re.compile(
+    r"^/v2/(workflows|workbooks|actions)(/[^/]+)?/?$")
 
 
 def fault_body(code, message, short=False):
