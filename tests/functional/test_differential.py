@@ -46,6 +46,15 @@ def stub():
         yield server
 
 
+def _server(url, stub_url):
+    server = differential.Server(url, stub_url)
+    # requests reads proxy settings from os.environ on every call unless
+    # told not to; pytest changes os.environ (PYTEST_CURRENT_TEST) while
+    # the cases run in threads, and the iteration fails (KeyError).
+    server.session.trust_env = False
+    return server
+
+
 @pytest.fixture(scope="module")
 def outcomes(request, embedded_http, stub):
     """The selected cases, run JOBS at a time (most of a case's time is
@@ -55,10 +64,8 @@ def outcomes(request, embedded_http, stub):
               if item.module is request.module and "case" in getattr(
                   getattr(item, "callspec", None), "params", {})]
     pool = concurrent.futures.ThreadPoolExecutor(JOBS)
-    futures = {case["id"]: pool.submit(
-        differential.run_case,
-        differential.Server(embedded_http.url, stub.url), case)
-        for case in wanted}
+    futures = {case["id"]: pool.submit(differential.run_case, _server(
+        embedded_http.url, stub.url), case) for case in wanted}
     yield futures
     pool.shutdown(wait=True, cancel_futures=True)
 
