@@ -20,6 +20,9 @@ import sys
 
 import yaml
 
+import conformance_families
+import conformance_families_run
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "tests", "functional", "conformance", "generated")
 
@@ -27,20 +30,10 @@ OK_ACTION = 'std.echo output="done"'
 FAIL_ACTION = "std.fail"
 
 
-def _wf(name, body):
-    """A workflow text: ``body`` is the workflow's YAML mapping."""
-    return yaml.safe_dump({"version": "2.0", name: body}, sort_keys=False,
-                          default_flow_style=False, width=200)
-
-
-def _case(case_id, description, name, body, start_input=None, **extra):
-    start = {"workflow_name": name}
-    if start_input is not None:
-        start["input"] = start_input
-    case = {"description": description, "workflow": _wf(name, body),
-            "start": start}
-    case.update(extra)
-    return case_id, case
+# The workflow text and the case of one combination (shared with the
+# families of conformance_families*.py).
+_wf = conformance_families.workflow_text
+_case = conformance_families.make_case
 
 
 # --------------------------------------------------------------------------
@@ -411,7 +404,14 @@ def keep_results():
 FAMILIES = (transitions, retries, with_items, subworkflows, engine_commands,
             publishes, joins, expression_errors, outputs, waits,
             policy_combos, with_items_subworkflows, with_items_retries,
-            scoped_publishes, pause_commands, keep_results)
+            scoped_publishes, pause_commands, keep_results,
+            conformance_families.definitions,
+            conformance_families.validations,
+            conformance_families.workbooks,
+            conformance_families.refused_requests,
+            conformance_families.lifecycle,
+            conformance_families.task_reruns) + \
+    conformance_families_run.RUN_FAMILIES
 
 
 def cases():

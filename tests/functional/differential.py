@@ -22,7 +22,10 @@ included). Keys:
 * ``ignore`` (optional): dotted paths of the outcome not to compare
   (``*`` matches any key or index), e.g. ``execution.output.result``.
 * ``http: true``: the case calls the stub HTTP server (``@STUB@`` in any
-  text is replaced by its URL, and the URL by ``@STUB@`` in the outcome).
+  text is replaced by its URL, and the URL by ``@STUB@`` in the outcome;
+  ``@STUBHOST@`` by its host and port).
+* ``workbook_file`` (instead of ``workbook``): a public workbook kept under
+  ``conformance/realworld/`` (that folder holds definitions, not cases).
 * ``expect`` (optional): hand-written expectations checked by
   ``test_conformance.py`` on top of the recorded outcome.
 
@@ -42,6 +45,8 @@ import yaml
 CASE_DIR = os.path.join(os.path.dirname(__file__), "conformance")
 KNOWN_FILE = os.path.join(CASE_DIR, "known_differences.yaml")
 STUB_MARK = "@STUB@"
+STUB_HOST_MARK = "@STUBHOST@"     # the stub's host:port, without scheme
+REALWORLD = "realworld"           # public definitions, not cases
 TERMINAL = ("SUCCESS", "ERROR", "CANCELLED")
 DEFAULT_TIMEOUT = 30
 # Task states that change by themselves, and how long (s) to wait for the
@@ -75,7 +80,8 @@ def golden_path(case):
 def load_cases(names=None):
     """Every case, sorted by id; ``names``: fnmatch patterns of ids."""
     cases = []
-    for root, _dirs, files in os.walk(CASE_DIR):
+    for root, dirs, files in os.walk(CASE_DIR):
+        dirs[:] = [d for d in dirs if d != REALWORLD]  # definitions only
         for name in files:
             if not name.endswith(".yaml") or name == "known_differences.yaml":
                 continue
@@ -83,6 +89,10 @@ def load_cases(names=None):
             with open(path) as f:
                 case = yaml.safe_load(f)
             case["path"] = path
+            if "workbook_file" in case:       # a file of realworld/
+                with open(os.path.join(CASE_DIR,
+                                       case["workbook_file"])) as f:
+                    case["workbook"] = f.read()
             case["id"] = case_id(path)
             cases.append(case)
     cases.sort(key=lambda c: c["id"])
@@ -170,7 +180,8 @@ def scrub(value, stub_url=None, errors=True):
         if errors and ERROR_RE.search(value):
             return ERROR_TEXT
         if stub_url:
-            value = value.replace(stub_url, STUB_MARK)
+            value = value.replace(stub_url, STUB_MARK).replace(
+                stub_url.split("://")[-1], STUB_HOST_MARK)
         return TIME_RE.sub("<time>", UUID_RE.sub("<id>", value))
     return value
 
@@ -327,7 +338,8 @@ def run_case(server, case):
     stub_url = server.stub_url or ""
 
     def sub(text):
-        return text.replace(STUB_MARK, stub_url)
+        return text.replace(STUB_MARK, stub_url).replace(
+            STUB_HOST_MARK, stub_url.split("://")[-1])
 
     refused = _setup(server, case, sub)
     if refused:

@@ -468,7 +468,8 @@ def test_validation(embedded, text, name, patterns):
                        headers={"Content-Type": "text/plain"})
     assert resp.status_code == 400, (resp.status_code, resp.text)
     fault = resp.json()
-    assert set(fault) >= {"faultstring", "debuginfo"}, fault
+    # Mistral answers a refused definition upload with faultstring alone.
+    assert set(fault) == {"faultstring"}, fault
     for pattern in patterns:
         assert re.search(pattern, fault["faultstring"]), (pattern, fault)
 

@@ -229,7 +229,8 @@ def test_every_hostile_request_is_refused_in_mistrals_shape(server, entry):
     assert resp.status_code in expected, (resp.status_code, resp.text[:500])
     if resp.status_code >= 400:
         body = resp.json()
-        assert body["debuginfo"] is None and body["faultstring"], body
+        # faultstring alone for a definition upload (as Mistral).
+        assert body.get("debuginfo") is None and body["faultstring"], body
         if entry.get("limit"):
             assert entry["limit"] in body["faultstring"], body
     # The server lives on and answers.

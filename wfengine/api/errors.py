@@ -13,6 +13,7 @@ at DEBUG, 503 at WARNING without a traceback, other 5xx at ERROR with it.
 """
 import json
 import logging
+import re
 
 import oslo_messaging
 from pecan import hooks
@@ -37,19 +38,36 @@ _REMOTE_DATABASE_ERRORS = {"OperationalError", "InterfaceError",
                            "DisconnectionError", "TimeoutError"}
 
 
-def fault_body(code, message):
-    """Mistral's error body for HTTP status ``code``."""
+# Creating or updating a definition from its text (POST/PUT on these
+# collections, not their /validate): Mistral answers a refusal with
+# ``{"faultstring": ...}`` alone.
+_DEFINITION_PATH = re.compile(
+    r"^/v2/(workflows|workbooks|actions)(/[^/]+)?/?$")
+
+
+def fault_body(code, message, short=False):
+    """Mistral's error body for HTTP status ``code`` (``short``: the
+    faultstring alone, as Mistral's definition uploads answer)."""
+    if short:
+        return {"faultstring": message}
     return {"faultcode": "Client" if code < 500 else "Server",
             "faultstring": message,
             "debuginfo": None}
 
 
-def fault_response(code, message):
+def is_definition_upload(request):
+    """Whether ``request`` creates or updates a definition from text."""
+    return (request is not None and request.method in ("POST", "PUT")
+            and not request.path.endswith("/validate")
+            and bool(_DEFINITION_PATH.match(request.path)))
+
+
+def fault_response(code, message, short=False):
     """A complete error response (JSON, UTF-8); a 503 says when to retry
     (``Retry-After``)."""
     response = webob.Response(
         status=code, content_type="application/json", charset="UTF-8",
-        body=json.dumps(fault_body(code, message)).encode("utf-8"))
+        body=json.dumps(fault_body(code, message, short)).encode("utf-8"))
     if code == UNAVAILABLE:
         response.headers["Retry-After"] = str(RETRY_AFTER)
     return response
@@ -136,4 +154,5 @@ class ErrorHook(hooks.PecanHook):
     def on_error(self, state, e):
         code, message = classify(e, state.request)
         log_error(code, message, e)
-        return fault_response(code, message)
+        return fault_response(code, message, short=code < 500 and
+                              is_definition_upload(state.request))

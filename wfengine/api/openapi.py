@@ -264,7 +264,9 @@ def _schemas():
     schemas = {datatype.__name__: type_schema(datatype)
                for datatype in found}
     schemas["Error"] = {
-        "type": "object", "required": ["faultcode", "faultstring"],
+        # faultcode is left out by definition uploads (POST/PUT of
+        # workflows, workbooks and actions), as Mistral does.
+        "type": "object", "required": ["faultstring"],
         "properties": {"faultcode": {"type": "string",
                                      "enum": ["Client", "Server"]},
                        "faultstring": {"type": "string"},

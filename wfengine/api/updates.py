@@ -117,6 +117,10 @@ def parse_action_completion(data, action_ex_id):
             "Invalid action execution state %r: an action is completed with "
             "one of %s" % (state, ", ".join(ACTION_RESULT_STATES)))
     output = _decoded_output(data.get("output"))
+    if state == "SUCCESS" and output is None:
+        output = {}                 # Mistral's default for the field
+    elif state == "ERROR" and output in (None, "", {}):
+        output = "Unknown error"    # what Mistral records then
     state_info = data.get("state_info")
     if state == "ERROR" and state_info is None and output is not None:
         # Mistral makes the error the task's state_info: its text, as
@@ -170,4 +174,8 @@ def parse_action_run(data):
               "namespace": data.get("workflow_namespace") or "",
               "description": data.get("description") or "",
               "target": params.get("target")}
-    return kwargs, params.get("run_sync", True) is not False, timeout
+    # As Mistral: an action runs at once unless run_sync is not asked for
+    # and the result is to be saved (save_result); run_sync false alone
+    # still runs a synchronous action at once.
+    run_sync = bool(params.get("run_sync")) or not params.get("save_result")
+    return kwargs, run_sync, timeout

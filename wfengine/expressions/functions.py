@@ -94,8 +94,9 @@ def json_pp(data):
 
 
 def json_dump(data):
-    """Serialize ``data`` as compact JSON text."""
-    return json.dumps(data, default=str)
+    """Serialize ``data`` as JSON text, indented by four spaces as
+    Mistral's json_dump does."""
+    return json.dumps(data, indent=4, separators=(",", ": "), default=str)
 
 
 def json_parse(text):

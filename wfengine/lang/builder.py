@@ -203,11 +203,14 @@ def _join(value):
 
 def _parse_clause(value, path, scope):
     """``(transitions, publish)`` of one on-* clause in any of its forms."""
-    if isinstance(value, dict):
-        if not set(value) <= {"publish", "next"}:
-            return _NO_CLAUSE
+    if isinstance(value, dict) and set(value) <= {"publish", "next"}:
         return (_parse_targets(value.get("next"), path + ".next", scope),
                 _mapping(value.get("publish")))
+    if isinstance(value, dict):
+        if len(value) != 1:
+            return _NO_CLAUSE
+        # One {task: condition} mapping alone, as Mistral takes it.
+        return _parse_targets([value], path, scope), {}
     return _parse_targets(value, path, scope), {}
 
 
@@ -215,6 +218,8 @@ def _parse_targets(value, path, scope):
     if isinstance(value, str):
         transition = _transition(value, None, path, scope)
         return (transition,) if transition else ()
+    if isinstance(value, dict) and len(value) == 1:
+        value = [value]     # next: {task: condition}
     result = []
     for index, item in enumerate(_sequence(value)):
         item_path = report.join_path(path, index)

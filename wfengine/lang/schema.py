@@ -37,7 +37,11 @@ _TRANSITION_LIST = {
                    " mappings",
     "anyOf": [
         {"type": "string"},
-        {"type": "array", "items": _TRANSITION_ITEM},
+        # One {task: condition} mapping alone (Mistral takes it).
+        {"type": "object", "minProperties": 1, "maxProperties": 1,
+         "additionalProperties": _EXPRESSION_TEXT},
+        # Mistral refuses an empty list (``on-success: []``).
+        {"type": "array", "items": _TRANSITION_ITEM, "minItems": 1},
     ],
 }
 _CLAUSE = {
@@ -61,7 +65,9 @@ _RETRY = {
             "type": "object",
             "properties": {"count": _NON_NEGATIVE_OR_EXPR,
                            "delay": _NON_NEGATIVE_OR_EXPR,
-                           "break-on": {}, "continue-on": {}},
+                           # Mistral: expressions only (3 is refused).
+                           "break-on": _EXPRESSION_TEXT,
+                           "continue-on": _EXPRESSION_TEXT},
             "required": ["count"],
             "additionalProperties": False,
         },
@@ -84,7 +90,7 @@ _DEFAULTABLE = {
     "pause-before": _BOOL_OR_EXPR,
     # Mistral takes 0 (no limit) too.
     "concurrency": _NON_NEGATIVE_OR_EXPR,
-    "fail-on": {},
+    "fail-on": _BOOL_OR_EXPR,
     "safe-rerun": _BOOL_OR_EXPR,
 }
 
@@ -137,8 +143,9 @@ WORKFLOW = {
         "description": {"type": "string"},
         "tags": _STRING_LIST,
         "input": {"type": "array", "items": _INPUT_ITEM},
-        "output": {},
-        "output-on-error": {},
+        # Mistral refuses a list or a scalar here.
+        "output": {"type": "object"},
+        "output-on-error": {"type": "object"},
         "vars": {"type": "object"},
         "task-defaults": TASK_DEFAULTS,
         "tasks": {
@@ -233,6 +240,10 @@ def _problem(error):
             _shown(error.instance))
     if kind in ("minProperties", "minLength"):
         return "must not be empty"
+    if kind == "pattern":
+        return "expected %s, got %s" % (
+            error.schema.get("description", "another value"),
+            _shown(error.instance))
     return error.message
 
 

@@ -77,7 +77,7 @@ def test_json_dump_and_parse():
 
 def test_functions_are_jinja_filters_too():
     assert expressions.evaluate("{{ _.d | json_dump }}", DATA) == \
-        '{"k": [1, 2]}'
+        '{\n    "k": [\n        1,\n        2\n    ]\n}'
     assert expressions.evaluate("{{ _.s | json_parse }}", DATA) == \
         {"a": [1, 2]}
 

@@ -200,3 +200,19 @@ def test_reverse_workflow_requires():
     assert wf.tasks["c"].requires == ("a", "b")
     assert wf.get_start_task_names() == ["a"]
     assert wf.get_inbound_task_names("c") == ["a", "b"]
+
+
+def test_one_task_condition_mapping_is_a_clause():
+    # As Mistral (and tripleo-common's stack workbook): a single
+    # {target: condition} mapping, not in a list, in a clause or a next.
+    wf = parse_one(
+        "tasks:\n"
+        "  a:\n"
+        "    on-complete: {fail: '<% $.s = 1 %>'}\n"
+        "    on-success: {next: {b: '<% true %>'}}\n"
+        "  b: {}\n")
+    task = wf.tasks["a"]
+    assert [(t.name, t.condition) for t in task.on_complete] == [
+        ("fail", "<% $.s = 1 %>")]
+    assert [(t.name, t.condition) for t in task.on_success] == [
+        ("b", "<% true %>")]

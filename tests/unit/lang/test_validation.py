@@ -57,7 +57,10 @@ def assert_problem(problems, expected):
      "tasks.a.on-success[0]: expected a task name or a one-key"),
     ("tasks: {a: {on-error: {next: [1]}}}\n",
      "tasks.a.on-error.next[0]: expected"),
-    ("tasks: {a: {on-error: {nxt: b}}}\n", "tasks.a.on-error: expected"),
+    # One {task: condition} mapping is a clause; its condition must be an
+    # expression.
+    ("tasks: {a: {on-error: {nxt: b}}}\n",
+     "tasks.a.on-error.nxt: expected an expression"),
     ("tasks: {a: {with-items: 5}}\n", "tasks.a.with-items: expected"),
 ])
 def test_shape_problems(body, expected):

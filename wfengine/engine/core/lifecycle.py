@@ -62,6 +62,8 @@ class Lifecycle:
         """
         if self.wf.state == states.RUNNING and not env:
             return self.plan    # already running: nothing to do (Mistral)
+        if self.wf.state in (states.SUCCESS, states.CANCELLED):
+            return self.plan    # ended: Mistral answers and changes nothing
         self._require_wf((states.PAUSED, states.ERROR), "resume")
         held = [t for t in self._ordered() if t.state == states.IDLE
                 and t.runtime_context.get(PAUSED_BEFORE) == HELD]
@@ -111,6 +113,8 @@ class Lifecycle:
         cancelled. As in Mistral, a task whose action is running lets it
         finish and ends with its result (its transitions are not
         followed)."""
+        if self.wf.state in states.COMPLETED:
+            return self.plan    # ended: Mistral answers and changes nothing
         self._require_wf((states.RUNNING, states.PAUSED, states.IDLE),
                          "cancel")
         self._end_active_tasks(
@@ -123,6 +127,11 @@ class Lifecycle:
     def stop(self, state, state_info=None):
         """End the execution by hand in SUCCESS or ERROR."""
         event = states.SUCCEED if state == states.SUCCESS else states.FAIL
+        if self.wf.state in states.COMPLETED and (
+                state == states.ERROR or self.wf.state == state):
+            # Mistral: failing an ended execution, or setting the state it
+            # ended in, is answered and changes nothing.
+            return self.plan
         self._require_wf((states.RUNNING, states.PAUSED), "set to " + state)
         self._end_active_tasks(states.CANCEL, "Workflow execution set to %s "
                                "by request" % state)

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""The real ``mistral`` CLI against Mistral and wfengine, compared.
+
+    python tools/cli_compare.py --mistral URL --record
+    python tools/cli_compare.py --wfengine URL [--mistral URL]
+
+URLs end with ``/v2``. Runs every command of python-mistralclient's v2
+shell (the script in ``tests/functional/cli_compare.py``) with
+``--os-mistral-url`` in table and ``-f json`` forms, reduces the outputs
+(ids, times, column widths out) and prints, per command, how wfengine's
+output differs from Mistral's (``--record`` stores Mistral's as
+``tests/functional/cli_compare/mistral.golden.json``; without
+``--mistral`` the recorded outputs stand for Mistral). Differences listed
+in ``cli_compare/known_differences.yaml`` are shown with their reason.
+Exit status 1 when a command differs that is not listed there.
+"""
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from tests.functional import cli_compare  # noqa: E402
+
+
+def _outputs(cli, url):
+    workdir = tempfile.mkdtemp(prefix="cli-compare-")
+    try:
+        return cli_compare.Runner(cli, url, workdir).run()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mistral")
+    parser.add_argument("--wfengine")
+    parser.add_argument("--record", action="store_true")
+    parser.add_argument("--cli", default=shutil.which("mistral") or
+                        os.path.join(os.path.dirname(sys.executable),
+                                     "mistral"),
+                        help="the mistral script (python-mistralclient)")
+    args = parser.parse_args()
+    if args.record and not args.mistral:
+        parser.error("--record needs --mistral")
+    if args.mistral:
+        expected = _outputs(args.cli, args.mistral)
+        if args.record:
+            import json
+            with open(cli_compare.GOLDEN, "w") as f:
+                json.dump(expected, f, indent=1, sort_keys=True)
+                f.write("\n")
+    else:
+        expected = cli_compare.load_golden()
+    print("%d command outputs" % len(expected))
+    if not args.wfengine:
+        return 0
+    known = cli_compare.load_known()
+    diff = cli_compare.differences(expected, _outputs(args.cli,
+                                                      args.wfengine))
+    unexpected = 0
+    for label, lines in sorted(diff.items()):
+        reason = known.get(label)
+        unexpected += reason is None
+        print("== %s%s" % (label, " (known: %s)" % reason if reason else ""))
+        for line in lines:
+            print("   " + line)
+    print("\nsummary: %d outputs, %d same, %d differ (%d known)" % (
+        len(expected), len(expected) - len(diff), len(diff),
+        len(diff) - unexpected))
+    return 1 if unexpected else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
