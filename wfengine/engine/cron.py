@@ -119,9 +119,10 @@ class CronScheduler:
             params=trigger.workflow_params,
             # The execution belongs to the trigger's creator.
             project_id=project, user_id=user)
-        started = self._service.fire_cron_trigger(
+        won, started = self._service.fire_cron_trigger(
             trigger.id, due, nxt, remaining, msg)
-        self._last(trigger, remaining)
+        if won:  # of several engines, the one that fired deletes the trust
+            self._last(trigger, remaining)
         if started is None:
             return False
         LOG.info("Cron trigger %s (%s) fired for due time %s: execution "

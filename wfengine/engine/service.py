@@ -115,17 +115,19 @@ class EngineService(service_actions.ActionsMixin,
         nothing. A start the workflow refuses (unknown workflow, bad
         input) only moves the schedule on.
 
-        :returns: ``{"id": ...}`` of the execution, or None if this engine
-            did not win the due time or the start was refused.
+        :returns: ``(won, started)``: whether this engine won the due
+            time, and ``{"id": ...}`` of the execution it started (None if
+            it lost the due time or the start was refused).
         """
         try:
-            return self._run(self._fire_cron, trigger_id, due, nxt,
-                             remaining, msg)
+            started = self._run(self._fire_cron, trigger_id, due, nxt,
+                                remaining, msg)
+            return started is not None, started
         except (exceptions.InputError, exceptions.NotFound) as e:
             LOG.warning("Cron trigger %s could not start workflow %s: %s",
                         trigger_id, msg.wf_identifier, e)
-            self.skip_cron_trigger(trigger_id, due, nxt, remaining)
-            return None
+            return self.skip_cron_trigger(trigger_id, due, nxt,
+                                          remaining), None
 
     @staticmethod
     def skip_cron_trigger(trigger_id, due, nxt, remaining):

@@ -35,11 +35,11 @@ class FakeService:
         one does both in one unit of work: tests/db/test_engine_service)."""
         if not session.unit_of_work(definitions.claim_cron_trigger,
                                     trigger_id, due, nxt, remaining):
-            return None
+            return False, None
         try:
-            return self.start_workflow(msg)
+            return True, self.start_workflow(msg)
         except exceptions.InputError:
-            return None
+            return True, None
 
     @staticmethod
     def skip_cron_trigger(trigger_id, due, nxt, remaining):
@@ -213,3 +213,26 @@ def test_a_service_user_without_its_options_is_a_trust_error(tmp_path):
         trusts.act_as(conf, "t-1")
     assert "[keystone_authtoken]" in str(e.value)
     trusts.delete(conf, "t-1")  # logged, not raised: the trigger is gone
+
+
+def test_of_engines_racing_the_last_due_time_only_the_winner_deletes_the_trust(
+        db, tmp_path, monkeypatch):
+    _add(remaining_executions=1, project_id="p", trust_id="t-1")
+    deleted = []
+    monkeypatch.setattr(trusts, "delete",
+                        lambda conf, trust_id: deleted.append(trust_id))
+    # noauth: the firing acts as the recorded creator, but the trigger
+    # still holds a trust to delete after its last due time.
+    conf = cfg.ConfigOpts()
+    auth.register_opts(conf)
+    conf([], default_config_files=[])
+    service = FakeService()
+    # Both engines read the trigger due before either claims it.
+    (due,) = session.reader(cron._read_due, T0, 10)
+    first = cron.CronScheduler(service, 0.05, clock=lambda: T0, conf=conf)
+    second = cron.CronScheduler(service, 0.05, clock=lambda: T0, conf=conf)
+    assert first._fire(due, T0) is True
+    assert second._fire(due, T0) is False
+    assert len(service.started) == 1
+    assert deleted == ["t-1"]
+    assert _trigger() is None
