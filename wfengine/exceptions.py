@@ -67,6 +67,26 @@ class InvalidField(InputError):
     template = "{field} must be {expected}, got {kind}"
 
 
+class InvalidValue(InputError):
+    """A field, parameter or option whose value does not have the form it
+    needs (the value is not repeated: the form expected is said)."""
+
+    template = "Invalid {field}: must be {expected}"
+
+
+class TooLong(InputError):
+    """A text over its length limit (only its length is said)."""
+
+    template = "{field} is {length} characters long; at most {limit} are " \
+               "allowed"
+
+
+class MissingField(InputError):
+    """A request without a field it needs (or with it empty)."""
+
+    template = "{what} needs {fields}"
+
+
 class UnknownFields(InputError):
     """A request body with fields its object does not have."""
 

@@ -178,4 +178,6 @@ def test_lists_show_tags_as_the_list_a_single_get_shows(app):
 def test_tags_are_not_a_sort_key(app):
     # A JSON column has no order on PostgreSQL: a 400, never a 500.
     resp = app.get("/v2/workflows?sort_keys=tags", status=400)
-    assert "Invalid sort key" in resp.json["faultstring"]
+    fault = resp.json["faultstring"]
+    assert fault.startswith("Invalid sort key for workflows (allowed: ")
+    assert "tags" not in fault
