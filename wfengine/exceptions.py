@@ -87,6 +87,13 @@ class MissingField(InputError):
     template = "{what} needs {fields}"
 
 
+class OnlyWith(InputError):
+    """A field a request may only give together with another (or with a
+    given state)."""
+
+    template = "{field} only goes with {condition}; got {got}"
+
+
 class UnknownFields(InputError):
     """A request body with fields its object does not have."""
 
