@@ -23,7 +23,7 @@ TASK_STATES = {states.RUNNING: states.RUNNING, states.SKIPPED: states.SKIPPED,
 
 def _check_id(data, obj_id, what):
     if data.get("id") not in (None, obj_id):
-        raise exceptions.InvalidValue(field="Field 'id'",
+        raise exceptions.InvalidValue(field="'id'",
                                       expected="the %s in the URL" % what)
 
 
