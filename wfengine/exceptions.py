@@ -156,6 +156,21 @@ class InvalidActionArgument(ActionError):
     template = "Input '{field}' of {action} must be {expected}, got {kind}"
 
 
+class ActionNotFound(ActionError):
+    """No action of this name (in this namespace): Mistral's wording."""
+
+    template = "Failed to find action [action_name={name}{where}]"
+
+
+class ResultNotJSON(ActionError):
+    """An action's result with something JSON can not carry (the path
+    inside the result and the type found are named, not the value)."""
+
+    template = ("Action {action} returned a result that is not "
+                "JSON-serializable: {path} is {found} (allowed: null, "
+                "boolean, number, string, list, object with string keys)")
+
+
 class InvalidPolicy(ExpressionError):
     """A task policy's value does not fit (not repeated: only its kind)."""
 
