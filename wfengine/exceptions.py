@@ -107,6 +107,19 @@ class NotAllowedValue(InputError):
     template = "Invalid {field} (allowed: {allowed})"
 
 
+class InvalidWorkflowInput(InputError):
+    """A workflow's input that misses or adds names (names only)."""
+
+    template = "Invalid input for workflow '{workflow}': {problems}"
+
+
+class CanNotEvaluate(InputError):
+    """An expression of the request (a default, the env, the vars) that
+    fails before anything runs: Mistral's "Can not evaluate" wording."""
+
+    template = "Can not evaluate {what}: {error}"
+
+
 class InvalidModelException(InputError):
     """A workflow text that does not parse or violates the language."""
 
@@ -169,6 +182,13 @@ class ResultNotJSON(ActionError):
     template = ("Action {action} returned a result that is not "
                 "JSON-serializable: {path} is {found} (allowed: null, "
                 "boolean, number, string, list, object with string keys)")
+
+
+class InvalidTaskValue(ExpressionError):
+    """A value a task computes (its input, its with-items lists) that does
+    not fit: the task fails. Only its kind is named."""
+
+    template = "{field} must be {expected}, got {kind}"
 
 
 class InvalidPolicy(ExpressionError):
