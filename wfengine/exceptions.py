@@ -48,8 +48,12 @@ class Forbidden(WFEngineException):
 
 
 class DBDuplicateEntry(WFEngineException):
+    """A row whose unique key is taken (the key's values are not
+    repeated: the constraint is named)."""
+
     http_code = 409
     message = "Database object already exists"
+    template = "Duplicate entry: {kind} already exists [{key}]"
 
 
 class InputError(WFEngineException):
@@ -118,6 +122,12 @@ class CanNotEvaluate(InputError):
     fails before anything runs: Mistral's "Can not evaluate" wording."""
 
     template = "Can not evaluate {what}: {error}"
+
+
+class NotUTF8(InputError):
+    """A request part (body, path, query) that is not UTF-8 text."""
+
+    template = "The request {part} is not valid UTF-8 text{detail}"
 
 
 class InvalidModelException(InputError):

@@ -57,8 +57,7 @@ def _namespace(path_rest, params):
     """The namespace from ``/<name>/<namespace>`` or the query string."""
     if len(path_rest) > 1:
         raise exceptions.NotFound(
-            "Action not found: unexpected path /%s after the namespace"
-            % "/".join(path_rest[1:]))
+            "Action not found: unexpected path after the namespace")
     path_namespace = path_rest[0] if path_rest else ""
     return path_namespace or params.get("namespace", "") or ""
 
