@@ -42,9 +42,22 @@ class NotFound(WFEngineException):
     template = "{kind} not found [id={id}]"
 
 
+class NamedNotFound(NotFound):
+    """A definition looked up by its name (the caller's own name)."""
+
+    template = "{kind} not found [name={name}{where}]"
+
+
 class Forbidden(WFEngineException):
     http_code = 403
     message = "Forbidden"
+
+
+class SharedReadOnly(Forbidden):
+    """A change to a definition another project shares (scope public)."""
+
+    template = ("{kind} {name} belongs to another project, which shares it "
+                "(scope public): it can be read and used, not changed")
 
 
 class DBDuplicateEntry(WFEngineException):
@@ -222,6 +235,13 @@ class StaleState(Conflict):
 
     http_code = 500
     template = "{kind} execution {id} is no longer {state}"
+
+
+class ConflictingState(Conflict):
+    """A change the state of its object no longer (or not yet) allows:
+    a 409, as the object may have moved on since the caller looked."""
+
+    template = "Cannot {what} {kind} {id} in state {state}: {rule}"
 
 
 class EngineUnavailable(WFEngineException):
