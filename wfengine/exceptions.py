@@ -124,10 +124,11 @@ class NotAllowedValue(InputError):
     template = "Invalid {field} (allowed: {allowed})"
 
 
-class InvalidWorkflowInput(InputError):
-    """A workflow's input that misses or adds names (names only)."""
+class InvalidInputNames(InputError):
+    """The input of a workflow or an action that misses or adds names
+    (the names are said, never the values)."""
 
-    template = "Invalid input for workflow '{workflow}': {problems}"
+    template = "Invalid input for {owner}: {problems}"
 
 
 class CanNotEvaluate(InputError):
@@ -147,6 +148,27 @@ class InvalidModelException(InputError):
     """A workflow text that does not parse or violates the language."""
 
     message = "Invalid workflow definition"
+
+
+class InvalidText(InvalidModelException):
+    """A definition text refused before it is read as the language: not
+    text, too large, not YAML, nested or expanding past the limits."""
+
+    template = "{what}: {problem}"
+
+
+class EmptyBody(InvalidModelException):
+    """A request without the definition text it is about."""
+
+    template = ("The request body is empty: expected the text of {what} "
+                "(Content-Type: text/plain)")
+
+
+class OneDefinitionExpected(InputError):
+    """An update by name whose text holds several definitions."""
+
+    template = ("Updating {kind} {name} needs a text with exactly one "
+                "{kind}; this one has {count}")
 
 
 class InvalidStateTransition(InputError):

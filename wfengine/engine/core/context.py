@@ -25,8 +25,8 @@ def prepare_input(wf_spec, given):
                         % (", ".join(unknown), ", ".join(sorted(declared))
                            or "none"))
     if problems:
-        raise exceptions.InvalidWorkflowInput(workflow=wf_spec.name,
-                                              problems="; ".join(problems))
+        raise exceptions.InvalidInputNames(
+            owner="workflow '%s'" % wf_spec.name, problems="; ".join(problems))
     result = {}
     for param in wf_spec.input:
         if param.name in given:
