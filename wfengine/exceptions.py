@@ -53,6 +53,12 @@ class Forbidden(WFEngineException):
     message = "Forbidden"
 
 
+class PolicyForbids(Forbidden):
+    """A request the API policy does not allow (Mistral's wording)."""
+
+    template = "Policy doesn't allow {rule} to be performed."
+
+
 class SharedReadOnly(Forbidden):
     """A change to a definition another project shares (scope public)."""
 
@@ -188,9 +194,13 @@ class WrongState(InputError):
 
 
 class FieldSizeLimitExceeded(InputError):
-    """A value over the size limit of stored fields: never stored."""
+    """A value over the size limit of stored fields: never stored. Its
+    size is said, not its content."""
 
     message = "Field size limit exceeded"
+    template = ("Field size limit exceeded: {what} is at least {size} bytes "
+                "as JSON, over the limit of {limit} KiB ({option}); "
+                "{outcome}")
 
 
 class ExpressionError(WFEngineException):
