@@ -42,14 +42,37 @@ class NotFound(WFEngineException):
     template = "{kind} not found [id={id}]"
 
 
+class NamedNotFound(NotFound):
+    """A definition looked up by its name (the caller's own name)."""
+
+    template = "{kind} not found [name={name}{where}]"
+
+
 class Forbidden(WFEngineException):
     http_code = 403
     message = "Forbidden"
 
 
+class PolicyForbids(Forbidden):
+    """A request the API policy does not allow (Mistral's wording)."""
+
+    template = "Policy doesn't allow {rule} to be performed."
+
+
+class SharedReadOnly(Forbidden):
+    """A change to a definition another project shares (scope public)."""
+
+    template = ("{kind} {name} belongs to another project, which shares it "
+                "(scope public): it can be read and used, not changed")
+
+
 class DBDuplicateEntry(WFEngineException):
+    """A row whose unique key is taken (the key's values are not
+    repeated: the constraint is named)."""
+
     http_code = 409
     message = "Database object already exists"
+    template = "Duplicate entry: {kind} already exists [{key}]"
 
 
 class InputError(WFEngineException):
@@ -67,6 +90,33 @@ class InvalidField(InputError):
     template = "{field} must be {expected}, got {kind}"
 
 
+class InvalidValue(InputError):
+    """A field, parameter or option whose value does not have the form it
+    needs (the value is not repeated: the form expected is said)."""
+
+    template = "Invalid {field}: must be {expected}"
+
+
+class TooLong(InputError):
+    """A text over its length limit (only its length is said)."""
+
+    template = "{field} is {length} characters long; at most {limit} are " \
+               "allowed"
+
+
+class MissingField(InputError):
+    """A request without a field it needs (or with it empty)."""
+
+    template = "{what} needs {fields}"
+
+
+class OnlyWith(InputError):
+    """A field a request may only give together with another (or with a
+    given state)."""
+
+    template = "{field} only goes with {condition}; got {got}"
+
+
 class UnknownFields(InputError):
     """A request body with fields its object does not have."""
 
@@ -80,10 +130,51 @@ class NotAllowedValue(InputError):
     template = "Invalid {field} (allowed: {allowed})"
 
 
+class InvalidInputNames(InputError):
+    """The input of a workflow or an action that misses or adds names
+    (the names are said, never the values)."""
+
+    template = "Invalid input for {owner}: {problems}"
+
+
+class CanNotEvaluate(InputError):
+    """An expression of the request (a default, the env, the vars) that
+    fails before anything runs: Mistral's "Can not evaluate" wording."""
+
+    template = "Can not evaluate {what}: {error}"
+
+
+class NotUTF8(InputError):
+    """A request part (body, path, query) that is not UTF-8 text."""
+
+    template = "The request {part} is not valid UTF-8 text{detail}"
+
+
 class InvalidModelException(InputError):
     """A workflow text that does not parse or violates the language."""
 
     message = "Invalid workflow definition"
+
+
+class InvalidText(InvalidModelException):
+    """A definition text refused before it is read as the language: not
+    text, too large, not YAML, nested or expanding past the limits."""
+
+    template = "{what}: {problem}"
+
+
+class EmptyBody(InvalidModelException):
+    """A request without the definition text it is about."""
+
+    template = ("The request body is empty: expected the text of {what} "
+                "(Content-Type: text/plain)")
+
+
+class OneDefinitionExpected(InputError):
+    """An update by name whose text holds several definitions."""
+
+    template = ("Updating {kind} {name} needs a text with exactly one "
+                "{kind}; this one has {count}")
 
 
 class InvalidStateTransition(InputError):
@@ -103,9 +194,13 @@ class WrongState(InputError):
 
 
 class FieldSizeLimitExceeded(InputError):
-    """A value over the size limit of stored fields: never stored."""
+    """A value over the size limit of stored fields: never stored. Its
+    size is said, not its content."""
 
     message = "Field size limit exceeded"
+    template = ("Field size limit exceeded: {what} is at least {size} bytes "
+                "as JSON, over the limit of {limit} KiB ({option}); "
+                "{outcome}")
 
 
 class ExpressionError(WFEngineException):
@@ -129,6 +224,28 @@ class InvalidActionArgument(ActionError):
     template = "Input '{field}' of {action} must be {expected}, got {kind}"
 
 
+class ActionNotFound(ActionError):
+    """No action of this name (in this namespace): Mistral's wording."""
+
+    template = "Failed to find action [action_name={name}{where}]"
+
+
+class ResultNotJSON(ActionError):
+    """An action's result with something JSON can not carry (the path
+    inside the result and the type found are named, not the value)."""
+
+    template = ("Action {action} returned a result that is not "
+                "JSON-serializable: {path} is {found} (allowed: null, "
+                "boolean, number, string, list, object with string keys)")
+
+
+class InvalidTaskValue(ExpressionError):
+    """A value a task computes (its input, its with-items lists) that does
+    not fit: the task fails. Only its kind is named."""
+
+    template = "{field} must be {expected}, got {kind}"
+
+
 class InvalidPolicy(ExpressionError):
     """A task policy's value does not fit (not repeated: only its kind)."""
 
@@ -150,6 +267,13 @@ class StaleState(Conflict):
 
     http_code = 500
     template = "{kind} execution {id} is no longer {state}"
+
+
+class ConflictingState(Conflict):
+    """A change the state of its object no longer (or not yet) allows:
+    a 409, as the object may have moved on since the caller looked."""
+
+    template = "Cannot {what} {kind} {id} in state {state}: {rule}"
 
 
 class EngineUnavailable(WFEngineException):

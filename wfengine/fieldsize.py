@@ -102,9 +102,13 @@ def size_over(value):
 def message(what, size, outcome="it was not stored"):
     """The failure text for ``what`` (e.g. "field 'output' of the action
     execution"), Mistral's words first."""
-    return ("Field size limit exceeded: %s is at least %d bytes as JSON, "
-            "over the limit of %d KiB (%s); %s"
-            % (what, size, _limit // _KIB, OPTION, outcome))
+    return exceptions.FieldSizeLimitExceeded.template.format(
+        **_fields(what, size, outcome))
+
+
+def _fields(what, size, outcome):
+    return {"what": what, "size": size, "limit": _limit // _KIB,
+            "option": OPTION, "outcome": outcome}
 
 
 def check(what, value, outcome="it was not stored"):
@@ -115,4 +119,5 @@ def check(what, value, outcome="it was not stored"):
     """
     size = size_over(value)
     if size is not None:
-        raise exceptions.FieldSizeLimitExceeded(message(what, size, outcome))
+        raise exceptions.FieldSizeLimitExceeded(
+            **_fields(what, size, outcome))

@@ -90,22 +90,22 @@ def compose(text, what="workflow text"):
 
 def _checked(parse, text, what, max_expanded_size):
     if not isinstance(text, str):
-        raise exceptions.InvalidModelException(
-            "%s: expected text, got %s" % (what, type(text).__name__))
+        raise exceptions.InvalidText(
+            what=what, problem="expected text, got %s" % type(text).__name__)
     if len(text) > _limits.max_size:
-        raise exceptions.InvalidModelException(
-            "%s: %d characters exceed the limit of %d"
-            % (what, len(text), _limits.max_size))
+        raise exceptions.InvalidText(
+            what=what, problem="%d characters exceed the limit of %d"
+            % (len(text), _limits.max_size))
     try:
         _Scan(what, min(max_expanded_size or _limits.max_expanded_size,
                         _limits.max_expanded_size)).run(text)
         return parse(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        raise exceptions.InvalidModelException(
-            "%s: invalid YAML: %s" % (what, _describe(exc))) from None
+        raise exceptions.InvalidText(
+            what=what, problem="invalid YAML: %s" % _describe(exc)) from None
     except RecursionError:
-        raise exceptions.InvalidModelException(
-            "%s: nesting too deep" % what) from None
+        raise exceptions.InvalidText(what=what,
+                                     problem="nesting too deep") from None
 
 
 class _Scan:
@@ -134,17 +134,17 @@ class _Scan:
 
     def _start(self, event):
         if len(self.open) >= _limits.max_depth:
-            raise exceptions.InvalidModelException(
-                "%s: nesting deeper than %d levels%s"
-                % (self.what, _limits.max_depth, _where(event.start_mark)))
+            raise exceptions.InvalidText(
+                what=self.what, problem="nesting deeper than %d levels%s"
+                % (_limits.max_depth, _where(event.start_mark)))
         self.open.append([event.anchor, NODE_COST])
 
     def _alias(self, event):
         size = self.anchors.get(event.anchor)
         if size is None:
-            raise exceptions.InvalidModelException(
-                "%s: alias *%s before its anchor%s"
-                % (self.what, event.anchor, _where(event.start_mark)))
+            raise exceptions.InvalidText(
+                what=self.what, problem="alias *%s before its anchor%s"
+                % (event.anchor, _where(event.start_mark)))
         self._node(None, size, event)
 
     def _node(self, anchor, size, event):
@@ -155,10 +155,10 @@ class _Scan:
         self.total += size if not self.open else 0
         expanded = self.total + sum(entry[1] for entry in self.open)
         if size > self.limit or expanded > self.limit:
-            raise exceptions.InvalidModelException(
-                "%s: expands to more than %d characters (aliases repeat "
-                "what they name)%s, the limit of its expanded size"
-                % (self.what, self.limit, _where(event.start_mark)))
+            raise exceptions.InvalidText(
+                what=self.what, problem="expands to more than %d characters "
+                "(aliases repeat what they name)%s, the limit of its "
+                "expanded size" % (self.limit, _where(event.start_mark)))
 
 
 def _describe(exc):

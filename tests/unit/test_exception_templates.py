@@ -1,5 +1,7 @@
 """Exception messages from templates: fields and kinds, never the values a
 caller sent; rebuilt whole on the other side of RPC."""
+import datetime
+import string
 import sys
 
 import pytest
@@ -8,6 +10,15 @@ from oslo_messaging._drivers import common as rpc_common
 from wfengine import exceptions
 from wfengine.actions import http
 from wfengine.actions import mail
+from wfengine.actions import std
+from wfengine.api import bodies
+from wfengine.api import listing
+from wfengine.api import resources
+from wfengine.api import updates
+from wfengine.engine.core import with_items
+from wfengine.lang import cron
+from wfengine.notifier import signing
+from wfengine.notifier import targets
 from wfengine.engine.core import policies
 from wfengine.notifier import subscriptions
 
@@ -99,3 +110,66 @@ def test_closed_sets_list_what_is_allowed_not_what_was_sent():
     assert str(exceptions.UnknownFields(
         where="execution", fields="x", allowed="input")) == \
         "Unknown field(s) in execution: x (allowed: input)"
+
+
+def _templated_classes():
+    return [c for c in vars(exceptions).values()
+            if isinstance(c, type) and issubclass(c, Exception)
+            and getattr(c, "template", None)]
+
+
+@pytest.mark.parametrize("cls", _templated_classes(),
+                         ids=lambda c: c.__name__)
+def test_every_template_fills_and_crosses_rpc(cls):
+    fields = {name: "<%s>" % name for _, name, _, _
+              in string.Formatter().parse(cls.template) if name}
+    try:
+        raise cls(**fields)
+    except exceptions.WFEngineException:
+        data = rpc_common.serialize_remote_exception(sys.exc_info())
+    back = rpc_common.deserialize_remote_exception(
+        data, ["wfengine.exceptions"])
+    assert type(back).__name__.startswith(cls.__name__)
+    assert isinstance(back, cls)
+    assert str(back).startswith(cls.template.format(**fields))
+    assert back.http_code == cls.http_code
+
+
+def _now():
+    return datetime.datetime(2026, 1, 1)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: listing.parse_bool("include_output", SECRET),
+    lambda: listing._parse_datetime("created_at", SECRET),
+    lambda: bodies._first_time(SECRET, _now()),
+    lambda: bodies._count(SECRET),
+    lambda: bodies._name({"name": SECRET + "/"}, "environment", 200),
+    lambda: cron.check_pattern(SECRET),
+    lambda: resources.check_scope(SECRET),
+    lambda: targets.check_method(SECRET),
+    lambda: targets.check_headers({SECRET + ": x": "v"}),
+    lambda: signing.secret_bytes("whsec_" + SECRET),
+    lambda: updates._check_id({"id": SECRET}, "x", "execution id"),
+    lambda: updates.parse_task_update({"state": "RUNNING", "reset": SECRET},
+                                      "x"),
+    lambda: updates.parse_action_completion({"state": SECRET}, "x"),
+    lambda: subscriptions.check_events("events", [SECRET]),
+])
+def test_request_values_are_named_not_repeated(call):
+    with pytest.raises(exceptions.InputError) as e:
+        call()
+    assert SECRET not in str(e.value)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: http._auth(SECRET),
+    lambda: std.TestDictAction(size=SECRET),
+    lambda: with_items.expand(SECRET, {}, None),
+])
+def test_task_values_are_named_not_repeated(call):
+    # Raised in actions and in the core: the classes callers catch.
+    with pytest.raises((exceptions.ActionError,
+                        exceptions.ExpressionError)) as e:
+        call()
+    assert SECRET not in str(e.value)

@@ -91,10 +91,8 @@ def ensure_json(value, action_name=None):
     problem = _json_problem(value, "$")
     if problem is not None:
         path, found = problem
-        raise exceptions.ActionError(
-            "Action %s returned a result that is not JSON-serializable: %s "
-            "is %s (allowed: null, boolean, number, string, list, object "
-            "with string keys)" % (action_name or "(unnamed)", path, found))
+        raise exceptions.ResultNotJSON(action=action_name or "(unnamed)",
+                                       path=path, found=found)
     return value
 
 

@@ -78,8 +78,10 @@ class HTTPAction(base.Action):
                  headers=None, cookies=None, auth=None, timeout=None,
                  allow_redirects=None, proxies=None, verify=None):
         if body is not None and json is not None:
-            raise exceptions.ActionError(
-                "std.http takes 'body' or 'json', not both")
+            raise exceptions.InvalidActionArgument(
+                field="body", action="std.http", kind="both",
+                expected="left out when 'json' is given ('body' or 'json', "
+                "not both)")
         if not isinstance(method, str) or not method.strip():
             raise exceptions.InvalidActionArgument(
                 field="method", action="std.http",
@@ -307,9 +309,9 @@ def _headers(headers):
 
 def _check_dict(name, value):
     if value is not None and not isinstance(value, dict):
-        raise exceptions.ActionError(
-            "Input %r of std.http must be an object (dict), got %s"
-            % (name, type(value).__name__))
+        raise exceptions.InvalidActionArgument(
+            field=name, action="std.http", expected="an object (dict)",
+            kind=type(value).__name__)
     return value
 
 
@@ -323,9 +325,10 @@ def _auth(auth):
     if isinstance(auth, (list, tuple)) and len(auth) == 2:
         return str(auth[0]), str(auth[1])
     # The value is a credential: name its type only.
-    raise exceptions.ActionError(
-        "Input 'auth' of std.http must be \"user:password\" or [user, "
-        "password], got a %s of another form" % type(auth).__name__)
+    raise exceptions.InvalidActionArgument(
+        field="auth", action="std.http",
+        expected="\"user:password\" or [user, password]",
+        kind="a %s of another form" % type(auth).__name__)
 
 
 def _timeout(timeout):

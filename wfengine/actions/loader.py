@@ -33,8 +33,7 @@ def get_action_class(name):
     """
     entry_point = _entry_points().get(name)
     if entry_point is None:
-        raise exceptions.ActionError(
-            "Failed to find action [action_name=%s]" % name)
+        raise exceptions.ActionNotFound(name=name, where="")
     return entry_point.load()
 
 

@@ -44,9 +44,10 @@ class SendEmailAction(base.Action):
         self.bcc_addrs = _addresses("bcc_addrs", bcc_addrs)
         self.reply_to = _addresses("reply_to", reply_to)
         if not (self.to_addrs or self.cc_addrs or self.bcc_addrs):
-            raise exceptions.ActionError(
-                "std.email needs at least one recipient in to_addrs, "
-                "cc_addrs or bcc_addrs; all are empty")
+            raise exceptions.InvalidActionArgument(
+                field="to_addrs", action="std.email", kind="all empty",
+                expected="given, or cc_addrs or bcc_addrs: at least one "
+                "recipient")
         if not isinstance(smtp_server, str) or not smtp_server.strip():
             raise exceptions.InvalidActionArgument(
                 field="smtp_server", action="std.email",
@@ -198,7 +199,7 @@ def _addresses(name, value):
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, (list, tuple)):
-        raise exceptions.ActionError(
-            "Input %r of std.email must be a list of e-mail addresses, "
-            "got %s" % (name, type(value).__name__))
+        raise exceptions.InvalidActionArgument(
+            field=name, action="std.email",
+            expected="a list of e-mail addresses", kind=type(value).__name__)
     return [_address(name, v) for v in value]

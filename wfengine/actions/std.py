@@ -77,9 +77,10 @@ class TestDictAction(base.Action):
     def __init__(self, size=0, key_prefix="", val=""):
         if isinstance(size, bool) or not isinstance(size, int) \
                 or not 0 <= size <= MAX_TEST_DICT_SIZE:
-            raise exceptions.ActionError(
-                "Input 'size' of std.test_dict must be an integer from 0 to "
-                "%d, got %r" % (MAX_TEST_DICT_SIZE, size))
+            raise exceptions.InvalidActionArgument(
+                field="size", action="std.test_dict",
+                expected="an integer from 0 to %d" % MAX_TEST_DICT_SIZE,
+                kind=type(size).__name__)
         self.size = size
         self.key_prefix = key_prefix
         self.val = val

@@ -22,13 +22,13 @@ _TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
 def _name(data, what, max_length):
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise exceptions.InputError(
-            "Field 'name' of %s is required: a non-empty string, got %r"
-            % (what, name))
+        raise exceptions.InvalidField(
+            field="Field 'name' of %s" % what, expected="a non-empty string",
+            kind=type(name).__name__)
     if len(name) > max_length or "/" in name:
-        raise exceptions.InputError(
-            "Invalid %s name %r: at most %d characters, without '/'"
-            % (what, name, max_length))
+        raise exceptions.InvalidValue(
+            field="%s name" % what,
+            expected="at most %d characters, without '/'" % max_length)
     return name
 
 
@@ -39,9 +39,9 @@ def parse_environment(data, create=True):
     """
     values = {"name": _name(data, "environment", 200)}
     if create and data.get("variables") in (None, ""):
-        raise exceptions.InputError(
-            "Field 'variables' of environment %r is required: a JSON "
-            "object" % values["name"])
+        raise exceptions.MissingField(
+            what="Environment %s" % values["name"],
+            fields="'variables' (a JSON object)")
     if create or "variables" in data:
         values["variables"] = resources.json_object_field(
             "variables", data.get("variables"))
@@ -64,18 +64,18 @@ def parse_cron_trigger(data, now):
     first = _first_time(data.get("first_execution_time"), now)
     count = _count(data.get("remaining_executions"))
     if pattern is None and first is None:
-        raise exceptions.InputError(
-            "Cron trigger %r needs a 'pattern', a 'first_execution_time' "
-            "or both" % name)
+        raise exceptions.MissingField(
+            what="Cron trigger %s" % name,
+            fields="a 'pattern', a 'first_execution_time' or both")
     if pattern is None and count not in (None, 1):
-        raise exceptions.InputError(
-            "Cron trigger %r without a pattern fires once: "
-            "remaining_executions must be 1 or empty, got %r" % (name, count))
+        raise exceptions.InvalidValue(
+            field="remaining_executions of cron trigger %s" % name,
+            expected="1 or empty: without a pattern it fires once")
     if pattern is not None:
         cron.check_pattern(pattern)
     if not (data.get("workflow_id") or data.get("workflow_name")):
-        raise exceptions.InputError(
-            "Cron trigger %r needs 'workflow_name' or 'workflow_id'" % name)
+        raise exceptions.MissingField(what="Cron trigger %s" % name,
+                                      fields="'workflow_name' or 'workflow_id'")
     return {
         "name": name, "pattern": pattern, "first_execution_time": first,
         "next_execution_time": first or cron.next_time(pattern, now),
@@ -101,13 +101,12 @@ def _first_time(value, now):
         except ValueError:
             continue
     else:
-        raise exceptions.InputError(
-            "Invalid first_execution_time %r: expected 'YYYY-MM-DD HH:MM' "
-            "(UTC)" % (value,))
+        raise exceptions.InvalidValue(field="first_execution_time",
+                                      expected="'YYYY-MM-DD HH:MM' (UTC)")
     if first <= now:
-        raise exceptions.InputError(
-            "Invalid first_execution_time %r: it must be in the future "
-            "(now is %s UTC)" % (value, resources.format_datetime(now)))
+        raise exceptions.InvalidValue(
+            field="first_execution_time", expected="in the future (now is "
+            "%s UTC)" % resources.format_datetime(now))
     return first
 
 
@@ -115,9 +114,9 @@ def _count(value):
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise exceptions.InputError(
-            "Invalid remaining_executions %r: expected a positive integer "
-            "or null (no limit)" % (value,))
+        raise exceptions.InvalidValue(
+            field="remaining_executions",
+            expected="a positive integer or null (no limit)")
     return value
 
 
@@ -126,9 +125,8 @@ def _text_field(data, name, max_length=255):
     if value is None:
         return ""
     if len(value) > max_length:
-        raise exceptions.InputError(
-            "Field %r is %d characters long; at most %d are allowed"
-            % (name, len(value), max_length))
+        raise exceptions.TooLong(field="Field '%s'" % name,
+                                 length=len(value), limit=max_length)
     return value
 
 
@@ -144,9 +142,9 @@ def parse_execution_create(data):
     identifier = (_text_field(data, "workflow_id")
                   or _text_field(data, "workflow_name"))
     if not identifier:
-        raise exceptions.InputError(
-            "Field 'workflow_id' or 'workflow_name' must be provided "
-            "(workflow ID is recommended)")
+        raise exceptions.MissingField(
+            what="A workflow execution", fields="'workflow_id' or "
+            "'workflow_name' (workflow ID is recommended)")
     return {
         "wf_identifier": identifier,
         "wf_namespace": _text_field(data, "workflow_namespace"),

@@ -102,5 +102,10 @@ def read_body(datatype):
             fields=", ".join(sorted(e.attributes)),
             allowed=", ".join(allowed)) from e
     except wsme_exc.InvalidInput as e:
-        raise exceptions.InputError(
-            "Field %r %s" % (e.fieldname, e.msg)) from e
+        # WSME's own wording may repeat the value: ours says what the
+        # field must be, WSME's is replaced by the field's type.
+        told = str(e.msg or "")
+        raise exceptions.InvalidField(
+            field="Field '%s'" % e.fieldname, kind=type(e.value).__name__,
+            expected=told[len("must be "):] if told.startswith("must be ")
+            else "of the type the API declares") from e

@@ -45,9 +45,8 @@ def _check_text(environ, key, what):
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise exceptions.InputError(
-            "The request %s is not valid UTF-8 text (after decoding "
-            "%%-escapes)" % what) from None
+        raise exceptions.NotUTF8(part=what,
+                                 detail=" (after decoding %-escapes)") from None
 
 
 def _unquoted(raw):
@@ -71,6 +70,7 @@ def _check_json_body(environ):
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise exceptions.InputError(
-            "The request body is not valid UTF-8 text: %s" % e) from None
+        raise exceptions.NotUTF8(
+            part="body", detail=" (an invalid byte at position %d)"
+            % e.start) from None
     jsonsafe.check_depth(text, "The request body")

@@ -118,7 +118,7 @@ def parse_create(data):
         deployment does not allow.
     """
     if "url" not in data:
-        raise exceptions.InputError("Field 'url' of listener is required")
+        raise exceptions.MissingField(what="A listener", fields="field 'url'")
     values = _checked(data, UPDATE_FIELDS)
     values.setdefault("events", list(DEFAULT_EVENTS))
     values["workflow_name"] = _text(data, "workflow_name") or None

@@ -99,18 +99,17 @@ def parse_bool(name, value):
         return True
     if text in _FALSE:
         return False
-    raise exceptions.InputError(
-        "Invalid value %r for %r: expected true or false" % (value, name))
+    raise exceptions.InvalidValue(field="value for '%s'" % name,
+                                  expected="true or false")
 
 
 def _reject_unknown(spec, params):
     allowed = set(PAGING_PARAMS) | set(spec.filters)
     unknown = sorted(set(params) - allowed)
     if unknown:
-        raise exceptions.InputError(
-            "Unknown query parameter(s) for /v2/%s: %s (allowed: %s)"
-            % (spec.collection, ", ".join(unknown),
-               ", ".join(sorted(allowed))))
+        raise exceptions.UnknownFields(
+            where="the query parameters of /v2/%s" % spec.collection,
+            fields=", ".join(unknown), allowed=", ".join(sorted(allowed)))
 
 
 def _limit(value, page):
@@ -118,18 +117,13 @@ def _limit(value, page):
         return page.default
     digits = str(value).strip().lstrip("0")
     if not digits.isdigit() or not digits.isascii():
-        raise exceptions.InputError(
-            "Invalid limit %r: must be a positive integer (at most %d, "
-            "[api] max_limit)" % (_shown(value), page.maximum))
+        raise exceptions.InvalidValue(
+            field="limit", expected="a positive integer (at most %d, "
+            "[api] max_limit)" % page.maximum)
     # A number longer than any page size is only compared, never used.
     if len(digits) > 12:
         return page.maximum
     return min(int(digits), page.maximum)
-
-
-def _shown(value, width=40):
-    text = str(value)
-    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def _sorting(spec, params):
@@ -140,18 +134,17 @@ def _sorting(spec, params):
                                                resources.JSON_VALUE)]
     for key in keys:
         if key not in sortable:
-            raise exceptions.InputError(
-                "Invalid sort key %r for %s (allowed: %s)"
-                % (key, spec.collection, ", ".join(sortable)))
+            raise exceptions.NotAllowedValue(
+                field="sort key for %s" % spec.collection,
+                allowed=", ".join(sortable))
     if len(dirs) > len(keys):
-        raise exceptions.InputError(
-            "sort_dirs has %d entries but sort_keys only %d: give at most "
-            "one direction per key" % (len(dirs), len(keys)))
+        raise exceptions.InvalidValue(
+            field="sort_dirs", expected="at most one direction per key of "
+            "sort_keys")
     for direction in dirs:
         if direction not in SORT_DIRS:
-            raise exceptions.InputError(
-                "Invalid sort direction %r (allowed: asc, desc)"
-                % (direction,))
+            raise exceptions.NotAllowedValue(field="sort direction",
+                                             allowed="asc, desc")
     return keys, dirs + ["asc"] * (len(keys) - len(dirs))
 
 
@@ -159,12 +152,10 @@ def _fields(spec, value):
     fields = _comma_list(value)
     if not fields:
         return None
-    invalid = [f for f in fields if f not in spec.names()]
-    if invalid:
-        raise exceptions.InputError(
-            "Invalid field(s) %s for %s (allowed: %s)"
-            % (", ".join(repr(f) for f in invalid), spec.collection,
-               ", ".join(spec.names())))
+    if any(f not in spec.names() for f in fields):
+        raise exceptions.NotAllowedValue(
+            field="field(s) for %s" % spec.collection,
+            allowed=", ".join(spec.names()))
     if "id" not in fields:
         fields.insert(0, "id")
     return list(dict.fromkeys(fields))
@@ -191,9 +182,8 @@ def _filters(spec, params, forced):
             echo.append((name, params[name]))
     for name in _comma_list(params.get("nulls")):
         if name not in spec.filters:
-            raise exceptions.InputError(
-                "Invalid field %r in nulls (allowed: %s)"
-                % (name, ", ".join(sorted(spec.filters))))
+            raise exceptions.NotAllowedValue(
+                field="field in nulls", allowed=", ".join(sorted(spec.filters)))
         filters[spec.column(name)] = ("null", None)
     if params.get("nulls"):
         echo.append(("nulls", params["nulls"]))
@@ -222,8 +212,8 @@ def _coerce(spec, name, value):
     if name == "state" and spec is resources.TASK:
         value = wire.ENGINE_TASK_STATES.get(value, value)
     if name == "state" and value not in states.ALL:
-        raise exceptions.InputError(
-            "Invalid state %r (allowed: %s)" % (value, ", ".join(states.ALL)))
+        raise exceptions.NotAllowedValue(field="state",
+                                         allowed=", ".join(states.ALL))
     return value
 
 
@@ -240,9 +230,8 @@ def _parse_datetime(name, value):
             return datetime.datetime.strptime(value, fmt)
         except ValueError:
             continue
-    raise exceptions.InputError(
-        "Invalid date and time %r for %r: expected YYYY-MM-DD HH:MM:SS"
-        % (value, name))
+    raise exceptions.InvalidValue(field="date and time for '%s'" % name,
+                                  expected="YYYY-MM-DD HH:MM:SS")
 
 
 def _comma_list(value):

@@ -172,8 +172,7 @@ def enforce(rule, ctx, target=None):
         return
     target = target or {"project_id": ctx.project_id}
     if not get_enforcer().enforce(rule, target, ctx.policy_credentials()):
-        raise exceptions.Forbidden(
-            "Policy doesn't allow %s to be performed." % rule)
+        raise exceptions.PolicyForbids(rule=rule)
 
 
 # Sub-collections: (resource, sub-path) -> the rule's resource and verb.

@@ -427,9 +427,9 @@ def parse_json_body(body, what="request body"):
     """
     data = jsonsafe.loads(body, what="The %s" % what)
     if not isinstance(data, dict):
-        raise exceptions.InputError(
-            "The %s must be a JSON object, got %s"
-            % (what, type(data).__name__))
+        raise exceptions.InvalidField(field="The %s" % what,
+                                      expected="a JSON object",
+                                      kind=type(data).__name__)
     return data
 
 
@@ -446,14 +446,14 @@ def json_object_field(name, value):
         return {}
     if isinstance(value, str):
         value = jsonsafe.loads(
-            value, what="Field %r must be a JSON object or a string "
-            "holding one; %r" % (name, value[:100]))
+            value, what="Field '%s' must be a JSON object or a string "
+            "holding one; its text" % name)
         if value is None:
             return {}
     if not isinstance(value, dict):
-        raise exceptions.InputError(
-            "Field %r must be a JSON object, got %s"
-            % (name, type(value).__name__))
+        raise exceptions.InvalidField(field="Field '%s'" % name,
+                                      expected="a JSON object",
+                                      kind=type(value).__name__)
     fieldsize.check(name, value)
     return value
 
@@ -462,7 +462,6 @@ def check_scope(scope):
     """``scope`` of a workflow, checked; :raises InputError: unknown."""
     scope = scope or "private"
     if scope not in SCOPES:
-        raise exceptions.InputError(
-            "Invalid scope %r: allowed values are %s"
-            % (scope, ", ".join(SCOPES)))
+        raise exceptions.NotAllowedValue(field="scope",
+                                         allowed=", ".join(SCOPES))
     return scope

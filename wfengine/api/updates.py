@@ -23,9 +23,8 @@ TASK_STATES = {states.RUNNING: states.RUNNING, states.SKIPPED: states.SKIPPED,
 
 def _check_id(data, obj_id, what):
     if data.get("id") not in (None, obj_id):
-        raise exceptions.InputError(
-            "Field 'id' (%s) does not match the %s in the URL (%s)"
-            % (data["id"], what, obj_id))
+        raise exceptions.InvalidValue(field="'id'",
+                                      expected="the %s in the URL" % what)
 
 
 def parse_execution_update(data, wf_ex_id):
@@ -42,26 +41,26 @@ def parse_execution_update(data, wf_ex_id):
     params = resources.json_object_field("params", data.get("params"))
     unknown = sorted(set(params) - {"env"})
     if unknown:
-        raise exceptions.InputError(
-            "Unknown key(s) in 'params': %s (allowed: env)"
-            % ", ".join(unknown))
+        raise exceptions.UnknownFields(where="'params'",
+                                       fields=", ".join(unknown),
+                                       allowed="env")
     env = resources.json_object_field("params.env", params.get("env")) \
         if "env" in params else None
     if state is not None and state not in EXECUTION_STATES:
         raise exceptions.NotAllowedValue(
             field="execution state", allowed=", ".join(EXECUTION_STATES))
     if state is None and description is None and env is None:
-        raise exceptions.InputError(
-            "Nothing to update: give 'state', 'description' or "
-            "'params.env'")
+        raise exceptions.MissingField(
+            what="An execution update",
+            fields="'state', 'description' or 'params.env'")
     if state is not None and description is not None:
-        raise exceptions.InputError(
-            "'description' can not be updated together with 'state' "
-            "(state %s asked)" % state)
+        raise exceptions.OnlyWith(field="'description'",
+                                  condition="no 'state'",
+                                  got="state %s" % state)
     if env is not None and state not in (None, states.RUNNING):
-        raise exceptions.InputError(
-            "An env update goes with state RUNNING (a resume) or with no "
-            "state; got state %s" % state)
+        raise exceptions.OnlyWith(
+            field="An env update", condition="state RUNNING (a resume) or "
+            "with no state", got="state %s" % state)
     return {"state": state, "state_info": data.get("state_info"),
             "env": env, "description": description}
 
@@ -80,17 +79,18 @@ def parse_task_update(data, task_ex_id):
     state = TASK_STATES[asked]
     reset = data.get("reset")
     if state == states.RUNNING and not isinstance(reset, bool):
-        raise exceptions.InputError(
-            "A re-run (state RUNNING) needs 'reset': true to run the task "
-            "again, or false to re-run only the failed items of a "
-            "with-items task; got %r" % (reset,))
+        raise exceptions.InvalidField(
+            field="'reset' of a re-run (state RUNNING)", expected="true to "
+            "run the task again, or false to re-run only the failed items "
+            "of a with-items task", kind=type(reset).__name__)
     if state != states.RUNNING and (reset is not None or "env" in data):
-        raise exceptions.InputError(
-            "'reset' and 'env' only go with state RUNNING (a re-run); got "
-            "state %s" % asked)
+        raise exceptions.OnlyWith(field="'reset' or 'env'",
+                                  condition="state RUNNING (a re-run)",
+                                  got="state %s" % asked)
     if state != states.SUCCESS and "published" in data:
-        raise exceptions.InputError(
-            "'published' only goes with state SUCCESS; got state %s" % asked)
+        raise exceptions.OnlyWith(field="'published'",
+                                  condition="state SUCCESS",
+                                  got="state %s" % asked)
     return {
         "state": state,
         "reset": True if reset is None else reset,
@@ -113,9 +113,9 @@ def parse_action_completion(data, action_ex_id):
     _check_id(data, action_ex_id, "action execution id")
     state = data.get("state")
     if state not in ACTION_RESULT_STATES:
-        raise exceptions.InputError(
-            "Invalid action execution state %r: an action is completed with "
-            "one of %s" % (state, ", ".join(ACTION_RESULT_STATES)))
+        raise exceptions.NotAllowedValue(
+            field="action execution state",
+            allowed=", ".join(ACTION_RESULT_STATES))
     output = _decoded_output(data.get("output"))
     if state == "SUCCESS" and output is None:
         output = {}                 # Mistral's default for the field
@@ -155,14 +155,14 @@ def parse_action_run(data):
     """
     name = data.get("name")
     if not name:
-        raise exceptions.InputError(
-            "Field 'name' (the action to run) is required")
+        raise exceptions.MissingField(
+            what="Running an action", fields="field 'name' (the action)")
     params = resources.json_object_field("params", data.get("params"))
     unknown = sorted(set(params) - set(ACTION_RUN_PARAMS))
     if unknown:
-        raise exceptions.InputError(
-            "Unknown key(s) in 'params': %s (allowed: %s)"
-            % (", ".join(unknown), ", ".join(ACTION_RUN_PARAMS)))
+        raise exceptions.UnknownFields(
+            where="'params'", fields=", ".join(unknown),
+            allowed=", ".join(ACTION_RUN_PARAMS))
     timeout = params.get("timeout", 60)
     if not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
         raise exceptions.InvalidField(

@@ -44,7 +44,7 @@ def get_by_id(session, model, obj_id, label, fields=None):
     """
     row = find_by_id(session, model, obj_id, fields)
     if row is None:
-        raise exceptions.NotFound("%s not found [id=%s]" % (label, obj_id))
+        raise exceptions.NotFound(kind=label, id=obj_id)
     return row
 
 
@@ -80,7 +80,7 @@ def read_by_id(session, model, obj_id, label, fields=None):
                          scoped)
     row = session.connection().execute(stmt, params).first()
     if row is None:
-        raise exceptions.NotFound("%s not found [id=%s]" % (label, obj_id))
+        raise exceptions.NotFound(kind=label, id=obj_id)
     return row
 
 

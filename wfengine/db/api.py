@@ -53,9 +53,8 @@ def find_workflow_definition(session, identifier, namespace=""):
         found = [r for r in rows if wanted(r)]
         if found:
             return found[0]
-    raise exceptions.NotFound(
-        "Workflow not found [name=%s, namespace=%s]"
-        % (identifier, namespace or ""))
+    raise exceptions.NamedNotFound(kind="Workflow", name=identifier,
+                                   where=", namespace=%s" % (namespace or ""))
 
 
 def get_definition_spec(session, wf_def_id):
@@ -119,10 +118,10 @@ def delete_workflow_execution(session, wf_ex, allowed_states):
     :raises Conflict: its state is not one of ``allowed_states``.
     """
     if allowed_states is not None and wf_ex.state not in allowed_states:
-        raise exceptions.Conflict(
-            "Cannot delete workflow execution %s in state %s: only "
-            "executions in %s can be deleted (use force to override)"
-            % (wf_ex.id, wf_ex.state, ", ".join(sorted(allowed_states))))
+        raise exceptions.ConflictingState(
+            what="delete", kind="workflow execution", id=wf_ex.id,
+            state=wf_ex.state, rule="only executions in %s can be deleted "
+            "(use force to override)" % ", ".join(sorted(allowed_states)))
     delete_trees(session, [wf_ex.id])
 
 
@@ -218,10 +217,10 @@ def delete_action_execution(session, action_ex_id):
     if action_ex is None:
         raise exceptions.NotFound(kind="Action execution", id=action_ex_id)
     if action_ex.state not in states.RESULTS:
-        raise exceptions.Conflict(
-            "Action execution %s is %s: only a finished one (SUCCESS, "
-            "ERROR, CANCELLED) can be deleted" % (action_ex_id,
-                                                  action_ex.state))
+        raise exceptions.ConflictingState(
+            what="delete", kind="action execution", id=action_ex_id,
+            state=action_ex.state, rule="only a finished one (%s) can be "
+            "deleted" % ", ".join(states.RESULTS))
     outbox.ack(session, outbox.RUN_ACTION, [action_ex_id])
     session.delete(action_ex)
 

@@ -47,13 +47,9 @@ def _by_name(session, model, label, name, namespace=None, fields=None,
         row = _find_named(session, model, name, namespace, fields)
     if row is None:
         where = "" if namespace is None else ", namespace=%s" % namespace
-        raise exceptions.NotFound("%s not found [name=%s%s]"
-                                  % (label, name, where))
+        raise exceptions.NamedNotFound(kind=label, name=name, where=where)
     if change and not scope.may_change(row):
-        raise exceptions.Forbidden(
-            "%s %s belongs to another project, which shares it (scope "
-            "public): it can be read and used, not changed"
-            % (label, row.name))
+        raise exceptions.SharedReadOnly(kind=label, name=row.name)
     return row
 
 
@@ -82,9 +78,9 @@ def _insert(session, model, label, values, namespace=None):
     if values.get("project_id") is not None:
         stmt = stmt.where(model.project_id == values["project_id"])
     if session.execute(stmt).first() is not None:
-        where = "" if namespace is None else " in namespace %r" % namespace
+        where = "" if namespace is None else ", namespace=%s" % namespace
         raise exceptions.DBDuplicateEntry(
-            "%s %r already exists%s" % (label, values["name"], where))
+            kind=label, key="name=%s%s" % (values["name"], where))
     row = model(**dict(values, id=values.get("id") or str(uuid.uuid4())))
     session.add(row)
     db_api.flush(session)
@@ -122,9 +118,9 @@ def find_runnable_workflow(session, identifier, namespace=""):
     try:
         return get_workflow_definition(session, identifier, "")
     except exceptions.NotFound:
-        raise exceptions.NotFound(
-            "Workflow not found [name=%s, namespace=%s]"
-            % (identifier, namespace)) from None
+        raise exceptions.NamedNotFound(
+            kind="Workflow", name=identifier,
+            where=", namespace=%s" % namespace) from None
 
 
 def create_workflow_definitions(session, values_list):
@@ -323,10 +319,7 @@ def delete_action_definition(session, identifier, namespace=""):
 
 def _refuse_shared(row, label):
     if not scope.may_change(row):
-        raise exceptions.Forbidden(
-            "%s %s belongs to another project, which shares it (scope "
-            "public): it can be read and used, not changed"
-            % (label, row.name))
+        raise exceptions.SharedReadOnly(kind=label, name=row.name)
 
 
 def _refuse_system(row, verb):

@@ -180,8 +180,9 @@ class _Query:
 def _column(model, name):
     attr = model.__mapper__.column_attrs.get(name)
     if attr is None:
-        raise exceptions.InputError(
-            "Unknown column %r of %s" % (name, model.__tablename__))
+        raise exceptions.NotAllowedValue(
+            field="column of %s" % model.__tablename__,
+            allowed=", ".join(sorted(model.__mapper__.column_attrs.keys())))
     return getattr(model, name)
 
 
@@ -220,7 +221,7 @@ def _marker_values(session, model, marker, keys):
         stmt = stmt.where(visible)
     row = session.execute(stmt).first()
     if row is None:
-        raise exceptions.InputError(
-            "Invalid marker %r: no %s with this id"
-            % (marker, model.__tablename__))
+        raise exceptions.InvalidValue(
+            field="marker", expected="the id of a row of %s you can see"
+            % model.__tablename__)
     return dict(zip(keys, row))

@@ -183,8 +183,8 @@ def reset_delivery(session, listener_id, delivery_id, from_state, to_state,
     ).scalar_one_or_none()
     if row is None:
         raise exceptions.NotFound(
-            "Delivery not found [id=%s, listener_id=%s]"
-            % (delivery_id, listener_id))
+            kind="Delivery", id="%s, listener_id=%s" % (delivery_id,
+                                                       listener_id))
     stmt = (sa.update(model)
             .where(model.id == delivery_id, model.state == from_state)
             .values(state=to_state, next_attempt_at=now, claimed_by=None,

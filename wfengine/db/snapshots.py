@@ -50,8 +50,7 @@ def lock_workflow_execution(session, wf_ex_id, with_data=False):
     wf_ex = st.run(session, _LOCK_WF_WITH_DATA if with_data else _LOCK_WF,
                  {"id": wf_ex_id}).one_or_none()
     if wf_ex is None:
-        raise exceptions.NotFound(
-            "Workflow execution not found [id=%s]" % wf_ex_id)
+        raise exceptions.NotFound(kind="Workflow execution", id=wf_ex_id)
     return wf_ex
 
 

@@ -90,5 +90,8 @@ def duplicate_as_error():
     try:
         yield
     except sa_exc.IntegrityError as e:
+        diag = getattr(e.orig, "diag", None)
         raise exceptions.DBDuplicateEntry(
-            "Duplicate entry: %s" % e.orig) from e
+            kind="A row of %s" % (getattr(diag, "table_name", None) or "a table"),
+            key="unique constraint %s"
+            % (getattr(diag, "constraint_name", None) or "unknown")) from e

@@ -58,9 +58,10 @@ def outcome(unit, action_ex, msg):
 def check_completable(action_ex):
     """An API completion needs a RUNNING, claimed, asynchronous action."""
     if action_ex.state != states.RUNNING:
-        raise exceptions.Conflict(
-            "Action execution %s is %s: only a RUNNING asynchronous action "
-            "can be completed" % (action_ex.id, action_ex.state))
+        raise exceptions.ConflictingState(
+            what="complete", kind="action execution", id=action_ex.id,
+            state=action_ex.state,
+            rule="only a RUNNING asynchronous action can be completed")
     if action_ex.is_sync or not action_ex.claimed_by:
         raise exceptions.Conflict(
             "Action execution %s (%s) is synchronous, or not started yet: "

@@ -360,8 +360,9 @@ def _named_env(unit, name, project_id=None):
             row = definitions.get_environment_by_name(unit.session, name)
         return dict(row.variables or {})
     except exceptions.NotFound as e:
-        raise exceptions.InputError(
-            "Environment %r given in params.env does not exist" % name) from e
+        raise exceptions.InvalidValue(
+            field="params.env (environment %s)" % name,
+            expected="an environment this project can see") from e
 
 
 # The RPC endpoint (generated from ``rpc.table``), where cmd/services.py

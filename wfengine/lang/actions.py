@@ -273,9 +273,9 @@ def _input_with_defaults(spec, action_input):
     allowed = [p.name for p in spec.input]
     unknown = sorted(set(action_input) - set(allowed))
     if unknown:
-        raise exceptions.InputError(
-            "Invalid input for action %s: unexpected %s (allowed: %s)"
-            % (spec.name, ", ".join(unknown), ", ".join(allowed) or "none"))
+        raise exceptions.InvalidInputNames(
+            owner="action %s" % spec.name, problems="unexpected %s "
+            "(allowed: %s)" % (", ".join(unknown), ", ".join(allowed) or "none"))
     ctx = {}
     for param in spec.input:
         if param.name in action_input:
@@ -283,8 +283,8 @@ def _input_with_defaults(spec, action_input):
         elif param.has_default:
             ctx[param.name] = param.default
         else:
-            raise exceptions.InputError(
-                "Invalid input for action %s: missing required %s "
-                "(given: %s)" % (spec.name, param.name,
-                                 ", ".join(sorted(action_input)) or "none"))
+            raise exceptions.InvalidInputNames(
+                owner="action %s" % spec.name, problems="missing required "
+                "%s (given: %s)" % (param.name,
+                                    ", ".join(sorted(action_input)) or "none"))
     return ctx

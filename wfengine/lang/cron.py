@@ -15,10 +15,9 @@ def check_pattern(pattern):
     """
     if not isinstance(pattern, str) or not croniter.croniter.is_valid(
             pattern):
-        raise exceptions.InputError(
-            "Invalid cron pattern %r: expected five fields 'minute hour "
-            "day-of-month month day-of-week', e.g. '*/5 * * * *'"
-            % (pattern,))
+        raise exceptions.InvalidValue(
+            field="cron pattern", expected="five fields 'minute hour "
+            "day-of-month month day-of-week', e.g. '*/5 * * * *'")
     return pattern
 
 

@@ -65,9 +65,9 @@ def parse_url(url, field="url"):
     """
     target = netguard.parse_url(url, MAX_URL_LENGTH, "Field %r" % field)
     if target.has_credentials:
-        raise exceptions.InputError(
-            "Field %r must not carry credentials; send them in 'headers'"
-            % field)
+        raise exceptions.InvalidValue(
+            field="'%s'" % field,
+            expected="a URL without credentials (send them in 'headers')")
     return target
 
 

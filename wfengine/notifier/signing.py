@@ -31,21 +31,21 @@ def secret_bytes(secret):
         shorter than 24 or longer than 64 bytes.
     """
     if not isinstance(secret, str) or not secret.startswith(PREFIX):
-        raise exceptions.InputError(
-            "Field 'secret' must be a Standard Webhooks secret: '%s' "
-            "followed by base64 of %d to %d bytes"
-            % (PREFIX, MIN_BYTES, MAX_BYTES))
+        raise _bad_secret()
     try:
         key = base64.b64decode(secret[len(PREFIX):], validate=True)
     except (binascii.Error, ValueError) as e:
-        raise exceptions.InputError(
-            "Field 'secret' is not valid base64 after '%s': %s"
-            % (PREFIX, e)) from e
+        raise _bad_secret() from e
     if not MIN_BYTES <= len(key) <= MAX_BYTES:
-        raise exceptions.InputError(
-            "Field 'secret' holds a key of %d bytes; allowed are %d to %d"
-            % (len(key), MIN_BYTES, MAX_BYTES))
+        raise _bad_secret()
     return key
+
+
+def _bad_secret():
+    return exceptions.InvalidValue(
+        field="'secret'", expected="a Standard Webhooks secret: '%s' "
+        "followed by base64 of %d to %d bytes" % (PREFIX, MIN_BYTES,
+                                                  MAX_BYTES))
 
 
 def sign(secret, msg_id, timestamp, body):

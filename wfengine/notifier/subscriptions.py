@@ -37,10 +37,8 @@ def check_events(field, values, categories=True):
     unknown = [v for v in values if not isinstance(v, str)
                or v not in allowed]
     if unknown:
-        raise exceptions.InputError(
-            "Unknown event name(s) in %r: %s (allowed: %s)"
-            % (field, ", ".join(repr(v) for v in unknown),
-               ", ".join(allowed)))
+        raise exceptions.NotAllowedValue(
+            field="event name(s) in '%s'" % field, allowed=", ".join(allowed))
     return list(dict.fromkeys(values))
 
 

@@ -24,9 +24,8 @@ def check_method(value):
     """``method`` upper-cased; :raises InputError: not POST or PUT."""
     method = value.upper() if isinstance(value, str) else value
     if method not in METHODS:
-        raise exceptions.InputError(
-            "Invalid method %r: allowed values are %s"
-            % (value, ", ".join(METHODS)))
+        raise exceptions.NotAllowedValue(field="method",
+                                         allowed=", ".join(METHODS))
     return method
 
 
@@ -39,23 +38,24 @@ def check_headers(value, field="headers"):
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise exceptions.InputError(
-            "Field %r must be an object of header names to values, got %s"
-            % (field, type(value).__name__))
+        raise exceptions.InvalidField(
+            field="Field '%s'" % field, kind=type(value).__name__,
+            expected="an object of header names to values")
     for name, text in value.items():
         if not _TOKEN.match(name):
-            raise exceptions.InputError(
-                "Invalid header name %r in %r" % (name, field))
+            raise exceptions.InvalidValue(
+                field="header name in '%s'" % field,
+                expected="an HTTP token of at most 128 characters")
         if name.lower() in RESERVED_HEADERS:
-            raise exceptions.InputError(
-                "Header %r in %r is set by the notifier and cannot be "
-                "given (reserved: %s)" % (name, field,
-                                          ", ".join(sorted(RESERVED_HEADERS))))
+            raise exceptions.InvalidValue(
+                field="header %s in '%s'" % (name.lower(), field),
+                expected="left out: the notifier sets it (reserved: %s)"
+                % ", ".join(sorted(RESERVED_HEADERS)))
         if (not isinstance(text, str) or len(text) > MAX_HEADER_VALUE
                 or "\r" in text or "\n" in text):
-            raise exceptions.InputError(
-                "Header %r in %r must be a one-line string of at most %d "
-                "characters" % (name, field, MAX_HEADER_VALUE))
+            raise exceptions.InvalidValue(
+                field="header %s in '%s'" % (name, field), expected="a "
+                "one-line string of at most %d characters" % MAX_HEADER_VALUE)
     return dict(value)
 
 
@@ -68,10 +68,10 @@ def check_notify(value, policy, publisher_names):
     :raises InputError: naming the entry, the field and what is allowed.
     """
     if not isinstance(value, list):
-        raise exceptions.InputError(
-            "Parameter 'notify' must be a list of objects like "
-            "{\"type\": \"webhook\", \"url\": ...}, got %s"
-            % type(value).__name__)
+        raise exceptions.InvalidField(
+            field="Parameter 'notify'", kind=type(value).__name__,
+            expected="a list of objects like "
+            "{\"type\": \"webhook\", \"url\": ...}")
     return [_check_entry(i, entry, policy, publisher_names)
             for i, entry in enumerate(value)]
 
@@ -79,18 +79,16 @@ def check_notify(value, policy, publisher_names):
 def _check_entry(index, entry, policy, publisher_names):
     where = "notify[%d]" % index
     if not isinstance(entry, dict):
-        raise exceptions.InputError(
-            "%s must be an object, got %s" % (where, type(entry).__name__))
+        raise exceptions.InvalidField(field=where, expected="an object",
+                                      kind=type(entry).__name__)
     unknown = sorted(set(entry) - set(NOTIFY_FIELDS))
     if unknown:
-        raise exceptions.InputError(
-            "Unknown field(s) in %s: %s (allowed: %s)"
-            % (where, ", ".join(unknown), ", ".join(NOTIFY_FIELDS)))
+        raise exceptions.UnknownFields(where=where, fields=", ".join(unknown),
+                                       allowed=", ".join(NOTIFY_FIELDS))
     kind = entry.get("type")
     if kind not in publisher_names:
-        raise exceptions.InputError(
-            "Invalid %s.type %r: allowed values are %s"
-            % (where, kind, ", ".join(sorted(publisher_names))))
+        raise exceptions.NotAllowedValue(
+            field="%s.type" % where, allowed=", ".join(sorted(publisher_names)))
     checked = dict(entry)
     if kind == "webhook":
         addresses.check_url_at_create(entry.get("url"), policy,

@@ -50,7 +50,9 @@ def test_a_limit_of_thirty_digits_is_lowered_to_the_maximum(app):
 def test_a_malformed_limit_is_a_400(app, limit):
     response = app.get("/v2/executions", {"limit": limit},
                        expect_errors=True)
-    assert "Invalid limit" in _fault(response, 400)
+    fault = _fault(response, 400)
+    assert "Invalid limit: must be a positive integer" in fault
+    assert "'%s'" % limit not in fault and limit + ":" not in fault
 
 
 @pytest.mark.parametrize("path", ["/v2/executions/%ff%fe",

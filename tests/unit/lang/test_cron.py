@@ -14,5 +14,7 @@ def test_next_time_is_strictly_after():
 
 
 def test_invalid_pattern_is_named():
-    with pytest.raises(exceptions.InputError, match="'61 \\* \\* \\* \\*'"):
+    with pytest.raises(exceptions.InputError,
+                       match="^Invalid cron pattern: must be five fields") as e:
         cron.check_pattern("61 * * * *")
+    assert "61" not in str(e.value)  # the field is named, not its value

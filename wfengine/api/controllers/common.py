@@ -94,8 +94,9 @@ def request_text():
     try:
         return pecan.request.body.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise exceptions.InputError(
-            "The request body is not valid UTF-8 text: %s" % e) from e
+        raise exceptions.NotUTF8(
+            part="body", detail=" (an invalid byte at position %d)"
+            % e.start) from e
 
 
 def single_id(path):

@@ -54,9 +54,8 @@ class ActionCatalog:
                 return name, action_input, first_id
             found = self.adhoc.get(name)
             if found is None:
-                raise exceptions.ActionError(
-                    "Failed to find action [action_name=%s, namespace=%s]"
-                    % (name, self.namespace or ""))
+                raise exceptions.ActionNotFound(
+                    name=name, where=", namespace=%s" % (self.namespace or ""))
             adhoc_id, spec = found
             first_id = first_id or adhoc_id
             name, action_input = lang_actions.resolve(spec, action_input,

@@ -25,9 +25,8 @@ def prepare_input(wf_spec, given):
                         % (", ".join(unknown), ", ".join(sorted(declared))
                            or "none"))
     if problems:
-        raise exceptions.InputError(
-            "Invalid input for workflow '%s': %s"
-            % (wf_spec.name, "; ".join(problems)))
+        raise exceptions.InvalidInputNames(
+            owner="workflow '%s'" % wf_spec.name, problems="; ".join(problems))
     result = {}
     for param in wf_spec.input:
         if param.name in given:
@@ -41,9 +40,9 @@ def _default(wf_spec, param, known):
     try:
         return expressions.evaluate(param.default, known)
     except exceptions.ExpressionError as e:
-        raise exceptions.InputError(
-            "Can not evaluate the default of input '%s' of workflow '%s': %s"
-            % (param.name, wf_spec.name, e)) from e
+        raise exceptions.CanNotEvaluate(
+            what="the default of input '%s' of workflow '%s'"
+            % (param.name, wf_spec.name), error=e) from e
 
 
 def start_params(params, wf_input, namespace=""):
@@ -64,8 +63,8 @@ def start_params(params, wf_input, namespace=""):
             env = expressions.evaluate(env, dict(wf_input or {}),
                                        {"env": env})
         except exceptions.ExpressionError as e:
-            raise exceptions.InputError(
-                "Can not evaluate the env of the execution: %s" % e) from e
+            raise exceptions.CanNotEvaluate(
+                what="the env of the execution", error=e) from e
     params["env"] = env
     return params
 
@@ -76,9 +75,8 @@ def initial_context(wf_spec, wf_input, runtime):
     try:
         ctx.update(expressions.evaluate(wf_spec.vars or {}, ctx, runtime))
     except exceptions.ExpressionError as e:
-        raise exceptions.InputError(
-            "Can not evaluate 'vars' of workflow '%s': %s"
-            % (wf_spec.name, e)) from e
+        raise exceptions.CanNotEvaluate(
+            what="'vars' of workflow '%s'" % wf_spec.name, error=e) from e
     return ctx
 
 
@@ -90,9 +88,10 @@ def task_input(task_spec, ctx, runtime):
     """
     value = expressions.evaluate(task_spec.input or {}, ctx, runtime)
     if not isinstance(value, dict):
-        raise exceptions.ExpressionError(
-            "Invalid input [task=%s]: the input expression must give a "
-            "mapping, got %s" % (task_spec.name, type(value).__name__))
+        raise exceptions.InvalidTaskValue(
+            field="Invalid input [task=%s]: the input expression"
+            % task_spec.name, expected="a mapping",
+            kind=type(value).__name__)
     return value
 
 

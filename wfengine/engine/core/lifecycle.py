@@ -164,9 +164,9 @@ class Lifecycle:
         task = self._failed_task(task_ex_id, "re-run")
         progress = task.runtime_context.get(with_items.KEY)
         if not reset and progress is None:
-            raise exceptions.InputError(
-                "reset=false is only allowed for with-items tasks; task "
-                "'%s' has no with-items" % task.name)
+            raise exceptions.OnlyWith(
+                field="reset=false", condition="with-items tasks",
+                got="task '%s' without with-items" % task.name)
         self._require_wf((states.ERROR, states.RUNNING, states.PAUSED),
                          "re-run a task of")
         self._update_env(env)
@@ -275,8 +275,8 @@ class Lifecycle:
         if not env:
             return
         if not isinstance(env, dict):
-            raise exceptions.InputError(
-                "env must be an object, got %s" % type(env).__name__)
+            raise exceptions.InvalidField(field="env", expected="an object",
+                                          kind=type(env).__name__)
         params = dict(self.wf.params or {})
         params["env"] = ctx_lib.merge(params.get("env") or {}, env)
         self.wf.params = params

@@ -14,15 +14,14 @@ def check_target(wf_spec, params):
     """
     target = (params or {}).get("task_name")
     if not target:
-        raise exceptions.InputError(
-            "Reverse workflow '%s' needs the target task in "
-            "params.task_name (one of: %s)"
-            % (wf_spec.name, ", ".join(wf_spec.tasks)))
+        raise exceptions.MissingField(
+            what="Reverse workflow '%s'" % wf_spec.name,
+            fields="the target task in params.task_name (one of: %s)"
+            % ", ".join(wf_spec.tasks))
     if target not in wf_spec.tasks:
-        raise exceptions.InputError(
-            "Task %r given in params.task_name is not a task of workflow "
-            "'%s' (tasks: %s)" % (target, wf_spec.name,
-                                  ", ".join(wf_spec.tasks)))
+        raise exceptions.NotAllowedValue(
+            field="params.task_name for workflow '%s'" % wf_spec.name,
+            allowed=", ".join(wf_spec.tasks))
     return target
 
 

@@ -31,8 +31,9 @@ def _clauses(raw):
     for clause in clauses:
         match = _ITEM.match(clause) if isinstance(clause, str) else None
         if not match:
-            raise exceptions.ExpressionError(
-                "with-items must read 'name in <list>', got %r" % (clause,))
+            raise exceptions.InvalidTaskValue(
+                field="with-items", expected="written 'name in <list>'",
+                kind="a %s of another form" % type(clause).__name__)
         parsed.append(match.groups())
     return parsed
 
@@ -62,15 +63,16 @@ def expand(raw, ctx, runtime):
         if values is None:
             values = expressions.evaluate(source, ctx, runtime)
         if isinstance(values, (str, dict)) or not hasattr(values, "__iter__"):
-            raise exceptions.ExpressionError(
-                "with-items '%s' must be a list, got %s"
-                % (name, type(values).__name__))
+            raise exceptions.InvalidTaskValue(
+                field="with-items '%s'" % name, expected="a list",
+                kind=type(values).__name__)
         names.append(name)
         lists.append(list(values))
     if len({len(values) for values in lists}) > 1:
-        raise exceptions.ExpressionError(
-            "with-items lists must have the same length, got %s"
-            % ", ".join("%s: %d" % (n, len(v)) for n, v in zip(names, lists)))
+        raise exceptions.InvalidTaskValue(
+            field="with-items lists", expected="of the same length",
+            kind=", ".join("%s: %d" % (n, len(v))
+                           for n, v in zip(names, lists)))
     return [dict(zip(names, values)) for values in zip(*lists)]
 
 

@@ -39,9 +39,7 @@ def ensure_system_actions():
 
 def _definition_values(text, scope, namespace):
     if not text.strip():
-        raise exceptions.InvalidModelException(
-            "The request body is empty: expected the text of one or more "
-            "ad-hoc actions (Content-Type: text/plain)")
+        raise exceptions.EmptyBody(what="one or more ad-hoc actions")
     specs = lang_actions.parse_actions(text)
     return [{"name": spec.name, "namespace": namespace or "",
              "definition": workflows.workflow_text(text, spec.name,
@@ -57,8 +55,7 @@ def _namespace(path_rest, params):
     """The namespace from ``/<name>/<namespace>`` or the query string."""
     if len(path_rest) > 1:
         raise exceptions.NotFound(
-            "Action not found: unexpected path /%s after the namespace"
-            % "/".join(path_rest[1:]))
+            "Action not found: unexpected path after the namespace")
     path_namespace = path_rest[0] if path_rest else ""
     return path_namespace or params.get("namespace", "") or ""
 
@@ -116,9 +113,8 @@ class ActionsController(rest.RestController):
             common.request_text(), resources.check_scope(params.get("scope")),
             namespace)
         if identifier and len(values) != 1:
-            raise exceptions.InputError(
-                "Updating action %r needs a text with exactly one action; "
-                "this one has %d" % (identifier, len(values)))
+            raise exceptions.OneDefinitionExpected(
+                kind="action", name=identifier, count=len(values))
         return {"actions": session.unit_of_work(_update, values, namespace,
                                                 identifier)}
 

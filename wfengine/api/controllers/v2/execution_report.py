@@ -112,9 +112,9 @@ class ExecutionReportController(rest.RestController):
         """The execution tree of one execution with task statistics."""
         unknown = sorted(set(params) - set(REPORT_PARAMS))
         if unknown:
-            raise exceptions.InputError(
-                "Unknown query parameter(s) for the report: %s (allowed: "
-                "%s)" % (", ".join(unknown), ", ".join(REPORT_PARAMS)))
+            raise exceptions.UnknownFields(
+                where="the query parameters of the report",
+                fields=", ".join(unknown), allowed=", ".join(REPORT_PARAMS))
         return session.reader(
             build_report, wf_ex_id,
             listing.parse_bool("errors_only",

@@ -55,8 +55,8 @@ def _limit(value):
     except ValueError:
         limit = 0
     if limit <= 0:
-        raise exceptions.InputError(
-            "Invalid limit: must be a positive integer")
+        raise exceptions.InvalidValue(field="limit",
+                                      expected="a positive integer")
     return limit
 
 
@@ -68,9 +68,9 @@ class DeliveriesController(rest.RestController):
         """One page of a listener's deliveries (``limit``, ``marker``)."""
         unknown = sorted(set(params) - set(DELIVERY_PARAMS))
         if unknown:
-            raise exceptions.InputError(
-                "Unknown query parameter(s) for deliveries: %s (allowed: "
-                "%s)" % (", ".join(unknown), ", ".join(DELIVERY_PARAMS)))
+            raise exceptions.UnknownFields(
+                where="the query parameters of deliveries",
+                fields=", ".join(unknown), allowed=", ".join(DELIVERY_PARAMS))
         limit = _limit(params.get("limit"))
         items = session.reader(_deliveries, listener_id, limit,
                                params.get("marker") or None)

@@ -20,9 +20,9 @@ def parse_redelivery(data):
     """Check the body (its fields, ``wstypes.Redelivery``, checked by
     WSME); :raises InputError: anything but state PENDING."""
     if data.get("state") != policy.PENDING:
-        raise exceptions.InputError(
-            "Invalid delivery state %r: a delivery is sent again with "
-            "{\"state\": \"PENDING\"}" % (data.get("state"),))
+        raise exceptions.NotAllowedValue(
+            field="delivery state", allowed="PENDING (a delivery is sent "
+            "again with {\"state\": \"PENDING\"})")
 
 
 def _now():

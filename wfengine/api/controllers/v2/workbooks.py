@@ -21,9 +21,7 @@ SPEC = resources.WORKBOOK
 def _values(text, scope, namespace):
     """``(workbook, workflows, actions)`` column values of a text."""
     if not text.strip():
-        raise exceptions.InvalidModelException(
-            "The request body is empty: expected the text of a workbook "
-            "(Content-Type: text/plain)")
+        raise exceptions.EmptyBody(what="a workbook")
     wb = lang_workbooks.parse_workbook(text)
     namespace = namespace or wb.namespace
     workflows = [_workflow_values(wb, spec, scope, namespace)

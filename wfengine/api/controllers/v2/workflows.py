@@ -51,9 +51,7 @@ def workflow_text(text, name, count):
 
 def _definition_values(text, scope, namespace):
     if not text.strip():
-        raise exceptions.InvalidModelException(
-            "The request body is empty: expected the text of one or more "
-            "workflows (Content-Type: text/plain)")
+        raise exceptions.EmptyBody(what="one or more workflows")
     specs = _parse_workflows(text)
     return [{"name": spec.name, "namespace": namespace or "",
              "definition": workflow_text(text, spec.name, len(specs)),
@@ -118,9 +116,8 @@ class WorkflowsController(rest.RestController):
             common.request_text(), resources.check_scope(params.get("scope")),
             namespace)
         if identifier and len(values) != 1:
-            raise exceptions.InputError(
-                "Updating workflow %r needs a text with exactly one "
-                "workflow; this one has %d" % (identifier, len(values)))
+            raise exceptions.OneDefinitionExpected(
+                kind="workflow", name=identifier, count=len(values))
         updated = session.unit_of_work(_update, values, namespace,
                                        identifier)
         if identifier:
