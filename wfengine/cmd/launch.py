@@ -104,7 +104,11 @@ def main(argv=None):
     LOG.info("wfengine running: %s", ", ".join(names))
     stop.wait()
     LOG.info("Stopping")
-    services.stop(running)
+    if not services.stop(running):
+        # The work is handed over; threads of the messaging layer still
+        # wait for the broker and would keep the process alive.
+        logging.shutdown()
+        os._exit(0)
     return 0
 
 

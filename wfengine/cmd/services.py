@@ -1,6 +1,7 @@
 """Builds and starts the services a process was asked to run."""
 import logging
 import os
+import threading
 
 from wfengine.actions import loader
 from wfengine.api import app
@@ -29,6 +30,10 @@ ALL = ("api", "engine", "executor", "notifier")
 # still takes their results, then the engine, then the notifier, which
 # delivers what the engine recorded last.
 _STOP_ORDER = ("api", "executor", "engine", "notifier")
+# How long a stopping process waits for the messaging layer to let go of
+# its threads and connections once its own work is handed over: with the
+# broker out of reach, they wait for a reconnection that may never come.
+MESSAGING_LET_GO = 5.0
 
 
 def expand(names):
@@ -71,14 +76,41 @@ def start(conf, names):
 
 
 def stop(running):
-    """Stop what :func:`start` returned, in its order (a graceful stop)."""
+    """Stop what :func:`start` returned, in its order (a graceful stop).
+
+    :returns: whether the messaging layer let go in time; if not, its
+        threads still wait for the broker and would keep the process
+        alive after the work is handed over.
+    """
+    let_go = True
     for stopper in running:
         try:
-            stopper()
+            let_go = (stopper() is not False) and let_go
         except Exception:
             LOG.exception("Error while stopping a service")
-    rpc_server.cleanup()
+    let_go = bounded(rpc_server.cleanup, "the message transport") and let_go
     db_session.dispose()
+    return let_go
+
+
+def bounded(fn, what, timeout=MESSAGING_LET_GO):
+    """Run ``fn`` for at most ``timeout`` seconds; True if it returned."""
+    done = threading.Event()
+
+    def run():
+        try:
+            fn()
+        except Exception:
+            LOG.exception("Error while stopping %s", what)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="stopping", daemon=True).start()
+    if done.wait(timeout):
+        return True
+    LOG.warning("Stopping: %s did not let go within %.0f s (is the broker "
+                "out of reach?); leaving it", what, timeout)
+    return False
 
 
 def _bound_prefetch(conf):
@@ -137,7 +169,7 @@ def _start_engine(conf):
         scheduler.stop()
         box.stop()
         srv.stop()
-        srv.wait()
+        return bounded(srv.wait, "the engine's RPC server")
     return stop
 
 
@@ -159,9 +191,10 @@ def _start_executor(conf):
         # No new doorbells; the heartbeat beats on while actions finish.
         srv.stop()
         svc.drain(conf.graceful_stop_timeout)
-        srv.wait()
+        let_go = bounded(srv.wait, "the executor's RPC server")
         beat.stop()
         LOG.info("Executor %s stopped", name)
+        return let_go
     return stop
 
 
