@@ -268,11 +268,22 @@ FANOUTS = {
 }
 
 
+# Fan-outs whose clause ends the workflow: ``a`` waits before it runs, so
+# that the other start branch (c, and d when it does not join) has ended
+# first on both engines. Without the wait the outcome is a race between
+# a's engine command and c's transition, and a recorded outcome holds for
+# neither engine.
+ENDS_WORKFLOW = ("command_then_task", "task_then_fail")
+COMMAND_WAIT = 2
+
+
 def fanouts():
     for (key, clauses), join in itertools.product(FANOUTS.items(),
                                                   (None, "all")):
         name = "g2_fan_%s_%s" % (key, join or "nojoin")
         a = dict({"action": OK_ACTION}, **clauses)
+        if key in ENDS_WORKFLOW:
+            a["wait-before"] = COMMAND_WAIT
         d = {"action": "std.noop"}
         if join:
             d["join"] = join

@@ -61,9 +61,12 @@ def _run_checks(conf):
     timeout = conf.monitoring.check_timeout
     checks = [("database", _check_database),
               ("migrations", _check_migrations)]
-    if conf.transport_url:
-        checks.append(("broker", lambda: check_broker(conf.transport_url,
-                                                      timeout)))
+    broker = broker_address(conf.transport_url)
+    if broker:
+        # The label names the address, so that a broker that does not
+        # answer in time is as plain as one that refuses.
+        checks.append(("broker at %s" % broker[1],
+                       lambda: check_broker(conf.transport_url, timeout)))
     futures = [(name, _pool.submit(check)) for name, check in checks]
     found = []
     for name, future in futures:
@@ -112,29 +115,38 @@ def script_heads():
     return _heads["heads"]
 
 
-def check_broker(transport_url, timeout):
-    """``None`` if the broker of ``transport_url`` takes a connection and
-    a login, else why not. Only AMQP brokers (``rabbit://``) are
-    checked; other drivers are taken as up."""
+def broker_address(transport_url):
+    """``(amqp url, host:port)`` of the first broker of an AMQP
+    ``transport_url`` (``rabbit://``), or ``None`` for another driver
+    or none: only AMQP brokers are checked, others are taken as up."""
+    if not transport_url:
+        return None
     parts = urllib.parse.urlsplit(transport_url)
     if parts.scheme not in ("rabbit", "amqp", "kombu"):
         return None
     first = parts.netloc.split(",")[0]
     url = urllib.parse.urlunsplit(("amqp", first, parts.path or "/", "", ""))
+    return url, first.rsplit("@", 1)[-1] or parts.netloc
+
+
+def check_broker(transport_url, timeout):
+    """``None`` if the broker of ``transport_url`` takes a connection and
+    a login, else why not (one attempt: a retry would wait past the
+    probe's own timeout)."""
+    broker = broker_address(transport_url)
+    if not broker:
+        return None
+    url, where = broker
     conn = kombu.Connection(url, connect_timeout=timeout,
                             transport_options={"max_retries": 0})
     try:
-        conn.ensure_connection(max_retries=1, timeout=timeout)
+        conn.ensure_connection(max_retries=0, timeout=timeout)
         return None
     except Exception as e:
         return "broker at %s does not take a connection: %s" % (
-            _where(parts, first), _one_line(e))
+            where, _one_line(e))
     finally:
         conn.release()
-
-
-def _where(parts, netloc):
-    return netloc.rsplit("@", 1)[-1] or parts.netloc
 
 
 def _one_line(error):
