@@ -67,7 +67,7 @@ def poll(http, api, ids, until):
             return samples
 
 
-def purge_options(batch, chunk):
+def purge_options(batch, chunk, pause, share):
     return types.SimpleNamespace(
         execution_expiration_policy=types.SimpleNamespace(
             evaluation_interval=1, older_than=14 * 60,
@@ -75,7 +75,7 @@ def purge_options(batch, chunk):
         retention=types.SimpleNamespace(
             interval=3600, events_older_than=0, deliveries_older_than=0,
             outbox_orphans_older_than=0, heartbeats_older_than=0,
-            chunk_size=chunk, chunk_pause=0.05))
+            chunk_size=chunk, chunk_pause=pause, chunk_share=share))
 
 
 def main():
@@ -84,6 +84,10 @@ def main():
     parser.add_argument("--tasks-per", type=int, default=10)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--chunk", type=int, default=200)
+    parser.add_argument("--pause", type=float, default=0.05,
+                        help="[retention] chunk_pause")
+    parser.add_argument("--share", type=float, default=0.5,
+                        help="[retention] chunk_share")
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="retention-poll-"))
@@ -101,8 +105,9 @@ def main():
                                               enough_again(args)))
 
         db_session.configure(url)
-        passes = retention.Retention(purge_options(args.batch, args.chunk),
-                                     "retention-poll")
+        options = purge_options(args.batch, args.chunk, args.pause,
+                                args.share)
+        passes = retention.Retention(options, "retention-poll")
         result = {}
         started = time.monotonic()
         worker = threading.Thread(target=purge_pass, args=(passes, result))

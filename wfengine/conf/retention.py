@@ -31,8 +31,15 @@ OPTS = [
     cfg.IntOpt("chunk_size", default=200, min=1,
                help="Rows (or executions) removed per transaction."),
     cfg.FloatOpt("chunk_pause", default=0.05, min=0.0,
-                 help="Seconds to wait between two chunks, leaving the "
-                      "database to the work that matters."),
+                 help="Seconds to wait at least between two chunks, "
+                      "leaving the database to the work that matters."),
+    cfg.FloatOpt("chunk_share", default=0.5, min=0.01, max=1.0,
+                 help="At most this share of a pass's time is spent inside "
+                      "chunk transactions: after a chunk that took t "
+                      "seconds the pass waits t * (1 - share) / share "
+                      "(at least chunk_pause), so a database slowed by "
+                      "other work gets longer breaks. 1.0 waits only "
+                      "chunk_pause."),
 ]
 
 

@@ -11,8 +11,10 @@ Two policies share one background thread and one lease row:
   outbox rows and the heartbeats of executors long gone.
 
 Whatever it removes goes a chunk per transaction (``[retention]
-chunk_size``) with a short pause between chunks, so no lock is held for
-long and the dashboards' queries keep their pace. The engine that holds
+chunk_size``) with a pause between chunks that grows with the time the
+chunk took (``chunk_share``, ``chunk_pause``), so no lock is held for
+long and the dashboards' queries keep their pace when the database is
+busy. The engine that holds
 the ``retention`` lease does the work; it renews the lease after every
 chunk, and another engine takes over once the lease has run out.
 """
@@ -40,6 +42,15 @@ PURGES = {
     "outbox": "outbox_orphans_older_than",
     "executor_heartbeats": "heartbeats_older_than",
 }
+
+
+def pause_after(took, opts):
+    """Seconds to wait after a chunk transaction that took ``took``
+    seconds: the pass keeps to ``chunk_share`` of the time, and waits
+    ``chunk_pause`` at least. A chunk slowed by a busy database thus buys
+    the database a longer break."""
+    share = opts.chunk_share
+    return max(opts.chunk_pause, took * (1.0 - share) / share)
 
 
 class Retention:
@@ -210,9 +221,11 @@ class Retention:
                         "this pass")
             self._lost = True
             return 0
+        began = time.monotonic()
         n = db_session.unit_of_work(fn, *args)
         if n:
             metrics.RETENTION_DELETED.labels(table).inc(n)
-        if self._opts.chunk_pause:
-            self._stop.wait(self._opts.chunk_pause)
+        pause = pause_after(time.monotonic() - began, self._opts)
+        if pause:
+            self._stop.wait(pause)
         return n
