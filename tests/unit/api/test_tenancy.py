@@ -127,6 +127,8 @@ def _per_id_calls(o):
     calls.append(("GET", "/v2/tasks/%s" % task, None))  # no DELETE: 405
     calls += [
         ("GET", "/v2/executions/%s/report" % ex, None),
+        ("GET", "/v2/executions/%s/executions" % ex, None),
+        ("GET", "/v2/tasks/%s/executions" % task, None),
         ("GET", "/v2/executions/%s/tasks" % ex, "list"),
         ("GET", "/v2/tasks/%s/action_executions" % task, "list"),
         ("GET", "/v2/tasks/%s/workflow_executions" % task, "list"),

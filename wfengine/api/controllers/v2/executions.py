@@ -7,6 +7,7 @@ from pecan import rest
 from wfengine.api import bodies
 from wfengine.api.controllers import common
 from wfengine.api.controllers.v2 import execution_report
+from wfengine.api.controllers.v2 import sub_executions
 from wfengine.api.controllers.v2 import tasks
 from wfengine.api.expose import expose
 from wfengine.api import listener_resources
@@ -53,11 +54,13 @@ def list_executions(params, forced=None):
 
 
 class ExecutionsController(rest.RestController):
-    """``POST /v2/executions``, ``GET /v2/executions[/<id>]`` and
-    ``GET /v2/executions/<id>/tasks``."""
+    """``POST /v2/executions``, ``GET /v2/executions[/<id>]``,
+    ``GET /v2/executions/<id>/tasks``, ``.../report`` and
+    ``.../executions``."""
 
     tasks = tasks.ExecutionTasksController()
     report = execution_report.ExecutionReportController()
+    executions = sub_executions.SubExecutionsController()
 
     @expose(wstypes.Execution, wstypes.text)
     def get_one(self, wf_ex_id, **_params):
