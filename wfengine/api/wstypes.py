@@ -94,9 +94,10 @@ TAGS = Strict("a list of strings", (list,), {"nullable": True})
 
 Workflow = _resource(resources.WORKFLOW, tags=TAGS)
 # What the tasks published with ``global`` scope: in the answer about one
-# execution only, as Mistral shows it.
+# execution only, as Mistral shows it (JSON text, like its other JSON
+# fields).
 Execution = _resource(resources.EXECUTION, extra=("published_global",),
-                      tags=TAGS, published_global=ANY)
+                      tags=TAGS)
 Task = _resource(resources.TASK, processed=bool)
 ActionExecution = _resource(resources.ACTION_EXECUTION, tags=TAGS,
                             accepted=bool)

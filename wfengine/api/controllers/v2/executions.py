@@ -1,4 +1,5 @@
 """``/v2/executions``: start workflows and read their executions."""
+import json
 import uuid
 
 import pecan
@@ -28,7 +29,7 @@ def _get(sess, wf_ex_id, with_globals=False):
         sess, wf_ex_id, fields=SPEC.columns(SPEC.names()) + extra)
     shown = resources.execution_dict(row)
     if with_globals:
-        shown["published_global"] = _published_global(row)
+        shown["published_global"] = json.dumps(_published_global(row))
     if row.project_id != common.caller_project():
         # An admin reading another project's execution: not its secrets.
         shown = secrets.masked_execution(shown)
