@@ -11,6 +11,7 @@ from wfengine.api.controllers.v2 import action_executions
 from wfengine.api.controllers.v2 import actions
 from wfengine.api.controllers.v2 import cron_triggers
 from wfengine.api.controllers.v2 import environments
+from wfengine.api.controllers.v2 import event_triggers
 from wfengine.api.controllers.v2 import execution_report
 from wfengine.api.controllers.v2 import executions
 from wfengine.api.controllers.v2 import sub_executions
@@ -52,6 +53,9 @@ _RESOURCES = (
     ("cron_triggers", resources.CRON_TRIGGER,
      cron_triggers.CronTriggersController, "identifier", ("get", "post"),
      ("get", "delete"), "json"),
+    ("event_triggers", resources.EVENT_TRIGGER,
+     event_triggers.EventTriggersController, "id", ("get", "post"),
+     ("get", "put", "delete"), "json"),
 )
 # Lists of one parent's children: (parent, child, spec, controller).
 _CHILD_LISTS = (

@@ -297,6 +297,17 @@ CRON_TRIGGER = ResourceSpec(
         "next_execution_time", "remaining_executions")))
 
 
+EVENT_TRIGGER = ResourceSpec(
+    "EventTrigger", "event_triggers", models.EventTrigger,
+    (_f("id"), _f("name"), _f("workflow_id"),
+     _f("workflow_input", kind=JSON), _f("workflow_params", kind=JSON),
+     _f("exchange"), _f("topic"), _f("event"), _f("scope"),
+     _f("project_id"), _f("created_at", kind=DATETIME),
+     _f("updated_at", kind=DATETIME)),
+    frozenset(_DEFINITION_FILTERS + ("workflow_id", "exchange", "topic",
+                                     "event")))
+
+
 # Computed fields.
 
 def workflow_interface(spec_dict):
