@@ -15,10 +15,12 @@ OPTS = [
                       "API is listened for, or not, at most this much "
                       "later."),
     cfg.StrOpt("listener_pool", default="wfengine-event-triggers",
-               help="The notification listener pool every engine joins: "
-                    "of the engines, one takes each notification, and "
-                    "other consumers of the topic (without this pool) "
-                    "still get every notification."),
+               help="The prefix of the notification listener pools every "
+                    "engine joins, one per exchange and topic "
+                    "(<prefix>.<exchange>.<topic>, also the name of its "
+                    "RabbitMQ queue): of the engines, one takes each "
+                    "notification, and other consumers of the topic still "
+                    "get every notification."),
 ]
 
 

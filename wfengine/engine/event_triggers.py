@@ -3,8 +3,11 @@
 Every ``refresh_interval`` seconds each engine reads the stored triggers
 (``db.event_triggers``) and keeps one oslo.messaging notification
 listener per (exchange, topic) they name, on the notification transport,
-in one pool that every engine joins: of the engines, one takes each
-notification. A notification whose event type is a trigger's event starts
+in a pool of that (exchange, topic) that every engine joins: of the
+engines, one takes each notification, and the topic's other consumers
+still get theirs. A pool's queue stays on the broker after its last
+trigger is deleted (oslo.messaging deletes no queue): give the pools'
+queues a RabbitMQ policy (an expiry) where triggers come and go. A notification whose event type is a trigger's event starts
 that trigger's workflow (each trigger of that exchange, topic and event
 whose project sent the notification, or that is public, or each one when
 the API runs without authentication, as in Mistral):
@@ -119,6 +122,14 @@ def execution_id(trigger_id, message_id):
                           % (trigger_id, message_id)))
 
 
+def pool_name(pool, exchange, topic):
+    """The listener pool of one (exchange, topic): RabbitMQ names a pool's
+    queue after the pool, so each (exchange, topic) needs a pool of its
+    own, or one queue would mix the notifications of several (the engines
+    of a deployment share it: one of them takes each notification)."""
+    return "%s.%s.%s" % (pool, exchange, topic)
+
+
 def fires(trigger, note, authenticated):
     """Whether ``trigger`` fires for ``note``: the notification's project
     is the trigger's, or the trigger is public, or nobody is
@@ -213,7 +224,7 @@ class EventTriggerListener:
             self._transport,
             [messaging.Target(exchange=exchange, topic=topic)],
             [Endpoint(self, exchange, topic)], executor="threading",
-            allow_requeue=True, pool=self._pool)
+            allow_requeue=True, pool=pool_name(self._pool, exchange, topic))
         listener.start()
         return listener
 
