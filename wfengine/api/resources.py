@@ -9,7 +9,9 @@ Every quirk of Mistral's JSON lives here:
   task ``published``/``runtime_context``, action execution
   ``input``/``output``/``params``) are JSON *strings* inside the JSON body;
   a task's ``result`` is a JSON string too;
-* a field without a value is ``null``, never missing;
+* a field without a value is ``null``, never missing (but for the
+  ``updated_at`` of the answer to an environment's creation, which
+  Mistral leaves out);
 * a task waiting out a ``wait-before``/``wait-after``/retry delay is
   ``DELAYED`` (the engine's ``RUNNING_DELAYED``), as Mistral's API lists it.
 
