@@ -169,13 +169,13 @@ def _start_engine(conf):
     LOG.info("Engine listening on topic %s", conf.engine.topic)
 
     def stop():
-        if events is not None:
-            events.stop()
+        events_let_go = events is None or bounded(
+            events.stop, "the event trigger listeners")
         checker.stop()
         scheduler.stop()
         box.stop()
         srv.stop()
-        return bounded(srv.wait, "the engine's RPC server")
+        return bounded(srv.wait, "the engine's RPC server") and events_let_go
     return stop
 
 
