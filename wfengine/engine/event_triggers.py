@@ -161,7 +161,8 @@ class EventTriggerListener:
 
     def __init__(self, engine_service, transport, interval, pool,
                  authenticated=False, conf=None):
-        """:param transport: the oslo.messaging notification transport.
+        """:param transport: the oslo.messaging notification transport
+            (the listener cleans it up when it stops).
         :param authenticated: the API authenticates its callers: a
             private trigger fires only for its project's notifications.
         :param conf: the configuration whose ``[keystone_authtoken]``
@@ -187,6 +188,7 @@ class EventTriggerListener:
         self._periodic.start()
 
     def stop(self):
+        """Stop listening (and the transport)."""
         self._periodic.stop()
         with self._lock:
             listeners, self._listeners = self._listeners, {}
@@ -195,6 +197,7 @@ class EventTriggerListener:
             listener.stop()
         for listener in listeners.values():
             listener.wait()
+        self._transport.cleanup()
 
     def listened(self):
         """``{(exchange, topic): {event, ...}}`` listened for now."""
