@@ -237,7 +237,7 @@ def _sub_execution_ops(parent, controller):
     bool_param = {"in": "query", "schema": {"type": "boolean"}}
     return {
         "parameters": [_id_parameter()],
-        "get": {"operationId": "list_sub_executions_of_%s" % parent,
+        "get": {"operationId": "list_sub_executions_of_%s" % parent[:-1],
                 "parameters": [
                     dict(bool_param, name="errors_only"),
                     {"name": "max_depth", "in": "query",
