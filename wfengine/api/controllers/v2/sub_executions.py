@@ -3,8 +3,11 @@ the sub-executions of an execution or of a task, as Mistral lists them
 (``mistral execution-get-sub-executions``, ``task-get-sub-executions``).
 
 The answer is ``{"executions": [...]}`` in tree order: an execution, then
-for each of its tasks (oldest first) the sub-workflow executions it
-started (oldest first), each followed by its own. Of an execution the list
+for each of its tasks (in the order they were created) the sub-workflow
+executions it started (likewise), each followed by its own. (Mistral reads
+the tasks in the database's order, in practice the order its engine
+created them in, which for tasks started together is not always
+wfengine's.) Of an execution the list
 starts with the execution itself; of a task, with the executions the task
 started. Parameters (Mistral's):
 
@@ -169,7 +172,9 @@ def read_sub_executions(sess, origin, obj_id, query):
     ids, more = _page(_ordered_ids(sess, origin, obj_id, query), query)
     if not ids:
         return [], False
-    names = SPEC.list_names() + (["output"] if query.include_output else [])
+    # Mistral's items: a list's fields without ``source_execution_id``.
+    names = [n for n in SPEC.list_names() if n != "source_execution_id"]
+    names += ["output"] if query.include_output else []
     with scope.widened():  # the tree of what the caller may read
         rows = db_listing.list_rows(
             sess, models.WorkflowExecution, filters={"id": ("in", ids)},
