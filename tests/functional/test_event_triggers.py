@@ -104,6 +104,7 @@ def broker_deployment(tmp_path):
     deployment.events = ("wfe_evx_" + tag, "notifications",
                          "wfe_events_%s.wfe_evx_%s.notifications"
                          % (tag, tag))
+    deployment.db_manage()
     try:
         with harness.running(deployment, ["all"]):
             yield deployment

@@ -95,6 +95,14 @@ def test_errors_only_follows_tasks_in_error(app, tree):
                 % A) == [A]
 
 
+def test_empty_parameters_are_their_defaults(app, tree):
+    """As python-mistralclient sends them."""
+    assert _ids(app, "/v2/executions/%s/executions?max_depth=-1&"
+                "errors_only=" % ROOT) == [ROOT, A, B, C, B2]
+    assert _ids(app, "/v2/tasks/t2/executions?max_depth=0&"
+                "errors_only=True") == [B, B2]
+
+
 def test_max_depth(app, tree):
     url = "/v2/executions/%s/executions?max_depth=" % ROOT
     assert _ids(app, url + "0") == [ROOT]

@@ -70,12 +70,15 @@ def parse(params):
             fields=", ".join(unknown), allowed=", ".join(PARAMS))
     page = listing.PageLimits(conf.CONF.api.max_limit,
                               conf.CONF.api.max_limit)
+    # An empty value is the default (python-mistralclient sends
+    # ``errors_only=`` when the option is not given).
+    given = {k: v for k, v in params.items() if v != ""}
     return TreeQuery(
         errors_only=listing.parse_bool(
-            "errors_only", params.get("errors_only", "false")),
-        max_depth=_integer("max_depth", params.get("max_depth", "-1")),
+            "errors_only", given.get("errors_only", "false")),
+        max_depth=_integer("max_depth", given.get("max_depth", "-1")),
         include_output=listing.parse_bool(
-            "include_output", params.get("include_output", "false")),
+            "include_output", given.get("include_output", "false")),
         limit=listing.page_limit(params.get("limit"), page),
         marker=params.get("marker") or None)
 
