@@ -130,6 +130,13 @@ class NotAllowedValue(InputError):
     template = "Invalid {field} (allowed: {allowed})"
 
 
+class InUse(InputError):
+    """A definition others depend on: it can not be deleted before them
+    (Mistral answers 400)."""
+
+    template = "Cannot delete {kind} {name}: {users} use it [{ids}]"
+
+
 class InvalidInputNames(InputError):
     """The input of a workflow or an action that misses or adds names
     (the names are said, never the values)."""

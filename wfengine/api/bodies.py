@@ -1,7 +1,9 @@
-"""Request bodies of executions, environments and cron triggers, checked.
+"""Request bodies of executions, environments, cron and event triggers,
+checked.
 
 WSME has checked the fields and their types (``wstypes.ExecutionCreate``,
-``wstypes.EnvironmentBody``, ``wstypes.CronTriggerCreate``); each function takes the fields sent
+``wstypes.EnvironmentBody``, ``wstypes.CronTriggerCreate``,
+``wstypes.EventTriggerCreate``); each function takes the fields sent
 (``wstypes.present``) and returns model column values, or raises
 ``InputError`` naming the field and what is allowed. ``variables``,
 ``workflow_input`` and ``workflow_params`` may be sent as objects or, as
@@ -9,6 +11,7 @@ python-mistralclient does, as JSON strings.
 """
 import datetime
 import re
+import uuid
 
 from wfengine.api import resources
 from wfengine import exceptions
@@ -164,3 +167,62 @@ def _execution_id(value):
             field="Field 'id'", kind="another value", expected="1 to 36 "
             "letters, digits, '-', '_', '.' or '~' (a UUID, say)")
     return value
+
+
+# Event triggers: what a notification is matched on (Mistral's lengths).
+EVENT_KEYS = ("exchange", "topic", "event")
+_EVENT_KEY_LENGTH = 80
+
+
+def parse_event_trigger(data, create=True):
+    """Columns of an event trigger from the body of POST (``create``) or
+    PUT (only the fields sent; the exchange, topic and event of a trigger
+    can not change).
+
+    :raises InputError: a required field missing or empty, a field too
+        long, a ``workflow_id`` that is not a UUID, an input or params
+        that is not a JSON object, an unknown scope.
+    """
+    if create:
+        missing = [f for f in ("workflow_id",) + EVENT_KEYS
+                   if not data.get(f)]
+        if missing:
+            raise exceptions.MissingField(what="An event trigger",
+                                          fields=", ".join(missing))
+    elif any(data.get(f) for f in EVENT_KEYS):
+        raise exceptions.NotAllowedValue(
+            field="field of an event trigger update",
+            allowed="name, workflow_id, workflow_input, workflow_params, "
+                    "scope (delete the trigger and create another for "
+                    "another exchange, topic or event)")
+    values = {}
+    for field in (("name",) + EVENT_KEYS if create else ("name",)):
+        if create or field in data:
+            values[field] = _bounded(data, field, 200 if field == "name"
+                                     else _EVENT_KEY_LENGTH)
+    if create or data.get("workflow_id"):
+        values["workflow_id"] = _uuid(data, "workflow_id")
+    for field in ("workflow_input", "workflow_params"):
+        if create or field in data:
+            values[field] = resources.json_object_field(field,
+                                                        data.get(field))
+    if create or "scope" in data:
+        values["scope"] = resources.check_scope(data.get("scope"))
+    return values
+
+
+def _bounded(data, field, limit):
+    text = data.get(field) or ""
+    if len(text) > limit:
+        raise exceptions.TooLong(field="Field '%s'" % field,
+                                 length=len(text), limit=limit)
+    return text
+
+
+def _uuid(data, field):
+    try:
+        return str(uuid.UUID(data[field]))
+    except ValueError as e:
+        raise exceptions.InvalidValue(
+            field="'%s'" % field, expected="the id of a workflow (a UUID)"
+        ) from e

@@ -112,6 +112,12 @@ def _reject_unknown(spec, params):
             fields=", ".join(unknown), allowed=", ".join(sorted(allowed)))
 
 
+def page_limit(value, page=PageLimits()):
+    """A ``limit`` query parameter: ``page.default`` if absent, at most
+    ``page.maximum``; :raises InputError: not a positive integer."""
+    return _limit(value, page)
+
+
 def _limit(value, page):
     if value in (None, ""):
         return page.default

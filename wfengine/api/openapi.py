@@ -11,8 +11,10 @@ from wfengine.api.controllers.v2 import action_executions
 from wfengine.api.controllers.v2 import actions
 from wfengine.api.controllers.v2 import cron_triggers
 from wfengine.api.controllers.v2 import environments
+from wfengine.api.controllers.v2 import event_triggers
 from wfengine.api.controllers.v2 import execution_report
 from wfengine.api.controllers.v2 import executions
+from wfengine.api.controllers.v2 import sub_executions
 from wfengine.api.controllers.v2 import tasks
 from wfengine.api.controllers.v2 import workbooks
 from wfengine.api.controllers.v2 import workflows
@@ -51,6 +53,9 @@ _RESOURCES = (
     ("cron_triggers", resources.CRON_TRIGGER,
      cron_triggers.CronTriggersController, "identifier", ("get", "post"),
      ("get", "delete"), "json"),
+    ("event_triggers", resources.EVENT_TRIGGER,
+     event_triggers.EventTriggersController, "id", ("get", "post"),
+     ("get", "put", "delete"), "json"),
 )
 # Lists of one parent's children: (parent, child, spec, controller).
 _CHILD_LISTS = (
@@ -228,6 +233,25 @@ def _report_ops():
                     **_errors(400, 404))}}
 
 
+def _sub_execution_ops(parent, controller):
+    bool_param = {"in": "query", "schema": {"type": "boolean"}}
+    return {
+        "parameters": [_id_parameter()],
+        "get": {"operationId": "list_sub_executions_of_%s" % parent[:-1],
+                "parameters": [
+                    dict(bool_param, name="errors_only"),
+                    {"name": "max_depth", "in": "query",
+                     "schema": {"type": "integer"}},
+                    dict(bool_param, name="include_output"),
+                    {"name": "limit", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1,
+                                "maximum": 1000}},
+                    {"name": "marker", "in": "query",
+                     "schema": {"type": "string"}}],
+                "responses": dict(_answer(controller.get_all),
+                                  **_errors(400, 404))}}
+
+
 def _id_parameter():
     return {"name": "id", "in": "path", "required": True,
             "schema": {"type": "string"}}
@@ -244,6 +268,10 @@ def _paths():
         if kind == "text":
             paths[base + "/validate"] = _validate_ops(collection, controller)
     paths["/v2/executions/{id}/report"] = _report_ops()
+    paths["/v2/executions/{id}/executions"] = _sub_execution_ops(
+        "executions", sub_executions.SubExecutionsController)
+    paths["/v2/tasks/{id}/executions"] = _sub_execution_ops(
+        "tasks", sub_executions.TaskSubExecutionsController)
     for parent, child, spec, controller in _CHILD_LISTS:
         paths["/v2/%s/{id}/%s" % (parent, child)] = {
             "parameters": [_id_parameter()],

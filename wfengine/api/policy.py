@@ -55,6 +55,9 @@ _RESOURCES = [
      ("create", "delete", "get", "list", "list:all_projects", "update")),
     ("cron_triggers", "/v2/cron_triggers",
      ("create", "delete", "get", "list", "list:all_projects")),
+    ("event_triggers", "/v2/event_triggers",
+     ("create", "delete", "get", "list", "list:all_projects", "publicize",
+      "update")),
     ("listeners", "/v2/listeners",
      ("create", "delete", "get", "list", "list:all_projects", "update",
       "deliveries")),
@@ -70,7 +73,8 @@ _VERBS = {
                                      "(all_projects=true, or a project_id "
                                      "filter)."),
     "publicize": ("POST", "", "Share {what} with every project "
-                              "(scope=public)."),
+                              "(scope=public; of event triggers: fire "
+                              "for every project's notifications)."),
     "update": ("PUT", "/{id}", "Change one of the {what}."),
     "resume": ("PUT", "/{id}", "Resume a failed execution after its "
                                "failed tasks were marked (extension)."),
@@ -82,6 +86,8 @@ _VERBS = {
                                               "(extension)."),
 }
 _ADMIN_VERBS = {"list:all_projects"}
+# Rules of one resource that are an admin's only (Mistral's defaults).
+_ADMIN_RULES = {("event_triggers", "publicize")}
 _REGISTERED = {(r, v) for r, _, verbs in _RESOURCES for v in verbs}
 
 
@@ -95,8 +101,8 @@ def list_rules():
             method, suffix, text = _VERBS[verb]
             rules.append(policy.DocumentedRuleDefault(
                 name="%s:%s" % (resource, verb),
-                check_str=ADMIN_ONLY if verb in _ADMIN_VERBS
-                else ADMIN_OR_OWNER,
+                check_str=ADMIN_ONLY if verb in _ADMIN_VERBS or (
+                    resource, verb) in _ADMIN_RULES else ADMIN_OR_OWNER,
                 description=text.format(what=what),
                 operations=[{"path": path + suffix, "method": method}]))
     rules.append(METRICS_RULE)
@@ -241,6 +247,8 @@ def enforce(rule, ctx, target=None):
 _NESTED = {
     ("executions", "tasks"): ("tasks", "list"),
     ("executions", "report"): ("executions", "get"),
+    ("executions", "executions"): ("executions", "get"),
+    ("tasks", "executions"): ("executions", "get"),
     ("tasks", "action_executions"): ("action_executions", "list"),
     ("tasks", "workflow_executions"): ("executions", "list"),
     ("listeners", "deliveries"): ("listeners", "deliveries"),

@@ -9,7 +9,9 @@ Every quirk of Mistral's JSON lives here:
   task ``published``/``runtime_context``, action execution
   ``input``/``output``/``params``) are JSON *strings* inside the JSON body;
   a task's ``result`` is a JSON string too;
-* a field without a value is ``null``, never missing;
+* a field without a value is ``null``, never missing (but for the
+  ``updated_at`` of the answer to an environment's creation, which
+  Mistral leaves out);
 * a task waiting out a ``wait-before``/``wait-after``/retry delay is
   ``DELAYED`` (the engine's ``RUNNING_DELAYED``), as Mistral's API lists it.
 
@@ -295,6 +297,17 @@ CRON_TRIGGER = ResourceSpec(
     frozenset(_DEFINITION_FILTERS + (
         "pattern", "workflow_name", "workflow_id", "first_execution_time",
         "next_execution_time", "remaining_executions")))
+
+
+EVENT_TRIGGER = ResourceSpec(
+    "EventTrigger", "event_triggers", models.EventTrigger,
+    (_f("id"), _f("name"), _f("workflow_id"),
+     _f("workflow_input", kind=JSON), _f("workflow_params", kind=JSON),
+     _f("exchange"), _f("topic"), _f("event"), _f("scope"),
+     _f("project_id"), _f("created_at", kind=DATETIME),
+     _f("updated_at", kind=DATETIME)),
+    frozenset(_DEFINITION_FILTERS + ("workflow_id", "exchange", "topic",
+                                     "event")))
 
 
 # Computed fields.

@@ -94,9 +94,10 @@ TAGS = Strict("a list of strings", (list,), {"nullable": True})
 
 Workflow = _resource(resources.WORKFLOW, tags=TAGS)
 # What the tasks published with ``global`` scope: in the answer about one
-# execution only, as Mistral shows it.
+# execution only, as Mistral shows it (JSON text, like its other JSON
+# fields).
 Execution = _resource(resources.EXECUTION, extra=("published_global",),
-                      tags=TAGS, published_global=ANY)
+                      tags=TAGS)
 Task = _resource(resources.TASK, processed=bool)
 ActionExecution = _resource(resources.ACTION_EXECUTION, tags=TAGS,
                             accepted=bool)
@@ -104,6 +105,7 @@ Environment = _resource(resources.ENVIRONMENT)
 Action = _resource(resources.ACTION, is_system=bool, tags=TAGS)
 Workbook = _resource(resources.WORKBOOK, tags=TAGS)
 CronTrigger = _resource(resources.CRON_TRIGGER, remaining_executions=int)
+EventTrigger = _resource(resources.EVENT_TRIGGER)
 # A listener's secret is shown once: in the answer to its creation.
 Listener = _resource(listener_resources.LISTENER, extra=("secret",),
                      events=[text], headers={text: text}, enabled=bool)
@@ -134,6 +136,7 @@ Environments = _collection(Environment, "environments")
 Actions = _collection(Action, "actions")
 Workbooks = _collection(Workbook, "workbooks")
 CronTriggers = _collection(CronTrigger, "cron_triggers")
+EventTriggers = _collection(EventTrigger, "event_triggers")
 Listeners = _collection(Listener, "listeners")
 Deliveries = _collection(Delivery, "deliveries")
 
@@ -245,6 +248,20 @@ CronTriggerCreate = _body("CronTriggerCreate", "cron trigger", {
     "first_execution_time": TIME, "remaining_executions": COUNT,
     "scope": SCOPE}, _ECHOED,
     doc="The body of ``POST /v2/cron_triggers``.", required=("name",))
+
+EventTriggerCreate = _body("EventTriggerCreate", "event trigger", {
+    "name": STRING, "workflow_id": STRING, "workflow_input": JSON_OBJECT,
+    "workflow_params": JSON_OBJECT, "exchange": STRING, "topic": STRING,
+    "event": STRING, "scope": SCOPE}, _ECHOED,
+    doc="The body of ``POST /v2/event_triggers``.",
+    required=("workflow_id", "exchange", "topic", "event"))
+
+EventTriggerUpdate = _body("EventTriggerUpdate", "event trigger update", {
+    "name": STRING, "workflow_input": JSON_OBJECT,
+    "workflow_params": JSON_OBJECT, "scope": SCOPE},
+    _ECHOED + ("workflow_id", "exchange", "topic", "event"),
+    doc="The body of ``PUT /v2/event_triggers/<id>``: the exchange, topic "
+        "and event of a trigger can not change.")
 
 _LISTENER_FIELDS = {
     "url": ANY, "events": ANY, "headers": ANY, "method": ANY,

@@ -3,6 +3,8 @@ import logging
 import os
 import threading
 
+import oslo_messaging as messaging
+
 from wfengine.actions import loader
 from wfengine.api import app
 from wfengine.api import server
@@ -11,6 +13,7 @@ from wfengine.conf import limits as conf_limits
 from wfengine.db import migration
 from wfengine.db import session as db_session
 from wfengine.engine import cron
+from wfengine.engine import event_triggers
 from wfengine.engine import liveness
 from wfengine.engine import outbox
 from wfengine.engine import service as engine_service
@@ -162,15 +165,43 @@ def _start_engine(conf):
         svc, conf.engine.executor_heartbeat_timeout,
         conf.engine.liveness_check_interval)
     checker.start()
+    events = _start_event_triggers(conf, svc)
     LOG.info("Engine listening on topic %s", conf.engine.topic)
 
     def stop():
+        events_let_go = events is None or bounded(
+            events.stop, "the event trigger listeners")
         checker.stop()
         scheduler.stop()
         box.stop()
         srv.stop()
-        return bounded(srv.wait, "the engine's RPC server")
+        return bounded(srv.wait, "the engine's RPC server") and events_let_go
     return stop
+
+
+def notification_url(conf):
+    """The URL of the transport event triggers listen on, or None: the
+    notification transport's, else the process's (an embedded server
+    without a ``transport_url`` has none)."""
+    url = conf.oslo_messaging_notifications.transport_url
+    return url or conf.transport_url or None
+
+
+def _start_event_triggers(conf, svc):
+    """The event trigger listener of this engine, started (None: off)."""
+    url = notification_url(conf)
+    if not conf.event_trigger.enabled or url is None:
+        LOG.info("Event triggers are not listened for (%s)",
+                 "[event_trigger] enabled = false"
+                 if not conf.event_trigger.enabled
+                 else "no transport_url: an embedded server has no broker")
+        return None
+    listener = event_triggers.EventTriggerListener(
+        svc, messaging.get_notification_transport(conf, url=url),
+        conf.event_trigger.refresh_interval, conf.event_trigger.listener_pool,
+        authenticated=conf.api.auth_strategy != "noauth", conf=conf)
+    listener.start()
+    return listener
 
 
 def _start_executor(conf):

@@ -7,6 +7,7 @@ from wfengine.conf import action_std_http
 from wfengine.conf import api
 from wfengine.conf import auth
 from wfengine.conf import cron_trigger
+from wfengine.conf import event_trigger
 from wfengine.conf import database
 from wfengine.conf import default
 from wfengine.conf import engine
@@ -24,6 +25,7 @@ action_std_http.register_opts(CONF)
 api.register_opts(CONF)
 auth.register_opts(CONF)
 cron_trigger.register_opts(CONF)
+event_trigger.register_opts(CONF)
 database.register_opts(CONF)
 engine.register_opts(CONF)
 executor.register_opts(CONF)
@@ -39,4 +41,7 @@ messaging.set_transport_defaults("wfengine")
 for _group, _opts in messaging_opts.list_opts():
     if _group is None or _group == "DEFAULT":
         CONF.register_opts(_opts)
+    elif _group == "oslo_messaging_notifications":
+        # Read before a notification transport is made (event triggers).
+        CONF.register_opts(_opts, group=_group)
 CONF.set_default("transport_url", None)

@@ -5,6 +5,7 @@ from wfengine.conf import auth
 from wfengine.conf import cron_trigger
 from wfengine.conf import database
 from wfengine.conf import default
+from wfengine.conf import event_trigger
 from wfengine.conf import engine
 from wfengine.conf import execution_expiration_policy as expiration
 from wfengine.conf import executor
@@ -23,6 +24,7 @@ def list_opts():
         (cron_trigger.GROUP, cron_trigger.OPTS),
         (database.GROUP, database.OPTS),
         (engine.GROUP, engine.OPTS + limits.ENGINE_OPTS),
+        (event_trigger.GROUP, event_trigger.OPTS),
         (executor.GROUP, executor.OPTS),
         (expiration.GROUP, expiration.OPTS),
         (limits.EXPRESSIONS_GROUP, limits.EXPRESSIONS_OPTS),

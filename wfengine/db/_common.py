@@ -85,13 +85,19 @@ def read_by_id(session, model, obj_id, label, fields=None):
 
 
 def set_columns(session, row, values):
-    """Set the columns ``values`` of ``row``, stamp ``updated_at``, flush.
+    """Set the columns ``values`` of ``row``, flush; ``updated_at`` is
+    stamped only if a value changed (as on Mistral, an update that sends
+    the same text leaves the row, and its ``updated_at``, as they were).
 
     :returns: the row.
     :raises DBDuplicateEntry: the change collides with a unique key.
     """
+    changed = False
     for key, value in values.items():
-        setattr(row, key, value)
-    row.updated_at = models.utcnow()
-    db_api.flush(session)
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            changed = True
+    if changed:
+        row.updated_at = models.utcnow()
+        db_api.flush(session)
     return row

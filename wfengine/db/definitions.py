@@ -14,6 +14,7 @@ from sqlalchemy import orm
 from wfengine import exceptions
 from wfengine.db import _common
 from wfengine.db import api as db_api
+from wfengine.db import event_triggers
 from wfengine.db import models
 from wfengine.db import scope
 
@@ -157,10 +158,16 @@ def delete_workflow_definition(session, identifier, namespace=""):
     """Delete the definition ``identifier`` (id or name).
 
     :raises NotFound: no such workflow.
+    :raises InUse: event triggers start it (Mistral's rule).
     """
-    _delete(session, _by_name(session, models.WorkflowDefinition,
-                              "Workflow", identifier, namespace or "",
-                              change=True))
+    row = _by_name(session, models.WorkflowDefinition, "Workflow",
+                   identifier, namespace or "", change=True)
+    triggers = event_triggers.workflow_trigger_ids(session, row.id)
+    if triggers:
+        raise exceptions.InUse(kind="workflow", name=row.name,
+                               users="event triggers",
+                               ids=", ".join(triggers))
+    _delete(session, row)
 
 
 # Environments.

@@ -355,6 +355,38 @@ class CronTrigger(TimestampMixin, Base):
     trust_id = orm.mapped_column(sa.String(80))
 
 
+class EventTrigger(TimestampMixin, Base):
+    """Starts a workflow when a notification of type ``event`` arrives on
+    ``exchange``/``topic`` of the messaging transport (Mistral's event
+    triggers; the engines' listener is ``engine/event_triggers.py``).
+
+    One per (exchange, topic, event, workflow, project), as in Mistral.
+    """
+
+    __tablename__ = "event_triggers"
+    __table_args__ = (
+        sa.UniqueConstraint("exchange", "topic", "event", "workflow_id",
+                            "project_id", name="uq_event_triggers_event"),
+        sa.Index("ix_event_triggers_project_id_workflow_id", "project_id",
+                 "workflow_id"),
+    )
+
+    id = _id_column()
+    name = orm.mapped_column(sa.String(200))
+    workflow_id = orm.mapped_column(sa.String(36), nullable=False)
+    workflow_input = _json()
+    workflow_params = _json()
+    exchange = orm.mapped_column(sa.String(80), nullable=False)
+    topic = orm.mapped_column(sa.String(80), nullable=False)
+    event = orm.mapped_column(sa.String(80), nullable=False)
+    scope = orm.mapped_column(sa.String(80), nullable=False, default="private")
+    project_id = orm.mapped_column(sa.String(80), nullable=False,
+                                   default=DEFAULT_PROJECT)
+    user_id = _user_column()
+    # keystone mode: the trust the trigger starts its workflow with.
+    trust_id = orm.mapped_column(sa.String(80))
+
+
 class Listener(TimestampMixin, Base):
     """A standing webhook subscription (``/v2/listeners``).
 

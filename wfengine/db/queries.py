@@ -63,3 +63,30 @@ def get_task_results_data(session, task_ex_ids):
         done = state in states.RESULTS
         found[task_id].append(("workflow", done, output, params))
     return found
+
+
+def get_execution_tree(session, root_id):
+    """The skeleton of the execution tree whose root is ``root_id``: what
+    ``GET /v2/executions/<id>/executions`` orders, without the rows' data.
+
+    Every sub-workflow execution of a tree carries the tree's root in
+    ``root_execution_id`` (the root itself has none).
+
+    :returns: ``(subs, tasks)``: ``subs`` the ``(id, task_execution_id)``
+        of every sub-workflow execution of the tree, oldest first;
+        ``tasks`` the ``(id, workflow_execution_id, state)`` of every task
+        that started one, oldest first.
+    """
+    w_model, t_model = models.WorkflowExecution, models.TaskExecution
+    subs = session.execute(
+        sa.select(w_model.id, w_model.task_execution_id)
+        .where(w_model.root_execution_id == root_id)
+        .order_by(w_model.created_at, w_model.id)).all()
+    tasks = session.execute(
+        sa.select(t_model.id, t_model.workflow_execution_id, t_model.state)
+        .where(t_model.id.in_(
+            sa.select(w_model.task_execution_id)
+            .where(w_model.root_execution_id == root_id)
+            .scalar_subquery()))
+        .order_by(t_model.created_at, t_model.id)).all()
+    return [tuple(r) for r in subs], [tuple(r) for r in tasks]

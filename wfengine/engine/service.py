@@ -175,6 +175,9 @@ class EngineService(service_actions.ActionsMixin,
                                  "input": wf_input, "params": params}}
         context = ctx_lib.initial_context(spec, wf_input, runtime)
         parent_task_id, root_id = None, None
+        # Created and started at once: Mistral's answer to a start shows
+        # both times.
+        now = models.utcnow()
         if parent is not None:
             parent_task_id = parent["task_ex_id"]
             root_id = parent["root_execution_id"]
@@ -186,8 +189,7 @@ class EngineService(service_actions.ActionsMixin,
             input=wf_input, params=params, context=context, output={},
             project_id=owner[0], user_id=owner[1],
             task_execution_id=parent_task_id,
-            root_execution_id=root_id, created_at=models.utcnow(),
-            updated_at=None)
+            root_execution_id=root_id, created_at=now, updated_at=now)
         # A Core insert, written now (its tasks refer to it); the row is
         # then read as what was written, not as an ORM object.
         statements.insert(unit.session, models.WorkflowExecution, **values)

@@ -1,8 +1,12 @@
 """``DELETE /v2/executions/<id>`` and ``GET /v2/executions/<id>/report``."""
+import datetime
+
 import pytest
 
 from tests.unit.api import base
+from wfengine.api.controllers.v2 import execution_report
 from wfengine.db import models
+from wfengine.db import queries
 from wfengine.db import session
 
 ROOT = "11111111-1111-1111-1111-111111111111"
@@ -55,7 +59,8 @@ def test_report_shape(app, tree):
     assert report["statistics"] == {
         "total_tasks_count": 3, "success_tasks_count": 1,
         "error_tasks_count": 2, "running_tasks_count": 0,
-        "idle_tasks_count": 0, "paused_tasks_count": 0}
+        "idle_tasks_count": 0, "paused_tasks_count": 0,
+        "estimated_time": 0}
     root = report["root_workflow_execution"]
     assert (root["id"], root["name"], root["state"]) == (ROOT, "wf1",
                                                          "ERROR")
@@ -81,6 +86,34 @@ def test_report_options(app, tree):
     assert set(body) == {"statistics"}
     app.get(url + "?max_depth=x", status=400)
     app.get("/v2/executions/nope/report", status=404)
+
+
+def test_estimated_time_of_a_running_execution(app, db):
+    now = datetime.datetime(2030, 1, 1, 12, 0, 0)
+    running = _wf_ex(ROOT, "RUNNING", workflow_id="w",
+                     created_at=now - datetime.timedelta(seconds=10))
+    base.add_rows(running)
+    stats = "/v2/executions/%s/report?statistics_only=true" % ROOT
+    # Nothing to learn from yet.
+    assert app.get(stats).json["statistics"]["estimated_time"] == -1
+    for i, took in enumerate((30, 50)):
+        start = now - datetime.timedelta(hours=1, minutes=i)
+        base.add_rows(_wf_ex("done-%d" % i, "SUCCESS", workflow_id="w",
+                             created_at=start, updated_at=start +
+                             datetime.timedelta(seconds=took)))
+    # Another workflow's executions do not count.
+    base.add_rows(_wf_ex("other", "SUCCESS", workflow_id="x",
+                         created_at=now, updated_at=now +
+                         datetime.timedelta(hours=5)))
+
+    def estimate(sess, at):
+        row = queries.get_workflow_execution(sess, ROOT)
+        return execution_report.estimated_time(sess, row, at)
+
+    # Mean of 30 s and 50 s, less the 10 s it ran; past that: 1.
+    assert session.reader(estimate, now) == 30
+    late = now + datetime.timedelta(seconds=100)
+    assert session.reader(estimate, late) == 1
 
 
 def test_delete_cascades(app, tree):

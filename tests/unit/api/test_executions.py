@@ -133,10 +133,10 @@ def test_engine_errors_keep_their_code(app, wf):
 
 def test_get(app, wf):
     """The start's answer, plus ``published_global`` (as Mistral, only a
-    single execution's GET shows it)."""
+    single execution's GET shows it, as JSON text)."""
     ex = base.start(app)
     assert app.get("/v2/executions/%s" % ex["id"]).json == dict(
-        ex, published_global={})
+        ex, published_global="{}")
 
 
 @pytest.mark.parametrize("ex_id", [

@@ -91,11 +91,15 @@ def objects_of_a(api, who):
         "name": "ct_a", "workflow_name": "wf1", "pattern": "*/5 * * * *",
         "workflow_input": json.dumps({"name": CANARY})},
         headers=a, status=201).json
+    event = api.post_json("/v2/event_triggers", {
+        "name": "et_a", "workflow_id": wf["id"], "exchange": "openstack",
+        "topic": "notifications", "event": "compute.instance.create.end",
+        "workflow_input": {"name": CANARY}}, headers=a, status=201).json
     session.unit_of_work(_rows_of_a, ex["id"])
     assert ex["project_id"] == "proj-a"
     return {"wf": wf, "public": public, "wb": wb, "env": env, "ex": ex,
-            "listener": listener, "cron": cron, "task": {"id": "task-a"},
-            "action": {"id": "action-a"}}
+            "listener": listener, "cron": cron, "event": event,
+            "task": {"id": "task-a"}, "action": {"id": "action-a"}}
 
 
 def _rows_of_a(sess, wf_ex_id):
@@ -121,12 +125,15 @@ def _per_id_calls(o):
                  "/v2/cron_triggers/ct_a",
                  "/v2/cron_triggers/%s" % o["cron"]["id"],
                  "/v2/listeners/%s" % o["listener"]["id"],
+                 "/v2/event_triggers/%s" % o["event"]["id"],
                  "/v2/executions/%s" % ex,
                  "/v2/action_executions/%s" % act):
         calls += [("GET", path, None), ("DELETE", path, None)]
     calls.append(("GET", "/v2/tasks/%s" % task, None))  # no DELETE: 405
     calls += [
         ("GET", "/v2/executions/%s/report" % ex, None),
+        ("GET", "/v2/executions/%s/executions" % ex, None),
+        ("GET", "/v2/tasks/%s/executions" % task, None),
         ("GET", "/v2/executions/%s/tasks" % ex, "list"),
         ("GET", "/v2/tasks/%s/action_executions" % task, "list"),
         ("GET", "/v2/tasks/%s/workflow_executions" % task, "list"),
@@ -140,6 +147,8 @@ def _per_id_calls(o):
          {"state": "SUCCESS", "output": "x"}),
         ("PUT", "/v2/listeners/%s" % o["listener"]["id"],
          {"enabled": False}),
+        ("PUT", "/v2/event_triggers/%s" % o["event"]["id"],
+         {"name": "mine"}),
         ("PUT", "/v2/environments", {"name": "env_a",
                                      "variables": {"x": 1}}),
     ]
@@ -179,7 +188,8 @@ def test_another_projects_objects_are_in_none_of_its_lists(
     ids.discard(objects_of_a["public"]["id"])
     for collection in ("workflows", "workbooks", "environments",
                        "executions", "tasks", "action_executions",
-                       "cron_triggers", "listeners", "actions"):
+                       "cron_triggers", "listeners", "actions",
+                       "event_triggers"):
         resp = api.get("/v2/" + collection, headers=who["b"])
         assert not ids & {i.get("id") for i in resp.json[collection]}
         assert CANARY not in resp.text
@@ -338,3 +348,19 @@ def test_the_extensions_have_their_own_rules(api, who, objects_of_a,
     finally:
         conf.CONF.clear_override("policy_file", group="oslo_policy")
         policy.reset()
+
+
+def test_a_public_event_trigger_is_an_admins(api, who, objects_of_a):
+    body = {"name": "et_pub", "workflow_id": objects_of_a["public"]["id"],
+            "exchange": "openstack", "topic": "notifications",
+            "event": "compute.instance.create.end", "scope": "public"}
+    fault = api.post_json("/v2/event_triggers", body, headers=who["b"],
+                          status=403).json
+    assert "event_triggers:publicize" in fault["faultstring"]
+    made = api.post_json("/v2/event_triggers", body, headers=who["admin"],
+                         status=201).json
+    assert (made["scope"], made["project_id"]) == ("public", "proj-ops")
+    # Public: it fires for every project's notifications, but is shown
+    # to its own project only.
+    api.get("/v2/event_triggers/%s" % made["id"], headers=who["b"],
+            status=404)

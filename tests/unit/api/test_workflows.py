@@ -117,6 +117,16 @@ def test_update_by_text(app):
     assert DATETIME.match(wf["updated_at"])
 
 
+def test_an_update_with_the_same_text_changes_nothing(app):
+    """As on Mistral: ``updated_at`` stays as it was (here: empty)."""
+    conftest.create_workflow(app)
+    for _ in range(2):
+        wf = app.put("/v2/workflows", conftest.WF_TEXT, headers={
+            "Content-Type": "text/plain"}).json["workflows"][0]
+        assert wf["updated_at"] is None
+    assert app.get("/v2/workflows/wf1").json["updated_at"] is None
+
+
 def test_update_by_id_returns_one_workflow(app):
     wf = conftest.create_workflow(app)[0]
     resp = app.put("/v2/workflows/%s" % wf["id"], conftest.WF_TEXT)

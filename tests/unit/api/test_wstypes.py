@@ -22,6 +22,7 @@ TYPED = ((resources.WORKFLOW, wstypes.Workflow),
          (resources.ACTION, wstypes.Action),
          (resources.WORKBOOK, wstypes.Workbook),
          (resources.CRON_TRIGGER, wstypes.CronTrigger),
+         (resources.EVENT_TRIGGER, wstypes.EventTrigger),
          (listener_resources.LISTENER, wstypes.Listener))
 HANDLERS = ("get_one", "get_all", "post", "put", "delete", "validate")
 

@@ -23,7 +23,13 @@ def _get(sess, name):
 
 
 def _create(sess, values):
-    return SPEC.to_dict(definitions.create_environment(sess, values))
+    shown = SPEC.to_dict(definitions.create_environment(sess, values))
+    # Mistral's answer to a creation has no ``updated_at`` (where every
+    # other answer has it null): python-mistralclient prints null there,
+    # "<none>" elsewhere.
+    if shown["updated_at"] is None:
+        del shown["updated_at"]
+    return shown
 
 
 def _update(sess, values):

@@ -5,8 +5,11 @@ The report is Mistral's: ``{"root_workflow_execution": {...,
 "workflow_executions": [...]}]}, "statistics": {...}}``. Parameters:
 ``errors_only`` (only tasks in ERROR), ``max_depth`` (sub-workflows deeper
 than this are shown without their tasks; negative: no limit) and
-``statistics_only``.
+``statistics_only``. The statistics hold ``estimated_time``: the seconds
+a running execution still needs (:func:`estimated_time`).
 """
+import math
+
 import pecan
 from pecan import rest
 
@@ -23,6 +26,9 @@ from wfengine import state_names as states
 from wfengine import exceptions
 
 REPORT_PARAMS = ("errors_only", "max_depth", "statistics_only")
+# How many of a workflow's latest successful executions the estimate of a
+# running one's remaining time averages (Mistral's number).
+ESTIMATE_FROM = 20
 _STAT_STATES = (states.RUNNING, states.SUCCESS, states.ERROR, states.IDLE,
                 states.PAUSED)
 
@@ -83,6 +89,28 @@ class _Report:
         return stats
 
 
+def estimated_time(sess, wf_ex, now=None):
+    """Seconds an execution still needs, as Mistral estimates them: 0 if
+    it is not RUNNING; -1 if its workflow has no successful execution to
+    learn from; else the mean duration of the workflow's last
+    ``ESTIMATE_FROM`` successful executions less the time this one has
+    run, rounded up, and 1 once that is past."""
+    if wf_ex.state != states.RUNNING:
+        return 0
+    done = db_listing.list_rows(
+        sess, models.WorkflowExecution,
+        filters={"workflow_id": wf_ex.workflow_id, "state": states.SUCCESS},
+        limit=ESTIMATE_FROM, sort_keys=["created_at"], sort_dirs=["desc"],
+        fields=[])
+    if not done:
+        return -1
+    mean = sum(((r.updated_at or r.created_at) - r.created_at)
+               .total_seconds() for r in done) / len(done)
+    ran = ((now or models.utcnow()) - wf_ex.created_at).total_seconds()
+    left = mean - ran
+    return 1 if left < 0 else math.ceil(left)
+
+
 def build_report(sess, wf_ex_id, errors_only=False, max_depth=-1,
                  statistics_only=False):
     """The report of execution ``wf_ex_id``; :raises NotFound:."""
@@ -90,7 +118,8 @@ def build_report(sess, wf_ex_id, errors_only=False, max_depth=-1,
     report = _Report(sess, errors_only, max_depth)
     with scope.widened():  # the tree of an execution the caller may read
         root = report.workflow(wf_ex, 0)
-    body = {"statistics": report.statistics()}
+    body = {"statistics": dict(report.statistics(),
+                               estimated_time=estimated_time(sess, wf_ex))}
     if not statistics_only:
         body["root_workflow_execution"] = root
     return body

@@ -1,4 +1,5 @@
 """``/v2/executions``: start workflows and read their executions."""
+import json
 import uuid
 
 import pecan
@@ -7,6 +8,7 @@ from pecan import rest
 from wfengine.api import bodies
 from wfengine.api.controllers import common
 from wfengine.api.controllers.v2 import execution_report
+from wfengine.api.controllers.v2 import sub_executions
 from wfengine.api.controllers.v2 import tasks
 from wfengine.api.expose import expose
 from wfengine.api import listener_resources
@@ -27,7 +29,7 @@ def _get(sess, wf_ex_id, with_globals=False):
         sess, wf_ex_id, fields=SPEC.columns(SPEC.names()) + extra)
     shown = resources.execution_dict(row)
     if with_globals:
-        shown["published_global"] = _published_global(row)
+        shown["published_global"] = json.dumps(_published_global(row))
     if row.project_id != common.caller_project():
         # An admin reading another project's execution: not its secrets.
         shown = secrets.masked_execution(shown)
@@ -53,11 +55,13 @@ def list_executions(params, forced=None):
 
 
 class ExecutionsController(rest.RestController):
-    """``POST /v2/executions``, ``GET /v2/executions[/<id>]`` and
-    ``GET /v2/executions/<id>/tasks``."""
+    """``POST /v2/executions``, ``GET /v2/executions[/<id>]``,
+    ``GET /v2/executions/<id>/tasks``, ``.../report`` and
+    ``.../executions``."""
 
     tasks = tasks.ExecutionTasksController()
     report = execution_report.ExecutionReportController()
+    executions = sub_executions.SubExecutionsController()
 
     @expose(wstypes.Execution, wstypes.text)
     def get_one(self, wf_ex_id, **_params):

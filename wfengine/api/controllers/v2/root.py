@@ -6,6 +6,7 @@ from wfengine.api.controllers.v2 import action_executions
 from wfengine.api.controllers.v2 import actions
 from wfengine.api.controllers.v2 import cron_triggers
 from wfengine.api.controllers.v2 import environments
+from wfengine.api.controllers.v2 import event_triggers
 from wfengine.api.controllers.v2 import executions
 from wfengine.api.controllers.v2 import listeners
 from wfengine.api.controllers.v2 import tasks
@@ -28,6 +29,7 @@ class V2Controller:
     actions = actions.ActionsController()
     workbooks = workbooks.WorkbooksController()
     cron_triggers = cron_triggers.CronTriggersController()
+    event_triggers = event_triggers.EventTriggersController()
 
     @expose(wstypes.V2Root)
     def index(self):

@@ -4,6 +4,7 @@ from pecan import rest
 
 from wfengine.api.controllers import common
 from wfengine.api.controllers.v2 import action_executions
+from wfengine.api.controllers.v2 import sub_executions
 from wfengine.api.expose import expose
 from wfengine.api import resources
 from wfengine.api import updates
@@ -37,12 +38,14 @@ def list_tasks(params, forced=None):
 
 
 class TasksController(rest.RestController):
-    """``GET /v2/tasks[/<id>]``; ``/v2/tasks/<id>/action_executions``.
+    """``GET /v2/tasks[/<id>]``; ``/v2/tasks/<id>/action_executions`` and
+    ``/v2/tasks/<id>/executions`` (sub-executions).
 
     ``/v2/tasks/<id>/workflow_executions`` is attached by ``v2.root``.
     """
 
     action_executions = action_executions.TaskActionExecutionsController()
+    executions = sub_executions.TaskSubExecutionsController()
 
     @expose(wstypes.Task, wstypes.text)
     def get_one(self, task_ex_id, **_params):
