@@ -83,3 +83,14 @@ wf:
     (task,) = decision.tasks
     assert task.state == states.ERROR
     assert decision.workflow_change.after == states.ERROR
+
+
+def test_the_output_of_a_call_applies_through_the_layers_it_was_made_of():
+    # Outermost first: loud, then greet (built on std.echo).
+    assert CATALOG.output_chain("l-id") == [LOUD, GREET]
+    assert CATALOG.output_chain("g-id") == [GREET]
+
+
+def test_an_action_the_catalog_does_not_hold_has_no_output_chain():
+    # Deleted or replaced since the call was planned: read it again.
+    assert CATALOG.output_chain("gone-id") is None

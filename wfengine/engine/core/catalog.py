@@ -64,6 +64,26 @@ class ActionCatalog:
             "An ad-hoc action is built on more than %d levels of base "
             "actions" % MAX_DEPTH)
 
+    def output_chain(self, adhoc_id):
+        """The specs whose ``output`` applies to a result of ad-hoc action
+        ``adhoc_id`` (a call ``resolve`` made), outermost first: the
+        action and the ad-hoc actions it is built on, as this catalog
+        knows them. None if the catalog does not hold ``adhoc_id`` (its
+        definition was deleted or replaced since the call was planned).
+        """
+        spec = next((spec for found_id, spec in self.adhoc.values()
+                     if found_id == adhoc_id), None)
+        if spec is None:
+            return None
+        chain = [spec]
+        for _ in range(MAX_DEPTH):
+            base = chain[-1].get("base")
+            found = None if base in self.builtins else self.adhoc.get(base)
+            if found is None:
+                break       # a built-in base (or one gone since)
+            chain.append(found[1])
+        return chain
+
 
 def named_actions(spec):
     """``(names, computed)``: the action names the tasks of workflow
