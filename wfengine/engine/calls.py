@@ -71,10 +71,11 @@ def check_completable(action_ex):
             state=action_ex.state,
             rule="only a RUNNING asynchronous action can be completed")
     if action_ex.is_sync or not action_ex.claimed_by:
-        raise exceptions.Conflict(
-            "Action execution %s (%s) is synchronous, or not started yet: "
-            "its result comes from the executor that runs it"
-            % (action_ex.id, action_ex.name))
+        raise exceptions.ConflictingState(
+            what="complete", kind="action execution", id=action_ex.id,
+            state=action_ex.state,
+            rule="it is synchronous, or not started yet: its result comes "
+                 "from the executor that runs it")
 
 
 def item_results(unit, task, succeeded):

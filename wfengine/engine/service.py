@@ -341,10 +341,10 @@ def _started_before(unit, wf_ex_id, wf_def):
     if workflow_id is None:
         return False
     if workflow_id != wf_def.id:
-        raise exceptions.Conflict(
-            "Workflow execution %s exists already and runs another "
-            "workflow than %s [workflow_id=%s]"
-            % (wf_ex_id, wf_def.name, workflow_id))
+        raise exceptions.ExistsOtherwise(
+            kind="Workflow execution", id=wf_ex_id,
+            differs="runs another workflow than %s [workflow_id=%s]"
+            % (wf_def.name, workflow_id))
     return True
 
 

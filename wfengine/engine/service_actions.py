@@ -209,9 +209,9 @@ class ActionsMixin:
                                              (None, None, None))
             if first != index or msg.action_ex_id not in won:
                 if msg.from_api:
-                    raise exceptions.Conflict(
-                        "Action execution %s was completed by someone else "
-                        "just now" % msg.action_ex_id)
+                    raise exceptions.LostRace(
+                        kind="Action execution", id=msg.action_ex_id,
+                        what="completed")
                 results.append(None)
                 continue
             LOG.debug("Action execution %s moved from RUNNING to %s",
