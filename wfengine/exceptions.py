@@ -205,6 +205,27 @@ class SystemReadOnly(InputError):
                 "ad-hoc {kind}s can be changed)")
 
 
+class URLRefused(InputError):
+    """A URL that may not be requested (scheme, host or address refused;
+    ``netguard``)."""
+
+    message = "URL not allowed"
+
+
+class Unresolvable(URLRefused):
+    """A URL whose host does not resolve (now)."""
+
+    message = "Host does not resolve"
+
+
+class InvalidURL(URLRefused):
+    """A URL that is not one: what is wrong is said, not the text (its
+    user part, path or query may hold a secret)."""
+
+    template = ("{what} is not a valid URL: {problem} (allowed: http or "
+                "https URLs with a host)")
+
+
 class InvalidModelException(InputError):
     """A workflow text that does not parse or violates the language."""
 

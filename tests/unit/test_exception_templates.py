@@ -8,6 +8,7 @@ import pytest
 from oslo_messaging._drivers import common as rpc_common
 
 from wfengine import exceptions
+from wfengine import netguard
 from wfengine.actions import http
 from wfengine.actions import mail
 from wfengine.actions import std
@@ -158,6 +159,10 @@ def _now():
                                       "x"),
     lambda: updates.parse_action_completion({"state": SECRET}, "x"),
     lambda: subscriptions.check_events("events", [SECRET]),
+    # urllib's own words would quote the user part, the port, the host.
+    lambda: netguard.parse_url("http://u:%s\uff03@h/" % SECRET),
+    lambda: netguard.parse_url("http://h:%s/" % SECRET),
+    lambda: netguard.parse_url("http://\u2488%s.example/" % SECRET),
 ])
 def test_request_values_are_named_not_repeated(call):
     with pytest.raises(exceptions.InputError) as e:
