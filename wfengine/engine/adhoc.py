@@ -50,7 +50,7 @@ def catalog(session, names, namespace, computed=False):
         names |= definitions.adhoc_action_names(session, namespace)
     builtins = set(loader.names() if computed else
                    _builtins(frozenset(names)))
-    found, todo = {}, names - builtins
+    found, todo, namespaces = {}, names - builtins, {}
     for _ in range(MAX_DEPTH):
         if not todo:
             break
@@ -58,13 +58,14 @@ def catalog(session, names, namespace, computed=False):
         for name, row in rows.items():
             if not row.is_system:
                 found[name] = (row.id, _spec(session, row))
+                namespaces[name] = row.namespace or ""
         bases = {core_catalog.base_of(found[n][1]) for n in rows
                  if n in found}
         builtins |= _builtins(frozenset(bases))
         todo = bases - builtins - set(found)
     return core_catalog.ActionCatalog(
         namespace or "", frozenset(builtins), types.MappingProxyType(found),
-        resolves=True)
+        resolves=True, namespaces=types.MappingProxyType(namespaces))
 
 
 def for_execution(unit, wf_ex, spec):
@@ -113,8 +114,9 @@ def transform(session, adhoc_id, result, runtime=None, actions=None):
 
     :param actions: the ``ActionCatalog`` of the decision that takes the
         result, if any: its layers are used as they are; the definitions
-        are read only for an action outside any workflow, or one the
-        catalog does not hold.
+        are read only for an action outside any workflow, or one whose
+        layers the catalog does not hold as the action's own namespace
+        finds them (``ActionCatalog.output_chain``).
     """
     chain = actions.output_chain(adhoc_id) if actions is not None else None
     if chain is None:
