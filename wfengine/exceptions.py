@@ -66,6 +66,48 @@ class SharedReadOnly(Forbidden):
                 "(scope public): it can be read and used, not changed")
 
 
+class CallbackRefused(Forbidden):
+    """A completion through an action's callback URL without what lets
+    it in (the token sent is not repeated)."""
+
+    template = ("{problem}: completing action execution {id} needs the "
+                "credentials of its project or the token of its callback "
+                "URL")
+
+
+class TurnedOff(Forbidden):
+    """A request for something the deployment turned off."""
+
+    template = "{what} is turned off on this server ({option})"
+
+
+class Unauthorized(WFEngineException):
+    """Credentials that authenticate no one: the API answers 401."""
+
+    http_code = 401
+    message = "Authentication failed"
+
+
+class NoToken(Unauthorized):
+    """A request without a token where one is needed."""
+
+    template = "No token: send {expected}"
+
+
+class TokenRefused(Unauthorized):
+    """A token that authenticates no one. The claim or part at fault is
+    named, never what the token holds (it is a credential)."""
+
+    template = "The token {problem}"
+
+
+class TokenFieldRefused(Unauthorized):
+    """A header of a request or of a token whose value is not accepted
+    (the value is not repeated: what is allowed is said)."""
+
+    template = "{field} is not accepted (allowed: {allowed})"
+
+
 class DBDuplicateEntry(WFEngineException):
     """A row whose unique key is taken (the key's values are not
     repeated: the constraint is named)."""
@@ -157,6 +199,40 @@ class NotUTF8(InputError):
     template = "The request {part} is not valid UTF-8 text{detail}"
 
 
+class UnknownReference(InputError):
+    """A field that names another object this project can not see."""
+
+    template = "{field} names no {kind} this project can see: {error}"
+
+
+class SystemReadOnly(InputError):
+    """A change to a built-in (system) definition."""
+
+    template = ("Cannot {what} {kind} {name}: it is a system {kind} (only "
+                "ad-hoc {kind}s can be changed)")
+
+
+class URLRefused(InputError):
+    """A URL that may not be requested (scheme, host or address refused;
+    ``netguard``)."""
+
+    message = "URL not allowed"
+
+
+class Unresolvable(URLRefused):
+    """A URL whose host does not resolve (now)."""
+
+    message = "Host does not resolve"
+
+
+class InvalidURL(URLRefused):
+    """A URL that is not one: what is wrong is said, not the text (its
+    user part, path or query may hold a secret)."""
+
+    template = ("{what} is not a valid URL: {problem} (allowed: http or "
+                "https URLs with a host)")
+
+
 class InvalidModelException(InputError):
     """A workflow text that does not parse or violates the language."""
 
@@ -190,6 +266,12 @@ class InvalidStateTransition(InputError):
     message = "Invalid state transition"
     template = ("Cannot {event} a {entity} execution in state {state} "
                 "(allowed here: {allowed})")
+
+
+class OnlyFromState(InvalidStateTransition):
+    """A request only one state of its object allows (a 400)."""
+
+    template = "{kind} {id} is {state}: only {allowed} can {what}"
 
 
 class WrongState(InputError):
@@ -283,8 +365,33 @@ class ConflictingState(Conflict):
     template = "Cannot {what} {kind} {id} in state {state}: {rule}"
 
 
+class LostRace(Conflict):
+    """A change another caller made first, just now."""
+
+    template = "{kind} {id} was {what} by someone else just now"
+
+
+class ExistsOtherwise(Conflict):
+    """An object asked for by id that exists, but not as asked."""
+
+    template = "{kind} {id} exists already and {differs}"
+
+
 class EngineUnavailable(WFEngineException):
     """No engine answered in time."""
 
     http_code = 503
     message = "The engine did not answer in time; retry the request"
+
+
+class CommandLineError(WFEngineException):
+    """A problem the companion CLI shows as one line (exit code 1)."""
+
+    message = "ERROR: the command failed"
+
+
+class InvalidOption(CommandLineError):
+    """A command line value that does not fit: the option is named with
+    what it allows, never the value given (it may be a secret)."""
+
+    template = "ERROR: {option} must be {expected}; got {got}"

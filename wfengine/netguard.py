@@ -45,16 +45,10 @@ _V4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
-class URLRefused(exceptions.InputError):
-    """The URL may not be requested (scheme, host or address refused)."""
-
-    message = "URL not allowed"
-
-
-class Unresolvable(URLRefused):
-    """The URL's host does not resolve (now)."""
-
-    message = "Host does not resolve"
+# The URL may not be requested (scheme, host or address refused); its
+# host does not resolve (now).
+URLRefused = exceptions.URLRefused
+Unresolvable = exceptions.Unresolvable
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,8 +112,9 @@ def normalize_host(host):
         try:
             host = idna.encode(host, uts46=True).decode("ascii")
         except idna.IDNAError as e:
-            raise URLRefused("Host %r is not a valid host name: %s"
-                             % (host, e)) from e
+            raise exceptions.InvalidURL(
+                what="A URL", problem="its host is not a valid host name "
+                "(IDNA)") from e
     return host
 
 
@@ -262,7 +257,9 @@ def parse_url(url, max_length=MAX_URL_LENGTH, what="URL"):
         parts = urllib.parse.urlsplit(url)
         hostname = parts.hostname
     except ValueError as e:
-        raise URLRefused("%s is not a valid URL: %s" % (what, e)) from e
+        # urllib's words may quote the URL's user part.
+        raise exceptions.InvalidURL(what=what,
+                                    problem="it does not parse") from e
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES or not hostname:
         raise URLRefused(
@@ -287,8 +284,9 @@ def _port(parts, what):
     try:
         return parts.port or (443 if parts.scheme.lower() == "https" else 80)
     except ValueError as e:
-        raise URLRefused("%s has an invalid port for host %r: %s"
-                         % (what, parts.hostname, e)) from e
+        raise exceptions.InvalidURL(
+            what=what, problem="it has an invalid port (a number from 0 "
+            "to 65535)") from e
 
 
 def split_url(url):

@@ -1,4 +1,4 @@
-"""The names of execution states and their groups.
+"""The names of execution and delivery states, and their groups.
 
 A leaf that every layer reads (database queries, the API's checks, RPC
 messages, the engine): a state is spelled here once. What moves an
@@ -28,3 +28,10 @@ RESULTS = (SUCCESS, ERROR, CANCELLED)
 UNFINISHED_WORKFLOW = (RUNNING, PAUSED, IDLE)
 # The states a client may ask an execution to move to (PUT).
 EXECUTION_REQUESTS = (RUNNING, PAUSED, CANCELLED, SUCCESS, ERROR)
+
+# An event's delivery to a listener, a notify target or a publisher (the
+# notifier moves it: ``notifier/policy.py``).
+DELIVERY_PENDING = "PENDING"
+DELIVERY_DELIVERED = "DELIVERED"
+DELIVERY_FAILED = "FAILED"
+DELIVERY_ENDED = (DELIVERY_DELIVERED, DELIVERY_FAILED)

@@ -317,6 +317,80 @@ def test_an_ad_hoc_action_goes_again_with_its_base_input(engine):
         "std.echo", {"output": "hey!"})
 
 
+NESTED_ADHOC = """
+version: '2.0'
+double:
+  base: std.echo
+  base-input:
+    output: <% $.v %>
+  input: [v]
+  output: <% $ * 2 %>
+plus_one:
+  base: double
+  base-input:
+    v: <% $.u %>
+  input: [u]
+  output: <% $ + 1 %>
+"""
+
+CALLS_ADHOC = """
+version: '2.0'
+calls_adhoc:
+  output:
+    r: <% $.r %>
+  tasks:
+    t:
+      action: plus_one u=5
+      publish:
+        r: <% task().result %>
+"""
+
+
+def _definition_reads(fn):
+    """``(fn(), statements that read action definitions)``."""
+    seen = []
+
+    def count(conn, cursor, statement, *args):
+        if "FROM action_definitions" in statement:
+            seen.append(statement)
+    db_engine = db_session.get_engine()
+    sqlalchemy.event.listen(db_engine, "before_cursor_execute", count)
+    try:
+        return fn(), len(seen)
+    finally:
+        sqlalchemy.event.remove(db_engine, "before_cursor_execute", count)
+
+
+def test_a_result_of_an_ad_hoc_action_reads_the_definitions_once(engine):
+    """The output of every layer is applied with the catalog the
+    conductor then decides with: one query per layer, read once."""
+    db_session.unit_of_work(_define_action, NESTED_ADHOC)
+    db_session.unit_of_work(_define, CALLS_ADHOC)
+    wf = engine.start_workflow(messages.StartWorkflow(
+        wf_identifier="calls_adhoc"))
+    (msg,) = engine.executors.sent
+    assert (msg.action_name, msg.action_input) == ("std.echo",
+                                                   {"output": 5})
+    assert _claim(engine, msg)
+    won, reads = _definition_reads(lambda: _succeed(engine, msg, 5))
+    assert won
+    assert reads == 2, "plus_one, then double: each level read once"
+    # std.echo gives 5; double makes it 10, plus_one 11.
+    assert _read(lambda s: s.get(models.WorkflowExecution,
+                                 wf["id"]).output) == {"r": 11}
+
+
+def test_a_result_of_an_ad_hoc_action_outside_a_workflow_gets_its_output(
+        engine):
+    db_session.unit_of_work(_define_action, NESTED_ADHOC)
+    started = engine.run_action(messages.StartAction(name="plus_one",
+                                                     input={"u": 5}))
+    (msg,) = engine.executors.sent
+    assert _claim(engine, msg) and _succeed(engine, msg, 5)
+    assert _read(lambda s: s.get(models.ActionExecution,
+                                 started["id"]).output) == {"result": 11}
+
+
 def _delete_actions(session):
     session.query(models.ActionExecution).delete()
 

@@ -8,13 +8,17 @@ import pytest
 from oslo_messaging._drivers import common as rpc_common
 
 from wfengine import exceptions
+from wfengine import netguard
 from wfengine.actions import http
 from wfengine.actions import mail
 from wfengine.actions import std
+from wfengine.api import auth as auth_mod
 from wfengine.api import bodies
 from wfengine.api import listing
 from wfengine.api import resources
 from wfengine.api import updates
+from wfengine.cli import http as cli_http
+from wfengine.cli import inputs
 from wfengine.engine.core import with_items
 from wfengine.lang import cron
 from wfengine.notifier import signing
@@ -155,6 +159,10 @@ def _now():
                                       "x"),
     lambda: updates.parse_action_completion({"state": SECRET}, "x"),
     lambda: subscriptions.check_events("events", [SECRET]),
+    # urllib's own words would quote the user part, the port, the host.
+    lambda: netguard.parse_url("http://u:%s\uff03@h/" % SECRET),
+    lambda: netguard.parse_url("http://h:%s/" % SECRET),
+    lambda: netguard.parse_url("http://\u2488%s.example/" % SECRET),
 ])
 def test_request_values_are_named_not_repeated(call):
     with pytest.raises(exceptions.InputError) as e:
@@ -172,4 +180,37 @@ def test_task_values_are_named_not_repeated(call):
     with pytest.raises((exceptions.ActionError,
                         exceptions.ExpressionError)) as e:
         call()
+    assert SECRET not in str(e.value)
+
+
+@pytest.mark.parametrize("call", [
+    lambda tmp: inputs.json_or_file('{"password": "%s"' % SECRET, "--input"),
+    lambda tmp: inputs.json_or_file('["%s"]' % SECRET, "--input"),
+    lambda tmp: inputs.key_values(["a=1", SECRET], "--param"),
+    lambda tmp: inputs.json_or_file(_file(tmp, "a: [%s\nb: c\n" % SECRET),
+                                    "--env"),
+])
+def test_command_line_values_are_named_not_repeated(call, tmp_path):
+    # The companion CLI says which option and what it must be.
+    with pytest.raises(cli_http.CliError) as e:
+        call(tmp_path)
+    assert isinstance(e.value, exceptions.InvalidOption)
+    assert str(e.value).startswith("ERROR: --")
+    assert SECRET not in str(e.value)
+
+
+def _file(tmp_path, text):
+    path = tmp_path / "values.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: auth_mod.request_token({"HTTP_AUTHORIZATION": "Basic " + SECRET}),
+    lambda: auth_mod.request_token({}),
+])
+def test_refused_credentials_are_named_not_repeated(call):
+    with pytest.raises(exceptions.Unauthorized) as e:
+        call()
+    assert e.value.http_code == 401
     assert SECRET not in str(e.value)

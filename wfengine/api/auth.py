@@ -115,13 +115,13 @@ def request_token(environ):
     if header:
         kind, _, value = header.partition(" ")
         if kind.lower() != "bearer" or not value.strip():
-            raise jwks.TokenError("the Authorization header is not "
-                                  "'Bearer <token>'")
+            raise exceptions.TokenFieldRefused(
+                field="The Authorization header", allowed="Bearer <token>")
         return value.strip()
     token = environ.get("HTTP_X_AUTH_TOKEN", "").strip()
     if not token:
-        raise jwks.TokenError("no token (send Authorization: Bearer "
-                              "<token> or X-Auth-Token)")
+        raise exceptions.NoToken(
+            expected="Authorization: Bearer <token> or X-Auth-Token")
     return token
 
 
@@ -141,8 +141,8 @@ class JwtAuth(_Middleware):
         project = jwks.claim(claims, opts.project_claim) or \
             opts.default_project
         if not project or not isinstance(project, str):
-            raise jwks.TokenError("the token has no project (claim %r)"
-                                  % opts.project_claim)
+            raise exceptions.TokenRefused(
+                problem="has no project (claim %s)" % opts.project_claim)
         user = jwks.claim(claims, opts.user_claim)
         roles = jwks.roles_of(jwks.claim(claims, opts.roles_claim))
         return self._admin_check(context.RequestContext(
@@ -161,12 +161,12 @@ class KeystoneContext(_Middleware):
 
     def authenticate(self, environ):
         if environ.get("HTTP_X_IDENTITY_STATUS") != "Confirmed":
-            raise jwks.TokenError("the Keystone token is missing, invalid "
-                                  "or expired")
+            raise exceptions.TokenRefused(
+                problem="is missing, invalid or expired (Keystone)")
         project = environ.get("HTTP_X_PROJECT_ID")
         if not project:
-            raise jwks.TokenError("the Keystone token is not scoped to a "
-                                  "project")
+            raise exceptions.TokenRefused(
+                problem="is not scoped to a project (Keystone)")
         roles = tuple(r.strip() for r in
                       environ.get("HTTP_X_ROLES", "").split(",") if r.strip())
         return self._admin_check(context.RequestContext(

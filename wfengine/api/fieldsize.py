@@ -19,6 +19,7 @@ import json
 import re
 
 from wfengine import fieldsize
+from wfengine import state_names as states
 
 # PUT /v2/action_executions/<id>: the completion of an asynchronous action.
 _COMPLETION = re.compile(r"^/v2/action_executions/[^/]+/?$")
@@ -41,7 +42,7 @@ def completion(values):
     if size is None:
         return values
     info = fieldsize.message(fieldsize.ACTION_OUTPUT, size)
-    return {"state": "ERROR", "output": info, "state_info": info}
+    return {"state": states.ERROR, "output": info, "state_info": info}
 
 
 def is_completion(environ):
@@ -59,7 +60,7 @@ def mark_oversized(environ, size, limit):
             "action execution is at least %d bytes, over the limit of %d "
             "bytes ([api] max_request_body_size); it was not read nor "
             "stored" % (size, limit))
-    body = json.dumps({"state": "ERROR", "output": info,
+    body = json.dumps({"state": states.ERROR, "output": info,
                        "state_info": info}).encode()
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))

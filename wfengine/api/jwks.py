@@ -13,6 +13,8 @@ import time
 import jwt
 import requests
 
+from wfengine import exceptions
+
 LOG = logging.getLogger(__name__)
 
 # Asymmetric algorithms only: a shared-secret (HS*) key set would let
@@ -22,8 +24,25 @@ ALLOWED_ALGORITHMS = frozenset({
     "ES256", "ES384", "ES512", "EdDSA"})
 
 
-class TokenError(Exception):
-    """A token that does not authenticate anyone (answered with 401)."""
+# A token that does not authenticate anyone (answered with 401): the
+# messages name the claim or part at fault, never what the token holds.
+TokenError = exceptions.Unauthorized
+
+# What a token PyJWT refuses is told, by PyJWT's error (PyJWT's own text
+# may repeat what the token holds, a "crit" header say), most specific
+# first.
+_REFUSALS = (
+    (jwt.ExpiredSignatureError, "has expired (claim exp)"),
+    (jwt.ImmatureSignatureError, "is not yet valid (claim nbf or iat)"),
+    (jwt.InvalidAudienceError,
+     "is for another audience (claim aud; allowed: [jwt] audience)"),
+    (jwt.InvalidIssuerError,
+     "comes from another issuer (claim iss; allowed: [jwt] issuer)"),
+    (jwt.InvalidIssuedAtError, "has a claim iat that is not a time"),
+    (jwt.InvalidSignatureError,
+     "has a signature that does not verify with the issuer's key"),
+    (jwt.DecodeError, "is not a well-formed JWT"),
+)
 
 
 class KeySet:
@@ -57,7 +76,8 @@ class KeySet:
                 self._fetch(now)
             found = self._keys.get(kid)
         if found is None:
-            raise TokenError("The token is signed by an unknown key")
+            raise exceptions.TokenRefused(
+                problem="is signed by an unknown key (header kid)")
         return found
 
     def _fetch(self, now):
@@ -112,11 +132,11 @@ class Verifier:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as e:
-            raise TokenError("The token is not a JWT: %s" % e) from e
-        alg = header.get("alg")
-        if alg not in self._algorithms:
-            raise TokenError("The token's algorithm %r is not accepted"
-                             % (alg,))
+            raise exceptions.TokenRefused(problem="is not a JWT") from e
+        if header.get("alg") not in self._algorithms:
+            raise exceptions.TokenFieldRefused(
+                field="The token's header alg",
+                allowed=", ".join(self._algorithms))
         key = self._keys.key(header.get("kid"))
         required = ["exp", "iat"] + (["iss"] if self._issuer else []) + (
             ["aud"] if self._audience else [])
@@ -128,7 +148,18 @@ class Verifier:
                 options={"require": required,
                          "verify_aud": self._audience is not None})
         except jwt.PyJWTError as e:
-            raise TokenError("The token is not valid: %s" % e) from e
+            raise exceptions.TokenRefused(problem=refusal(e)) from e
+
+
+def refusal(error):
+    """What is wrong with a token PyJWT refused with ``error``, in words
+    of our own: the claim or part at fault."""
+    if isinstance(error, jwt.MissingRequiredClaimError):
+        return "lacks the claim %s" % error.claim
+    for kind, problem in _REFUSALS:
+        if isinstance(error, kind):
+            return problem
+    return "is not valid"
 
 
 def claim(claims, path):

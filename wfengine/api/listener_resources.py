@@ -8,6 +8,7 @@ from wfengine.api import resources
 from wfengine import conf
 from wfengine.db import models
 from wfengine import exceptions
+from wfengine import state_names
 from wfengine.notifier import addresses
 from wfengine.notifier import publishers
 from wfengine.notifier import signing
@@ -50,7 +51,7 @@ def listener_dict(row, names=None, with_secret=False):
 def delivery_dict(row):
     """A Delivery row as the API shows it."""
     shown = {name: getattr(row, name) for name in DELIVERY_FIELDS}
-    if shown["state"] != "PENDING":  # no attempt is coming
+    if shown["state"] != state_names.DELIVERY_PENDING:  # no attempt comes
         shown["next_attempt_at"] = None
     for name in ("created_at", "delivered_at", "next_attempt_at"):
         shown[name] = resources.format_datetime(shown[name])

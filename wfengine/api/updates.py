@@ -117,12 +117,12 @@ def parse_action_completion(data, action_ex_id):
             field="action execution state",
             allowed=", ".join(ACTION_RESULT_STATES))
     output = _decoded_output(data.get("output"))
-    if state == "SUCCESS" and output is None:
+    if state == states.SUCCESS and output is None:
         output = {}                 # Mistral's default for the field
-    elif state == "ERROR" and output in (None, "", {}):
+    elif state == states.ERROR and output in (None, "", {}):
         output = "Unknown error"    # what Mistral records then
     state_info = data.get("state_info")
-    if state == "ERROR" and state_info is None and output is not None:
+    if state == states.ERROR and state_info is None and output is not None:
         # Mistral makes the error the task's state_info: its text, as
         # Python prints it.
         state_info = str(output)

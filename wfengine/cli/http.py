@@ -9,13 +9,17 @@ import re
 
 import requests
 
+from wfengine import exceptions
+
 DEFAULT_URL = "http://127.0.0.1:8989/v2"
 MAX_MESSAGE = 500
 _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
 
 
-class CliError(Exception):
-    """A problem to show the user as one line; exit code 1."""
+# A problem to show the user as one line; exit code 1. A value the user
+# gave is named with what it must be (``exceptions.InvalidOption``), never
+# repeated: it may be a secret, and it ends up in terminals and logs.
+CliError = exceptions.CommandLineError
 
 
 def one_line(text, limit=MAX_MESSAGE):

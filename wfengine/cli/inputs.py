@@ -4,6 +4,7 @@ import os
 
 import yaml
 
+from wfengine import exceptions
 from wfengine.cli import http
 
 
@@ -34,12 +35,13 @@ def json_or_file(value, what):
         try:
             data = json.loads(value)
         except ValueError as e:
-            raise http.CliError(
-                "ERROR: %s must be a JSON object or the path of a JSON/YAML "
-                "file; %r is neither (%s)" % (what, value, e)) from None
+            raise exceptions.InvalidOption(
+                option=what, expected="a JSON object or the path of a "
+                "JSON/YAML file", got="neither (%s)" % e) from None
     if not isinstance(data, dict):
-        raise http.CliError("ERROR: %s must be a JSON object, got %s"
-                            % (what, type(data).__name__))
+        raise exceptions.InvalidOption(option=what,
+                                       expected="a JSON object",
+                                       got=type(data).__name__)
     return data
 
 
@@ -47,8 +49,19 @@ def _parse_file(text, path, what):
     try:
         return yaml.safe_load(text) if text.strip() else {}
     except yaml.YAMLError as e:
-        raise http.CliError("ERROR: %s file %s is neither JSON nor YAML: %s"
-                            % (what, path, http.one_line(e, 200))) from None
+        # YAML's own message quotes the lines around the error.
+        raise exceptions.InvalidOption(
+            option="%s file %s" % (what, path), expected="JSON or YAML",
+            got=_yaml_problem(e)) from None
+
+
+def _yaml_problem(error):
+    """Where and what a YAML error is, without the text it quotes."""
+    mark = getattr(error, "problem_mark", None)
+    where = "" if mark is None else " at line %d, column %d" % (
+        mark.line + 1, mark.column + 1)
+    return "a YAML error%s (%s)" % (
+        where, getattr(error, "problem", None) or "not YAML")
 
 
 def key_values(pairs, what):
@@ -57,11 +70,13 @@ def key_values(pairs, what):
     :raises CliError: an item without ``=``.
     """
     result = {}
-    for pair in pairs or []:
+    for number, pair in enumerate(pairs or [], 1):
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise http.CliError("ERROR: %s expects KEY=VALUE, got %r"
-                                % (what, pair))
+            raise exceptions.InvalidOption(
+                option=what, expected="KEY=VALUE",
+                got="item %d without %s" % (number,
+                                            "a key" if sep else "'='"))
         result[key] = value
     return result
 

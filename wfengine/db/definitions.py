@@ -331,9 +331,8 @@ def _refuse_shared(row, label):
 
 def _refuse_system(row, verb):
     if row.is_system:
-        raise exceptions.InputError(
-            "Cannot %s action %s: it is a system action (only ad-hoc "
-            "actions can be changed)" % (verb, row.name))
+        raise exceptions.SystemReadOnly(what=verb, kind="action",
+                                        name=row.name)
 
 
 # Workbooks.

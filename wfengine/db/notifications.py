@@ -15,6 +15,7 @@ from wfengine.db import api as db_api
 from wfengine.db import listing
 from wfengine.db import models
 from wfengine import exceptions
+from wfengine import state_names
 
 
 # Events: the fan-out.
@@ -97,11 +98,11 @@ def _due_conditions():
     pending_before = sa.exists().where(
         earlier.target == d.target,
         earlier.workflow_execution_id == d.workflow_execution_id,
-        earlier.state == "PENDING", earlier.event_id < d.event_id)
+        earlier.state == state_names.DELIVERY_PENDING, earlier.event_id < d.event_id)
     unfanned_before = sa.exists().where(
         event.workflow_execution_id == d.workflow_execution_id,
         event.dispatched.is_(False), event.id < d.event_id)
-    return (d.state == "PENDING", d.next_attempt_at <= now,
+    return (d.state == state_names.DELIVERY_PENDING, d.next_attempt_at <= now,
             sa.or_(d.claimed_until.is_(None), d.claimed_until < now),
             ~pending_before, ~unfanned_before)
 
@@ -161,7 +162,7 @@ def record_attempt(session, delivery_id, holder, **values):
     model = models.Delivery
     stmt = (sa.update(model)
             .where(model.id == delivery_id, model.claimed_by == holder,
-                   model.state == "PENDING")
+                   model.state == state_names.DELIVERY_PENDING)
             .values(claimed_by=None, claimed_until=None, **values)
             .execution_options(synchronize_session=False))
     return session.execute(stmt).rowcount == 1

@@ -122,7 +122,7 @@ def _old_events(before):
     """Events fanned out before ``before`` that no pending delivery needs."""
     event, delivery = models.Event, models.Delivery
     oldest_needed = sa.select(sa.func.min(delivery.event_id)).where(
-        delivery.state == "PENDING").scalar_subquery()
+        delivery.state == state_names.DELIVERY_PENDING).scalar_subquery()
     return sa.select(event.id).where(
         event.dispatched.is_(True), event.created_at < before,
         event.id < sa.func.coalesce(oldest_needed, 2 ** 62))
@@ -133,7 +133,7 @@ def _old_deliveries(before):
     ``before``."""
     delivery = models.Delivery
     return sa.select(delivery.id).where(
-        delivery.state.in_(("DELIVERED", "FAILED")),
+        delivery.state.in_(state_names.DELIVERY_ENDED),
         delivery.created_at < before)
 
 

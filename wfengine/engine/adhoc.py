@@ -6,7 +6,10 @@ in YAML with ``base`` and ``base-input``) is turned into a call of its base,
 possibly through several ad-hoc layers, and its ``output`` is applied to
 the base's result when it returns. Before the conductor runs, the engine
 reads the definitions a workflow may call (:func:`catalog`); the
-conductor resolves its calls with them (``core.catalog``, pure).
+conductor resolves its calls with them (``core.catalog``, pure). A unit of
+work reads an execution's catalog once (:func:`for_execution`): the
+results it takes have their ``output`` applied with the same catalog the
+conductor then decides with.
 """
 import functools
 import types
@@ -15,6 +18,7 @@ from wfengine import cache
 from wfengine import exceptions
 from wfengine.actions import loader
 from wfengine.db import definitions
+from wfengine.db import scope as db_scope
 from wfengine.engine.core import catalog as core_catalog
 from wfengine.lang import actions as lang_actions
 
@@ -46,7 +50,7 @@ def catalog(session, names, namespace, computed=False):
         names |= definitions.adhoc_action_names(session, namespace)
     builtins = set(loader.names() if computed else
                    _builtins(frozenset(names)))
-    found, todo = {}, names - builtins
+    found, todo, namespaces = {}, names - builtins, {}
     for _ in range(MAX_DEPTH):
         if not todo:
             break
@@ -54,13 +58,27 @@ def catalog(session, names, namespace, computed=False):
         for name, row in rows.items():
             if not row.is_system:
                 found[name] = (row.id, _spec(session, row))
+                namespaces[name] = row.namespace or ""
         bases = {core_catalog.base_of(found[n][1]) for n in rows
                  if n in found}
         builtins |= _builtins(frozenset(bases))
         todo = bases - builtins - set(found)
     return core_catalog.ActionCatalog(
         namespace or "", frozenset(builtins), types.MappingProxyType(found),
-        resolves=True)
+        resolves=True, namespaces=types.MappingProxyType(namespaces))
+
+
+def for_execution(unit, wf_ex, spec):
+    """The ``ActionCatalog`` of workflow execution ``wf_ex`` (running
+    workflow ``spec``): the actions it names, as its project sees them
+    (its own, shared ones, built-in ones). Read once per unit of work."""
+    key = ("actions", wf_ex.id)
+    if key not in unit.memo:
+        names, computed = core_catalog.named_actions(spec)
+        with db_scope.of_project(wf_ex.project_id):
+            unit.memo[key] = catalog(unit.session, names,
+                                     wf_ex.workflow_namespace, computed)
+    return unit.memo[key]
 
 
 def _spec(session, row):
@@ -89,11 +107,21 @@ def resolve(session, name, action_input, namespace, runtime):
         name, action_input, runtime)
 
 
-def transform(session, adhoc_id, result, runtime=None):
+def transform(session, adhoc_id, result, runtime=None, actions=None):
     """Apply the ``output`` of ad-hoc action ``adhoc_id`` to a result of
     its base action: the ``output`` of each ad-hoc layer under it first,
-    innermost first (as Mistral does)."""
-    for spec in reversed(_chain(session, adhoc_id)):
+    innermost first (as Mistral does).
+
+    :param actions: the ``ActionCatalog`` of the decision that takes the
+        result, if any: its layers are used as they are; the definitions
+        are read only for an action outside any workflow, or one whose
+        layers the catalog does not hold as the action's own namespace
+        finds them (``ActionCatalog.output_chain``).
+    """
+    chain = actions.output_chain(adhoc_id) if actions is not None else None
+    if chain is None:
+        chain = _chain(session, adhoc_id)
+    for spec in reversed(chain):
         result = lang_actions.transform_output(spec, result, runtime)
     return result
 

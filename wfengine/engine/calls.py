@@ -40,15 +40,23 @@ def _drops_results(unit, wf_ex, task_name):
     return bool(task_spec and task_spec.keep_result is False)
 
 
-def outcome(unit, action_ex, msg):
+def outcome(unit, action_ex, msg, wf_ex=None):
     """``(state, result, state_info)``, with an ad-hoc action's ``output``
-    applied to a successful result."""
+    applied to a successful result.
+
+    :param wf_ex: the workflow execution the action is of, if any: its
+        ``output`` is then applied with the catalog of the execution that
+        the conductor decides with (read once for both).
+    """
     adhoc_call = action_params.ActionParams.from_row(action_ex.params).adhoc
     if not adhoc_call or msg.state != states.SUCCESS:
         return msg.state, msg.result, msg.state_info
+    actions = None if wf_ex is None else adhoc.for_execution(
+        unit, wf_ex, snapshot.workflow_spec(unit, wf_ex))
     try:
         return (msg.state, adhoc.transform(unit.session, adhoc_call.id,
-                                           msg.result), msg.state_info)
+                                           msg.result, actions=actions),
+                msg.state_info)
     except (exceptions.ExpressionError, exceptions.NotFound) as e:
         text = "Can not apply the output of action %s: %s" % (
             action_ex.name, e)
@@ -63,10 +71,11 @@ def check_completable(action_ex):
             state=action_ex.state,
             rule="only a RUNNING asynchronous action can be completed")
     if action_ex.is_sync or not action_ex.claimed_by:
-        raise exceptions.Conflict(
-            "Action execution %s (%s) is synchronous, or not started yet: "
-            "its result comes from the executor that runs it"
-            % (action_ex.id, action_ex.name))
+        raise exceptions.ConflictingState(
+            what="complete", kind="action execution", id=action_ex.id,
+            state=action_ex.state,
+            rule="it is synchronous, or not started yet: its result comes "
+                 "from the executor that runs it")
 
 
 def item_results(unit, task, succeeded):

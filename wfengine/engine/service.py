@@ -23,7 +23,6 @@ from wfengine.db import snapshots as db_snapshots
 from wfengine.db import statements
 from wfengine.db import unit as db_unit
 from wfengine.engine import adhoc
-from wfengine.engine.core import catalog
 from wfengine.engine.core import conductor
 from wfengine.engine.core import context as ctx_lib
 from wfengine.engine import events
@@ -322,12 +321,9 @@ def _conductor(unit, wf_ex, view, tasks):
     """The conductor of ``wf_ex``, with the definitions of the actions its
     workflow may call: ad-hoc actions as the execution's project sees
     them (its own, shared ones, built-in ones)."""
-    names, computed = catalog.named_actions(view.spec)
-    with db_scope.of_project(wf_ex.project_id):
-        actions = adhoc.catalog(unit.session, names,
-                                wf_ex.workflow_namespace, computed)
-    return conductor.Conductor(view, tasks, ports=_ports(unit),
-                               actions=actions)
+    return conductor.Conductor(
+        view, tasks, ports=_ports(unit),
+        actions=adhoc.for_execution(unit, wf_ex, view.spec))
 
 
 def _crash_before_commit(unit, fn, *args):
@@ -347,10 +343,10 @@ def _started_before(unit, wf_ex_id, wf_def):
     if workflow_id is None:
         return False
     if workflow_id != wf_def.id:
-        raise exceptions.Conflict(
-            "Workflow execution %s exists already and runs another "
-            "workflow than %s [workflow_id=%s]"
-            % (wf_ex_id, wf_def.name, workflow_id))
+        raise exceptions.ExistsOtherwise(
+            kind="Workflow execution", id=wf_ex_id,
+            differs="runs another workflow than %s [workflow_id=%s]"
+            % (wf_def.name, workflow_id))
     return True
 
 

@@ -195,8 +195,8 @@ class ActionsMixin:
                 calls.check_completable(action_ex)
             if action_ex.state != states.RUNNING or action_ex.id in proposed:
                 continue
-            outcome = calls.outcome(unit, action_ex, msg)
             wf_ex = wf_exes.get(action_ex.workflow_execution_id)
+            outcome = calls.outcome(unit, action_ex, msg, wf_ex)
             proposed[action_ex.id] = (index, outcome, {"result": calls.kept(
                 unit, wf_ex, action_ex, outcome[1])})
         won = cas.complete_action_executions(unit.session, {
@@ -209,9 +209,9 @@ class ActionsMixin:
                                              (None, None, None))
             if first != index or msg.action_ex_id not in won:
                 if msg.from_api:
-                    raise exceptions.Conflict(
-                        "Action execution %s was completed by someone else "
-                        "just now" % msg.action_ex_id)
+                    raise exceptions.LostRace(
+                        kind="Action execution", id=msg.action_ex_id,
+                        what="completed")
                 results.append(None)
                 continue
             LOG.debug("Action execution %s moved from RUNNING to %s",

@@ -36,6 +36,7 @@ from wfengine import crashpoints
 from wfengine import exceptions
 from wfengine import logcontext
 from wfengine import metrics
+from wfengine import state_names as states
 from wfengine.executor import fieldsize
 from wfengine.executor import runner
 from wfengine.rpc import endpoints as rpc_endpoints
@@ -254,7 +255,7 @@ class ExecutorService:
                                   action_id=msg.action_ex_id), \
                     metrics.action_timer(msg.action_name) as timer:
                 result = fieldsize.checked(runner.run(msg))
-                timer.state = result.state if result else "RUNNING"
+                timer.state = result.state if result else states.RUNNING
             crashpoints.hit("executor-after-run")
         except Exception:
             LOG.exception("Action execution %s could not be run",

@@ -12,10 +12,11 @@ import datetime
 import random
 
 from wfengine import exceptions
+from wfengine import state_names
 
-PENDING = "PENDING"
-DELIVERED = "DELIVERED"
-FAILED = "FAILED"
+PENDING = state_names.DELIVERY_PENDING
+DELIVERED = state_names.DELIVERY_DELIVERED
+FAILED = state_names.DELIVERY_FAILED
 STATES = (PENDING, DELIVERED, FAILED)
 
 SUCCEED = "succeed"

@@ -14,6 +14,7 @@ import time
 import sqlalchemy as sa
 from prometheus_client import core
 
+from wfengine import state_names as states
 from wfengine.db import models
 from wfengine.db import session as db_session
 
@@ -72,7 +73,7 @@ def _query(session):
         "deliveries": session.execute(sa.select(
             delivery.publisher, sa.func.count(),
             sa.func.min(delivery.created_at)).where(
-                delivery.state == "PENDING").group_by(
+                delivery.state == states.DELIVERY_PENDING).group_by(
                 delivery.publisher)).all(),
         "events": session.execute(sa.select(
             sa.func.count(), sa.func.min(models.Event.created_at)).where(
@@ -82,11 +83,11 @@ def _query(session):
                 beat.heartbeat_at >= since)).all(),
         "in_flight": session.execute(sa.select(
             action.executor, sa.func.count()).where(
-                action.state == "RUNNING",
+                action.state == states.RUNNING,
                 action.executor.is_not(None)).group_by(
                 action.executor)).all(),
         "running": session.execute(sa.select(sa.func.count()).where(
-            wf_ex.state == "RUNNING").select_from(wf_ex)).scalar(),
+            wf_ex.state == states.RUNNING).select_from(wf_ex)).scalar(),
     }
 
 

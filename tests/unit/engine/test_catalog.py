@@ -83,3 +83,29 @@ wf:
     (task,) = decision.tasks
     assert task.state == states.ERROR
     assert decision.workflow_change.after == states.ERROR
+
+
+def test_the_output_of_a_call_applies_through_the_layers_it_was_made_of():
+    # Outermost first: loud, then greet (built on std.echo).
+    assert CATALOG.output_chain("l-id") == [LOUD, GREET]
+    assert CATALOG.output_chain("g-id") == [GREET]
+
+
+def test_an_action_the_catalog_does_not_hold_has_no_output_chain():
+    # Deleted or replaced since the call was planned: read it again.
+    assert CATALOG.output_chain("gone-id") is None
+
+
+def test_an_action_of_the_default_namespace_finds_its_bases_there_only():
+    # Called from namespace ns, found in the default one: its base greet
+    # is ns's in this catalog, which the action itself would not find.
+    mixed = catalog.ActionCatalog(
+        "ns", frozenset({"std.echo"}),
+        {"greet": ("g-id", GREET), "loud": ("l-id", LOUD)}, resolves=True,
+        namespaces={"loud": "", "greet": "ns"})
+    assert mixed.output_chain("l-id") is None
+    same = catalog.ActionCatalog(
+        "ns", frozenset({"std.echo"}),
+        {"greet": ("g-id", GREET), "loud": ("l-id", LOUD)}, resolves=True,
+        namespaces={"loud": "ns", "greet": ""})
+    assert same.output_chain("l-id") == [LOUD, GREET]

@@ -32,6 +32,8 @@ class ActionCatalog:
         knows, the bases they are built on included.
     :ivar resolves: False for a catalog that resolves nothing (calls stay
         as planned: tests of the conductor alone).
+    :ivar namespaces: name -> the namespace an ad-hoc action was found in
+        (``namespace`` or the default one); ``namespace`` if not given.
     """
 
     namespace: str = ""
@@ -39,6 +41,8 @@ class ActionCatalog:
     adhoc: Mapping = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({}))
     resolves: bool = False
+    namespaces: Mapping = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({}))
 
     def resolve(self, name, action_input, runtime):
         """``(base_name, base_input, adhoc_id)`` for a call of ``name``;
@@ -63,6 +67,32 @@ class ActionCatalog:
         raise exceptions.ActionError(
             "An ad-hoc action is built on more than %d levels of base "
             "actions" % MAX_DEPTH)
+
+    def output_chain(self, adhoc_id):
+        """The specs whose ``output`` applies to a result of ad-hoc action
+        ``adhoc_id`` (a call ``resolve`` made), outermost first: the
+        action and the ad-hoc actions it is built on, as this catalog
+        knows them. None if the catalog does not hold ``adhoc_id`` (its
+        definition was deleted or replaced since the call was planned), or
+        holds a base the action's own namespace would not find: an action
+        of the default namespace finds its bases there only, where this
+        catalog looked in its ``namespace`` first.
+        """
+        name = next((name for name, (found_id, _) in self.adhoc.items()
+                     if found_id == adhoc_id), None)
+        if name is None:
+            return None
+        home = self.namespaces.get(name, self.namespace)
+        chain = [self.adhoc[name][1]]
+        for _ in range(MAX_DEPTH):
+            base = chain[-1].get("base")
+            found = None if base in self.builtins else self.adhoc.get(base)
+            if found is None:
+                break       # a built-in base (or one gone since)
+            if self.namespaces.get(base, home) not in (home, ""):
+                return None
+            chain.append(found[1])
+        return chain
 
 
 def named_actions(spec):

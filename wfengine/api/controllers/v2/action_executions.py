@@ -43,22 +43,23 @@ def _check_token(action_ex_id, token):
     global _signer
     if token is None:
         if common.caller() is None:
-            raise exceptions.Forbidden(
-                "Completing action execution %s needs credentials of its "
-                "project or the token of its callback URL" % action_ex_id)
+            raise exceptions.CallbackRefused(
+                problem="No credentials and no callback token",
+                id=action_ex_id)
         session.reader(_get, action_ex_id)  # another project's: 404
         return
     if not isinstance(token, str) or not token.isascii():
-        raise exceptions.Forbidden(
-            "Malformed callback token: give one token, of URL-safe "
-            "characters, as the callback URL has it")
+        raise exceptions.CallbackRefused(
+            problem="Malformed callback token (give one token of URL-safe "
+                    "characters, as the callback URL has it)",
+            id=action_ex_id)
     with _signer_lock:
         if _signer is None:
             _signer = callbacks.load_signer(callbacks.public_url(CONF), CONF)
     if not _signer.verify(action_ex_id, token):
-        raise exceptions.Forbidden(
-            "The callback token does not belong to action execution %s"
-            % action_ex_id)
+        raise exceptions.CallbackRefused(
+            problem="The callback token is another action execution's",
+            id=action_ex_id)
 
 
 # How often a synchronous run (run_sync) looks for its result.
@@ -117,9 +118,9 @@ class ActionExecutionsController(rest.RestController):
         it: ``[api] allow_action_execution_deletion``); 204."""
         session.reader(_get, action_ex_id)  # another project's: 404
         if not CONF.api.allow_action_execution_deletion:
-            raise exceptions.Forbidden(
-                "Action execution deletion is turned off on this server "
-                "([api] allow_action_execution_deletion)")
+            raise exceptions.TurnedOff(
+                what="Action execution deletion",
+                option="[api] allow_action_execution_deletion")
         pecan.request.engine.delete_action_execution(action_ex_id)
 
     @expose(wstypes.ActionExecution, wstypes.text, wstypes.text,

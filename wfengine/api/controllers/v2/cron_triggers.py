@@ -28,9 +28,9 @@ def _create(sess, values):
         wf_def = definitions.get_workflow_definition(
             sess, identifier, values["workflow_namespace"])
     except exceptions.NotFound as e:
-        raise exceptions.InputError(
-            "Cron trigger %r names an unknown workflow: %s"
-            % (values["name"], e)) from e
+        raise exceptions.UnknownReference(
+            field="workflow_id" if values["workflow_id"] else
+            "workflow_name", kind="workflow", error=e) from e
     values = dict(values, workflow_id=wf_def.id, workflow_name=wf_def.name,
                   workflow_namespace=wf_def.namespace)
     return SPEC.to_dict(definitions.create_cron_trigger(sess, values))

@@ -5,6 +5,7 @@ import uuid
 import pecan
 from pecan import rest
 
+from wfengine import state_names as states
 from wfengine.api import bodies
 from wfengine.api.controllers import common
 from wfengine.api.controllers.v2 import execution_report
@@ -105,7 +106,7 @@ class ExecutionsController(rest.RestController):
         change = updates.parse_execution_update(wstypes.present(body),
                                                 wf_ex_id)
         session.reader(_get, wf_ex_id)  # another project's: 404
-        if change.get("state") == "RUNNING":
+        if change.get("state") == states.RUNNING:
             common.authorize("executions:resume")
         pecan.request.engine.update_execution(wf_ex_id, **change)
         return session.reader(_get, wf_ex_id)

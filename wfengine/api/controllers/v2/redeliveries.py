@@ -35,9 +35,9 @@ def _redeliver(sess, listener_id, delivery_id):
     row, changed = notifications.reset_delivery(
         sess, listener_id, delivery_id, policy.FAILED, target, _now())
     if not changed:
-        raise exceptions.InvalidStateTransition(
-            "Delivery %s is %s: only a FAILED delivery can be sent again"
-            % (delivery_id, row.state))
+        raise exceptions.OnlyFromState(
+            kind="Delivery", id=delivery_id, state=row.state,
+            allowed="a %s delivery" % policy.FAILED, what="be sent again")
     return listener_resources.delivery_dict(row)
 
 
