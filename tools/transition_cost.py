@@ -232,6 +232,12 @@ def main(argv=None):
     for _ in range(args.warmup):
         one_execution(svc, executors, name)
     counted = count_statements(engine, svc, executors, name, args)
+    # As the server does once started (``cmd.launch``).
+    gc.collect()
+    gc.freeze()
+    if os.environ.get("TRANSITION_COST_GC_THRESHOLD"):
+        gc.set_threshold(*[int(v) for v in os.environ[
+            "TRANSITION_COST_GC_THRESHOLD"].split(",")])
     profile = cProfile.Profile() if args.profile else None
     cpu0, wall0 = time.process_time(), time.perf_counter()
     if profile:
