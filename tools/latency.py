@@ -133,6 +133,9 @@ def main(argv=None):
     figures["cpu_ms_per_execution"] = {
         role: round(cpu * 1000.0 / args.runs, 2)
         for role, cpu in sorted(watch.cpu.items())}
+    if watch.pg:
+        figures["pg_commits_per_execution"] = round(
+            watch.pg["commits"] / args.runs, 2)
     figures["load_average"] = [round(load, 2),
                                round(os.getloadavg()[0], 2)]
     print(figures)
