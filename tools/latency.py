@@ -14,8 +14,19 @@ just before its ``POST /v2/executions`` until a client polling
 
 The client is ``../shared/bench/wfbench.py``'s (``requests``, one
 session). A benchmark, not a test: nothing asserts times.
+
+Run by itself, it starts a fresh wfengine of one shape and runs
+``alone`` against it, adding the CPU time its processes spent per
+execution (status polls included) and the machine's load average::
+
+    python tools/latency.py --shape embedded --runs 100
 """
+import argparse
 import importlib.util
+import os
+import pathlib
+import sys
+import tempfile
 import time
 
 import bench
@@ -98,3 +109,38 @@ def alone(url, runs=100, tasks=10):
     return {"executions": runs, "p50_ms": _ms(times, 50),
             "p95_ms": _ms(times, 95),
             "max_ms": round(max(times) * 1000.0, 3)}
+
+
+def main(argv=None):
+    import sidebyside  # it imports this module
+    parser = argparse.ArgumentParser(description="alone on a fresh "
+                                     "wfengine server")
+    parser.add_argument("--shape", choices=("embedded", "multi"),
+                        default="embedded")
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="wfe-alone-"))
+    server = sidebyside.WFEngine(args.shape, args.port or bench.free_port(),
+                                 workdir)
+    server.start()
+    try:
+        load = os.getloadavg()[0]
+        with sidebyside.Watch(server) as watch:
+            figures = alone(server.url, runs=args.runs)
+    finally:
+        server.stop()
+    figures["cpu_ms_per_execution"] = {
+        role: round(cpu * 1000.0 / args.runs, 2)
+        for role, cpu in sorted(watch.cpu.items())}
+    if watch.pg:
+        figures["pg_commits_per_execution"] = round(
+            watch.pg["commits"] / args.runs, 2)
+    figures["load_average"] = [round(load, 2),
+                               round(os.getloadavg()[0], 2)]
+    print(figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

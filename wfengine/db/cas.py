@@ -62,7 +62,7 @@ def cas_update_many(session, table, columns, updates, constants=None):
     :param constants: ``{column: value}`` set on every row.
     :returns: the set of ids whose update won.
     """
-    conn = session.connection()
+    conn = st.connection(session)
     dialect = conn.dialect
     constants = dict(constants or {})
     constant_names = tuple(sorted(constants))

@@ -14,6 +14,7 @@ from wfengine.db import _common
 from wfengine.db import api as db_api
 from wfengine.db import listing
 from wfengine.db import models
+from wfengine.db import statements
 from wfengine import exceptions
 from wfengine import state_names
 
@@ -73,7 +74,7 @@ def subscribed_events(session, workflow_name):
     """The ``events`` lists of the enabled listeners of ``workflow_name``
     or of every workflow (the engine asks this per unit of work: a
     statement built once)."""
-    return list(session.connection().execute(
+    return list(statements.connection(session).execute(
         _SUBSCRIBED, {"name": workflow_name}).scalars())
 
 

@@ -54,13 +54,13 @@ def lock_workflow_execution(session, wf_ex_id, with_data=False):
     return wf_ex
 
 
-def lock_workflow_executions(session, wf_ex_ids):
+def lock_workflow_executions(session, wf_ex_ids, with_data=False):
     """``lock_workflow_execution`` for several executions in one statement:
-    their rows (without data) by id, locked in id order, so that two
-    engines locking overlapping sets never deadlock. A missing id is
-    missing from the answer."""
-    return st.rows_by_id(session, _WF, _WF_SMALL_NAMES, wf_ex_ids,
-                         lock=True)
+    their rows (without data unless ``with_data``: context and input) by
+    id, locked in id order, so that two engines locking overlapping sets
+    never deadlock. A missing id is missing from the answer."""
+    names = _WF_SMALL_NAMES + (("context", "input") if with_data else ())
+    return st.rows_by_id(session, _WF, names, wf_ex_ids, lock=True)
 
 
 def get_executions_data(session, wf_ex_ids):

@@ -21,9 +21,30 @@ _built = cache.BoundedCache(2048)
 _FIXED_IN = 8
 
 
+# Where a session keeps the connection of its transaction (see
+# :func:`connection`).
+_CONNECTION = "wfengine.connection"
+
+
+def connection(session):
+    """The connection of ``session``'s transaction.
+
+    ``Session.connection()`` walks the session's transaction state on
+    every call (about a twelfth of a lone transition's CPU, called for
+    each of its statements); the connection is kept in the session's
+    ``info`` at the first call instead. A session of ``db.session`` holds
+    one transaction (``unit_of_work``, ``reader``) and is then closed,
+    so the connection kept is the transaction's until the end.
+    """
+    conn = session.info.get(_CONNECTION)
+    if conn is None or conn.closed:
+        conn = session.info[_CONNECTION] = session.connection()
+    return conn
+
+
 def run(session, stmt, params=None):
     """Execute ``stmt`` on the unit of work's connection."""
-    return session.connection().execute(stmt, params or {})
+    return connection(session).execute(stmt, params or {})
 
 
 def once(key, build):

@@ -132,12 +132,13 @@ class Unit:
         return db_snapshots.lock_workflow_execution(self.session, wf_ex_id,
                                               with_data)
 
-    def lock_executions(self, wf_ex_ids):
+    def lock_executions(self, wf_ex_ids, with_data=False):
         """``db_snapshots.lock_workflow_executions``, after writing what the
         unit staged for those executions."""
         for wf_ex_id in wf_ex_ids:
             self.write(wf_ex_id)
-        return db_snapshots.lock_workflow_executions(self.session, wf_ex_ids)
+        return db_snapshots.lock_workflow_executions(self.session, wf_ex_ids,
+                                                     with_data)
 
 
 def _take(staged, wf_ex_id):

@@ -92,7 +92,16 @@ class ExecutorService:
             thread.start()
 
     def submit(self, msg):
-        """Queue ``messages.RunAction``; returns at once."""
+        """Queue ``messages.RunAction``; returns at once.
+
+        A pure action, while a worker is idle, goes straight to the
+        workers: it needs no claim, and the claims thread in between
+        was one more thread to wake on every hop of a lone execution.
+        """
+        if not self._draining.is_set() and runner.is_pure(msg.action_name) \
+                and self._idle.acquire(blocking=False):
+            self._start_pure([msg])
+            return
         self._incoming.put(msg)
 
     def run_action(self, msg):

@@ -1,4 +1,6 @@
 """Pure actions (``Action.is_pure``) run without a claim."""
+import threading
+import time
 
 from tests.unit.executor import test_executor_service as base
 from tests.unit.executor import test_executor_drain as drain
@@ -48,5 +50,37 @@ def test_a_refusing_engine_does_not_hold_back_pure_actions(real_purity):
         executor.submit(_noop(1))
         assert base._until(lambda: len(base._reported(engine)) == 1)
         assert base._reported(engine) == [("a1", "SUCCESS", None)]
+    finally:
+        executor.stop()
+
+
+def test_a_pure_action_is_not_held_behind_a_claim_under_way(real_purity):
+    hold = threading.Event()
+    engine = base.FakeEngine(hold=hold)
+    executor = base._executor(engine, workers=4)
+    try:
+        executor.submit(base._msg(0, "std.sleep", {"seconds": 0}))
+        time.sleep(0.1)  # its claim is on its way (held)
+        executor.submit(_noop(1))
+        assert base._until(lambda: base._reported(engine) == [
+            ("a1", "SUCCESS", None)]), \
+            "the noop waited for the claims thread"
+        hold.set()
+        assert base._until(lambda: len(base._reported(engine)) == 2)
+    finally:
+        hold.set()
+        executor.stop()
+
+
+def test_with_no_worker_idle_a_pure_action_waits_its_turn(real_purity):
+    engine = base.FakeEngine()
+    executor = base._executor(engine, workers=1)
+    try:
+        executor.submit(drain._sleepy(0, 0.3))
+        assert base._until(lambda: executor.in_flight() == ["a0"])
+        executor.submit(_noop(1))
+        assert base._until(lambda: len(base._reported(engine)) == 2)
+        assert [r[0] for call in engine.result_calls for r in call] == [
+            "a0", "a1"]
     finally:
         executor.stop()
