@@ -195,7 +195,7 @@ class Conductor(lifecycle.Lifecycle, endings.Endings,
         task.in_context = ctx_lib.merge(task.in_context, in_ctx)
         self._change(task, None)
         if len(arrivals) >= self._join_required(task_spec):
-            self._move(task, states.RUN)
+            self._move(task, states.RUN, state_info=None)
         return task
 
     def _join_required(self, task_spec):
