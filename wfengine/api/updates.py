@@ -102,20 +102,28 @@ def parse_task_update(data, task_ex_id):
 
 
 ACTION_RESULT_STATES = states.RESULTS
+# States that pause an asynchronous action or let it run again (Mistral
+# takes them on the same request as the results).
+ACTION_UPDATE_STATES = (states.PAUSED, states.RUNNING)
 
 
 def parse_action_completion(data, action_ex_id):
     """Check a ``PUT /v2/action_executions/<id>`` body.
 
-    :returns: the engine client's ``complete_action`` keyword arguments.
-    :raises InputError: a state that does not end it.
+    :returns: the engine client's ``complete_action`` keyword arguments
+        (``{"state": ...}`` alone for PAUSED and RUNNING, the arguments of
+        ``update_action``).
+    :raises InputError: a state that neither ends it nor pauses or
+        resumes it.
     """
     _check_id(data, action_ex_id, "action execution id")
     state = data.get("state")
+    if state in ACTION_UPDATE_STATES:
+        return {"state": state}
     if state not in ACTION_RESULT_STATES:
         raise exceptions.NotAllowedValue(
             field="action execution state",
-            allowed=", ".join(ACTION_RESULT_STATES))
+            allowed=", ".join(ACTION_RESULT_STATES + ACTION_UPDATE_STATES))
     output = _decoded_output(data.get("output"))
     if state == "SUCCESS" and output is None:
         output = {}                 # Mistral's default for the field

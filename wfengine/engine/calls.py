@@ -55,13 +55,19 @@ def outcome(unit, action_ex, msg):
         return states.ERROR, text, text
 
 
-def check_completable(action_ex):
-    """An API completion needs a RUNNING, claimed, asynchronous action."""
-    if action_ex.state != states.RUNNING:
+# The states an action may be completed in (one paused by request too).
+COMPLETABLE = (states.RUNNING, states.PAUSED)
+
+
+def check_completable(action_ex, what="complete"):
+    """An API completion (or pause, or resume) needs a RUNNING (or
+    PAUSED), claimed, asynchronous action."""
+    if action_ex.state not in COMPLETABLE:
         raise exceptions.ConflictingState(
-            what="complete", kind="action execution", id=action_ex.id,
+            what=what, kind="action execution", id=action_ex.id,
             state=action_ex.state,
-            rule="only a RUNNING asynchronous action can be completed")
+            rule="only a RUNNING or PAUSED asynchronous action can be "
+            "completed, paused or resumed")
     if action_ex.is_sync or not action_ex.claimed_by:
         raise exceptions.Conflict(
             "Action execution %s (%s) is synchronous, or not started yet: "
