@@ -137,7 +137,10 @@ class Lifecycle:
             # Mistral: failing an ended execution, or setting the state it
             # ended in, is answered and changes nothing.
             return self.plan
-        self._require_wf((states.RUNNING, states.PAUSED), "set to " + state)
+        # As Mistral: a PAUSED execution may be failed, not succeeded
+        # (resume it first).
+        self._require_wf((states.RUNNING, states.PAUSED) if event ==
+                         states.FAIL else (states.RUNNING,), "set to " + state)
         self._end_active_tasks(states.CANCEL, "Workflow execution set to %s "
                                "by request" % state)
         self._wf_move(event, state_info, self._final_output(event))
