@@ -14,6 +14,7 @@ import types
 from wfengine import action_params
 from wfengine import exceptions
 from wfengine import logcontext
+from wfengine.actions import loader
 from wfengine.db import api as db_api
 from wfengine.db import snapshots as db_snapshots
 from wfengine.db import cas
@@ -93,6 +94,9 @@ class ActionsMixin:
             base, base_input, adhoc_id = adhoc.resolve(
                 unit.session, msg.name, msg.input, msg.namespace,
                 {"env": {}})
+        # As Mistral, an input the action can not take is refused before
+        # anything is created (Mistral answers 500 there; a 400 here).
+        loader.check_input(base, base_input)
         action_ex = outbox_rows.stage_standalone_action(
             unit, msg, base, base_input, adhoc_id)
         return {"id": action_ex.id}, [outbox_rows.stage_run(
