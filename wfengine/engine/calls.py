@@ -41,18 +41,24 @@ def _drops_results(unit, wf_ex, task_name):
 
 
 def outcome(unit, action_ex, msg):
-    """``(state, result, state_info)``, with an ad-hoc action's ``output``
-    applied to a successful result."""
+    """``(state, result, state_info, accepted)``, with an ad-hoc action's
+    ``output`` applied to a successful result.
+
+    ``accepted`` is False when the ``output`` can not be applied: as in
+    Mistral, the action fails, its result is not the task's (which has
+    none), and its task is failed at once, whatever handlers it has.
+    """
     adhoc_call = action_params.ActionParams.from_row(action_ex.params).adhoc
     if not adhoc_call or msg.state != states.SUCCESS:
-        return msg.state, msg.result, msg.state_info
+        return msg.state, msg.result, msg.state_info, True
     try:
         return (msg.state, adhoc.transform(unit.session, adhoc_call.id,
-                                           msg.result), msg.state_info)
+                                           msg.result), msg.state_info, True)
     except (exceptions.ExpressionError, exceptions.NotFound) as e:
-        text = "Can not apply the output of action %s: %s" % (
-            action_ex.name, e)
-        return states.ERROR, text, text
+        # Mistral's words.
+        text = "Failed to complete action [error=%s, action=%s, task=%s]" % (
+            e, action_ex.name, action_ex.task_name)
+        return states.ERROR, text, text, False
 
 
 # The states an action may be completed in (one paused by request too).

@@ -189,7 +189,8 @@ class ActionsMixin:
     def _take_results(unit, msgs, action_exes, wf_exes):
         """Compare-and-set each message's action from RUNNING to its
         result, all in one statement; returns for each message
-        ``(state, result, state_info)`` if its result won, else None (a
+        ``(state, result, state_info, accepted)`` if its result won, else
+        None (a
         duplicate, in this batch or before it, or a late result).
 
         :raises Conflict: a completion through the API that lost.
@@ -209,8 +210,8 @@ class ActionsMixin:
                 unit, wf_ex, action_ex, outcome[1])})
         won = cas.complete_action_executions(unit.session, {
             action_ex_id: (state, state_info, output,
-                           action_exes[action_ex_id].state)
-            for action_ex_id, (_, (state, _, state_info), output)
+                           action_exes[action_ex_id].state, accepted)
+            for action_ex_id, (_, (state, _, state_info, accepted), output)
             in proposed.items()})
         results = []
         for index, msg in enumerate(msgs):
@@ -372,16 +373,17 @@ def _result_tasks(unit, taken):
 
 
 def _decide_results(unit, results, wf_ex, cond):
-    """Let the conductor take ``[(action_ex, (state, result, state_info))]``
-    of one execution, in the order they came."""
-    for action_ex, (state, result, state_info) in results:
+    """Let the conductor take ``[(action_ex, (state, result, state_info,
+    accepted))]`` of one execution, in the order they came."""
+    for action_ex, (state, result, state_info, accepted) in results:
         task_id = action_ex.task_execution_id
         # Read already (_result_tasks): with its data, but for an item of
         # a with-items task (its data is read once, when the last ends).
         task = cond.tasks.get(task_id, with_data=not _is_item(action_ex))
         items = calls.item_results(unit, task, state == states.SUCCESS)
         cond.on_action_complete(task_id, state, result, state_info, items,
-                                action_ex_id=action_ex.id)
+                                action_ex_id=action_ex.id,
+                                forced=not accepted)
         if items is not None:
             calls.forget_items(unit, wf_ex, task)
     return cond.plan

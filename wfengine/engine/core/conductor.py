@@ -81,15 +81,26 @@ class Conductor(lifecycle.Lifecycle, endings.Endings,
         return self.spec.type == "reverse"
 
     def on_action_complete(self, task_ex_id, state, result, state_info=None,
-                           item_results=None, action_ex_id=None):
+                           item_results=None, action_ex_id=None,
+                           forced=False):
         """Plan what follows the completion of one of the task's actions.
 
         :param item_results: for a ``with-items`` task whose last item this
             is, the results of all items in index order.
         :param action_ex_id: the action's id (an action paused by request
             may be completed: its task runs again to take the result).
+        :param forced: the result could not be completed (an ad-hoc
+            action's output failed, ``state_info`` says why): as in
+            Mistral, the task fails at once, whatever handlers it has.
         """
         task = self.tasks[task_ex_id]
+        if forced and task.state in (states.RUNNING, states.PAUSED):
+            task.runtime_context.pop(lifecycle.PAUSED_ACTIONS, None)
+            if task.state == states.PAUSED:
+                self._move(task, states.RESUME)
+            self._force_fail(task, state_info)
+            self._check_completion()
+            return self.plan
         if task.state == states.PAUSED and \
                 self._unpause_action(task, action_ex_id) and \
                 task.state == states.PAUSED:
