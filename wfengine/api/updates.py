@@ -138,10 +138,17 @@ def parse_action_completion(data, action_ex_id):
 
 
 def _decoded_output(output):
-    """The ``output`` of a completion: a JSON-encoded object is decoded
-    (``mistral action-execution-update --output '{...}'`` sends the JSON
-    text as a string, and Mistral decodes it); other values stay as
-    sent."""
+    """The ``output`` of a completion. As in Mistral it is an object,
+    given as one or as its JSON text (``mistral action-execution-update
+    --output '{...}'`` sends the text, and Mistral decodes it); any other
+    JSON value, or JSON text of one (a list, a number, a quoted string),
+    is refused as Mistral refuses it. Text that is not JSON at all is
+    kept as the result, as text (wfengine only: Mistral refuses it).
+
+    :raises InvalidField: a JSON value other than an object.
+    """
+    if output is None or isinstance(output, dict):
+        return output
     if isinstance(output, str):
         try:
             decoded = json.loads(output)
@@ -149,7 +156,25 @@ def _decoded_output(output):
             return output
         if isinstance(decoded, dict):
             return decoded
-    return output
+        kind = "JSON text of a %s" % _json_kind(decoded)
+    else:
+        kind = "a %s" % _json_kind(output)
+    raise exceptions.InvalidField(
+        field="JsonType field value: 'output' of a completion",
+        expected="a dictionary (a JSON object, or its JSON text)",
+        kind=kind)
+
+
+def _json_kind(value):
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    return "list"
 
 
 ACTION_RUN_PARAMS = ("run_sync", "save_result", "timeout", "target")

@@ -1,6 +1,9 @@
 """Wire shapes matched to Mistral 23.0.0 (issue 16)."""
 import types
 
+import pytest
+
+from wfengine import exceptions
 from wfengine.api import resources
 from wfengine.api import updates
 from wfengine.api import wire
@@ -22,11 +25,29 @@ def test_completion_output_given_as_json_text_is_decoded():
     assert done["output"] == {"result": {"a": 1}}
 
 
-def test_completion_output_text_that_is_not_an_object_stays_text():
-    for text in ("plain words", "3", '"quoted"'):
+def test_completion_output_text_that_is_not_json_stays_text():
+    # wfengine only: Mistral refuses it.
+    for text in ("plain words", "done", "[1, 2"):
         done = updates.parse_action_completion(
             {"state": "SUCCESS", "output": text}, "x")
         assert done["output"] == text
+
+
+@pytest.mark.parametrize("output, kind", [
+    ("[1, 2]", "JSON text of a list"), ("3", "JSON text of a number"),
+    ('"quoted"', "JSON text of a string"), ("null", "JSON text of a null"),
+    ([1, 2], "a list"), (3, "a number"), (True, "a boolean"),
+])
+def test_completion_output_that_is_json_but_no_object_is_refused(output,
+                                                                 kind):
+    # As Mistral: "JsonType field value must be a dictionary" (400).
+    for state in ("SUCCESS", "ERROR"):
+        with pytest.raises(exceptions.InvalidField) as err:
+            updates.parse_action_completion(
+                {"state": state, "output": output}, "x")
+        assert str(err.value).startswith("JsonType field value")
+        assert str(err.value).endswith("got " + kind)
+        assert err.value.http_code == 400
 
 
 def test_an_error_completion_output_becomes_the_state_info():
