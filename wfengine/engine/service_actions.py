@@ -265,9 +265,9 @@ class ActionsMixin:
             # Read again under the lock: a result may have won meanwhile.
             action_ex = db_snapshots.get_action_execution_for_engine(
                 unit.session, msg.action_ex_id)
-        calls.check_completable(action_ex, what="set to %s" % msg.state)
         if action_ex.state == msg.state:
             return {"id": action_ex.id}, []     # as Mistral: no change
+        calls.check_completable(action_ex, what="set to %s" % msg.state)
         event = _UPDATE_EVENTS[msg.state]
         persist.move(unit, "action", action_ex.id, action_ex.state, event)
         if wf_ex is None or not action_ex.task_execution_id:
