@@ -267,7 +267,17 @@ class ActionsMixin:
                 unit.session, msg.action_ex_id)
         if action_ex.state == msg.state:
             return {"id": action_ex.id}, []     # as Mistral: no change
-        calls.check_completable(action_ex, what="set to %s" % msg.state)
+        # As Mistral: 400 for an action that ended, or that is not
+        # asynchronous (its result comes from its executor).
+        if action_ex.state not in calls.COMPLETABLE or action_ex.is_sync \
+                or not action_ex.claimed_by:
+            raise exceptions.WrongState(
+                what="set to %s" % msg.state, kind="action execution",
+                id=action_ex.id, state="%s%s" % (
+                    action_ex.state, "" if action_ex.state not in
+                    calls.COMPLETABLE else " (not a started asynchronous "
+                    "action)"),
+                allowed="RUNNING or PAUSED, asynchronous")
         event = _UPDATE_EVENTS[msg.state]
         persist.move(unit, "action", action_ex.id, action_ex.state, event)
         if wf_ex is None or not action_ex.task_execution_id:

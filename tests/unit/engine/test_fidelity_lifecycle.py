@@ -19,20 +19,24 @@ wf:
       action: std.async_noop
 """
 
+INFO = "stopped by hand"
+# name, requests, refusal of the last, state, output of the last change
 CASES = [
-    ("running_succeed", [states.SUCCESS], None, states.SUCCESS),
-    ("running_fail", [states.ERROR], None, states.ERROR),
-    ("paused_fail", [states.PAUSED, states.ERROR], None, states.ERROR),
+    ("running_succeed", [states.SUCCESS], None, states.SUCCESS, {}),
+    # A failure's output holds its message as result, as in Mistral.
+    ("running_fail", [states.ERROR], None, states.ERROR, {"result": INFO}),
+    ("paused_fail", [states.PAUSED, states.ERROR], None, states.ERROR,
+     {"result": INFO}),
     ("paused_succeed", [states.PAUSED, states.SUCCESS],
-     exceptions.WrongState, states.PAUSED),
+     exceptions.WrongState, states.PAUSED, None),
     ("resumed_succeed", [states.PAUSED, states.RUNNING, states.SUCCESS],
-     None, states.SUCCESS),
+     None, states.SUCCESS, {}),
 ]
 
 
-@pytest.mark.parametrize("requests, refused, wf_state",
+@pytest.mark.parametrize("requests, refused, wf_state, output",
                          [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_state_requests(requests, refused, wf_state):
+def test_state_requests(requests, refused, wf_state, output):
     r = rehearsal.Rehearsal(WF, {}, {}, None)
     cond = r._conductor()
     cond.start()
@@ -45,6 +49,8 @@ def test_state_requests(requests, refused, wf_state):
             assert "in state PAUSED (allowed in: RUNNING)" in str(err.value)
             assert err.value.http_code == 400
         else:
-            service_local.execution_request(cond, state)
+            service_local.execution_request(cond, state, INFO)
         r.tasks = cond.tasks
     assert r.wf.state == wf_state
+    if output is not None:
+        assert cond.plan.workflow_changes[-1].output == output

@@ -143,7 +143,8 @@ class Lifecycle:
                          states.FAIL else (states.RUNNING,), "set to " + state)
         self._end_active_tasks(states.CANCEL, "Workflow execution set to %s "
                                "by request" % state)
-        self._wf_move(event, state_info, self._final_output(event))
+        self._wf_move(event, state_info,
+                      self._final_output(event, state_info))
         return self.plan
 
     def update_env(self, env):
@@ -355,8 +356,12 @@ class Lifecycle:
                     task.id, message, event=event))
                 self._move(task, event, state_info=message)
 
-    def _final_output(self, event):
-        return self._default_output(event)
+    def _final_output(self, event, state_info=None):
+        output = self._default_output(event)
+        if event == states.FAIL:
+            # As any failure's output in Mistral: the message as result.
+            output.setdefault("result", state_info)
+        return output
 
     def _ordered(self):
         return self.tasks.all()
