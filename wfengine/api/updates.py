@@ -138,31 +138,30 @@ def parse_action_completion(data, action_ex_id):
 
 
 def _decoded_output(output):
-    """The ``output`` of a completion. As in Mistral it is an object,
-    given as one or as its JSON text (``mistral action-execution-update
-    --output '{...}'`` sends the text, and Mistral decodes it); any other
-    JSON value, or JSON text of one (a list, a number, a quoted string),
-    is refused as Mistral refuses it. Text that is not JSON at all is
-    kept as the result, as text (wfengine only: Mistral refuses it).
+    """The ``output`` of a completion. Text is read as Mistral reads it:
+    JSON text of an object is decoded (``mistral action-execution-update
+    --output '{...}'`` may send the text), and JSON text of anything else
+    (a list, a number, a quoted string) is refused, as Mistral refuses it.
+    wfengine takes more than Mistral, which refuses both: a JSON value
+    that is not text is the result as it is (``mistral
+    action-execution-update --output 3`` sends the number 3; Mistral
+    answers 400 with a Python type error), and text that is not JSON is
+    the result as text.
 
-    :raises InvalidField: a JSON value other than an object.
+    :raises InvalidField: JSON text of something other than an object.
     """
-    if output is None or isinstance(output, dict):
+    if not isinstance(output, str):
         return output
-    if isinstance(output, str):
-        try:
-            decoded = json.loads(output)
-        except ValueError:
-            return output
-        if isinstance(decoded, dict):
-            return decoded
-        kind = "JSON text of a %s" % _json_kind(decoded)
-    else:
-        kind = "a %s" % _json_kind(output)
+    try:
+        decoded = json.loads(output)
+    except ValueError:
+        return output
+    if isinstance(decoded, dict):
+        return decoded
     raise exceptions.InvalidField(
-        field="JsonType field value: 'output' of a completion",
-        expected="a dictionary (a JSON object, or its JSON text)",
-        kind=kind)
+        field="JsonType field value: 'output' of a completion given as "
+        "JSON text", expected="the text of a dictionary (a JSON object)",
+        kind="the text of a %s" % _json_kind(decoded))
 
 
 def _json_kind(value):

@@ -195,8 +195,7 @@ class ActionExecutionUpdate(_Put):
         parser = super().get_parser(prog_name)
         parser.add_argument("--state", required=True,
                             choices=ACTION_UPDATE_STATES)
-        parser.add_argument("--output", help="Result: a JSON object, or "
-                            "text that is not JSON.")
+        parser.add_argument("--output", help="Result: JSON, or a string.")
         parser.add_argument("--state-info")
         return parser
 

@@ -33,20 +33,27 @@ def test_completion_output_text_that_is_not_json_stays_text():
         assert done["output"] == text
 
 
+def test_completion_output_that_is_a_json_value_is_the_result():
+    # wfengine only: ``mistral action-execution-update --output 3`` sends
+    # the number, which Mistral refuses with a Python type error.
+    for value in ([1, 2], 3, True):
+        done = updates.parse_action_completion(
+            {"state": "SUCCESS", "output": value}, "x")
+        assert done["output"] == value
+
+
 @pytest.mark.parametrize("output, kind", [
-    ("[1, 2]", "JSON text of a list"), ("3", "JSON text of a number"),
-    ('"quoted"', "JSON text of a string"), ("null", "JSON text of a null"),
-    ([1, 2], "a list"), (3, "a number"), (True, "a boolean"),
+    ("[1, 2]", "list"), ("3", "number"), ('"quoted"', "string"),
+    ("null", "null"), ("true", "boolean"),
 ])
-def test_completion_output_that_is_json_but_no_object_is_refused(output,
-                                                                 kind):
+def test_completion_output_json_text_of_no_object_is_refused(output, kind):
     # As Mistral: "JsonType field value must be a dictionary" (400).
     for state in ("SUCCESS", "ERROR"):
         with pytest.raises(exceptions.InvalidField) as err:
             updates.parse_action_completion(
                 {"state": state, "output": output}, "x")
         assert str(err.value).startswith("JsonType field value")
-        assert str(err.value).endswith("got " + kind)
+        assert str(err.value).endswith("got the text of a " + kind)
         assert err.value.http_code == 400
 
 
