@@ -48,6 +48,14 @@ class NamedNotFound(NotFound):
     template = "{kind} not found [name={name}{where}]"
 
 
+class SystemActionNotFound(NotFound):
+    """A delete of a built-in action: no ad-hoc action of that name exists
+    to delete (Mistral's 404 and its start of message)."""
+
+    template = ("Action definition not found [action_name={name}]: {name} "
+                "is a system action; only ad-hoc actions can be deleted")
+
+
 class Forbidden(WFEngineException):
     http_code = 403
     message = "Forbidden"
@@ -197,12 +205,6 @@ class NotUTF8(InputError):
     """A request part (body, path, query) that is not UTF-8 text."""
 
     template = "The request {part} is not valid UTF-8 text{detail}"
-
-
-class UnknownReference(InputError):
-    """A field that names another object this project can not see."""
-
-    template = "{field} names no {kind} this project can see: {error}"
 
 
 class SystemReadOnly(InputError):

@@ -754,3 +754,136 @@ def test_a_result_lost_to_a_stale_state_is_an_error_not_a_quiet_no(
     with pytest.raises(exceptions.StaleState):
         engine.on_actions_complete([messages.ActionResult(
             action_ex_id=sent.action_ex_id, state="SUCCESS", result=1)])
+
+
+ASYNC = """
+version: '2.0'
+held:
+  tasks:
+    a:
+      action: std.async_noop
+      on-success: [after]
+    after:
+      action: std.noop
+"""
+
+
+def _task_states(session, wf_ex_id):
+    return {t.name: t.state for t in session.query(
+        models.TaskExecution).filter_by(workflow_execution_id=wf_ex_id)}
+
+
+def _started_async(engine):
+    db_session.unit_of_work(_define, ASYNC)
+    ex = engine.start_workflow(messages.StartWorkflow(wf_identifier="held"))
+    msg = engine.executors.sent[-1]
+    engine.claim_action(messages.ClaimAction(
+        action_ex_id=msg.action_ex_id, claim="c1", is_sync=False))
+    return ex["id"], msg.action_ex_id
+
+
+# Requests on the action (PAUSED / RUNNING / a completion), then the states
+# of the action, of task a and of the execution (Mistral 23.0.0's, checked
+# on the peer).
+PAUSE_CASES = [
+    ("pause", ["PAUSED"], ("PAUSED", "PAUSED", "PAUSED")),
+    ("pause_twice", ["PAUSED", "PAUSED"], ("PAUSED", "PAUSED", "PAUSED")),
+    ("running_changes_nothing", ["RUNNING"],
+     ("RUNNING", "RUNNING", "RUNNING")),
+    ("pause_then_run", ["PAUSED", "RUNNING"],
+     ("RUNNING", "RUNNING", "RUNNING")),
+    ("paused_then_completed", ["PAUSED", "SUCCESS"],
+     ("SUCCESS", "SUCCESS", "PAUSED")),
+]
+
+
+@pytest.mark.parametrize("requests, expected", [c[1:] for c in PAUSE_CASES],
+                         ids=[c[0] for c in PAUSE_CASES])
+def test_an_async_action_paused_and_resumed_by_request(engine, requests,
+                                                       expected):
+    wf_ex_id, action_id = _started_async(engine)
+    for state in requests:
+        if state in ("PAUSED", "RUNNING"):
+            engine.update_action(messages.UpdateAction(
+                action_ex_id=action_id, state=state))
+        else:
+            engine.on_action_complete(messages.ActionResult(
+                action_ex_id=action_id, state=state, result={"r": 1},
+                from_api=True))
+    got = _read(lambda s: (s.get(models.ActionExecution, action_id).state,
+                           _task_states(s, wf_ex_id)["a"],
+                           _wf_state(s, wf_ex_id)))
+    assert got == expected
+    if requests[-1] == "SUCCESS":
+        # The result is the task's; its transitions wait for the resume.
+        engine.update_execution(messages.UpdateExecution(
+            wf_ex_id=wf_ex_id, state="RUNNING"))
+        assert _read(_task_states, wf_ex_id) == {"a": "SUCCESS",
+                                                 "after": "RUNNING"}
+        assert _read(_wf_state, wf_ex_id) == "RUNNING"
+
+
+def test_pausing_an_action_that_ended_is_refused(engine):
+    wf_ex_id, action_id = _started_async(engine)
+    engine.on_action_complete(messages.ActionResult(
+        action_ex_id=action_id, state="SUCCESS", result={}, from_api=True))
+    with pytest.raises(exceptions.WrongState) as err:
+        engine.update_action(messages.UpdateAction(action_ex_id=action_id,
+                                                   state="PAUSED"))
+    assert err.value.http_code == 400
+    assert "in state SUCCESS" in str(err.value)
+
+
+ADHOC_OUT = """
+version: '2.0'
+auth:
+  base: std.echo
+  base-input:
+    output: {content: {}}
+  output: <% $.content.result %>
+"""
+ADHOC_WF = """
+version: '2.0'
+uses_auth:
+  tasks:
+    a:
+      action: auth
+      on-error: [handled]
+    handled:
+      action: std.noop
+"""
+
+
+def test_an_ad_hoc_output_that_fails_fails_the_task_at_once(engine):
+    def define(session):
+        _define_action(session, ADHOC_OUT)
+        _define(session, ADHOC_WF)
+    db_session.unit_of_work(define)
+    ex = engine.start_workflow(messages.StartWorkflow(
+        wf_identifier="uses_auth"))
+    msg = engine.executors.sent[-1]
+    _claim(engine, msg)
+    _succeed(engine, msg, {"content": {}})
+
+    def read(session):
+        action = session.get(models.ActionExecution, msg.action_ex_id)
+        tasks = session.query(models.TaskExecution).filter_by(
+            workflow_execution_id=ex["id"]).all()
+        wf_ex = session.get(models.WorkflowExecution, ex["id"])
+        return action, tasks, wf_ex
+    action, tasks, wf_ex = _read(read)
+    assert (action.state, action.accepted) == ("ERROR", False)
+    assert [(t.name, t.state) for t in tasks] == [("a", "ERROR")]
+    assert tasks[0].state_info.startswith(
+        "Failed to complete action [error=Can not evaluate YAQL")
+    assert wf_ex.state == "ERROR"
+    assert wf_ex.state_info == tasks[0].state_info
+
+
+def test_an_action_run_with_input_it_can_not_take_is_refused(engine):
+    with pytest.raises(exceptions.InvalidInputNames) as err:
+        engine.run_action(messages.StartAction(name="std.echo",
+                                               input={"nope": 1}))
+    assert "missing required output" in str(err.value)
+    assert "unexpected nope" in str(err.value)
+    assert engine.executors.sent == []

@@ -87,7 +87,7 @@ def test_builtin_actions(cli):
     listed = {a["Name"]: a for a in cli.json("action-list")}
     assert listed["std.echo"]["Is system"] is True
     shown = cli.json("action-get", "std.echo")
-    assert shown["Input"].startswith("output=null")
+    assert shown["Input"] == "output, delay=0"
 
 
 def test_adhoc_action_commands(cli):

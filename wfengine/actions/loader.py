@@ -1,6 +1,7 @@
 """Finds action classes by name (``wfengine.actions`` entry points)."""
 import functools
 from importlib import metadata
+import inspect
 import logging
 
 from wfengine import exceptions
@@ -35,6 +36,47 @@ def get_action_class(name):
     if entry_point is None:
         raise exceptions.ActionNotFound(name=name, where="")
     return entry_point.load()
+
+
+@functools.lru_cache(maxsize=None)
+def _parameters(name):
+    """``(required, allowed)`` input names of action ``name``; allowed is
+    None when its ``__init__`` takes ``**kwargs``."""
+    cls = get_action_class(name)
+    if cls.__init__ is object.__init__:
+        return (), ()
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return (), None
+    named = [p for p in params if p.kind in (
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.KEYWORD_ONLY)]
+    required = tuple(p.name for p in named
+                     if p.default is inspect.Parameter.empty)
+    return required, tuple(p.name for p in named)
+
+
+def check_input(name, action_input):
+    """Refuse an input that the built-in action ``name`` can not take, as
+    Mistral checks it before it creates the action execution.
+
+    :raises InvalidInputNames: naming the missing and unexpected inputs
+        (the names, never the values).
+    :raises ActionError: no action of that name is installed.
+    """
+    required, allowed = _parameters(name)
+    given = set(action_input or {})
+    problems = []
+    missing = [n for n in required if n not in given]
+    if missing:
+        problems.append("missing required %s" % ", ".join(missing))
+    unexpected = [] if allowed is None else sorted(given - set(allowed))
+    if unexpected:
+        problems.append("unexpected %s (allowed: %s)" % (
+            ", ".join(unexpected), ", ".join(allowed) or "none"))
+    if problems:
+        raise exceptions.InvalidInputNames(owner="action %s" % name,
+                                           problems="; ".join(problems))
 
 
 def preload(import_classes=False):

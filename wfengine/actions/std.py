@@ -30,7 +30,8 @@ class AsyncNoOpAction(NoOpAction):
 class EchoAction(base.Action):
     """Returns its ``output`` input unchanged, after ``delay`` seconds."""
 
-    def __init__(self, output=None, delay=0):
+    # ``output`` is required, as in Mistral.
+    def __init__(self, output, delay=0):
         self.output = output
         self.delay = _seconds("std.echo", "delay", delay)
 

@@ -102,20 +102,28 @@ def parse_task_update(data, task_ex_id):
 
 
 ACTION_RESULT_STATES = states.RESULTS
+# States that pause an asynchronous action or let it run again (Mistral
+# takes them on the same request as the results).
+ACTION_UPDATE_STATES = (states.PAUSED, states.RUNNING)
 
 
 def parse_action_completion(data, action_ex_id):
     """Check a ``PUT /v2/action_executions/<id>`` body.
 
-    :returns: the engine client's ``complete_action`` keyword arguments.
-    :raises InputError: a state that does not end it.
+    :returns: the engine client's ``complete_action`` keyword arguments
+        (``{"state": ...}`` alone for PAUSED and RUNNING, the arguments of
+        ``update_action``).
+    :raises InputError: a state that neither ends it nor pauses or
+        resumes it.
     """
     _check_id(data, action_ex_id, "action execution id")
     state = data.get("state")
+    if state in ACTION_UPDATE_STATES:
+        return {"state": state}
     if state not in ACTION_RESULT_STATES:
         raise exceptions.NotAllowedValue(
             field="action execution state",
-            allowed=", ".join(ACTION_RESULT_STATES))
+            allowed=", ".join(ACTION_RESULT_STATES + ACTION_UPDATE_STATES))
     output = _decoded_output(data.get("output"))
     if state == states.SUCCESS and output is None:
         output = {}                 # Mistral's default for the field
@@ -130,18 +138,42 @@ def parse_action_completion(data, action_ex_id):
 
 
 def _decoded_output(output):
-    """The ``output`` of a completion: a JSON-encoded object is decoded
-    (``mistral action-execution-update --output '{...}'`` sends the JSON
-    text as a string, and Mistral decodes it); other values stay as
-    sent."""
-    if isinstance(output, str):
-        try:
-            decoded = json.loads(output)
-        except ValueError:
-            return output
-        if isinstance(decoded, dict):
-            return decoded
-    return output
+    """The ``output`` of a completion. Text is read as Mistral reads it:
+    JSON text of an object is decoded (``mistral action-execution-update
+    --output '{...}'`` may send the text), and JSON text of anything else
+    (a list, a number, a quoted string) is refused, as Mistral refuses it.
+    wfengine takes more than Mistral, which refuses both: a JSON value
+    that is not text is the result as it is (``mistral
+    action-execution-update --output 3`` sends the number 3; Mistral
+    answers 400 with a Python type error), and text that is not JSON is
+    the result as text.
+
+    :raises InvalidField: JSON text of something other than an object.
+    """
+    if not isinstance(output, str):
+        return output
+    try:
+        decoded = json.loads(output)
+    except ValueError:
+        return output
+    if isinstance(decoded, dict):
+        return decoded
+    raise exceptions.InvalidField(
+        field="JsonType field value: 'output' of a completion given as "
+        "JSON text", expected="the text of a dictionary (a JSON object)",
+        kind="the text of a %s" % _json_kind(decoded))
+
+
+def _json_kind(value):
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    return "list"
 
 
 ACTION_RUN_PARAMS = ("run_sync", "save_result", "timeout", "target")

@@ -17,6 +17,8 @@ from wfengine.cli import inputs
 
 EXECUTION_STATES = ("RUNNING", "PAUSED", "SUCCESS", "ERROR", "CANCELLED")
 ACTION_RESULT_STATES = ("SUCCESS", "ERROR", "CANCELLED")
+# Besides a result: pause an asynchronous action, or let it run again.
+ACTION_UPDATE_STATES = ACTION_RESULT_STATES + ("PAUSED", "RUNNING")
 
 
 class _Put(generic.ClientMixin, show.ShowOne):
@@ -186,12 +188,13 @@ class TaskReset(_Put):
 
 
 class ActionExecutionUpdate(_Put):
-    """Complete an (asynchronous) action execution."""
+    """Complete an (asynchronous) action execution, or pause it (PAUSED)
+    or let it run again (RUNNING)."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument("--state", required=True,
-                            choices=ACTION_RESULT_STATES)
+                            choices=ACTION_UPDATE_STATES)
         parser.add_argument("--output", help="Result: JSON, or a string.")
         parser.add_argument("--state-info")
         return parser

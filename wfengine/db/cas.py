@@ -139,18 +139,25 @@ def _cas_many_text(dialect, table, columns, constant_names, count):
 
 
 def complete_action_executions(session, outcomes):
-    """Compare-and-set action executions from RUNNING to their results,
-    a batch in one statement.
+    """Compare-and-set action executions from RUNNING (or the state
+    given) to their results, a batch in one statement.
 
-    :param outcomes: ``{action_ex_id: (state, state_info, output)}``.
-    :returns: the set of ids whose update won (those still RUNNING).
+    :param outcomes: ``{action_ex_id: (state, state_info, output)}``, or
+        ``(state, state_info, output, from_state, accepted)``: an action
+        paused by request is completed from PAUSED; a result that is not
+        accepted is not its task's (an ad-hoc output that failed).
+    :returns: the set of ids whose update won (those still in the state
+        they were completed from).
     """
     return cas_update_many(
-        session, _ACTION, ("output", "state", "state_info"),
-        {action_ex_id: (states.RUNNING, {
-            "state": state, "state_info": state_info, "output": output})
-         for action_ex_id, (state, state_info, output) in outcomes.items()},
-        {"accepted": True, "updated_at": models.utcnow()})
+        session, _ACTION, ("output", "state", "state_info", "accepted"),
+        {action_ex_id: (outcome[3] if len(outcome) > 3 else states.RUNNING,
+                        {"state": outcome[0], "state_info": outcome[1],
+                         "output": outcome[2],
+                         "accepted": outcome[4] if len(outcome) > 4
+                         else True})
+         for action_ex_id, outcome in outcomes.items()},
+        {"updated_at": models.utcnow()})
 
 
 def claim_action_executions(session, action_ex_ids, claim, is_sync=True,

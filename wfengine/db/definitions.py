@@ -314,12 +314,13 @@ def update_action_definition(session, identifier, values, namespace=""):
 def delete_action_definition(session, identifier, namespace=""):
     """Delete the ad-hoc action ``identifier``.
 
-    :raises NotFound: no such action.
-    :raises InputError: it is a built-in action.
+    :raises NotFound: no such action, or it is a built-in action.
     """
     row = _by_name(session, models.ActionDefinition, "Action",
                    identifier, namespace or "")
-    _refuse_system(row, "delete")
+    if row.is_system:
+        # As Mistral: there is no ad-hoc action of that name to delete.
+        raise exceptions.SystemActionNotFound(name=row.name)
     _refuse_shared(row, "Action")
     _delete(session, row)
 

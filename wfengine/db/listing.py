@@ -7,6 +7,9 @@ Rows come back as read-only rows, not ORM objects: a dashboard page of 100
 rows costs a fraction of the time. (``wfengine.api.listing`` turns query
 strings into these.)
 """
+import re
+import uuid
+
 import sqlalchemy as sa
 
 from wfengine import exceptions
@@ -220,8 +223,26 @@ def _marker_values(session, model, marker, keys):
     if visible is not None:  # another project's id is no marker
         stmt = stmt.where(visible)
     row = session.execute(stmt).first()
+    if row is None and _is_uuid(marker):
+        # An id that names nothing (or another project's row): Mistral's
+        # 404, in its words ("<model> not found [id=...]").
+        raise exceptions.NotFound(kind=_label(model), id=marker)
     if row is None:
         raise exceptions.InvalidValue(
             field="marker", expected="the id of a row of %s you can see"
             % model.__tablename__)
     return dict(zip(keys, row))
+
+
+def _is_uuid(value):
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _label(model):
+    """``WorkflowExecution`` -> ``Workflow execution``."""
+    words = re.findall(r"[A-Z][a-z]*", model.__name__)
+    return " ".join([words[0]] + [w.lower() for w in words[1:]])

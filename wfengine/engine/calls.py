@@ -41,8 +41,12 @@ def _drops_results(unit, wf_ex, task_name):
 
 
 def outcome(unit, action_ex, msg, wf_ex=None):
-    """``(state, result, state_info)``, with an ad-hoc action's ``output``
-    applied to a successful result.
+    """``(state, result, state_info, accepted)``, with an ad-hoc action's
+    ``output`` applied to a successful result.
+
+    ``accepted`` is False when the ``output`` can not be applied: as in
+    Mistral, the action fails, its result is not the task's (which has
+    none), and its task is failed at once, whatever handlers it has.
 
     :param wf_ex: the workflow execution the action is of, if any: its
         ``output`` is then applied with the catalog of the execution that
@@ -50,29 +54,36 @@ def outcome(unit, action_ex, msg, wf_ex=None):
     """
     adhoc_call = action_params.ActionParams.from_row(action_ex.params).adhoc
     if not adhoc_call or msg.state != states.SUCCESS:
-        return msg.state, msg.result, msg.state_info
+        return msg.state, msg.result, msg.state_info, True
     actions = None if wf_ex is None else adhoc.for_execution(
         unit, wf_ex, snapshot.workflow_spec(unit, wf_ex))
     try:
         return (msg.state, adhoc.transform(unit.session, adhoc_call.id,
                                            msg.result, actions=actions),
-                msg.state_info)
+                msg.state_info, True)
     except (exceptions.ExpressionError, exceptions.NotFound) as e:
-        text = "Can not apply the output of action %s: %s" % (
-            action_ex.name, e)
-        return states.ERROR, text, text
+        # Mistral's words.
+        text = "Failed to complete action [error=%s, action=%s, task=%s]" % (
+            e, action_ex.name, action_ex.task_name)
+        return states.ERROR, text, text, False
 
 
-def check_completable(action_ex):
-    """An API completion needs a RUNNING, claimed, asynchronous action."""
-    if action_ex.state != states.RUNNING:
+# The states an action may be completed in (one paused by request too).
+COMPLETABLE = (states.RUNNING, states.PAUSED)
+
+
+def check_completable(action_ex, what="complete"):
+    """An API completion (or pause, or resume) needs a RUNNING (or
+    PAUSED), claimed, asynchronous action."""
+    if action_ex.state not in COMPLETABLE:
         raise exceptions.ConflictingState(
-            what="complete", kind="action execution", id=action_ex.id,
+            what=what, kind="action execution", id=action_ex.id,
             state=action_ex.state,
-            rule="only a RUNNING asynchronous action can be completed")
+            rule="only a RUNNING or PAUSED asynchronous action can be "
+            "completed, paused or resumed")
     if action_ex.is_sync or not action_ex.claimed_by:
         raise exceptions.ConflictingState(
-            what="complete", kind="action execution", id=action_ex.id,
+            what=what, kind="action execution", id=action_ex.id,
             state=action_ex.state,
             rule="it is synchronous, or not started yet: its result comes "
                  "from the executor that runs it")

@@ -185,8 +185,8 @@ def _update_task(unit, wf_ex, task):
 def _abort_actions(unit, abort):
     for action_ex in db_snapshots.get_action_executions_of_task(
             unit.session, abort.task_ex_id):
-        if action_ex.state == states.RUNNING:
-            move(unit, "action", action_ex.id, states.RUNNING,
+        if action_ex.state in (states.RUNNING, states.PAUSED):
+            move(unit, "action", action_ex.id, action_ex.state,
                  abort.event, state_info=abort.state_info)
             db_outbox.ack(unit.session, db_outbox.RUN_ACTION, [action_ex.id])
 

@@ -14,6 +14,7 @@ import types
 from wfengine import action_params
 from wfengine import exceptions
 from wfengine import logcontext
+from wfengine.actions import loader
 from wfengine.db import api as db_api
 from wfengine.db import snapshots as db_snapshots
 from wfengine.db import cas
@@ -24,6 +25,7 @@ from wfengine.db import unit as db_unit
 from wfengine.engine import adhoc
 from wfengine.engine import calls
 from wfengine.engine import outbox_rows
+from wfengine.engine import persist
 from wfengine.engine.core import states
 from wfengine.rpc import messages
 
@@ -33,6 +35,8 @@ HEARTBEATS_STOPPED = "stopped sending heartbeats"
 HANDED_BACK = "was stopped and its grace period ended"
 
 _RESULT_STATES = set(states.RESULTS)
+# What an update of an action by request asks for, and its event.
+_UPDATE_EVENTS = {states.PAUSED: states.PAUSE, states.RUNNING: states.RESUME}
 
 
 class ActionsMixin:
@@ -90,6 +94,9 @@ class ActionsMixin:
             base, base_input, adhoc_id = adhoc.resolve(
                 unit.session, msg.name, msg.input, msg.namespace,
                 {"env": {}})
+        # As Mistral, an input the action can not take is refused before
+        # anything is created (Mistral answers 500 there; a 400 here).
+        loader.check_input(base, base_input)
         action_ex = outbox_rows.stage_standalone_action(
             unit, msg, base, base_input, adhoc_id)
         return {"id": action_ex.id}, [outbox_rows.stage_run(
@@ -194,8 +201,8 @@ class ActionsMixin:
     def _take_results(unit, msgs, action_exes, wf_exes):
         """Compare-and-set each message's action from RUNNING to its
         result, all in one statement; returns for each message
-        ``(state, result, state_info)`` if its result won, else None (a
-        duplicate, in this batch or before it, or a late result).
+        ``(state, result, state_info, accepted)`` if its result won, else
+        None (a duplicate, in this batch or before it, or a late result).
 
         :raises Conflict: a completion through the API that lost.
         """
@@ -205,15 +212,17 @@ class ActionsMixin:
             action_ex = action_exes[msg.action_ex_id]
             if msg.from_api:
                 calls.check_completable(action_ex)
-            if action_ex.state != states.RUNNING or action_ex.id in proposed:
+            if action_ex.state not in calls.COMPLETABLE or \
+                    action_ex.id in proposed:
                 continue
             wf_ex = wf_exes.get(action_ex.workflow_execution_id)
             outcome = calls.outcome(unit, action_ex, msg, wf_ex)
             proposed[action_ex.id] = (index, outcome, {"result": calls.kept(
                 unit, wf_ex, action_ex, outcome[1])})
         won = cas.complete_action_executions(unit.session, {
-            action_ex_id: (state, state_info, output)
-            for action_ex_id, (_, (state, _, state_info), output)
+            action_ex_id: (state, state_info, output,
+                           action_exes[action_ex_id].state, accepted)
+            for action_ex_id, (_, (state, _, state_info, accepted), output)
             in proposed.items()})
         results = []
         for index, msg in enumerate(msgs):
@@ -226,8 +235,10 @@ class ActionsMixin:
                         what="completed")
                 results.append(None)
                 continue
-            LOG.debug("Action execution %s moved from RUNNING to %s",
-                      msg.action_ex_id, outcome[0], extra=logcontext.ids(
+            LOG.debug("Action execution %s moved from %s to %s",
+                      msg.action_ex_id,
+                      action_exes[msg.action_ex_id].state, outcome[0],
+                      extra=logcontext.ids(
                           execution_id=action_exes[
                               msg.action_ex_id].workflow_execution_id,
                           action_id=msg.action_ex_id))
@@ -236,6 +247,57 @@ class ActionsMixin:
         db_outbox.ack(unit.session, db_outbox.RUN_ACTION, [
             i for i in won if action_exes[i].claimed_by is None])
         return results
+
+    def update_action(self, msg):
+        """Pause an asynchronous action, or let a paused one run again:
+        its task (and, as in Mistral, its execution) follows.
+
+        :param msg: ``messages.UpdateAction``.
+        :returns: ``{"id": <action execution id>}`` once committed.
+        :raises NotFound: no such action execution.
+        :raises Conflict: not a RUNNING or PAUSED asynchronous action.
+        :raises InputError: a state other than PAUSED or RUNNING.
+        """
+        if msg.state not in _UPDATE_EVENTS:
+            raise exceptions.NotAllowedValue(
+                field="action execution update state",
+                allowed=", ".join(sorted(_UPDATE_EVENTS)))
+        return self._run(self._update_action, msg)
+
+    def _update_action(self, unit, msg):
+        action_ex = db_snapshots.get_action_execution_for_engine(
+            unit.session, msg.action_ex_id)
+        if action_ex is None:
+            raise exceptions.NotFound(kind="Action execution",
+                                      id=msg.action_ex_id)
+        wf_ex = None
+        if action_ex.workflow_execution_id:
+            wf_ex = unit.lock_execution(action_ex.workflow_execution_id)
+            # Read again under the lock: a result may have won meanwhile.
+            action_ex = db_snapshots.get_action_execution_for_engine(
+                unit.session, msg.action_ex_id)
+        if action_ex.state == msg.state:
+            return {"id": action_ex.id}, []     # as Mistral: no change
+        # As Mistral: 400 for an action that ended, or that is not
+        # asynchronous (its result comes from its executor).
+        if action_ex.state not in calls.COMPLETABLE or action_ex.is_sync \
+                or not action_ex.claimed_by:
+            raise exceptions.WrongState(
+                what="set to %s" % msg.state, kind="action execution",
+                id=action_ex.id, state="%s%s" % (
+                    action_ex.state, "" if action_ex.state not in
+                    calls.COMPLETABLE else " (not a started asynchronous "
+                    "action)"),
+                allowed="RUNNING or PAUSED, asynchronous")
+        event = _UPDATE_EVENTS[msg.state]
+        persist.move(unit, "action", action_ex.id, action_ex.state, event)
+        if wf_ex is None or not action_ex.task_execution_id:
+            return {"id": action_ex.id}, []
+        entry = ("on_action_paused" if msg.state == states.PAUSED
+                 else "on_action_resumed")
+        return {"id": action_ex.id}, self._advance(
+            unit, wf_ex, lambda cond: getattr(cond, entry)(
+                action_ex.task_execution_id, action_ex.id))
 
     def drain_inbox(self, limit=64):
         """Take the results that stopping executors left in the result
@@ -332,15 +394,17 @@ def _result_tasks(unit, taken):
 
 
 def _decide_results(unit, results, wf_ex, cond):
-    """Let the conductor take ``[(action_ex, (state, result, state_info))]``
-    of one execution, in the order they came."""
-    for action_ex, (state, result, state_info) in results:
+    """Let the conductor take ``[(action_ex, (state, result, state_info,
+    accepted))]`` of one execution, in the order they came."""
+    for action_ex, (state, result, state_info, accepted) in results:
         task_id = action_ex.task_execution_id
         # Read already (_result_tasks): with its data, but for an item of
         # a with-items task (its data is read once, when the last ends).
         task = cond.tasks.get(task_id, with_data=not _is_item(action_ex))
         items = calls.item_results(unit, task, state == states.SUCCESS)
-        cond.on_action_complete(task_id, state, result, state_info, items)
+        cond.on_action_complete(task_id, state, result, state_info, items,
+                                action_ex_id=action_ex.id,
+                                forced=not accepted)
         if items is not None:
             calls.forget_items(unit, wf_ex, task)
     return cond.plan

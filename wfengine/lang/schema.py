@@ -100,16 +100,20 @@ TASK = {
         "description": {"type": "string"},
         "action": {"type": "string", "minLength": 1},
         "workflow": {"type": "string", "minLength": 1},
-        # A mapping, or one expression giving the whole mapping.
-        "input": {"anyOf": [{"type": "object"}, _EXPRESSION_TEXT],
+        # A mapping, or text giving the whole mapping at run time (an
+        # expression; Mistral takes any non-empty text and fails the task
+        # when it does not give a mapping).
+        "input": {"anyOf": [{"type": "object"},
+                            {"type": "string", "minLength": 1}],
                   "description": "a mapping or an expression"},
         "publish": {"type": "object"},
         "publish-on-error": {"type": "object"},
         "publish-on-skip": {"type": "object"},
+        # 0, as in Mistral, is no join: the task runs for each arrival.
         "join": {
-            "description": "'all', 'one' or a positive integer",
+            "description": "'all', 'one' or a non-negative integer",
             "anyOf": [{"enum": ["all", "one"]},
-                      {"type": "integer", "minimum": 1}],
+                      {"type": "integer", "minimum": 0}],
         },
         "with-items": {"anyOf": [{"type": "string"}, _STRING_LIST],
                        "description": "'var in <collection>' or a list of"

@@ -176,6 +176,18 @@ class EngineClient:
                                     from_api=True)
         return self._call("on_action_complete", msg)
 
+    def update_action(self, action_ex_id, state):
+        """Pause an asynchronous action (PAUSED: its task and execution
+        pause) or let a paused one run again (RUNNING); returns ``{"id":
+        ...}`` once committed.
+
+        :raises NotFound: no such action execution.
+        :raises Conflict: not a RUNNING or PAUSED asynchronous action.
+        :raises InputError: a state other than PAUSED or RUNNING.
+        """
+        msg = messages.UpdateAction(action_ex_id=action_ex_id, state=state)
+        return self._call("update_action", msg)
+
     def on_action_complete(self, result, timeout=None):
         """Report an action's outcome (``messages.ActionResult``).
 

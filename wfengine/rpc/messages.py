@@ -19,6 +19,8 @@ RPC_VERSION changelog:
         actions it still runs (ClaimAction, several per call).
   1.10 - StartWorkflow.user_id, StartAction.user_id: a start carries the
          starter's user, recorded on the rows it creates.
+  1.11 - update_action (engine): pause an asynchronous action, or let a
+         paused one run again (UpdateAction).
 
 A new field gets a default, so that older senders stay understood;
 ``from_dict`` ignores fields it does not know, so newer senders do too.
@@ -32,7 +34,7 @@ from typing import Any, ClassVar
 
 from wfengine import state_names
 
-RPC_VERSION = "1.10"
+RPC_VERSION = "1.11"
 
 
 class Message:
@@ -202,3 +204,13 @@ class DeleteActionExecution(Message):
     """API -> engine: delete a finished action execution."""
 
     action_ex_id: str
+
+
+@dataclasses.dataclass(frozen=True)
+class UpdateAction(Message):
+    """API -> engine: pause a RUNNING asynchronous action (``state``
+    PAUSED) or let a PAUSED one run again (RUNNING); the state it is in
+    already changes nothing."""
+
+    action_ex_id: str
+    state: str

@@ -43,6 +43,29 @@ def test_echo_returns_output_after_delay():
     assert std.EchoAction(output=1, delay=-3).delay == 0
 
 
+@pytest.mark.parametrize("name, action_input, problems", [
+    ("std.echo", {"output": 1}, None),
+    ("std.echo", {"output": 1, "delay": 0}, None),
+    ("std.noop", {}, None),
+    # As Mistral: std.echo needs its output.
+    ("std.echo", {}, ["missing required output"]),
+    ("std.echo", {"nope": 1}, ["missing required output",
+                               "unexpected nope (allowed: output, delay)"]),
+    ("std.noop", {"x": 1}, ["unexpected x (allowed: none)"]),
+    ("std.http", {}, ["missing required url"]),
+])
+def test_check_input(name, action_input, problems):
+    if problems is None:
+        loader.check_input(name, action_input)
+        return
+    with pytest.raises(exceptions.InvalidInputNames) as err:
+        loader.check_input(name, action_input)
+    assert str(err.value).startswith("Invalid input for action %s: " % name)
+    for problem in problems:
+        assert problem in str(err.value)
+    assert err.value.http_code == 400
+
+
 def test_fail_returns_error():
     assert std.FailAction(error_data={"x": 1}).run(CONTEXT).error == {"x": 1}
     assert "failed" in std.FailAction().run(CONTEXT).error

@@ -50,8 +50,10 @@ def test_bad_requests(app):
                          status=400)
     assert resp.json["faultstring"].startswith("Invalid cron pattern: must")
     assert "nope" not in resp.json["faultstring"]
+    # An unknown workflow is Mistral's 404, naming the workflow.
     resp = app.post_json("/v2/cron_triggers", _body(workflow_name="zz"),
-                         status=400)
+                         status=404)
+    assert resp.json["faultstring"].startswith("Workflow not found")
     assert "zz" in resp.json["faultstring"]
     resp = app.post_json("/v2/cron_triggers", _body(
         pattern=None, first_execution_time=None), status=400)

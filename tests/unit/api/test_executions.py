@@ -274,6 +274,15 @@ def test_list_bad_query_is_400(app, query, words, sent):
         assert sent not in resp.json["faultstring"]
 
 
+def test_a_marker_that_names_no_execution_is_404(app):
+    # Mistral's answer and start of message; an id, not a secret.
+    missing = "00000000-0000-4000-8000-000000000000"
+    resp = app.get("/v2/executions?marker=" + missing, status=404)
+    assert resp.json["faultstring"] == (
+        "Workflow execution not found [id=%s]" % missing)
+    assert resp.json["faultcode"] == "Client"
+
+
 def test_sort_by_several_keys(app):
     ids = _insert_executions(4)
     body = app.get("/v2/executions?sort_keys=created_at,id"

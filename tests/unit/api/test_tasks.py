@@ -98,6 +98,16 @@ def test_unknown_task_is_404(app, rows):
     assert "nope" in resp.json["faultstring"]
 
 
+def test_a_rerun_of_an_unknown_task_is_404_whatever_the_body(app, rows):
+    # Mistral looks the task up first: a body it would refuse (no
+    # ``reset``) does not turn the 404 into a 400.
+    missing = "00000000-0000-4000-8000-000000000000"
+    resp = app.put_json("/v2/tasks/" + missing, {"state": "RUNNING"},
+                        status=404)
+    assert resp.json["faultstring"].startswith("Task execution not found")
+    assert set(resp.json) == {"faultcode", "faultstring", "debuginfo"}
+
+
 def test_list_tasks_of_execution(app, rows):
     body = app.get("/v2/tasks?workflow_execution_id=%s" % WF_EX).json
     assert [t["name"] for t in body["tasks"]] == ["one", "many", "waiting"]

@@ -57,6 +57,20 @@ def test_a_whole_task_input_as_one_expression():
     assert wf.tasks["a"].input == "<% $.args %>"
 
 
+def test_a_whole_task_input_as_plain_text_is_accepted():
+    # Mistral takes any non-empty text and reads it when the task runs
+    # (where text that gives no mapping fails the task).
+    wf = parse_one("tasks: {a: {action: std.echo, input: output}}\n")
+    assert wf.tasks["a"].input == "output"
+
+
+def test_join_zero_is_no_join():
+    # Mistral accepts 0 and, as every check of its is "has a join",
+    # treats the task as one that runs for each arrival.
+    wf = parse_one("tasks:\n  a: {on-success: [b]}\n  b: {join: 0}\n")
+    assert wf.tasks["b"].join is None
+
+
 def test_an_input_expression_with_inline_parameters_is_refused():
     problems = problems_of(
         "tasks: {a: {action: std.echo x=1, input: '<% $.args %>'}}\n")

@@ -56,6 +56,8 @@ WIRE = [
       "user_id": "u1"}),
     (messages.DeleteActionExecution(action_ex_id="a1"),
      {"action_ex_id": "a1"}),
+    (messages.UpdateAction(action_ex_id="a1", state="PAUSED"),
+     {"action_ex_id": "a1", "state": "PAUSED"}),
 ]
 IDS = [type(msg).__name__ for msg, _ in WIRE]
 

@@ -28,6 +28,7 @@ PINNED = [
     (E, "claim_actions", M.ClaimAction, "call", "1.6", True),
     (E, "on_actions_complete", M.ActionResult, "call", "1.6", True),
     (E, "hand_back_actions", M.ClaimAction, "call", "1.9", True),
+    (E, "update_action", M.UpdateAction, "call", "1.11", False),
     (X, "run_action", M.RunAction, "cast", "1.0", False),
     (X, "run_actions", M.RunAction, "cast", "1.6", True),
 ]
@@ -138,6 +139,8 @@ def _sample(cls):
     ("claim_actions", M.ClaimAction(action_ex_id="a", claim="c",
                                     executor="ex"), "1.6"),
     ("hand_back_actions", M.ClaimAction(action_ex_id="a", claim="c"), "1.9"),
+    ("update_action", M.UpdateAction(action_ex_id="a", state="PAUSED"),
+     "1.11"),
 ])
 def test_a_call_is_sent_at_the_version_it_needs(method, msg, version):
     assert table.version_of(table.method(E, method),

@@ -81,26 +81,55 @@ class Conductor(lifecycle.Lifecycle, endings.Endings,
         return self.spec.type == "reverse"
 
     def on_action_complete(self, task_ex_id, state, result, state_info=None,
-                           item_results=None):
+                           item_results=None, action_ex_id=None,
+                           forced=False):
         """Plan what follows the completion of one of the task's actions.
 
         :param item_results: for a ``with-items`` task whose last item this
             is, the results of all items in index order.
+        :param action_ex_id: the action's id (an action paused by request
+            may be completed: its task runs again to take the result).
+        :param forced: the result could not be completed (an ad-hoc
+            action's output failed, ``state_info`` says why): as in
+            Mistral, the task fails at once, whatever handlers it has.
         """
         task = self.tasks[task_ex_id]
+        if forced and task.state in (states.RUNNING, states.PAUSED):
+            task.runtime_context.pop(lifecycle.PAUSED_ACTIONS, None)
+            if task.state == states.PAUSED:
+                self._move(task, states.RESUME)
+            self._force_fail(task, state_info)
+            self._check_completion()
+            return self.plan
+        if task.state == states.PAUSED and \
+                self._unpause_action(task, action_ex_id) and \
+                task.state == states.PAUSED:
+            # Another of its actions is still paused: the task takes the
+            # result running, then pauses again if it has not ended.
+            self._move(task, states.RESUME)
+            self._after_action(task, state, result, state_info,
+                               item_results)
+            if task.state == states.RUNNING:
+                self._move(task, states.PAUSE)
+            return self.plan
         if task.state != states.RUNNING:
             return self.plan
+        self._after_action(task, state, result, state_info, item_results)
+        return self.plan
+
+    def _after_action(self, task, state, result, state_info, item_results):
+        """``on_action_complete`` for a RUNNING task."""
         progress = task.runtime_context.get(with_items.KEY)
         if state == states.CANCELLED and progress is None:
             self._cancel_task(task, state_info)
             self._check_completion()
-            return self.plan
+            return
         if progress is not None:
             with_items.record(progress, state == states.SUCCESS)
             if not with_items.finished(progress):
                 self._run_items(task, progress)
                 self._change(task, None)
-                return self.plan
+                return
             failed = progress["failed"] > 0
             state = states.ERROR if failed else states.SUCCESS
             result = item_results
@@ -110,7 +139,6 @@ class Conductor(lifecycle.Lifecycle, endings.Endings,
                 % (progress["failed"], progress["count"]) if failed else None)
         self._after_run(task, state, result, state_info)
         self._check_completion()
-        return self.plan
 
     def on_subworkflow_complete(self, task_ex_id, state, output, state_info,
                                 item_results=None):
@@ -195,7 +223,7 @@ class Conductor(lifecycle.Lifecycle, endings.Endings,
         task.in_context = ctx_lib.merge(task.in_context, in_ctx)
         self._change(task, None)
         if len(arrivals) >= self._join_required(task_spec):
-            self._move(task, states.RUN)
+            self._move(task, states.RUN, state_info=None)
         return task
 
     def _join_required(self, task_spec):

@@ -18,6 +18,9 @@ from wfengine.engine.core import transitions
 
 # A join's runtime_context mark: it failed as it could not be satisfied.
 JOIN_GAVE_UP = "join_given_up"
+# The state_info of a join task while it waits (Mistral's words, which
+# an execution ended meanwhile, by a succeed command say, keeps showing).
+WAITING_INFO = "Task is waiting."
 
 
 class Endings:
@@ -134,11 +137,13 @@ class Endings:
                     and task.runtime_context.pop(JOIN_GAVE_UP, None)):
                 self._reopen(task)
                 self._move(task, states.RESET)
-                self._move(task, states.WAIT)
+                self._move(task, states.WAIT, state_info=WAITING_INFO)
                 return task
         if earlier:
             return None
-        return self._new_task(name, states.WAITING, {})
+        task = self._new_task(name, states.WAITING, {})
+        task.state_info = WAITING_INFO
+        return task
 
     def _finish(self, event, state_info):
         ctx = self._final_context()

@@ -25,6 +25,10 @@ HELD, PASSED = "held", "passed"
 AFTER_PAUSE = "after_pause"
 # States in which an execution's env may be changed (as in Mistral).
 ENV_UPDATABLE = (states.IDLE, states.PAUSED, states.ERROR)
+# The ids of a task's actions paused by request (``PUT
+# /v2/action_executions/<id>`` with state PAUSED): the task stays PAUSED
+# while one is, whatever its execution does.
+PAUSED_ACTIONS = "paused_actions"
 
 
 class Lifecycle:
@@ -78,7 +82,8 @@ class Lifecycle:
         self._update_env(env)
         self._wf_move(states.RESUME)
         for task in self._ordered():
-            if task.state == states.PAUSED:
+            if task.state == states.PAUSED and \
+                    not task.runtime_context.get(PAUSED_ACTIONS):
                 self._move(task, states.RESUME)
         for task in self._ordered():
             due = task.runtime_context.get(DUE_ON_RESUME)
@@ -132,10 +137,14 @@ class Lifecycle:
             # Mistral: failing an ended execution, or setting the state it
             # ended in, is answered and changes nothing.
             return self.plan
-        self._require_wf((states.RUNNING, states.PAUSED), "set to " + state)
+        # As Mistral: a PAUSED execution may be failed, not succeeded
+        # (resume it first).
+        self._require_wf((states.RUNNING, states.PAUSED) if event ==
+                         states.FAIL else (states.RUNNING,), "set to " + state)
         self._end_active_tasks(states.CANCEL, "Workflow execution set to %s "
                                "by request" % state)
-        self._wf_move(event, state_info, self._final_output(event))
+        self._wf_move(event, state_info,
+                      self._final_output(event, state_info))
         return self.plan
 
     def update_env(self, env):
@@ -149,6 +158,54 @@ class Lifecycle:
                 "with its resume)" % (self.wf.id, self.wf.state))
         self._update_env(env)
         return self.plan
+
+    # ---- the actions of its tasks ----
+
+    def on_action_paused(self, task_ex_id, action_ex_id):
+        """An asynchronous action was paused by request: as in Mistral,
+        its task shows PAUSED and its execution pauses."""
+        task = self.tasks.get(task_ex_id)
+        if task is None or task.state not in (states.RUNNING,
+                                              states.PAUSED):
+            return self.plan
+        paused = task.runtime_context.setdefault(PAUSED_ACTIONS, [])
+        if action_ex_id not in paused:
+            paused.append(action_ex_id)
+        if task.state == states.RUNNING:
+            self._move(task, states.PAUSE)
+        else:
+            self._change(task, None)
+        if self.wf.state == states.RUNNING:
+            self.pause()
+        return self.plan
+
+    def on_action_resumed(self, task_ex_id, action_ex_id):
+        """A paused action runs again by request: its task runs again once
+        none of its actions is paused, and so does the execution once none
+        of its tasks is (as in Mistral)."""
+        task = self.tasks.get(task_ex_id)
+        if task is None:
+            return self.plan
+        self._unpause_action(task, action_ex_id)
+        if self.wf.state == states.PAUSED and not any(
+                t.state == states.PAUSED for t in self._ordered()):
+            self.resume()
+        return self.plan
+
+    def _unpause_action(self, task, action_ex_id):
+        """Forget that the action is paused; the task runs again if none
+        of its actions is paused any more. True if it was paused."""
+        paused = task.runtime_context.get(PAUSED_ACTIONS) or []
+        if action_ex_id not in paused:
+            return False
+        paused.remove(action_ex_id)
+        if not paused:
+            task.runtime_context.pop(PAUSED_ACTIONS)
+        if not paused and task.state == states.PAUSED:
+            self._move(task, states.RESUME)
+        else:
+            self._change(task, None)
+        return True
 
     # ---- its tasks ----
 
@@ -285,6 +342,8 @@ class Lifecycle:
 
     def _running_an_action(self, task):
         task_spec = self.spec.tasks[task.name]
+        if task.runtime_context.get(PAUSED_ACTIONS):
+            return True     # its paused action is left as it is (Mistral)
         return task.state == states.RUNNING and not task_spec.workflow \
             and task_spec.with_items is None
 
@@ -297,8 +356,12 @@ class Lifecycle:
                     task.id, message, event=event))
                 self._move(task, event, state_info=message)
 
-    def _final_output(self, event):
-        return self._default_output(event)
+    def _final_output(self, event, state_info=None):
+        output = self._default_output(event)
+        if event == states.FAIL:
+            # As any failure's output in Mistral: the message as result.
+            output.setdefault("result", state_info)
+        return output
 
     def _ordered(self):
         return self.tasks.all()

@@ -59,7 +59,9 @@ ACTION = {
     IDLE: {RUN: RUNNING, CANCEL: CANCELLED, FAIL: ERROR},
     RUNNING: {SUCCEED: SUCCESS, FAIL: ERROR, CANCEL: CANCELLED,
               PAUSE: PAUSED},
-    PAUSED: {RESUME: RUNNING, CANCEL: CANCELLED, FAIL: ERROR},
+    # An action paused by request may still be completed (Mistral).
+    PAUSED: {RESUME: RUNNING, SUCCEED: SUCCESS, CANCEL: CANCELLED,
+             FAIL: ERROR},
     SUCCESS: {},
     ERROR: {},
     CANCELLED: {},

@@ -39,8 +39,11 @@ class TaskSet:
         return [v for v in self._views.values() if v.name == name]
 
     def busy(self):
-        """True while a task is active other than a join still waiting."""
-        return any(v.state in states.ACTIVE and v.state != states.WAITING
+        """True while a task is active other than a join still waiting,
+        or paused (an action paused by request holds it, and its
+        execution does not end meanwhile)."""
+        return any((v.state in states.ACTIVE or v.state == states.PAUSED)
+                   and v.state != states.WAITING
                    for v in self._views.values())
 
     def waiting_joins(self):

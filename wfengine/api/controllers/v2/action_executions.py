@@ -126,11 +126,17 @@ class ActionExecutionsController(rest.RestController):
     @expose(wstypes.ActionExecution, wstypes.text, wstypes.text,
             body=wstypes.ActionCompletion)
     def put(self, action_ex_id, token=None, *, body, **_params):
-        """Complete an asynchronous action (the callback URL lands here)."""
+        """Complete an asynchronous action (the callback URL lands here),
+        or pause it (PAUSED) or let it run again (RUNNING)."""
         _check_token(action_ex_id, token)
-        completion = fieldsize.completion(updates.parse_action_completion(
-            wstypes.present(body), action_ex_id))
-        pecan.request.engine.complete_action(action_ex_id, **completion)
+        completion = updates.parse_action_completion(wstypes.present(body),
+                                                     action_ex_id)
+        if completion["state"] in updates.ACTION_UPDATE_STATES:
+            pecan.request.engine.update_action(action_ex_id,
+                                               completion["state"])
+        else:
+            pecan.request.engine.complete_action(
+                action_ex_id, **fieldsize.completion(completion))
         if token is not None:  # a callback's capability, of any caller
             with scope.use(None):
                 return session.reader(_get, action_ex_id)

@@ -16,7 +16,6 @@ from wfengine import conf
 from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session
-from wfengine import exceptions
 from wfengine import trusts
 
 SPEC = resources.CRON_TRIGGER
@@ -24,13 +23,10 @@ SPEC = resources.CRON_TRIGGER
 
 def _create(sess, values):
     identifier = values["workflow_id"] or values["workflow_name"]
-    try:
-        wf_def = definitions.get_workflow_definition(
-            sess, identifier, values["workflow_namespace"])
-    except exceptions.NotFound as e:
-        raise exceptions.UnknownReference(
-            field="workflow_id" if values["workflow_id"] else
-            "workflow_name", kind="workflow", error=e) from e
+    # An unknown workflow is a 404 (as in Mistral), its message naming
+    # the workflow looked for.
+    wf_def = definitions.get_workflow_definition(
+        sess, identifier, values["workflow_namespace"])
     values = dict(values, workflow_id=wf_def.id, workflow_name=wf_def.name,
                   workflow_namespace=wf_def.namespace)
     return SPEC.to_dict(definitions.create_cron_trigger(sess, values))

@@ -61,8 +61,10 @@ class TasksController(rest.RestController):
     def put(self, task_ex_id, *, body, **_params):
         """Re-run, skip or mark a failed task; answers with the task."""
         data = wstypes.present(body)
+        # The task first, as Mistral: an unknown (or another project's)
+        # task is a 404 whatever the body says.
+        session.reader(_get, task_ex_id)
         change = updates.parse_task_update(data, task_ex_id)
-        session.reader(_get, task_ex_id)  # another project's: 404
         if data.get("state") in MARKS:
             common.authorize("tasks:mark")
         pecan.request.engine.update_task(task_ex_id, **change)
