@@ -147,6 +147,24 @@ def act_as(conf, trust_id):
                        sess.get_project_id))
 
 
+def acting_for(conf, trigger):
+    """``(project, user)`` a trigger's firing acts as: its trust's in
+    keystone mode, else its creator's recorded on the trigger (a cron or
+    an event trigger: ``project_id``, ``user_id``, ``trust_id``).
+
+    :raises TrustError: the trust no longer works, or is scoped to
+        another project than the trigger's.
+    """
+    if not (trigger.trust_id and conf is not None and enabled(conf)):
+        return trigger.project_id, trigger.user_id
+    acting = act_as(conf, trigger.trust_id)
+    if acting.project_id != trigger.project_id:
+        raise TrustError(
+            "trust %s is scoped to another project than the "
+            "trigger's" % trigger.trust_id)
+    return acting.project_id, acting.user_id
+
+
 def delete(conf, trust_id):
     """Delete a trust, as Mistral does: authenticated with the trust
     itself (the token is the trustor's, who may delete it). A failure is

@@ -102,7 +102,7 @@ class CronScheduler:
         nxt, remaining = following(trigger, now)
         due = trigger.next_execution_time
         try:
-            project, user = self._acting(trigger)
+            project, user = trusts.acting_for(self._conf, trigger)
         except trusts.TrustError as e:
             LOG.warning("Cron trigger %s (%s) skips due time %s: %s",
                         trigger.name, trigger.id, due, e)
@@ -129,22 +129,6 @@ class CronScheduler:
                  "%s; next %s", trigger.name, trigger.id,
                  trigger.next_execution_time, started["id"], nxt)
         return True
-
-    def _acting(self, trigger):
-        """``(project, user)`` the firing acts as: the trust's in keystone
-        mode, else the creator's recorded on the trigger.
-
-        :raises trusts.TrustError: the trust no longer works.
-        """
-        if not (trigger.trust_id and self._conf is not None
-                and trusts.enabled(self._conf)):
-            return trigger.project_id, trigger.user_id
-        acting = trusts.act_as(self._conf, trigger.trust_id)
-        if acting.project_id != trigger.project_id:
-            raise trusts.TrustError(
-                "trust %s is scoped to another project than the "
-                "trigger's" % trigger.trust_id)
-        return acting.project_id, acting.user_id
 
     def _last(self, trigger, remaining):
         """After a trigger's last due time (its row is gone): its trust

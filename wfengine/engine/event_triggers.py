@@ -253,7 +253,7 @@ class EventTriggerListener:
 
     def _fire(self, trigger, note, message_id):
         try:
-            project, user = self._acting(trigger)
+            project, user = trusts.acting_for(self._conf, trigger)
         except trusts.TrustError as e:
             LOG.warning("Event trigger %s (%s) skips a notification: %s",
                         trigger.name, trigger.id, e)
@@ -282,15 +282,3 @@ class EventTriggerListener:
                  trigger.name, trigger.id, note.event_type, started["id"])
         return True
 
-    def _acting(self, trigger):
-        """``(project, user)`` the start acts as (see the cron
-        scheduler's)."""
-        if not (trigger.trust_id and self._conf is not None
-                and trusts.enabled(self._conf)):
-            return trigger.project_id, trigger.user_id
-        acting = trusts.act_as(self._conf, trigger.trust_id)
-        if acting.project_id != trigger.project_id:
-            raise trusts.TrustError(
-                "trust %s is scoped to another project than the "
-                "trigger's" % trigger.trust_id)
-        return acting.project_id, acting.user_id
