@@ -7,8 +7,10 @@ in a pool of that (exchange, topic) that every engine joins: of the
 engines, one takes each notification, and the topic's other consumers
 still get theirs. A pool's queue stays on the broker after its last
 trigger is deleted (oslo.messaging deletes no queue): give the pools'
-queues a RabbitMQ policy (an expiry) where triggers come and go. A notification whose event type is a trigger's event starts
-that trigger's workflow (each trigger of that exchange, topic and event
+queues a RabbitMQ policy (an expiry) where triggers come and go.
+
+A notification whose event type is a trigger's event starts that
+trigger's workflow (each trigger of that exchange, topic and event
 whose project sent the notification, or that is public, or each one when
 the API runs without authentication, as in Mistral):
 
