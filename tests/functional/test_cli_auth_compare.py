@@ -27,6 +27,8 @@ from tests.functional import keystone
 pytestmark = pytest.mark.timeout(900)
 
 MISTRAL = os.path.join(os.path.dirname(sys.executable), "mistral")
+PAGE = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "doc",
+                    "source", "compatibility.rst")
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +93,12 @@ def test_known_auth_differences_name_recorded_commands():
     for label, reason in cli_auth.load_known().items():
         assert label in expected, label
         assert reason, label
+
+
+def test_the_compatibility_page_quotes_the_current_counts():
+    expected, known = cli_auth.load_golden(), cli_auth.load_known()
+    with open(PAGE) as f:
+        page = " ".join(f.read().split())
+    section = page.split("The authentication forms, side by side", 1)[1]
+    assert "Counts: %d command outputs; **%d the same, %d differ**" % (
+        len(expected), len(expected) - len(known), len(known)) in section
