@@ -22,7 +22,7 @@ With ``--auth`` both servers authenticate with the Keystone at
 projects of ``tests/functional/cli_auth.py`` are created there if
 missing), and the script is ``cli_auth.SCRIPT``: the CLI's authentication
 forms (Keystone options, ``OS_*`` variables, ``--os-auth-token``, a wrong
-password, another project's user), recorded in
+password, another project's user, a shared workflow), recorded in
 ``cli_compare/mistral_auth.golden.json`` and listed in
 ``cli_compare/known_auth_differences.yaml``.
 """

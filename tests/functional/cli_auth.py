@@ -7,14 +7,16 @@ credentials: the Keystone options (``--os-auth-url``, ``--os-username``,
 same as ``OS_*`` environment variables, a token (``--os-auth-token`` with
 ``--os-mistral-url``; python-mistralclient 6.3.0 still wants
 ``--os-auth-url`` and the project then, else it asks a Keystone on
-localhost:35357 to check the token), and refusals: a wrong password, no credentials, a
-bad token, and another project's user reaching the first one's objects.
-Outputs are reduced as :mod:`cli_compare` reduces them, with the Keystone
-project ids named by their project; a failed command's error line (the
-CLI's ``ERROR (app) ...`` on stderr) is compared too. ``tools/cli_compare.py --auth``
-records Mistral 23.0.0's outputs (``cli_compare/mistral_auth.golden.json``)
-and prints the differences; ``test_cli_auth_compare.py`` holds wfengine
-to them.
+localhost:35357 to check the token), and refusals: a wrong password, no
+credentials, a bad token, and another project's user reaching the first
+one's objects; then sharing: a member's and Keystone's admin's
+``workflow-create --public``, and the other project's user reading and
+changing the shared workflow. Outputs are reduced as :mod:`cli_compare`
+reduces them, with the Keystone project ids named by their project; a
+failed command's error line (the CLI's ``ERROR (app) ...`` on stderr) is
+compared too. ``tools/cli_compare.py --auth`` records Mistral 23.0.0's
+outputs (``cli_compare/mistral_auth.golden.json``) and prints the
+differences; ``test_cli_auth_compare.py`` holds wfengine to them.
 """
 import json
 import os
@@ -43,6 +45,13 @@ cliauth_wf:
     hello:
       action: std.echo output="hi"
 """
+PUBLIC_WF = """\
+version: '2.0'
+cliauth_pub:
+  tasks:
+    noop:
+      action: std.noop
+"""
 HEX_ID_RE = re.compile(r"\b[0-9a-f]{32}\b")
 
 B, J, P, S = cli_compare.B, cli_compare.J, cli_compare.P, cli_compare.S
@@ -51,9 +60,13 @@ B, J, P, S = cli_compare.B, cli_compare.J, cli_compare.P, cli_compare.S
 # "options": Keystone options of alice; "environ": the same as OS_*
 # variables; "token": alice's token with --os-mistral-url; "wrong": alice
 # with a wrong password; "none": no credentials; "badtoken": a token
-# Keystone never issued; "bob": a user of another project.
+# Keystone never issued; "bob": a user of another project (alice's
+# objects are not his; the admin's public workflow he sees, not changes);
+# "admin": Keystone's admin in its project (sharing is an admin's by
+# Mistral's default policy).
 SCRIPT = [
-    ("options", S, ["workflow-delete", "cliauth_wf"], {}),
+    ("options", S, ["workflow-delete", "cliauth_wf", "cliauth_pub"], {}),
+    ("admin", S, ["workflow-delete", "cliauth_pub"], {}),
     ("options", J, ["workflow-create", "wf.yaml"], {"wf_id": ("ID", 0)}),
     ("options", B, ["workflow-list", "--filter", "name=cliauth_wf"], {}),
     ("environ", B, ["workflow-get", "cliauth_wf"], {}),
@@ -72,6 +85,14 @@ SCRIPT = [
     ("bob", P, ["execution-get", "{ex}"], {}),
     ("bob", P, ["execution-delete", "{ex}"], {}),
     ("bob", P, ["workflow-delete", "cliauth_wf"], {}),
+    ("options", J, ["workflow-create", "pub.yaml", "--public"], {}),
+    ("options", S, ["workflow-delete", "cliauth_pub"], {}),
+    ("admin", J, ["workflow-create", "pub.yaml", "--public"], {}),
+    ("bob", B, ["workflow-list", "--filter", "name=cliauth_pub"], {}),
+    ("bob", B, ["workflow-get", "cliauth_pub"], {}),
+    ("bob", P, ["workflow-update", "pub.yaml"], {}),
+    ("bob", P, ["workflow-delete", "cliauth_pub"], {}),
+    ("admin", P, ["workflow-delete", "cliauth_pub"], {}),
     ("options", P, ["execution-delete", "{ex}"], {}),
     ("options", P, ["workflow-delete", "cliauth_wf"], {}),
 ]
@@ -142,11 +163,15 @@ class Runner:
             self.tokens[user] = tok
             self.names[body["project"]["id"]] = "<project %s>" % project
             self.names[body["user"]["id"]] = "<user %s>" % user
-        with open(os.path.join(workdir, "wf.yaml"), "w") as f:
-            f.write(WF)
+        body = _authenticate(ks_url, "admin", ADMIN_PASSWORD, "admin")[1]
+        self.names[body["project"]["id"]] = "<project admin>"
+        self.names[body["user"]["id"]] = "<user admin>"
+        for name, text in (("wf.yaml", WF), ("pub.yaml", PUBLIC_WF)):
+            with open(os.path.join(workdir, name), "w") as f:
+                f.write(text)
 
     def _options(self, user, password=None):
-        pw, project = USERS[user]
+        pw, project = USERS.get(user, (ADMIN_PASSWORD, "admin"))
         return ["--os-auth-url", self.ks_url, "--os-username", user,
                 "--os-password", password or pw,
                 "--os-project-name", project,
@@ -161,6 +186,8 @@ class Runner:
             return [self.cli] + self._options(ALICE), env
         if how == "bob":
             return [self.cli] + self._options(BOB), env
+        if how == "admin":
+            return [self.cli] + self._options("admin"), env
         if how == "wrong":
             return [self.cli] + self._options(ALICE, "not-the-pw"), env
         if how == "environ":

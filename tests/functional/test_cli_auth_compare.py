@@ -5,7 +5,8 @@ A real Keystone (``keystone.py``) with the two users and projects of
 ``cli_auth.USERS``; the embedded wfengine in ``auth_strategy = keystone``
 behind it. ``cli_auth.SCRIPT`` runs the CLI with the Keystone options, the
 same as ``OS_*`` variables, a token, a wrong password, no credentials, a
-bad token and another project's user; each reduced output (ids, times,
+bad token, another project's user, and Keystone's admin sharing a
+workflow; each reduced output (ids, times,
 column widths out, Keystone project ids named by their project) and each
 failed command's error line must equal the one recorded on Mistral
 23.0.0 with Keystone authentication (``cli_compare/mistral_auth.golden.json``,
@@ -75,17 +76,22 @@ def test_each_auth_form_is_recorded_and_worked_on_mistral():
     expected = cli_auth.load_golden()
     forms = {label.split(":")[0] for label in expected}
     assert forms == {"options", "environ", "token", "wrong", "none",
-                     "badtoken", "bob"}
+                     "badtoken", "bob", "admin"}
     # The forms with good credentials succeeded on Mistral and showed
     # alice's project; the refusals failed there.
     for label, output in expected.items():
         how = label.split(":")[0]
         if how in ("wrong", "none", "badtoken"):
             assert output["rc"] != 0 and output["error"], label
-        elif how in ("options", "environ", "token"):
+        elif how in ("environ", "token", "admin"):
             assert output["rc"] == 0, label
     shown = expected["token: workflow-list --filter name=cliauth_wf [json]"]
     assert "<project cliauth-proj-a>" in shown["stdout"]
+    # Mistral's default policy: sharing is an admin's.
+    refused = expected["options: workflow-create pub.yaml --public [json]"]
+    assert "Operation forbidden" in refused["error"]
+    shared = expected["bob: workflow-get cliauth_pub [json]"]
+    assert shared["rc"] == 0 and "<project admin>" in shared["stdout"]
 
 
 def test_known_auth_differences_name_recorded_commands():
