@@ -5,6 +5,7 @@ import inspect
 import logging
 
 from wfengine import exceptions
+from wfengine.lang import actions as lang_actions
 
 LOG = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def get_action_class(name):
 
 
 @functools.lru_cache(maxsize=None)
-def _parameters(name):
+def parameters(name):
     """``(required, allowed)`` input names of action ``name``; allowed is
     None when its ``__init__`` takes ``**kwargs``."""
     cls = get_action_class(name)
@@ -64,19 +65,7 @@ def check_input(name, action_input):
         (the names, never the values).
     :raises ActionError: no action of that name is installed.
     """
-    required, allowed = _parameters(name)
-    given = set(action_input or {})
-    problems = []
-    missing = [n for n in required if n not in given]
-    if missing:
-        problems.append("missing required %s" % ", ".join(missing))
-    unexpected = [] if allowed is None else sorted(given - set(allowed))
-    if unexpected:
-        problems.append("unexpected %s (allowed: %s)" % (
-            ", ".join(unexpected), ", ".join(allowed) or "none"))
-    if problems:
-        raise exceptions.InvalidInputNames(owner="action %s" % name,
-                                           problems="; ".join(problems))
+    lang_actions.check_input_names(name, parameters(name), action_input)
 
 
 def preload(import_classes=False):

@@ -50,6 +50,7 @@ def catalog(session, names, namespace, computed=False):
         names |= definitions.adhoc_action_names(session, namespace)
     builtins = set(loader.names() if computed else
                    _builtins(frozenset(names)))
+    named = set(names)
     found, todo, namespaces = {}, names - builtins, {}
     for _ in range(MAX_DEPTH):
         if not todo:
@@ -62,10 +63,13 @@ def catalog(session, names, namespace, computed=False):
         bases = {core_catalog.base_of(found[n][1]) for n in rows
                  if n in found}
         builtins |= _builtins(frozenset(bases))
+        named |= bases
         todo = bases - builtins - set(found)
     return core_catalog.ActionCatalog(
         namespace or "", frozenset(builtins), types.MappingProxyType(found),
-        resolves=True, namespaces=types.MappingProxyType(namespaces))
+        resolves=True, namespaces=types.MappingProxyType(namespaces),
+        inputs=types.MappingProxyType(
+            _signatures(frozenset(named & builtins))))
 
 
 def for_execution(unit, wf_ex, spec):
@@ -86,6 +90,19 @@ def _spec(session, row):
     key = (row.id, row.updated_at or row.created_at)
     return _specs.get_or_make(key, lambda: definitions.get_action_definition(
         session, row.id, fields=["spec"]).spec)
+
+
+@functools.lru_cache(maxsize=256)
+def _signatures(names):
+    """``{name: (required, allowed)}`` input names of the built-in actions
+    ``names``; one that can not be imported is left to fail when run."""
+    found = {}
+    for name in names:
+        try:
+            found[name] = loader.parameters(name)
+        except Exception:   # an action's import error: told when it runs
+            continue
+    return found
 
 
 @functools.lru_cache(maxsize=256)

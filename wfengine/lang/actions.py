@@ -101,6 +101,30 @@ class AdhocActionSpec:
                    tags=tuple(data.get("tags") or ()))
 
 
+def check_input_names(name, signature, action_input):
+    """Refuse an input that the built-in action ``name`` can not take, as
+    Mistral checks it before it runs the action.
+
+    :param signature: ``(required, allowed)`` input names of the action;
+        ``allowed`` is None when it takes any name.
+    :raises InvalidInputNames: naming the missing and unexpected inputs
+        (the names, never the values).
+    """
+    required, allowed = signature
+    given = set(action_input or {})
+    problems = []
+    missing = [n for n in required if n not in given]
+    if missing:
+        problems.append("missing required %s" % ", ".join(missing))
+    unexpected = [] if allowed is None else sorted(given - set(allowed))
+    if unexpected:
+        problems.append("unexpected %s (allowed: %s)" % (
+            ", ".join(unexpected), ", ".join(allowed) or "none"))
+    if problems:
+        raise exceptions.InvalidInputNames(owner="action %s" % name,
+                                           problems="; ".join(problems))
+
+
 def parse_actions(text):
     """Parse and validate ad-hoc action ``text``; return its specs.
 

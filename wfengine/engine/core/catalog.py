@@ -34,6 +34,10 @@ class ActionCatalog:
         as planned: tests of the conductor alone).
     :ivar namespaces: name -> the namespace an ad-hoc action was found in
         (``namespace`` or the default one); ``namespace`` if not given.
+    :ivar inputs: name -> ``(required, allowed)`` input names of the
+        built-in actions the workflow names literally: a call of one with
+        input it can not take fails before it runs, as in Mistral (the
+        executor checks the others when it runs them).
     """
 
     namespace: str = ""
@@ -42,6 +46,8 @@ class ActionCatalog:
         default_factory=lambda: types.MappingProxyType({}))
     resolves: bool = False
     namespaces: Mapping = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({}))
+    inputs: Mapping = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({}))
 
     def resolve(self, name, action_input, runtime):
@@ -55,6 +61,9 @@ class ActionCatalog:
         first_id = None
         for _ in range(MAX_DEPTH):
             if name in self.builtins:
+                if name in self.inputs:
+                    lang_actions.check_input_names(name, self.inputs[name],
+                                                   action_input)
                 return name, action_input, first_id
             found = self.adhoc.get(name)
             if found is None:
