@@ -64,11 +64,11 @@ class ExecutionsController(rest.RestController):
     report = execution_report.ExecutionReportController()
     executions = sub_executions.SubExecutionsController()
 
-    @expose(wstypes.Execution, wstypes.text)
+    @expose(wstypes.Execution, wstypes.text, direct=True)
     def get_one(self, wf_ex_id, **_params):
         """One workflow execution, with its input, output, params and (as
         Mistral shows them here only) its ``published_global``."""
-        return session.reader(_get, wf_ex_id, True)
+        return session.row_reader(_get, wf_ex_id, True)
 
     @expose(wstypes.Executions, direct=True)
     def get_all(self, **params):
@@ -97,7 +97,7 @@ class ExecutionsController(rest.RestController):
             resend_after=CONF.api.start_resend_after,
             project_id=common.caller_project(),
             user_id=common.caller_user())
-        return session.reader(_get, started["id"])
+        return session.row_reader(_get, started["id"])
 
     @expose(wstypes.Execution, wstypes.text, body=wstypes.ExecutionUpdate)
     def put(self, wf_ex_id, *, body, **_params):
@@ -105,11 +105,11 @@ class ExecutionsController(rest.RestController):
         or description; answers with the execution."""
         change = updates.parse_execution_update(wstypes.present(body),
                                                 wf_ex_id)
-        session.reader(_get, wf_ex_id)  # another project's: 404
+        session.row_reader(_get, wf_ex_id)  # another project's: 404
         if change.get("state") == states.RUNNING:
             common.authorize("executions:resume")
         pecan.request.engine.update_execution(wf_ex_id, **change)
-        return session.reader(_get, wf_ex_id)
+        return session.row_reader(_get, wf_ex_id)
 
     @expose(None, status_code=204)
     def delete(self, *path, **params):
