@@ -22,9 +22,12 @@ from wfengine.db import session
 SPEC = resources.ACTION_EXECUTION
 
 
-def _get(sess, action_ex_id):
-    row = queries.get_action_execution(
-        sess, action_ex_id, fields=SPEC.columns(SPEC.names()))
+# The columns of an action execution as shown (worked out once).
+_COLUMNS = tuple(SPEC.columns(SPEC.names()))
+
+
+def _get(conn, action_ex_id):
+    row = queries.get_action_execution(conn, action_ex_id, fields=_COLUMNS)
     return resources.action_execution_dict(row)
 
 

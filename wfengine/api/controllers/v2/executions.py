@@ -22,12 +22,16 @@ from wfengine.db import queries
 from wfengine.db import session
 
 SPEC = resources.EXECUTION
+# The columns of an execution as shown, and with what its
+# ``published_global`` needs: worked out once, not per request.
+_COLUMNS = tuple(SPEC.columns(SPEC.names()))
+_COLUMNS_GLOBALS = _COLUMNS + ("context", "spec")
 
 
-def _get(sess, wf_ex_id, with_globals=False):
-    extra = ["context", "spec"] if with_globals else []
+def _get(conn, wf_ex_id, with_globals=False):
     row = queries.get_workflow_execution(
-        sess, wf_ex_id, fields=SPEC.columns(SPEC.names()) + extra)
+        conn, wf_ex_id, fields=_COLUMNS_GLOBALS if with_globals
+        else _COLUMNS)
     shown = resources.execution_dict(row)
     if with_globals:
         shown["published_global"] = json.dumps(_published_global(row))

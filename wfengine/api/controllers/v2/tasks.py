@@ -17,10 +17,13 @@ SPEC = resources.TASK
 MARKS = ("IDLE", "INITIAL", "SUCCESS", "DONE")
 
 
-def _get(sess, task_ex_id):
-    row = queries.get_task_execution(sess, task_ex_id,
-                                     fields=SPEC.columns(SPEC.names()))
-    parts = queries.get_task_results_data(sess, [row.id])[row.id]
+# The columns of a task as shown (worked out once).
+_COLUMNS = tuple(SPEC.columns(SPEC.names()))
+
+
+def _get(conn, task_ex_id):
+    row = queries.get_task_execution(conn, task_ex_id, fields=_COLUMNS)
+    parts = queries.get_task_results_data(conn, [row.id])[row.id]
     return resources.task_dict(row, parts=parts)
 
 
