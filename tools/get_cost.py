@@ -8,8 +8,8 @@ Seeds a temporary SQLite database with one finished execution, one task
 and one action execution, builds the API (``api.app.setup_app``, with
 ``noauth``) and sends ``GET /v2/<collection>/<id>`` ``--requests`` times
 through webtest. Prints the process CPU time per request
-(``time.process_time``, the least of five rounds); with ``--profile`` the cProfile of one of them,
-top functions by cumulative time. A benchmark, not a test: run it on a
+(``time.process_time``, the least of five rounds); with ``--profile``
+the cProfile of one of them, top functions by cumulative time. A benchmark, not a test: run it on a
 quiet machine, twice, and say the load average.
 """
 import argparse
