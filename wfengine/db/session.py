@@ -275,7 +275,7 @@ def row_reader(fn, *args, **kwargs):
     ``fn`` may run Core statements only (``connection.execute``).
     """
     def once():
-        conn = _engine.connect()
+        conn = get_engine().connect()
         try:
             if conn.dialect.name == "sqlite":
                 conn.execution_options(sqlite_begin="DEFERRED")
