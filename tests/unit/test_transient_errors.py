@@ -78,3 +78,29 @@ def test_a_refused_connection_is_retried_and_recorded(tmp_path, monkeypatch):
         assert session.last_connection_failure() > before
     finally:
         session.dispose()
+
+
+def test_a_row_reader_is_retried_whole_and_reads_in_a_transaction(
+        tmp_path, monkeypatch):
+    session.configure("sqlite:///%s" % (tmp_path / "t.db"))
+    try:
+        monkeypatch.setattr(session.time, "sleep", lambda _s: None)
+        calls = []
+
+        def flaky(conn):
+            calls.append(conn.in_transaction())
+            if len(calls) < 2:
+                raise _op("database is locked")
+            return conn.exec_driver_sql("SELECT 41 + 1").scalar()
+
+        assert session.row_reader(flaky) == 42
+        assert calls == [True, True]
+
+        def refused(_conn):
+            raise sa_exc.IntegrityError("SELECT", {}, Exception("no"))
+        with pytest.raises(sa_exc.IntegrityError):
+            session.row_reader(refused)
+        # Every connection went back to the pool.
+        assert session.get_engine().pool.checkedout() == 0
+    finally:
+        session.dispose()

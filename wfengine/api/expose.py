@@ -14,7 +14,9 @@ field and what it must be, never the value sent.
 
 ``direct=True`` declares the return type but hands back the controller's
 dict as it is: the lists whose fields and field order the client chooses
-(``fields=...``, ``include_output``) and that dashboards poll; see
+(``fields=...``, ``include_output``) and that dashboards poll, and the
+GET of one execution, task or action execution, which clients poll (a
+test holds those answers to WSME's rendering, byte for byte); see
 ``doc/source/architecture.rst``.
 """
 import functools

@@ -89,6 +89,7 @@ _ADMIN_VERBS = {"list:all_projects"}
 # Rules of one resource that are an admin's only (Mistral's defaults).
 _ADMIN_RULES = {("event_triggers", "publicize")}
 _REGISTERED = {(r, v) for r, _, verbs in _RESOURCES for v in verbs}
+_KNOWN = frozenset(r for r, _, _ in _RESOURCES)
 
 
 def list_rules():
@@ -265,8 +266,7 @@ def request_rules(method, path, params):
     if len(parts) < 2 or parts[0] != "v2" or parts[1] == "openapi.json":
         return [], False
     resource = parts[1].replace("-", "_")
-    known = {r for r, _, _ in _RESOURCES}
-    if resource not in known:
+    if resource not in _KNOWN:
         return [], False
     verb = _verb(method, resource, parts[2:])
     if verb is None:

@@ -5,6 +5,8 @@ Workflow, task and action executions are the engine's to write (see
 ``wfengine.db.listing``, and deletes whole execution trees. Every function
 takes the session; none commits.
 """
+import functools
+
 import sqlalchemy as sa
 
 from wfengine import state_names as states
@@ -47,22 +49,34 @@ def get_task_results_data(session, task_ex_ids):
     found = {task_id: [] for task_id in ids}
     if not ids:
         return found
-    a_model = models.ActionExecution
-    stmt = (sa.select(a_model.task_execution_id, a_model.accepted,
-                      a_model.output, a_model.params)
-            .where(a_model.task_execution_id.in_(ids))
-            .order_by(a_model.created_at, a_model.id))
-    for task_id, accepted, output, params in session.execute(stmt):
+    actions, workflows = _task_results_statements()
+    for task_id, accepted, output, params in session.execute(
+            actions, {"ids": ids}):
         found[task_id].append(("action", accepted, output, params))
-    w_model = models.WorkflowExecution
-    stmt = (sa.select(w_model.task_execution_id, w_model.state,
-                      w_model.output, w_model.params)
-            .where(w_model.task_execution_id.in_(ids))
-            .order_by(w_model.created_at, w_model.id))
-    for task_id, state, output, params in session.execute(stmt):
+    for task_id, state, output, params in session.execute(
+            workflows, {"ids": ids}):
         done = state in states.RESULTS
         found[task_id].append(("workflow", done, output, params))
     return found
+
+
+@functools.cache
+def _task_results_statements():
+    """The two statements of :func:`get_task_results_data`, built once
+    (building them cost the GET of one task a fifth of its time)."""
+    a_model = models.ActionExecution
+    actions = (sa.select(a_model.task_execution_id, a_model.accepted,
+                         a_model.output, a_model.params)
+               .where(a_model.task_execution_id.in_(
+                   sa.bindparam("ids", expanding=True)))
+               .order_by(a_model.created_at, a_model.id))
+    w_model = models.WorkflowExecution
+    workflows = (sa.select(w_model.task_execution_id, w_model.state,
+                           w_model.output, w_model.params)
+                 .where(w_model.task_execution_id.in_(
+                     sa.bindparam("ids", expanding=True)))
+                 .order_by(w_model.created_at, w_model.id))
+    return actions, workflows
 
 
 def get_execution_tree(session, root_id):

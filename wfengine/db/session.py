@@ -263,3 +263,25 @@ def reader(fn, *args, **kwargs):
             # (a fifth of a single GET's time).
             session.close()
     return _retrying(once, "read")
+
+
+def row_reader(fn, *args, **kwargs):
+    """Run ``fn(connection, *args, **kwargs)`` in a read-only transaction
+    on a Core connection, retried whole like :func:`reader`.
+
+    For reads made only of Core statements (the GET of one execution,
+    task or action execution): no ORM session is made, begun and walked
+    through its close, which cost a single GET more than its query.
+    ``fn`` may run Core statements only (``connection.execute``).
+    """
+    def once():
+        conn = get_engine().connect()
+        try:
+            if conn.dialect.name == "sqlite":
+                conn.execution_options(sqlite_begin="DEFERRED")
+            conn.begin()
+            return fn(conn, *args, **kwargs)
+        finally:
+            # Rolls the transaction back and returns the connection.
+            conn.close()
+    return _retrying(once, "read")

@@ -22,9 +22,12 @@ from wfengine.db import session
 SPEC = resources.ACTION_EXECUTION
 
 
-def _get(sess, action_ex_id):
-    row = queries.get_action_execution(
-        sess, action_ex_id, fields=SPEC.columns(SPEC.names()))
+# The columns of an action execution as shown (worked out once).
+_COLUMNS = tuple(SPEC.columns(SPEC.names()))
+
+
+def _get(conn, action_ex_id):
+    row = queries.get_action_execution(conn, action_ex_id, fields=_COLUMNS)
     return resources.action_execution_dict(row)
 
 
@@ -46,7 +49,7 @@ def _check_token(action_ex_id, token):
             raise exceptions.CallbackRefused(
                 problem="No credentials and no callback token",
                 id=action_ex_id)
-        session.reader(_get, action_ex_id)  # another project's: 404
+        session.row_reader(_get, action_ex_id)  # another project's: 404
         return
     if not isinstance(token, str) or not token.isascii():
         raise exceptions.CallbackRefused(
@@ -75,7 +78,7 @@ def _wait_for_result(action_ex_id, timeout):
     """The action execution once it ended (or went async), or at timeout."""
     deadline = time.monotonic() + timeout
     while True:
-        body = session.reader(_get, action_ex_id)
+        body = session.row_reader(_get, action_ex_id)
         finished = body["state"] != states.RUNNING
         if finished or time.monotonic() >= deadline:
             return body
@@ -87,10 +90,10 @@ def _wait_for_result(action_ex_id, timeout):
 class ActionExecutionsController(rest.RestController):
     """``GET /v2/action_executions[/<id>]``."""
 
-    @expose(wstypes.ActionExecution, wstypes.text)
+    @expose(wstypes.ActionExecution, wstypes.text, direct=True)
     def get_one(self, action_ex_id, **_params):
         """One action execution, with its input and output."""
-        return session.reader(_get, action_ex_id)
+        return session.row_reader(_get, action_ex_id)
 
     @expose(wstypes.ActionExecutions, direct=True)
     def get_all(self, **params):
@@ -110,13 +113,13 @@ class ActionExecutionsController(rest.RestController):
             user_id=common.caller_user(), **kwargs)
         if run_sync:
             return _wait_for_result(started["id"], timeout)
-        return session.reader(_get, started["id"])
+        return session.row_reader(_get, started["id"])
 
     @expose(None, wstypes.text, status_code=204)
     def delete(self, action_ex_id, **_params):
         """Delete a finished action execution (when the deployment allows
         it: ``[api] allow_action_execution_deletion``); 204."""
-        session.reader(_get, action_ex_id)  # another project's: 404
+        session.row_reader(_get, action_ex_id)  # another project's: 404
         if not CONF.api.allow_action_execution_deletion:
             raise exceptions.TurnedOff(
                 what="Action execution deletion",
@@ -139,8 +142,8 @@ class ActionExecutionsController(rest.RestController):
                 action_ex_id, **fieldsize.completion(completion))
         if token is not None:  # a callback's capability, of any caller
             with scope.use(None):
-                return session.reader(_get, action_ex_id)
-        return session.reader(_get, action_ex_id)
+                return session.row_reader(_get, action_ex_id)
+        return session.row_reader(_get, action_ex_id)
 
 
 class TaskActionExecutionsController(rest.RestController):

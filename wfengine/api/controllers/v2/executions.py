@@ -22,12 +22,16 @@ from wfengine.db import queries
 from wfengine.db import session
 
 SPEC = resources.EXECUTION
+# The columns of an execution as shown, and with what its
+# ``published_global`` needs: worked out once, not per request.
+_COLUMNS = tuple(SPEC.columns(SPEC.names()))
+_COLUMNS_GLOBALS = _COLUMNS + ("context", "spec")
 
 
-def _get(sess, wf_ex_id, with_globals=False):
-    extra = ["context", "spec"] if with_globals else []
+def _get(conn, wf_ex_id, with_globals=False):
     row = queries.get_workflow_execution(
-        sess, wf_ex_id, fields=SPEC.columns(SPEC.names()) + extra)
+        conn, wf_ex_id, fields=_COLUMNS_GLOBALS if with_globals
+        else _COLUMNS)
     shown = resources.execution_dict(row)
     if with_globals:
         shown["published_global"] = json.dumps(_published_global(row))
@@ -64,11 +68,11 @@ class ExecutionsController(rest.RestController):
     report = execution_report.ExecutionReportController()
     executions = sub_executions.SubExecutionsController()
 
-    @expose(wstypes.Execution, wstypes.text)
+    @expose(wstypes.Execution, wstypes.text, direct=True)
     def get_one(self, wf_ex_id, **_params):
         """One workflow execution, with its input, output, params and (as
         Mistral shows them here only) its ``published_global``."""
-        return session.reader(_get, wf_ex_id, True)
+        return session.row_reader(_get, wf_ex_id, True)
 
     @expose(wstypes.Executions, direct=True)
     def get_all(self, **params):
@@ -97,7 +101,7 @@ class ExecutionsController(rest.RestController):
             resend_after=CONF.api.start_resend_after,
             project_id=common.caller_project(),
             user_id=common.caller_user())
-        return session.reader(_get, started["id"])
+        return session.row_reader(_get, started["id"])
 
     @expose(wstypes.Execution, wstypes.text, body=wstypes.ExecutionUpdate)
     def put(self, wf_ex_id, *, body, **_params):
@@ -105,11 +109,11 @@ class ExecutionsController(rest.RestController):
         or description; answers with the execution."""
         change = updates.parse_execution_update(wstypes.present(body),
                                                 wf_ex_id)
-        session.reader(_get, wf_ex_id)  # another project's: 404
+        session.row_reader(_get, wf_ex_id)  # another project's: 404
         if change.get("state") == states.RUNNING:
             common.authorize("executions:resume")
         pecan.request.engine.update_execution(wf_ex_id, **change)
-        return session.reader(_get, wf_ex_id)
+        return session.row_reader(_get, wf_ex_id)
 
     @expose(None, status_code=204)
     def delete(self, *path, **params):

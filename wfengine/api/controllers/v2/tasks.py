@@ -17,10 +17,13 @@ SPEC = resources.TASK
 MARKS = ("IDLE", "INITIAL", "SUCCESS", "DONE")
 
 
-def _get(sess, task_ex_id):
-    row = queries.get_task_execution(sess, task_ex_id,
-                                     fields=SPEC.columns(SPEC.names()))
-    parts = queries.get_task_results_data(sess, [row.id])[row.id]
+# The columns of a task as shown (worked out once).
+_COLUMNS = tuple(SPEC.columns(SPEC.names()))
+
+
+def _get(conn, task_ex_id):
+    row = queries.get_task_execution(conn, task_ex_id, fields=_COLUMNS)
+    parts = queries.get_task_results_data(conn, [row.id])[row.id]
     return resources.task_dict(row, parts=parts)
 
 
@@ -47,10 +50,10 @@ class TasksController(rest.RestController):
     action_executions = action_executions.TaskActionExecutionsController()
     executions = sub_executions.TaskSubExecutionsController()
 
-    @expose(wstypes.Task, wstypes.text)
+    @expose(wstypes.Task, wstypes.text, direct=True)
     def get_one(self, task_ex_id, **_params):
         """One task execution, with its result."""
-        return session.reader(_get, task_ex_id)
+        return session.row_reader(_get, task_ex_id)
 
     @expose(wstypes.Tasks, direct=True)
     def get_all(self, **params):
@@ -63,12 +66,12 @@ class TasksController(rest.RestController):
         data = wstypes.present(body)
         # The task first, as Mistral: an unknown (or another project's)
         # task is a 404 whatever the body says.
-        session.reader(_get, task_ex_id)
+        session.row_reader(_get, task_ex_id)
         change = updates.parse_task_update(data, task_ex_id)
         if data.get("state") in MARKS:
             common.authorize("tasks:mark")
         pecan.request.engine.update_task(task_ex_id, **change)
-        return session.reader(_get, task_ex_id)
+        return session.row_reader(_get, task_ex_id)
 
 
 class ExecutionTasksController(rest.RestController):
