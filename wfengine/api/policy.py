@@ -130,8 +130,8 @@ class _Enforcer(policy.Enforcer):
     fifth of the CPU of a ``GET`` of one execution. Decisions are pure
     functions of the rules, the target and the credentials, so they are
     kept until the next look at the file; an edited policy file thus
-    takes effect within ``RECHECK`` seconds, as before on the next
-    request.
+    takes effect within ``RECHECK`` seconds (before, on the next
+    request).
     """
 
     RECHECK = 1.0

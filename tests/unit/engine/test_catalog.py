@@ -109,3 +109,48 @@ def test_an_action_of_the_default_namespace_finds_its_bases_there_only():
         {"greet": ("g-id", GREET), "loud": ("l-id", LOUD)}, resolves=True,
         namespaces={"loud": "ns", "greet": ""})
     assert same.output_chain("l-id") == [LOUD, GREET]
+
+
+CHECKED = catalog.ActionCatalog(
+    "ns", frozenset({"std.echo"}), {"greet": ("g-id", GREET)},
+    resolves=True, inputs={"std.echo": (("output",), ("output",))})
+
+
+@pytest.mark.parametrize("action_input, problem", [
+    ({}, "missing required output"),
+    ({"output": 1, "extra": 2}, "unexpected extra (allowed: output)"),
+])
+def test_a_builtin_call_with_input_it_can_not_take_is_refused(
+        action_input, problem):
+    with pytest.raises(exceptions.InvalidInputNames) as caught:
+        CHECKED.resolve("std.echo", action_input, {})
+    assert str(caught.value) == (
+        "Invalid input for action std.echo: %s" % problem)
+
+
+def test_an_adhoc_base_input_is_checked_as_the_builtin_takes_it():
+    assert CHECKED.resolve("greet", {"name": "x"}, {}) == (
+        "std.echo", {"output": "hi x"}, "g-id")
+
+
+def test_a_task_calling_a_builtin_with_bad_input_fails_with_its_workflow():
+    spec = parser.parse_workflows("""
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.echo
+      on-error: [t2]
+    t2:
+      action: std.noop
+""")[0]
+    wf = views.WorkflowView(id="wf", name="wf", state=states.RUNNING,
+                            spec=spec, context={}, input={})
+    decision = conductor.Conductor(wf, [], actions=CHECKED).decide(
+        conductor.Conductor.start)
+    assert decision.run_actions == ()
+    (task,) = decision.tasks
+    assert task.state == states.ERROR
+    assert task.values["state_info"].startswith(
+        "Failed to run task [error=Invalid input ")
+    assert decision.workflow_change.after == states.ERROR
