@@ -25,7 +25,6 @@ import subprocess
 import time
 
 import requests
-import yaml
 
 from tests.functional import cli_compare
 from tests.functional import keystone
@@ -290,11 +289,9 @@ def differences(expected, actual):
 
 
 def load_golden():
-    with open(GOLDEN) as f:
-        return json.load(f)
+    return cli_compare.load_golden(GOLDEN)
 
 
 def load_known():
     """``{command label: reason}`` of the documented differences."""
-    with open(KNOWN) as f:
-        return yaml.safe_load(f) or {}
+    return cli_compare.load_known(KNOWN)

@@ -409,15 +409,29 @@ class Runner:
         return outcome
 
 
-def load_golden():
-    with open(GOLDEN) as f:
+def load_golden(path=GOLDEN):
+    with open(path) as f:
         return json.load(f)
 
 
-def load_known():
+def load_known(path=KNOWN):
     """``{command label: reason}`` of the documented differences."""
-    with open(KNOWN) as f:
+    with open(path) as f:
         return yaml.safe_load(f) or {}
+
+
+def check_recording(diff, outputs, known, known_path=KNOWN):
+    """Fail unless the outputs that differ from the recording (``diff``,
+    of :func:`differences`) are exactly the ``known`` ones."""
+    unexpected = {k: v for k, v in diff.items() if k not in known}
+    assert not unexpected, "\n".join(
+        "== %s\n   %s\n   wfengine: %s" % (
+            label, "\n   ".join(lines),
+            json.dumps(outputs.get(label))[:600])
+        for label, lines in sorted(unexpected.items()))
+    fixed = sorted(set(known) - set(diff))
+    assert not fixed, "these match Mistral now; take them off %s: %s" % (
+        os.path.basename(known_path), fixed)
 
 
 # Answers that show a resource at the moment of the answer, which depends
