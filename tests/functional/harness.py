@@ -450,9 +450,12 @@ class Deployment:
         try:
             return proc.popen.wait(timeout)
         except subprocess.TimeoutExpired:
+            proc.signal(signal.SIGUSR2)  # its threads' stacks, in its log
+            time.sleep(1)
             raise AssertionError("%s (pid %d) still running %.0fs after "
-                                 "signal %d" % (proc.name, proc.pid, timeout,
-                                                signum)) from None
+                                 "signal %d; its log ends:\n%s" % (
+                                     proc.name, proc.pid, timeout, signum,
+                                     proc.tail(120))) from None
 
     def stop(self, grace=5.0):
         """SIGTERM every process at once, SIGKILL those still running

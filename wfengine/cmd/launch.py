@@ -7,6 +7,7 @@ default) messages stay in memory; a SQLite database is created and
 migrated on first start.
 """
 import ctypes
+import faulthandler
 import gc
 import logging
 import os
@@ -85,6 +86,9 @@ def main(argv=None):
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    # SIGUSR2 writes every thread's stack to stderr and the process goes
+    # on: what a process that does not stop, or stalls, is waiting for.
+    faulthandler.register(signal.SIGUSR2, all_threads=True)
     try:
         first_contact.check(conf, names)
         running = services.start(conf, names)

@@ -91,7 +91,8 @@ def stop(running):
             let_go = (stopper() is not False) and let_go
         except Exception:
             LOG.exception("Error while stopping a service")
-    let_go = bounded(rpc_server.cleanup, "the message transport") and let_go
+    if let_go:  # else it would wait for the same broker again
+        let_go = bounded(rpc_server.cleanup, "the message transport")
     db_session.dispose()
     return let_go
 
@@ -174,8 +175,9 @@ def _start_engine(conf):
         checker.stop()
         scheduler.stop()
         box.stop()
-        srv.stop()
-        return bounded(srv.wait, "the engine's RPC server") and events_let_go
+        return (bounded(srv.stop, "the engine's RPC server")
+                and bounded(srv.wait, "the engine's RPC server")
+                and events_let_go)
     return stop
 
 
@@ -220,9 +222,9 @@ def _start_executor(conf):
 
     def stop():
         # No new doorbells; the heartbeat beats on while actions finish.
-        srv.stop()
+        let_go = bounded(srv.stop, "the executor's RPC server")
         svc.drain(conf.graceful_stop_timeout)
-        let_go = bounded(srv.wait, "the executor's RPC server")
+        let_go = let_go and bounded(srv.wait, "the executor's RPC server")
         beat.stop()
         LOG.info("Executor %s stopped", name)
         return let_go

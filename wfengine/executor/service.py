@@ -121,8 +121,10 @@ class ExecutorService:
     def drain(self, grace):
         """Stop gracefully: claim nothing more, let the actions in flight
         finish and their results be reported for up to ``grace`` seconds,
-        hand the ones still running back to the engine, stop, and keep
-        the results no engine took in the result inbox.
+        stop, hand the ones still running back to the engine and keep the
+        results no engine took in the result inbox. The hand-off after
+        the grace takes at most ``report_timeout`` and a second (and the
+        inbox's database write).
 
         :returns: how many actions were handed back.
         """
@@ -134,9 +136,13 @@ class ExecutorService:
         while (self._claims or self._claiming) and \
                 time.monotonic() < deadline:
             time.sleep(0.05)
-        handed = self._hand_back()
+        # From here the stop takes at most one report timeout (and the
+        # inbox write): the report call under way, if any, ends while the
+        # hand back is asked, and neither is waited for past its timeout.
         self.stop()
-        self._keep_unreported()
+        until = time.monotonic() + self._timeout + 1
+        handed = self._hand_back()
+        self._keep_unreported(until)
         return handed
 
     def stop(self):
@@ -305,10 +311,11 @@ class ExecutorService:
             for result in batch:
                 self._claims.pop(result.action_ex_id, None)
 
-    def _keep_unreported(self):
+    def _keep_unreported(self, until):
         """After :meth:`stop`: put the results no engine took into the
-        result inbox (the heartbeat still beats meanwhile)."""
-        self._reporter.join(self._timeout + 1)  # its last call ends
+        result inbox (the heartbeat still beats meanwhile), once the
+        report call under way ended or at ``until`` (monotonic)."""
+        self._reporter.join(max(0.0, until - time.monotonic()))
         with self._lock:
             # A call still under way may yet be taken: then the kept copy
             # is a duplicate, which the engine's compare-and-set refuses.
@@ -363,14 +370,28 @@ class ExecutorService:
         claims = [messages.ClaimAction(action_ex_id=i, claim=claim,
                                        executor=self.name)
                   for i, claim in held]
-        try:
-            self._engine.hand_back_actions(claims, timeout=self._timeout)
-        except Exception as e:
-            LOG.error("Executor %s could not hand back %d actions (%s); the "
-                      "engines' liveness check takes them over", self.name,
-                      len(held), type(e).__name__)
-            return False
-        return True
+        outcome = []
+
+        def call():
+            try:
+                self._engine.hand_back_actions(claims, timeout=self._timeout)
+                outcome.append(None)
+            except Exception as e:
+                outcome.append(e)
+
+        # A call into a broker out of reach waits for the broker whatever
+        # its timeout: not waited for longer than the timeout.
+        asking = threading.Thread(target=call, daemon=True,
+                                  name="executor-hand-back")
+        asking.start()
+        asking.join(self._timeout + 1)
+        if outcome == [None]:
+            return True
+        LOG.error("Executor %s could not hand back %d actions (%s); the "
+                  "engines' liveness check takes them over", self.name,
+                  len(held), type(outcome[0]).__name__ if outcome
+                  else "no answer in %.0fs" % self._timeout)
+        return False
 
     def _take(self, source, limit, wait=True):
         """Up to ``limit`` items of ``source`` (None: all): what is there,

@@ -133,6 +133,36 @@ def test_the_results_of_a_report_call_that_never_came_back_are_kept():
     assert executor.in_flight() == []
 
 
+class SilentEngine(HandBackEngine):
+    """Grants claims, then no call comes back, whatever its timeout: a
+    call into a broker out of reach waits for the broker."""
+
+    def on_actions_complete(self, results, timeout=None):
+        threading.Event().wait(30)
+        raise exceptions.EngineUnavailable()
+
+    hand_back_actions = on_actions_complete
+
+
+def test_the_hand_off_after_the_grace_takes_one_report_timeout():
+    kept = []
+    executor = service.ExecutorService(
+        SilentEngine(), 4, report_timeout=1, max_retry_delay=0.1,
+        name="x1", keep=kept.extend)
+    executor.submit(_sleepy(0, 0.05))  # reported into the silence
+    executor.submit(_sleepy(1, 30))    # to hand back into the silence
+    assert base._until(lambda: len(executor.in_flight()) == 2)
+    assert base._until(lambda: executor._reporting)
+    started = time.monotonic()
+    assert executor.drain(grace=0.5) == 0
+    took = time.monotonic() - started
+    # the grace, then the report call and the hand back at once, each
+    # waited for a report timeout and a second at most
+    assert took < 0.5 + 1 + 1 + 1, took
+    assert [r.action_ex_id for r in kept] == ["a0"]
+    assert executor.in_flight() == ["a1"]  # the liveness check's now
+
+
 def test_results_are_left_to_the_liveness_check_when_they_cannot_be_kept():
     def keep(_results):
         raise RuntimeError("database down too")
