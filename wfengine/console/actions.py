@@ -41,8 +41,8 @@ def set_state(page, ex_id):
     state = page.request.POST.get("state", "")
     if state not in EXECUTION_STATES:
         raise web.apiclient.ApiError(
-            400, "Unknown action %r (allowed: %s)"
-            % (state, ", ".join(EXECUTION_STATES)))
+            400, "Unknown action: the field 'state' must be one of %s"
+            % ", ".join(EXECUTION_STATES))
     body = {"state": state}
     env = page.form_json("env", "The env overlay") if state == "RUNNING" \
         else None
@@ -87,8 +87,8 @@ def mark(page, task_id):
     state = page.request.POST.get("state", "")
     if state not in MARK_STATES:
         raise web.apiclient.ApiError(
-            400, "Mark a task as one of %s, not %r"
-            % (", ".join(MARK_STATES), state))
+            400, "A task can only be marked %s (the field 'state')"
+            % " or ".join(MARK_STATES))
     body = {"state": state}
     if state == "SUCCESS":
         published = page.form_json("published", "Published values")

@@ -56,8 +56,7 @@ def api_time(text, what):
             continue
         return value.strftime(formatting.API_TIME)
     raise web.apiclient.ApiError(
-        400, "%s %r is not a time (expected YYYY-MM-DDTHH:MM, UTC)"
-        % (what, text))
+        400, "%s is not a time (expected YYYY-MM-DDTHH:MM, UTC)" % what)
 
 
 def api_filters(search, tagged_names=None):
@@ -115,8 +114,9 @@ def _rows_part(page, search, held):
     """``(values for _rows.html, tag)``, or ``(None, tag)`` when the
     browser's copy is still good."""
     if search.state and search.state not in STATES:
-        raise web.apiclient.ApiError(400, "Unknown state %r (allowed: %s)"
-                                     % (search.state, ", ".join(STATES)))
+        raise web.apiclient.ApiError(
+            400, "Unknown state: the filter 'state' must be one of %s"
+            % ", ".join(STATES))
     tagged = _tagged_names(page, search.tag) if search.tag else None
     filters = api_filters(search, tagged)
     if filters is None:
