@@ -6,7 +6,8 @@ environment holding a canary secret, an execution waiting on an async
 action, a listener and a cron trigger. Project B tries every per-id call
 on A's ids (404), every list with A's ids as filters (nothing of A); B's
 listener hears nothing of A; the canary is in no answer to B and in no
-log line of the server.
+log line of the server. Shared definitions of A (a workflow, a workbook,
+an ad-hoc action) are seen and used by B, who can not change them (403).
 """
 import json
 import pathlib
@@ -28,6 +29,17 @@ TEXTS = {
                  "      action: std.noop\n",
     "wb_a": "version: '2.0'\nname: wb_a\nworkflows:\n  inner:\n    tasks:\n"
             "      t:\n        action: std.noop\n",
+    # Shared by A (scope public): a workbook and an ad-hoc action.
+    "wb_pub": "version: '2.0'\nname: wb_pub\nworkflows:\n  hello:\n"
+              "    tasks:\n      t:\n        action: std.echo output=wb\n"
+              "        publish:\n          said: <% task().result %>\n"
+              "    output:\n      said: <% $.said %>\n",
+    "pub_echo": "version: '2.0'\npub_echo:\n  base: std.echo\n"
+                "  base-input:\n    output: from a\n",
+    "uses_pub": "version: '2.0'\nuses_pub:\n  tasks:\n    t:\n"
+                "      action: pub_echo\n      publish:\n"
+                "        said: <% task().result %>\n"
+                "  output:\n    said: <% $.said %>\n",
 }
 
 
@@ -159,6 +171,7 @@ def test_b_gets_404_on_every_per_id_call_and_nothing_in_lists(
         assert list(b.ok("GET", path).values()) == [[]]
 
 
+
 def test_all_projects_is_the_admins(who, a_objects):
     fault = who["b"].ok("GET", "/executions", 403,
                         params={"all_projects": "true"})
@@ -166,6 +179,81 @@ def test_all_projects_is_the_admins(who, a_objects):
     listed = who["admin"].ok("GET", "/executions",
                              params={"all_projects": "true"})["executions"]
     assert a_objects["ex"]["id"] in {e["id"] for e in listed}
+
+
+@pytest.fixture(scope="module")
+def a_shared(who):
+    """A public workbook and a public ad-hoc action of A."""
+    a = who["a"]
+    return {"wb": a.ok("POST", "/workbooks", 201, text=TEXTS["wb_pub"],
+                       params={"scope": "public"}),
+            "action": a.ok("POST", "/actions", 201, text=TEXTS["pub_echo"],
+                           params={"scope": "public"})["actions"][0]}
+
+
+def _wait_done(caller, ex_id, what):
+    return harness.wait_until(lambda: (lambda ex: ex["state"] in (
+        "SUCCESS", "ERROR") and ex)(caller.ok("GET", "/executions/%s"
+                                              % ex_id)), 60, what)
+
+
+def test_a_public_workbook_is_seen_and_run_not_changed_by_others(
+        who, a_shared):
+    b = who["b"]
+    seen = b.ok("GET", "/workbooks/wb_pub")
+    assert (seen["scope"], seen["project_id"]) == ("public", "proj-a")
+    assert "wb_pub" in {w["name"] for w in b.ok("GET", "/workbooks")[
+        "workbooks"]}
+    inner = b.ok("GET", "/workflows/wb_pub.hello")
+    assert inner["scope"] == "public"
+    ex = b.ok("POST", "/executions", 201,
+              body={"workflow_name": "wb_pub.hello"})
+    assert ex["project_id"] == "proj-b"
+    done = _wait_done(b, ex["id"], "B's run of A's shared workbook")
+    assert done["state"] == "SUCCESS", done["state_info"]
+    assert json.loads(done["output"]) == {"said": "wb"}
+    who["a"].ok("GET", "/executions/%s" % ex["id"], 404)
+    # Visible, so the refusal hides nothing: 403, not 404 (Mistral's).
+    for method, path, text in (
+            ("PUT", "/workbooks", TEXTS["wb_pub"].replace("=wb", "=b")),
+            ("DELETE", "/workbooks/wb_pub", None),
+            ("PUT", "/workflows/%s" % inner["id"], TEXTS["wf_shared"]),
+            ("DELETE", "/workflows/wb_pub.hello", None)):
+        resp = b.call(method, path, text=text)
+        assert resp.status_code == 403, (method, path, resp.text)
+        assert "another project" in resp.json()["faultstring"], path
+    kept = who["a"].ok("GET", "/workbooks/wb_pub")
+    assert kept["definition"] == TEXTS["wb_pub"]
+    assert who["a"].ok("GET", "/workflows/wb_pub.hello")["id"]
+
+
+def test_a_public_action_is_seen_and_used_not_changed_by_others(
+        who, a_shared):
+    b = who["b"]
+    action = a_shared["action"]
+    seen = b.ok("GET", "/actions/pub_echo")
+    assert (seen["id"], seen["scope"]) == (action["id"], "public")
+    assert b.ok("GET", "/actions", params={"name": "pub_echo"})[
+        "actions"][0]["id"] == action["id"]
+    # B runs it on its own, and from a workflow of its own.
+    run = b.ok("POST", "/action_executions", 201, body={"name": "pub_echo"})
+    assert (run["state"], json.loads(run["output"])) == (
+        "SUCCESS", {"result": "from a"}), run
+    assert run["project_id"] == "proj-b"
+    b.ok("POST", "/workflows", 201, text=TEXTS["uses_pub"])
+    ex = b.ok("POST", "/executions", 201, body={"workflow_name": "uses_pub"})
+    done = _wait_done(b, ex["id"], "B's workflow using A's shared action")
+    assert done["state"] == "SUCCESS", done["state_info"]
+    assert json.loads(done["output"]) == {"said": "from a"}
+    changed = TEXTS["pub_echo"].replace("from a", "from b")
+    for method, path, text in (("PUT", "/actions", changed),
+                               ("PUT", "/actions/pub_echo", changed),
+                               ("DELETE", "/actions/pub_echo", None)):
+        resp = b.call(method, path, text=text)
+        assert resp.status_code == 403, (method, path, resp.text)
+        assert "another project" in resp.json()["faultstring"], path
+    assert who["a"].ok("GET", "/actions/pub_echo")["definition"] == \
+        TEXTS["pub_echo"]
 
 
 def test_a_public_workflow_runs_in_the_starters_project(who, a_objects):
