@@ -4,9 +4,11 @@ mode (a JWKS on loopback), two projects and an admin.
 Project A makes a private and a public workflow, a workbook, an
 environment holding a canary secret, an execution waiting on an async
 action, a listener and a cron trigger. Project B tries every per-id call
-on A's ids (404), every list with A's ids as filters (nothing of A); B's
-listener hears nothing of A; the canary is in no answer to B and in no
-log line of the server. Shared definitions of A (a workflow, a workbook,
+on A's ids (404), every list with A's ids as filters, by ``id`` and by
+parent (``workflow_execution_id``, ``task_execution_id``,
+``root_execution_id``): nothing of A; B's listener hears nothing of A; the
+canary (also a ``notify`` header of A, shown in lists to nobody) is in no
+answer to B and in no log line of the server. Shared definitions of A (a workflow, a workbook,
 an ad-hoc action) are seen and used by B, who can not change them (403).
 """
 import json
@@ -22,6 +24,7 @@ from tests.unit.api import idp
 pytestmark = pytest.mark.timeout(300)
 
 CANARY = "canary-5d1e0c77b2"
+NOTIFY_HEADER = "X-Hook-Token"
 TEXTS = {
     "wf_async": "version: '2.0'\nwf_async:\n  tasks:\n    wait:\n"
                 "      action: std.async_noop\n",
@@ -29,6 +32,8 @@ TEXTS = {
                  "      action: std.noop\n",
     "wb_a": "version: '2.0'\nname: wb_a\nworkflows:\n  inner:\n    tasks:\n"
             "      t:\n        action: std.noop\n",
+    "wf_parent": "version: '2.0'\nwf_parent:\n  tasks:\n    call:\n"
+                 "      workflow: wb_a.inner\n",
     # Shared by A (scope public): a workbook and an ad-hoc action.
     "wb_pub": "version: '2.0'\nname: wb_pub\nworkflows:\n  hello:\n"
               "    tasks:\n      t:\n        action: std.echo output=wb\n"
@@ -170,6 +175,81 @@ def test_b_gets_404_on_every_per_id_call_and_nothing_in_lists(
                  "/tasks/%s/action_executions" % a_objects["task"]["id"]):
         assert list(b.ok("GET", path).values()) == [[]]
 
+
+
+@pytest.fixture(scope="module")
+def a_tree(who, a_objects):
+    """A's finished run of a workflow calling a sub-workflow, started with
+    a ``notify`` header holding the canary; the ids of its levels."""
+    a = who["a"]
+    a.ok("POST", "/workflows", 201, text=TEXTS["wf_parent"])
+    parent = a.ok("POST", "/executions", 201, body={
+        "workflow_name": "wf_parent", "params": {"notify": [{
+            "type": "webhook", "url": _closed_port_url(),
+            "headers": {NOTIFY_HEADER: CANARY}}]}})
+    done = _wait_done(a, parent["id"], "A's run of wf_parent")
+    assert done["state"] == "SUCCESS", done["state_info"]
+    call = a.ok("GET", "/executions/%s/tasks" % parent["id"])["tasks"][0]
+    sub = a.ok("GET", "/tasks/%s/executions" % call["id"])["executions"][0]
+    leaf = a.ok("GET", "/executions/%s/tasks" % sub["id"])["tasks"][0]
+    return {"parent": parent["id"], "call": call["id"], "sub": sub["id"],
+            "leaf": leaf["id"]}
+
+
+def test_b_finds_nothing_of_a_through_the_parent_filters(
+        who, a_objects, a_tree):
+    filters = [
+        ("tasks", "workflow_execution_id", a_tree["parent"]),
+        ("tasks", "workflow_execution_id", a_objects["ex"]["id"]),
+        ("action_executions", "workflow_execution_id", a_tree["sub"]),
+        ("action_executions", "workflow_execution_id",
+         a_objects["ex"]["id"]),
+        ("action_executions", "task_execution_id", a_tree["leaf"]),
+        ("action_executions", "task_execution_id", a_objects["task"]["id"]),
+        ("executions", "task_execution_id", a_tree["call"]),
+        ("executions", "root_execution_id", a_tree["parent"])]
+    for collection, name, value in filters:
+        params = {name: value}
+        # The filter finds A's rows for A: B's empty answer means a refusal.
+        assert who["a"].ok("GET", "/" + collection, params=params)[
+            collection], (collection, params)
+        assert who["b"].ok("GET", "/" + collection, params=params)[
+            collection] == [], (collection, params)
+
+
+def _notify_headers(execution):
+    return [entry.get("headers") for entry in
+            json.loads(execution["params"]).get("notify", [])]
+
+
+def test_notify_headers_are_masked_in_lists_shown_to_the_owner_by_id(
+        who, a_tree):
+    a, admin = who["a"], who["admin"]
+    parent = a_tree["parent"]
+    # One execution by id: its own project sees the value, another
+    # project's admin the key only (security.rst, "What is masked where").
+    assert _notify_headers(a.ok("GET", "/executions/%s" % parent)) == [
+        {NOTIFY_HEADER: CANARY}]
+    assert _notify_headers(admin.ok("GET", "/executions/%s" % parent)) == [
+        {NOTIFY_HEADER: "***"}]
+    # Lists: never the value, for any caller, the owner included.
+    lists = [(a, "/executions", {}), (a, "/executions", {"id": parent}),
+             (a, "/executions", {"fields": "id,params"}),
+             (a, "/executions", {"task_execution_id": a_tree["call"]}),
+             (a, "/executions/%s/executions" % parent, {}),
+             (a, "/tasks/%s/executions" % a_tree["call"], {}),
+             (a, "/tasks/%s/workflow_executions" % a_tree["call"], {}),
+             (admin, "/executions", {"all_projects": "true"})]
+    for caller, path, params in lists:
+        resp = caller.call("GET", path, params=params)
+        assert resp.status_code == 200, (path, params, resp.text)
+        assert CANARY not in resp.text, (path, params)
+        for item in resp.json()["executions"]:
+            if item["id"] == parent:
+                assert _notify_headers(item) == [{NOTIFY_HEADER: "***"}]
+    listed = admin.ok("GET", "/executions", params={
+        "all_projects": "true", "id": parent})["executions"]
+    assert _notify_headers(listed[0]) == [{NOTIFY_HEADER: "***"}]
 
 
 def test_all_projects_is_the_admins(who, a_objects):
