@@ -1,11 +1,20 @@
-"""Migrations walk up and down, and the models match them."""
+"""Migrations walk up and down, the models match them, and the rows a
+migration moves end where it says."""
+import datetime
+
 import pytest
 import sqlalchemy as sa
 from alembic import autogenerate
 from alembic import migration as alembic_migration
 
+from wfengine import exceptions
+from wfengine.db import definitions
+from wfengine.db import listing
 from wfengine.db import migration
 from wfengine.db import models
+from wfengine.db import queries
+from wfengine.db import scope
+from wfengine.db import session as db_session
 
 
 def _tables(url):
@@ -92,3 +101,131 @@ def test_user_columns_keep_existing_rows(db_url):
                 ("e1", "p1")]
     finally:
         engine.dispose()
+
+
+# The tables migration 0009 puts in a project, as of its revision.
+_PROJECT_TABLES = ("workflow_definitions", "workflow_executions",
+                   "task_executions", "action_executions", "environments",
+                   "action_definitions", "workbooks", "cron_triggers",
+                   "listeners")
+
+
+def _filler(column):
+    """A value for a NOT NULL column of a reflected table."""
+    kind = column.type
+    if isinstance(kind, sa.Boolean):
+        return False
+    if isinstance(kind, sa.DateTime):
+        return datetime.datetime(2026, 1, 1)
+    if isinstance(kind, sa.Integer):
+        return 0
+    if isinstance(kind, sa.JSON):
+        return {}
+    return "x"
+
+
+def _old_row(table, prefix, project):
+    """A row of ``table`` (reflected) with every required column set;
+    its id and those of the rows it references are ``prefix-<table>``."""
+    row = {c.name: _filler(c) for c in table.columns
+           if not c.nullable and c.server_default is None}
+    for column in table.columns:
+        for fk in column.foreign_keys:
+            row[column.name] = "%s-%s" % (prefix, fk.column.table.name)
+    row.update(id="%s-%s" % (prefix, table.name), project_id=project)
+    if "name" in table.columns:
+        row["name"] = "old"
+    if "namespace" in table.columns:
+        row["namespace"] = ""  # the default one
+    return row
+
+
+def _write_old_rows(url):
+    """Rows as a deployment before 0009 left them: without a project
+    (the columns are NOT NULL: an empty text), and another project's."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            meta = sa.MetaData()
+            meta.reflect(conn, only=_PROJECT_TABLES)
+            for name in _PROJECT_TABLES:  # parents before children
+                for prefix, project in (("old", ""), ("other", "p-other")):
+                    conn.execute(meta.tables[name].insert(),
+                                 _old_row(meta.tables[name], prefix, project))
+    finally:
+        engine.dispose()
+
+
+def _projects_of(url):
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {(name, row_id): project
+                    for name in _PROJECT_TABLES
+                    for row_id, project in conn.exec_driver_sql(
+                        "SELECT id, project_id FROM %s" % name)}
+    finally:
+        engine.dispose()
+
+
+def _models_by_table():
+    return {m.class_.__tablename__: m.class_
+            for m in models.Base.registry.mappers}
+
+
+def _readable(sess, project):
+    """The old rows ``project`` reads through the data layer: in lists and
+    by id or name, as the API reads them within a request."""
+    found = set()
+    with scope.use(scope.Scope(project)):
+        for name, model in _models_by_table().items():
+            if name in _PROJECT_TABLES:
+                ids = ["%s-%s" % (prefix, name)
+                       for prefix in ("old", "other")]
+                found |= {(name, r.id) for r in listing.list_rows(
+                    sess, model, filters={"id": ("in", ids)})}
+        for label, read in (
+                ("workflow_executions", queries.get_workflow_execution),
+                ("task_executions", queries.get_task_execution),
+                ("action_executions", queries.get_action_execution)):
+            try:
+                found.add((label + " by id", read(sess, "old-" + label).id))
+            except exceptions.NotFound:
+                pass
+        for label, read in (
+                ("workflow_definitions", definitions.get_workflow_definition),
+                ("workbooks", definitions.get_workbook),
+                ("action_definitions", definitions.get_action_definition),
+                ("environments", definitions.get_environment),
+                ("cron_triggers", definitions.get_cron_trigger)):
+            try:
+                found.add((label + " by name", read(sess, "old").id))
+            except exceptions.NotFound:
+                pass
+    return found
+
+
+def test_rows_without_a_project_end_in_the_default_project(db_url):
+    migration.upgrade(db_url, "0008")
+    _write_old_rows(db_url)
+    migration.upgrade(db_url, "heads")
+    projects = _projects_of(db_url)
+    assert projects == {
+        **{(name, "old-" + name): models.DEFAULT_PROJECT
+           for name in _PROJECT_TABLES},
+        **{(name, "other-" + name): "p-other" for name in _PROJECT_TABLES}}
+    db_session.configure(db_url)
+    try:
+        mine = db_session.reader(_readable, models.DEFAULT_PROJECT)
+        others = db_session.reader(_readable, "p-other")
+    finally:
+        db_session.dispose()
+    by_id = {"workflow_executions", "task_executions", "action_executions"}
+    by_name = {"workflow_definitions", "workbooks", "action_definitions",
+               "environments", "cron_triggers"}
+    assert mine == {(name, "old-" + name) for name in _PROJECT_TABLES} | {
+        (name + " by id", "old-" + name) for name in by_id} | {
+        (name + " by name", "old-" + name) for name in by_name}
+    # The other project keeps its own rows and reads none of the old ones.
+    assert {row_id for _, row_id in others} == {
+        "other-" + name for name in _PROJECT_TABLES}

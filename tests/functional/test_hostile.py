@@ -1,13 +1,27 @@
 """The hostile corpus against the embedded server (DESIGN.md rule 9).
 
-Every bomb of ``tests/functional/hostile/corpus.yaml`` runs at once against
+Every bomb of ``tests/functional/hostile/corpus.yaml`` is started against
 one embedded server (debug off, default limits but a shorter expression
-time limit): each is refused, or fails its task, within its limit plus a
-margin and with a message that names the limit. Meanwhile a simple
-workflow started alongside finishes and the API keeps answering, and the
-server's peak memory stays under :data:`PEAK_MEMORY_CEILING`. These are
-checks of bounds (a limit was enforced), not of speed.
+time limit), each without waiting for the others to end: each is refused,
+or fails its task, within its limit plus a margin and with a message that
+names the limit. Meanwhile a simple workflow started alongside finishes
+and the API keeps answering, and the server's peak memory stays under
+:data:`PEAK_MEMORY_CEILING`. These are checks of bounds (a limit was
+enforced), not of speed.
+
+What is bounded, and against what start: each bomb's own bounded step,
+in the server's times of that bomb (:func:`_bounded_step`), not the
+test's wait for it. The embedded server runs on SQLite, whose single
+writer takes one unit of work at a time: a bomb's step may wait for the
+write lock while another bomb's evaluation holds it, and the corpus
+then takes about the sum of its limits. That wait is the single writer's
+(a throughput matter), not a bound that failed, so it is left out: the
+start is the time the server recorded inside the unit of work that ran
+the step. A hostile request is timed by the test, from its sending to
+its answer (the server has nothing else to do by then), against the same
+limit plus margin.
 """
+import datetime
 import json
 import os
 import threading
@@ -23,10 +37,16 @@ pytestmark = pytest.mark.timeout(300)
 
 CORPUS = os.path.join(os.path.dirname(__file__), "hostile", "corpus.yaml")
 TIME_LIMIT = 2.0
-# The machine running the tests is shared: a limit is "held" when the
-# failure comes within the limit plus this margin (a bomb that is not
-# bounded runs for minutes).
-MARGIN = 25.0
+# A limit is "held" when a bomb's bounded step ends within the limit plus
+# this margin: 1 s because the API shows whole seconds (a step of 2.1 s
+# can show as 3), and 3 s for what a loaded 2-core machine adds to the
+# step: the unit of work's own reads and writes, or another bomb's result
+# that an executor reported in the same batch (its evaluation may come
+# first in that unit of work). On a 2-core machine at a load average of 4
+# to 8 the longest step showed 2 to 3 s; with the expression time limit
+# raised to 9 s the check fails (steps of 8 to 9 s), as any bomb that is
+# not bounded would (they run for minutes).
+MARGIN = 4.0
 # The embedded server idles at about 100 MB and peaked at 112 MB through
 # the whole corpus; unbounded, the bombs took it past 560 MB or killed it.
 PEAK_MEMORY_CEILING = 256 * 1024 * 1024
@@ -157,8 +177,8 @@ def _peak_memory(pid):
 
 
 def _start_bombs(api, corpus):
-    """Create and start every task and action bomb; {name: (ex_id, entry,
-    started)}."""
+    """Create and start every task and action bomb; {name: (ex_id,
+    entry)}."""
     started = {}
     for index, entry in enumerate(corpus["tasks"] + corpus["actions"]):
         name = "bomb_%d" % index
@@ -166,8 +186,33 @@ def _start_bombs(api, corpus):
         wf_input = {k: _value(v) for k, v in entry.get("input", {}).items()
                     if "where" in entry}
         ex = api.start(name, wf_input or None)
-        started[entry["name"]] = (ex["id"], entry, time.monotonic())
+        started[entry["name"]] = (ex["id"], entry)
     return started
+
+
+def _server_time(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+
+
+def _bounded_step(api, ex):
+    """Seconds the step of the ended execution ``ex`` that met a limit
+    took, in the server's times of this execution (whole seconds).
+
+    The step is a unit of work: it starts when the server records what
+    the unit does first (the execution's ``created_at`` for the start that
+    evaluates the first task's input; for what follows an action, the
+    ``updated_at`` of that action's execution, written as its result is
+    taken, before the expressions that follow it are evaluated) and ends
+    with the execution's ``updated_at``, when it went to ERROR. An action
+    that fails on a limit (a result too big, a denied address) is in
+    the step from the execution's start.
+    """
+    actions = api.get("/action_executions", workflow_execution_id=ex["id"])[
+        "action_executions"]
+    starts = [ex["created_at"]] + [a["updated_at"] for a in actions
+                                   if a["state"] == "SUCCESS"]
+    started = max(_server_time(t) for t in starts)
+    return (_server_time(ex["updated_at"]) - started).total_seconds()
 
 
 def _failure_text(api, ex):
@@ -177,39 +222,41 @@ def _failure_text(api, ex):
     return "\n".join(parts)
 
 
-def _wait_failed(api, ex_id, deadline):
-    def done():
-        return api.execution(ex_id)["state"] in harness.TERMINAL_STATES
-    harness.wait_until(done, max(deadline - time.monotonic(), 0.1),
-                       "execution %s to end" % ex_id, interval=0.1)
-    return api.execution(ex_id)
-
-
 def test_every_bomb_is_bounded_while_the_service_carries_on(server):
     api = server.api
     corpus = _corpus()
     with _Watch(server) as watch:
         bombs = _start_bombs(api, corpus)
         simple = api.start("simple")
-        simple_started = time.monotonic()
-        outcomes = {}
-        for name, (ex_id, entry, started) in bombs.items():
-            ex = _wait_failed(api, ex_id, started + TIME_LIMIT + MARGIN)
-            outcomes[name] = (ex["state"], _failure_text(api, ex))
-        done = api.wait_all([simple["id"]], TIME_LIMIT + MARGIN)
-        simple_took = time.monotonic() - simple_started
+        # Waiting is no bound (see the module's note): the steps are.
+        ended = api.wait_all([ex_id for ex_id, _ in bombs.values()] +
+                             [simple["id"]],
+                             (len(bombs) + 1) * (TIME_LIMIT + MARGIN))
+    outcomes, steps = {}, {}
+    for name, (ex_id, entry) in bombs.items():
+        ex = ended[ex_id]
+        outcomes[name] = (ex["state"], _failure_text(api, ex))
+        steps[name] = _bounded_step(api, ex)
     wrong = {name: outcome for name, outcome in outcomes.items()
              if outcome[0] != "ERROR"
              or bombs[name][1]["limit"] not in outcome[1]}
     assert not wrong, json.dumps(wrong, indent=1)[:4000]
-    assert done[simple["id"]]["state"] == "SUCCESS"
-    assert simple_took < TIME_LIMIT + MARGIN
+    slow = {name: took for name, took in steps.items()
+            if took > TIME_LIMIT + MARGIN}
+    assert not slow, "steps over %.0f s: %s" % (TIME_LIMIT + MARGIN, slow)
+    done = ended[simple["id"]]
+    assert done["state"] == "SUCCESS"
+    simple_took = (_server_time(done["updated_at"]) -
+                   _server_time(done["created_at"])).total_seconds()
+    assert simple_took <= TIME_LIMIT + MARGIN
     assert not watch.failures, watch.failures
     assert watch.slowest < API_ANSWER_BOUND
     peak = _peak_memory(server.processes[0].pid)
-    print("bombs: %d; peak memory %d MB; slowest API answer %.2f s; simple "
-          "workflow done in %.1f s" % (len(bombs), peak >> 20, watch.slowest,
-                                       simple_took))
+    print("bombs: %d; longest step %.0f s (%s); peak memory %d MB; slowest "
+          "API answer %.2f s; simple workflow done in %.0f s" % (
+              len(bombs), max(steps.values()),
+              max(steps, key=steps.get), peak >> 20, watch.slowest,
+              simple_took))
     assert peak < PEAK_MEMORY_CEILING, "peak memory %d MB" % (peak >> 20)
 
 

@@ -4,9 +4,12 @@ mode (a JWKS on loopback), two projects and an admin.
 Project A makes a private and a public workflow, a workbook, an
 environment holding a canary secret, an execution waiting on an async
 action, a listener and a cron trigger. Project B tries every per-id call
-on A's ids (404), every list with A's ids as filters (nothing of A); B's
-listener hears nothing of A; the canary is in no answer to B and in no
-log line of the server.
+on A's ids (404), every list with A's ids as filters, by ``id`` and by
+parent (``workflow_execution_id``, ``task_execution_id``,
+``root_execution_id``): nothing of A; B's listener hears nothing of A; the
+canary (also a ``notify`` header of A, shown in lists to nobody) is in no
+answer to B and in no log line of the server. Shared definitions of A (a workflow, a workbook,
+an ad-hoc action) are seen and used by B, who can not change them (403).
 """
 import json
 import pathlib
@@ -21,6 +24,7 @@ from tests.unit.api import idp
 pytestmark = pytest.mark.timeout(300)
 
 CANARY = "canary-5d1e0c77b2"
+NOTIFY_HEADER = "X-Hook-Token"
 TEXTS = {
     "wf_async": "version: '2.0'\nwf_async:\n  tasks:\n    wait:\n"
                 "      action: std.async_noop\n",
@@ -28,6 +32,19 @@ TEXTS = {
                  "      action: std.noop\n",
     "wb_a": "version: '2.0'\nname: wb_a\nworkflows:\n  inner:\n    tasks:\n"
             "      t:\n        action: std.noop\n",
+    "wf_parent": "version: '2.0'\nwf_parent:\n  tasks:\n    call:\n"
+                 "      workflow: wb_a.inner\n",
+    # Shared by A (scope public): a workbook and an ad-hoc action.
+    "wb_pub": "version: '2.0'\nname: wb_pub\nworkflows:\n  hello:\n"
+              "    tasks:\n      t:\n        action: std.echo output=wb\n"
+              "        publish:\n          said: <% task().result %>\n"
+              "    output:\n      said: <% $.said %>\n",
+    "pub_echo": "version: '2.0'\npub_echo:\n  base: std.echo\n"
+                "  base-input:\n    output: from a\n",
+    "uses_pub": "version: '2.0'\nuses_pub:\n  tasks:\n    t:\n"
+                "      action: pub_echo\n      publish:\n"
+                "        said: <% task().result %>\n"
+                "  output:\n    said: <% $.said %>\n",
 }
 
 
@@ -159,6 +176,82 @@ def test_b_gets_404_on_every_per_id_call_and_nothing_in_lists(
         assert list(b.ok("GET", path).values()) == [[]]
 
 
+
+@pytest.fixture(scope="module")
+def a_tree(who, a_objects):
+    """A's finished run of a workflow calling a sub-workflow, started with
+    a ``notify`` header holding the canary; the ids of its levels."""
+    a = who["a"]
+    a.ok("POST", "/workflows", 201, text=TEXTS["wf_parent"])
+    parent = a.ok("POST", "/executions", 201, body={
+        "workflow_name": "wf_parent", "params": {"notify": [{
+            "type": "webhook", "url": _closed_port_url(),
+            "headers": {NOTIFY_HEADER: CANARY}}]}})
+    done = _wait_done(a, parent["id"], "A's run of wf_parent")
+    assert done["state"] == "SUCCESS", done["state_info"]
+    call = a.ok("GET", "/executions/%s/tasks" % parent["id"])["tasks"][0]
+    sub = a.ok("GET", "/tasks/%s/executions" % call["id"])["executions"][0]
+    leaf = a.ok("GET", "/executions/%s/tasks" % sub["id"])["tasks"][0]
+    return {"parent": parent["id"], "call": call["id"], "sub": sub["id"],
+            "leaf": leaf["id"]}
+
+
+def test_b_finds_nothing_of_a_through_the_parent_filters(
+        who, a_objects, a_tree):
+    filters = [
+        ("tasks", "workflow_execution_id", a_tree["parent"]),
+        ("tasks", "workflow_execution_id", a_objects["ex"]["id"]),
+        ("action_executions", "workflow_execution_id", a_tree["sub"]),
+        ("action_executions", "workflow_execution_id",
+         a_objects["ex"]["id"]),
+        ("action_executions", "task_execution_id", a_tree["leaf"]),
+        ("action_executions", "task_execution_id", a_objects["task"]["id"]),
+        ("executions", "task_execution_id", a_tree["call"]),
+        ("executions", "root_execution_id", a_tree["parent"])]
+    for collection, name, value in filters:
+        params = {name: value}
+        # The filter finds A's rows for A: B's empty answer means a refusal.
+        assert who["a"].ok("GET", "/" + collection, params=params)[
+            collection], (collection, params)
+        assert who["b"].ok("GET", "/" + collection, params=params)[
+            collection] == [], (collection, params)
+
+
+def _notify_headers(execution):
+    return [entry.get("headers") for entry in
+            json.loads(execution["params"]).get("notify", [])]
+
+
+def test_notify_headers_are_masked_in_lists_shown_to_the_owner_by_id(
+        who, a_tree):
+    a, admin = who["a"], who["admin"]
+    parent = a_tree["parent"]
+    # One execution by id: its own project sees the value, another
+    # project's admin the key only (security.rst, "What is masked where").
+    assert _notify_headers(a.ok("GET", "/executions/%s" % parent)) == [
+        {NOTIFY_HEADER: CANARY}]
+    assert _notify_headers(admin.ok("GET", "/executions/%s" % parent)) == [
+        {NOTIFY_HEADER: "***"}]
+    # Lists: never the value, for any caller, the owner included.
+    lists = [(a, "/executions", {}), (a, "/executions", {"id": parent}),
+             (a, "/executions", {"fields": "id,params"}),
+             (a, "/executions", {"task_execution_id": a_tree["call"]}),
+             (a, "/executions/%s/executions" % parent, {}),
+             (a, "/tasks/%s/executions" % a_tree["call"], {}),
+             (a, "/tasks/%s/workflow_executions" % a_tree["call"], {}),
+             (admin, "/executions", {"all_projects": "true"})]
+    for caller, path, params in lists:
+        resp = caller.call("GET", path, params=params)
+        assert resp.status_code == 200, (path, params, resp.text)
+        assert CANARY not in resp.text, (path, params)
+        for item in resp.json()["executions"]:
+            if item["id"] == parent:
+                assert _notify_headers(item) == [{NOTIFY_HEADER: "***"}]
+    listed = admin.ok("GET", "/executions", params={
+        "all_projects": "true", "id": parent})["executions"]
+    assert _notify_headers(listed[0]) == [{NOTIFY_HEADER: "***"}]
+
+
 def test_all_projects_is_the_admins(who, a_objects):
     fault = who["b"].ok("GET", "/executions", 403,
                         params={"all_projects": "true"})
@@ -166,6 +259,81 @@ def test_all_projects_is_the_admins(who, a_objects):
     listed = who["admin"].ok("GET", "/executions",
                              params={"all_projects": "true"})["executions"]
     assert a_objects["ex"]["id"] in {e["id"] for e in listed}
+
+
+@pytest.fixture(scope="module")
+def a_shared(who):
+    """A public workbook and a public ad-hoc action of A."""
+    a = who["a"]
+    return {"wb": a.ok("POST", "/workbooks", 201, text=TEXTS["wb_pub"],
+                       params={"scope": "public"}),
+            "action": a.ok("POST", "/actions", 201, text=TEXTS["pub_echo"],
+                           params={"scope": "public"})["actions"][0]}
+
+
+def _wait_done(caller, ex_id, what):
+    return harness.wait_until(lambda: (lambda ex: ex["state"] in (
+        "SUCCESS", "ERROR") and ex)(caller.ok("GET", "/executions/%s"
+                                              % ex_id)), 60, what)
+
+
+def test_a_public_workbook_is_seen_and_run_not_changed_by_others(
+        who, a_shared):
+    b = who["b"]
+    seen = b.ok("GET", "/workbooks/wb_pub")
+    assert (seen["scope"], seen["project_id"]) == ("public", "proj-a")
+    assert "wb_pub" in {w["name"] for w in b.ok("GET", "/workbooks")[
+        "workbooks"]}
+    inner = b.ok("GET", "/workflows/wb_pub.hello")
+    assert inner["scope"] == "public"
+    ex = b.ok("POST", "/executions", 201,
+              body={"workflow_name": "wb_pub.hello"})
+    assert ex["project_id"] == "proj-b"
+    done = _wait_done(b, ex["id"], "B's run of A's shared workbook")
+    assert done["state"] == "SUCCESS", done["state_info"]
+    assert json.loads(done["output"]) == {"said": "wb"}
+    who["a"].ok("GET", "/executions/%s" % ex["id"], 404)
+    # Visible, so the refusal hides nothing: 403, not 404 (Mistral's).
+    for method, path, text in (
+            ("PUT", "/workbooks", TEXTS["wb_pub"].replace("=wb", "=b")),
+            ("DELETE", "/workbooks/wb_pub", None),
+            ("PUT", "/workflows/%s" % inner["id"], TEXTS["wf_shared"]),
+            ("DELETE", "/workflows/wb_pub.hello", None)):
+        resp = b.call(method, path, text=text)
+        assert resp.status_code == 403, (method, path, resp.text)
+        assert "another project" in resp.json()["faultstring"], path
+    kept = who["a"].ok("GET", "/workbooks/wb_pub")
+    assert kept["definition"] == TEXTS["wb_pub"]
+    assert who["a"].ok("GET", "/workflows/wb_pub.hello")["id"]
+
+
+def test_a_public_action_is_seen_and_used_not_changed_by_others(
+        who, a_shared):
+    b = who["b"]
+    action = a_shared["action"]
+    seen = b.ok("GET", "/actions/pub_echo")
+    assert (seen["id"], seen["scope"]) == (action["id"], "public")
+    assert b.ok("GET", "/actions", params={"name": "pub_echo"})[
+        "actions"][0]["id"] == action["id"]
+    # B runs it on its own, and from a workflow of its own.
+    run = b.ok("POST", "/action_executions", 201, body={"name": "pub_echo"})
+    assert (run["state"], json.loads(run["output"])) == (
+        "SUCCESS", {"result": "from a"}), run
+    assert run["project_id"] == "proj-b"
+    b.ok("POST", "/workflows", 201, text=TEXTS["uses_pub"])
+    ex = b.ok("POST", "/executions", 201, body={"workflow_name": "uses_pub"})
+    done = _wait_done(b, ex["id"], "B's workflow using A's shared action")
+    assert done["state"] == "SUCCESS", done["state_info"]
+    assert json.loads(done["output"]) == {"said": "from a"}
+    changed = TEXTS["pub_echo"].replace("from a", "from b")
+    for method, path, text in (("PUT", "/actions", changed),
+                               ("PUT", "/actions/pub_echo", changed),
+                               ("DELETE", "/actions/pub_echo", None)):
+        resp = b.call(method, path, text=text)
+        assert resp.status_code == 403, (method, path, resp.text)
+        assert "another project" in resp.json()["faultstring"], path
+    assert who["a"].ok("GET", "/actions/pub_echo")["definition"] == \
+        TEXTS["pub_echo"]
 
 
 def test_a_public_workflow_runs_in_the_starters_project(who, a_objects):
