@@ -44,25 +44,47 @@ def broker_deployment(tmp_path, postgres_db):
 
 
 def test_restarts_reuse_one_server_queue_per_host(broker_deployment):
+    """Executors, then engines, are stopped and started again, twice
+    each: every kind keeps one server queue for the host, the queue a
+    process's host-and-pid name would have made never exists, and work
+    still runs through the restarted processes."""
     deployment = broker_deployment
-    topic = deployment.topics()["executor"]
-    stable = "%s.%s" % (topic, socket.gethostname())
     with harness.running(deployment, ["api", "engine", "executor"]):
-        for _ in range(2):
-            [executor] = [p for p in deployment.processes
-                          if p.services == ["executor"] and p.alive()]
-            per_pid = "%s.%s-%d" % (topic, socket.gethostname(),
-                                    executor.pid)
-            harness.wait_until(lambda: queue_consumers(stable) == 1, 30,
-                               "a consumer on %s" % stable)
-            assert queue_consumers(per_pid) is None
-            executor.stop()
-            harness.wait_until(lambda: queue_consumers(stable) == 0, 30,
-                               "no consumer on %s" % stable)
-            deployment.start("executor")
-            deployment.wait_for_consumers()
-        # The restarted executors still run work (through the same queue).
+        gone = []
+        for kind in ("executor", "engine"):
+            gone += restart_twice(deployment, kind)
+        for kind, pid in gone:
+            topic = deployment.topics()[kind]
+            assert queue_consumers("%s.%s-%d" % (
+                topic, socket.gethostname(), pid)) is None
+        for kind in ("executor", "engine"):
+            stable = "%s.%s" % (deployment.topics()[kind],
+                                socket.gethostname())
+            assert queue_consumers(stable) == 1, stable
+        # The restarted processes still run work (through the same queues).
         harness.run_many(deployment, WORKFLOW, "hygiene", 3, 60)
+
+
+def restart_twice(deployment, kind):
+    """Stop the one ``kind`` process and start another, twice; the
+    ``(kind, pid)`` of the stopped ones."""
+    topic = deployment.topics()[kind]
+    stable = "%s.%s" % (topic, socket.gethostname())
+    stopped = []
+    for _ in range(2):
+        [proc] = [p for p in deployment.processes
+                  if p.services == [kind] and p.alive()]
+        per_pid = "%s.%s-%d" % (topic, socket.gethostname(), proc.pid)
+        harness.wait_until(lambda: queue_consumers(stable) == 1, 30,
+                           "a consumer on %s" % stable)
+        assert queue_consumers(per_pid) is None
+        proc.stop()
+        stopped.append((kind, proc.pid))
+        harness.wait_until(lambda: queue_consumers(stable) == 0, 30,
+                           "no consumer on %s" % stable)
+        deployment.start(kind)
+        deployment.wait_for_consumers()
+    return stopped
 
 
 def test_deployments_sharing_a_broker_stay_apart(tmp_path):

@@ -9,6 +9,7 @@
         [--events-older-than H] [--deliveries-older-than H]
         [--outbox-orphans-older-than H] [--heartbeats-older-than H]
 """
+import logging
 import sys
 
 from oslo_config import cfg
@@ -36,6 +37,19 @@ def _add_commands(subparsers):
 COMMAND_OPT = cfg.SubCommandOpt("command", handler=_add_commands)
 
 
+def _print_steps():
+    """Print each migration as Alembic applies it (``Running upgrade
+    0010 -> 0011, ...``), as ``mistral-db-manage`` does: an operator sees
+    what an upgrade changed, and a silent one changed nothing."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.addFilter(lambda record: record.getMessage().startswith(
+        "Running "))
+    log = logging.getLogger("alembic.runtime.migration")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
 def main(argv=None):
     conf = wf_conf.CONF
     conf.register_cli_opt(COMMAND_OPT)
@@ -48,6 +62,8 @@ def main(argv=None):
     except first_contact.StartupError as e:
         sys.stderr.write("wfengine-db-manage: %s\n" % e)
         return 2
+    if name in ("upgrade", "downgrade"):
+        _print_steps()
     if name == "upgrade":
         migration.upgrade(url, conf.command.revision)
     elif name == "downgrade":
