@@ -7,8 +7,8 @@ conductor applies one decision function instead of scattered conditions.
 import dataclasses
 import re
 
+from wfengine.core import expressions
 from wfengine import exceptions
-from wfengine import expressions
 
 _ONE_LINE = re.compile(r"([\w-]+)=(\S+|<%.*?%>|\{\{.*?\}\})")
 

@@ -1,12 +1,12 @@
 """Sandboxed Jinja2 evaluation (``{{ ... }}`` and ``{% ... %}``).
 
 The data context is the variable ``_`` (``{{ _.name }}``), as in
-Mistral. The custom functions of :mod:`wfengine.expressions.functions`
+Mistral. The custom functions of :mod:`wfengine.core.expressions.functions`
 are globals (``{{ env() }}``, ``{{ task('t1').result }}``) and the pure
 ones are filters too (``{{ _.x | json_dump }}``).
 
 Runaway templates are bounded rather than trusted, by the limits of
-:mod:`wfengine.expressions.bounds`:
+:mod:`wfengine.core.expressions.bounds`:
 
 * every evaluation has a deadline, looked at by every ``{% for %}`` loop
   (templates are compiled with their loops wrapped), every call and every
@@ -35,9 +35,9 @@ from jinja2 import sandbox
 from jinja2 import utils as jinja_utils
 from jinja2 import visitor
 
+from wfengine.core.expressions import bounds
+from wfengine.core.expressions import functions
 from wfengine import exceptions
-from wfengine.expressions import bounds
-from wfengine.expressions import functions
 
 CACHE_SIZE = 4096
 # How often (in items) a loop looks at the clock.

@@ -1,7 +1,7 @@
 """YAQL evaluation (``<% ... %>``).
 
 One YAQL engine and one root context (standard library plus the custom
-functions of :mod:`wfengine.expressions.functions`) are built at import
+functions of :mod:`wfengine.core.expressions.functions`) are built at import
 time. Each evaluate() call gets a :class:`Scope`, whose cheap child
 context holds the data (``$``) and the runtime dict. Parsed expressions
 are kept in a bounded LRU cache keyed by their text.
@@ -18,10 +18,10 @@ from yaql.language import factory
 from yaql.language import runner
 from yaql.language import utils as yaql_utils
 
+from wfengine.core.expressions import bounds
+from wfengine.core.expressions import functions
+from wfengine.core.expressions import yaql_bounded
 from wfengine import exceptions
-from wfengine.expressions import bounds
-from wfengine.expressions import functions
-from wfengine.expressions import yaql_bounded
 
 CACHE_SIZE = 4096
 _CHECK_EVERY = 256

@@ -21,23 +21,23 @@ A task's life: created RUNNING (or WAITING at a join), optionally delayed
 import dataclasses
 
 from wfengine import exceptions
-from wfengine import expressions
-from wfengine import fieldsize
-from wfengine.engine.core import bookkeeping
-from wfengine.engine.core import catalog
-from wfengine.engine.core import commands
-from wfengine.engine.core import context as ctx_lib
-from wfengine.engine.core import endings
-from wfengine.engine.core import lifecycle
-from wfengine.engine.core import policies
-from wfengine.engine.core import ports as ports_lib
-from wfengine.engine.core import records
-from wfengine.engine.core import reverse
-from wfengine.engine.core import states
-from wfengine.engine.core import taskset
-from wfengine.engine.core import transitions
-from wfengine.engine.core import views
-from wfengine.engine.core import with_items
+from wfengine.core import expressions
+from wfengine.core import fieldsize
+from wfengine.core.engine import bookkeeping
+from wfengine.core.engine import catalog
+from wfengine.core.engine import commands
+from wfengine.core.engine import context as ctx_lib
+from wfengine.core.engine import endings
+from wfengine.core.engine import lifecycle
+from wfengine.core.engine import policies
+from wfengine.core.engine import ports as ports_lib
+from wfengine.core.engine import records
+from wfengine.core.engine import reverse
+from wfengine.core.engine import states
+from wfengine.core.engine import taskset
+from wfengine.core.engine import transitions
+from wfengine.core.engine import views
+from wfengine.core.engine import with_items
 
 
 

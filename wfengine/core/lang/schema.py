@@ -2,7 +2,7 @@
 
 Only structure and types are checked here (unknown keys, wrong types,
 bad enumerations); cross-references such as transition targets are
-checked by :mod:`wfengine.lang.checks`. :func:`shape_problems` turns the
+checked by :mod:`wfengine.core.lang.checks`. :func:`shape_problems` turns the
 jsonschema errors into ``"<path>: <problem>"`` messages.
 """
 

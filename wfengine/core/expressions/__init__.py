@@ -31,11 +31,11 @@ An error names the expression, and where it sits inside ``data`` (``at
 'x.y[2]'``) when it is not ``data`` itself.
 """
 
+from wfengine.core.expressions import bounds
+from wfengine.core.expressions import jinja_plugin
+from wfengine.core.expressions import patterns
+from wfengine.core.expressions import yaql_plugin
 from wfengine import exceptions
-from wfengine.expressions import bounds
-from wfengine.expressions import jinja_plugin
-from wfengine.expressions import patterns
-from wfengine.expressions import yaql_plugin
 
 Limits = bounds.Limits
 

@@ -15,8 +15,8 @@ parameters then separated by commas or blanks). The name may itself be an expres
 import json
 import re
 
+from wfengine.core import yamlsafe
 from wfengine import exceptions
-from wfengine import yamlsafe
 
 _KEY_RE = re.compile(r"([A-Za-z_][\w\-]*)=")
 _CALL_RE = re.compile(r"([A-Za-z_][\w.\-]*)\((.*)\)$", re.DOTALL)

@@ -3,18 +3,18 @@
 A workflow file is a YAML mapping with ``version: '2.0'`` (required), an
 optional ``name`` (ignored) and one or more workflows ``<name>: {...}``.
 Validation collects every problem before reporting: the JSON shape
-(:mod:`wfengine.lang.schema`), what the builder sees while building
-(:mod:`wfengine.lang.builder`), the semantic checks
-(:mod:`wfengine.lang.checks`) and the syntax of every expression. Each
+(:mod:`wfengine.core.lang.schema`), what the builder sees while building
+(:mod:`wfengine.core.lang.builder`), the semantic checks
+(:mod:`wfengine.core.lang.checks`) and the syntax of every expression. Each
 problem reads ``workflow '<name>': <path>: <problem>``.
 """
 
 from wfengine import exceptions
-from wfengine import yamlsafe
-from wfengine.lang import builder
-from wfengine.lang import checks
-from wfengine.lang import report
-from wfengine.lang import schema
+from wfengine.core import yamlsafe
+from wfengine.core.lang import builder
+from wfengine.core.lang import checks
+from wfengine.core.lang import report
+from wfengine.core.lang import schema
 
 # Top-level keys that are not workflows.
 RESERVED_KEYS = ("version", "name")

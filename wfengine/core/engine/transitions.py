@@ -1,6 +1,6 @@
 """Which transitions a finished task follows, and what it publishes. Pure."""
-from wfengine import expressions
-from wfengine.engine.core import states
+from wfengine.core import expressions
+from wfengine.core.engine import states
 
 
 def clauses(task_spec, state):

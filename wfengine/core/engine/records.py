@@ -7,7 +7,7 @@ becomes one ``TaskWrite`` carrying its moves and the values it ends with,
 so that the writer never reads the conductor's views.
 """
 from wfengine import exceptions
-from wfengine.engine.core import commands
+from wfengine.core.engine import commands
 
 # The columns a task is always written with (besides its state).
 _SMALL = ("state_info", "runtime_context", "processed")

@@ -1,7 +1,7 @@
 """The custom functions offered to both YAQL and Jinja expressions.
 
 Every function here is pure: the engine hands in a ``runtime`` dict of
-plain data (see :func:`wfengine.expressions.evaluate`) and nothing here
+plain data (see :func:`wfengine.core.expressions.evaluate`) and nothing here
 reaches a database. The YAQL and Jinja plugins wrap these functions in
 the calling conventions of their library.
 """
@@ -11,9 +11,9 @@ import uuid as uuid_lib
 
 import yaml
 
-from wfengine.expressions import bounds
-from wfengine import jsonsafe
-from wfengine import yamlsafe
+from wfengine.core.expressions import bounds
+from wfengine.core import jsonsafe
+from wfengine.core import yamlsafe
 
 
 def env(runtime):

@@ -27,13 +27,13 @@ import typing
 import jsonschema
 
 from wfengine import exceptions
-from wfengine import expressions
-from wfengine import yamlsafe
-from wfengine.lang import checks
-from wfengine.lang import inline
-from wfengine.lang import report
-from wfengine.lang import schema
-from wfengine.lang import spec as lang_spec
+from wfengine.core import expressions
+from wfengine.core import yamlsafe
+from wfengine.core.lang import checks
+from wfengine.core.lang import inline
+from wfengine.core.lang import report
+from wfengine.core.lang import schema
+from wfengine.core.lang import spec as lang_spec
 
 RESERVED_KEYS = ("version", "name")
 

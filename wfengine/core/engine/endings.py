@@ -7,13 +7,13 @@ execution once nothing runs. A mixin of ``conductor.Conductor``: these
 steps use its scheduling and bookkeeping.
 """
 from wfengine import exceptions
-from wfengine import expressions
-from wfengine import fieldsize
-from wfengine.engine.core import commands
-from wfengine.engine.core import lifecycle
-from wfengine.engine.core import policies
-from wfengine.engine.core import states
-from wfengine.engine.core import transitions
+from wfengine.core import expressions
+from wfengine.core import fieldsize
+from wfengine.core.engine import commands
+from wfengine.core.engine import lifecycle
+from wfengine.core.engine import policies
+from wfengine.core.engine import states
+from wfengine.core.engine import transitions
 
 
 # A join's runtime_context mark: it failed as it could not be satisfied.

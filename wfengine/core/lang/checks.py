@@ -7,9 +7,9 @@ Each check appends ``"<path>: <problem>"`` lines to a
 import json
 import re
 
-from wfengine import expressions
-from wfengine.lang import report
-from wfengine.lang import spec
+from wfengine.core import expressions
+from wfengine.core.lang import report
+from wfengine.core.lang import spec
 
 _WITH_ITEMS_RE = re.compile(r"^\s*[A-Za-z_]\w*\s+in\s+(\S.*)$", re.DOTALL)
 _DIRECT_ONLY = ("join", "on-success", "on-error", "on-complete", "on-skip")

@@ -9,7 +9,7 @@
   the time left to the evaluation and run without holding the lock;
 * the standard functions whose cost is decided by their operands (``*``,
   ``pow``, ``shiftBitsLeft``, ``join``, ``replace``) checked by
-  :mod:`wfengine.expressions.bounds` before they run.
+  :mod:`wfengine.core.expressions.bounds` before they run.
 """
 
 import collections.abc  # noqa: F401  (yaql needs it loaded first)
@@ -21,7 +21,7 @@ from yaql.language import yaqltypes
 from yaql.standard_library import math as yaql_math
 from yaql.standard_library import strings as yaql_strings
 
-from wfengine.expressions import bounds
+from wfengine.core.expressions import bounds
 
 # How often (in items) a join looks at the clock.
 _CHECK_EVERY = 256

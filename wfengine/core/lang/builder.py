@@ -14,10 +14,10 @@ the task when it writes the clause, else from task-defaults. Policies
 ``requires`` is the union of both, minus the task itself.
 """
 
-from wfengine import expressions
-from wfengine.lang import inline
-from wfengine.lang import report
-from wfengine.lang import spec
+from wfengine.core import expressions
+from wfengine.core.lang import inline
+from wfengine.core.lang import report
+from wfengine.core.lang import spec
 
 CLAUSE_KEYS = {"on-success": "on_success", "on-error": "on_error",
                "on-complete": "on_complete", "on-skip": "on_skip"}

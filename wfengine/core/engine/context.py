@@ -1,7 +1,7 @@
 """Workflow input and data contexts. Pure."""
 import collections.abc
+from wfengine.core import expressions
 from wfengine import exceptions
-from wfengine import expressions
 
 
 def prepare_input(wf_spec, given):

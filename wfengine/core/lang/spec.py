@@ -1,6 +1,6 @@
 """Validated, immutable workflow specifications.
 
-Objects here are built by :mod:`wfengine.lang.parser` from workflow text
+Objects here are built by :mod:`wfengine.core.lang.parser` from workflow text
 (which validates) or by ``from_dict`` from a stored ``to_dict`` result
 (which trusts its input and is fast). Python attributes use underscores
 where the language uses hyphens (``on-success`` -> ``on_success``).

@@ -9,10 +9,10 @@ Every refusal raises ``InputError`` naming the object, its state and what
 is allowed, so the API answers 400 and nothing changes.
 """
 from wfengine import exceptions
-from wfengine.engine.core import commands
-from wfengine.engine.core import context as ctx_lib
-from wfengine.engine.core import states
-from wfengine.engine.core import with_items
+from wfengine.core.engine import commands
+from wfengine.core.engine import context as ctx_lib
+from wfengine.core.engine import states
+from wfengine.core.engine import with_items
 
 REPLAY = "replay"
 # A delay that ended while the execution was paused: fired on resume.

@@ -11,9 +11,9 @@ import dataclasses
 import types
 from typing import Mapping
 
+from wfengine.core import expressions
+from wfengine.core.lang import actions as lang_actions
 from wfengine import exceptions
-from wfengine import expressions
-from wfengine.lang import actions as lang_actions
 
 MAX_DEPTH = 10
 

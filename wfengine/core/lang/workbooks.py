@@ -20,11 +20,11 @@ import dataclasses
 import yaml
 
 from wfengine import exceptions
-from wfengine import yamlsafe
-from wfengine.lang import actions
-from wfengine.lang import parser
-from wfengine.lang import report
-from wfengine.lang import spec as lang_spec
+from wfengine.core import yamlsafe
+from wfengine.core.lang import actions
+from wfengine.core.lang import parser
+from wfengine.core.lang import report
+from wfengine.core.lang import spec as lang_spec
 
 KEYS = ("version", "name", "namespace", "description", "tags", "workflows",
         "actions")

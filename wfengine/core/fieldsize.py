@@ -11,7 +11,7 @@ expressions make. Over the limit, the value is never stored: the task
 fails (or the request is refused with a 400) with a message that starts
 with Mistral's words and names the limit.
 
-A leaf, like :mod:`wfengine.jsonsafe`: the limit is handed over with
+A leaf, like :mod:`wfengine.core.jsonsafe`: the limit is handed over with
 :func:`configure` (the services do it at start-up from the option).
 """
 import itertools

@@ -8,15 +8,15 @@ while it is decoded when it holds ``NaN``, ``Infinity`` or ``-Infinity``,
 which Python accepts but JSON does not (stored, they would make the
 column invalid JSON for every other reader).
 
-This module is a leaf like :mod:`wfengine.yamlsafe`, whose depth limit it
+This module is a leaf like :mod:`wfengine.core.yamlsafe`, whose depth limit it
 shares.
 """
 
 import json
 import re
 
+from wfengine.core import yamlsafe
 from wfengine import exceptions
-from wfengine import yamlsafe
 
 _STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET_RE = re.compile(r"[\[\]{}]")

@@ -14,8 +14,8 @@ work bounded, and the item list is evaluated once per batch, not per item.
 import json
 import re
 
+from wfengine.core import expressions
 from wfengine import exceptions
-from wfengine import expressions
 
 KEY = "with_items"
 # Incremented each time all items are dispatched afresh (a retry, a reset

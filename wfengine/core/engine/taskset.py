@@ -7,7 +7,7 @@ costs the same in a workflow of ten tasks and of ten thousand. This class
 answers from memory (tests, and tasks of this plan); the engine service
 subclasses it to answer the rest from the database. Pure.
 """
-from wfengine.engine.core import states
+from wfengine.core.engine import states
 
 
 class TaskSet:

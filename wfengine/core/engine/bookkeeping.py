@@ -5,10 +5,10 @@ execution and its tasks), and the journal of the decision: tasks created,
 moves of tasks and of the execution (each through ``states.transition``),
 timers. A mixin of ``conductor.Conductor``.
 """
-from wfengine.engine.core import commands
-from wfengine.engine.core import context as ctx_lib
-from wfengine.engine.core import states
-from wfengine.engine.core import views
+from wfengine.core.engine import commands
+from wfengine.core.engine import context as ctx_lib
+from wfengine.core.engine import states
+from wfengine.core.engine import views
 
 _KEEP = object()
 
