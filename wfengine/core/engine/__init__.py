@@ -1,7 +1,7 @@
-"""The engine's pure core: state tables, the conductor and what it is made
+"""The engine's decisions: state tables, the conductor and what it is made
 of, the records it emits, the ports it reads through.
 
-Every module of this package is pure (the ``pure-core`` import contract
-covers the package, so a new module is checked too): it imports no
-database, RPC or configuration and reads no clock.
+Part of the pure core (see :mod:`wfengine.core`): ``wfengine.engine``
+loads what a decision needs, calls in here and writes what comes out.
+Nothing here imports a database, RPC or configuration or reads a clock.
 """
