@@ -32,7 +32,10 @@ CHILD = """
 import sys, time, timeit
 sys.path.insert(0, sys.argv[1])
 import wfengine
-from wfengine import expressions
+try:
+    from wfengine.core import expressions
+except ImportError:  # a checkout from before the move into wfengine.core
+    from wfengine import expressions
 assert wfengine.__file__.startswith(sys.argv[1]), wfengine.__file__
 ctx = {"a": {"b": 1}, "x": 41, "items": list(range(100)),
        "s": "user@example.com", "names": ["n%d" % i for i in range(20)]}

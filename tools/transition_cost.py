@@ -33,6 +33,7 @@ import time
 from sqlalchemy import event
 
 from wfengine import callbacks
+from wfengine.core.lang import parser
 from wfengine.db import api as db_api
 from wfengine.db import migration
 from wfengine.db import models
@@ -40,7 +41,6 @@ from wfengine.db import session as db_session
 from wfengine.engine import outbox
 from wfengine.engine import service
 from wfengine.executor import runner
-from wfengine.lang import parser
 from wfengine.rpc import messages
 
 

@@ -2,7 +2,7 @@
 
 A leaf that every layer reads (database queries, the API's checks, RPC
 messages, the engine): a state is spelled here once. What moves an
-execution from one state to another is the engine's (``engine/core/states.py``).
+execution from one state to another is the engine's (``core/engine/states.py``).
 Names are Mistral's.
 """
 

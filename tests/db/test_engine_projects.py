@@ -10,7 +10,7 @@ from wfengine import exceptions
 from wfengine.db import api as db_api
 from wfengine.db import models
 from wfengine.db import session as db_session
-from wfengine.lang import parser
+from wfengine.core.lang import parser
 from wfengine.rpc import messages
 
 NESTED = """

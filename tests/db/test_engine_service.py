@@ -20,8 +20,8 @@ from wfengine.db import session as db_session
 from wfengine.db import unit as db_unit
 from wfengine.engine import outbox
 from wfengine.engine import service
-from wfengine.lang import actions as lang_actions
-from wfengine.lang import parser
+from wfengine.core.lang import actions as lang_actions
+from wfengine.core.lang import parser
 from wfengine.rpc import messages
 
 SEQ = """

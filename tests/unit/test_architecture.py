@@ -15,20 +15,64 @@ def test_import_contracts_are_kept():
     assert proc.returncode == 0, proc.stdout[-3000:]
 
 
+# The modules of wfengine outside wfengine.core that the core may import:
+# leaves that import nothing of ours. Every other one is forbidden to it.
+CORE_MAY_IMPORT = {"wfengine.exceptions", "wfengine.state_names",
+                   "wfengine.metrics"}
+
+
+def _contract(name):
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    return config["importlinter:contract:" + name]
+
+
+def _names(value):
+    return {name.strip() for line in value.split("\n")
+            for name in line.split("|") if name.strip()}
+
+
+def _children(package):
+    # The modules and packages directly inside a package, dotted.
+    path = ROOT.joinpath(*package.split("."))
+    return {package + "." + (p.stem if p.suffix == ".py" else p.name)
+            for p in path.iterdir()
+            if (p.suffix == ".py" and p.stem != "__init__")
+            or (p / "__init__.py").exists()}
+
+
 def test_every_module_of_the_tree_is_in_a_layer():
     # A module the layers contract does not name is checked by none of
     # its rules: each new one must be placed.
-    config = configparser.ConfigParser()
-    config.read(ROOT / "setup.cfg")
-    layered = {name.strip() for line in config[
-        "importlinter:contract:layers"]["layers"].split("\n")
-        for name in line.split("|") if name.strip()}
-    tree = {"wfengine." + (p.stem if p.suffix == ".py" else p.name)
-            for p in (ROOT / "wfengine").iterdir()
-            if (p.suffix == ".py" and p.stem != "__init__")
-            or (p / "__init__.py").exists()}
+    layered = _names(_contract("layers")["layers"])
+    tree = _children("wfengine")
     assert tree - layered == set()
     assert layered - tree == set()
+
+
+def test_every_module_of_the_core_is_in_a_layer_of_the_core():
+    contract = _contract("core-layers")
+    assert contract["containers"].split() == ["wfengine.core"]
+    layered = {"wfengine.core." + name
+               for name in _names(contract["layers"])}
+    tree = _children("wfengine.core")
+    assert tree - layered == set()
+    assert layered - tree == set()
+
+
+def test_the_core_is_forbidden_every_module_but_the_leaves_it_names():
+    # The pure-core contract's source is the package, and what it forbids
+    # is the rest of wfengine but CORE_MAY_IMPORT: a new top-level module
+    # is allowed to the core only by being added to that set here.
+    contract = _contract("pure-core")
+    assert contract["source_modules"].split() == ["wfengine.core"]
+    forbidden = {name for name in contract["forbidden_modules"].split()
+                 if name.startswith("wfengine.")}
+    others = _children("wfengine") - {"wfengine.core"}
+    assert others - forbidden - CORE_MAY_IMPORT == set()
+    assert forbidden & CORE_MAY_IMPORT == set()
+    assert forbidden - others == set()
+    assert CORE_MAY_IMPORT - others == set()
 
 
 def test_a_server_process_runs_without_eventlet():

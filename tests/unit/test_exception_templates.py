@@ -19,11 +19,11 @@ from wfengine.api import resources
 from wfengine.api import updates
 from wfengine.cli import http as cli_http
 from wfengine.cli import inputs
-from wfengine.engine.core import with_items
-from wfengine.lang import cron
+from wfengine.core.engine import with_items
+from wfengine.core.lang import cron
 from wfengine.notifier import signing
 from wfengine.notifier import targets
-from wfengine.engine.core import policies
+from wfengine.core.engine import policies
 from wfengine.notifier import subscriptions
 
 SECRET = "s3cr3t-Value"
@@ -91,7 +91,7 @@ def test_event_lists_are_named_not_repeated():
 
 
 def test_state_messages_name_the_object_and_its_states():
-    from wfengine.engine.core import states
+    from wfengine.core.engine import states
     with pytest.raises(exceptions.InvalidStateTransition) as e:
         states.transition("task", states.SUCCESS, states.PAUSE)
     assert e.value.kwargs["state"] == states.SUCCESS

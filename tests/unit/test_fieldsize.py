@@ -3,8 +3,8 @@ import json
 
 import pytest
 
+from wfengine.core import fieldsize
 from wfengine import exceptions
-from wfengine import fieldsize
 
 
 @pytest.fixture

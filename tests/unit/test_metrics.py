@@ -2,7 +2,7 @@
 import pytest
 
 from wfengine import exceptions
-from wfengine import expressions
+from wfengine.core import expressions
 from wfengine import metrics
 from wfengine.db import unit as db_unit
 

@@ -3,8 +3,8 @@
 import pytest
 
 from wfengine import exceptions
-from wfengine import yamlsafe
-from wfengine.lang import parser
+from wfengine.core import yamlsafe
+from wfengine.core.lang import parser
 
 
 def test_plain_data_loads():

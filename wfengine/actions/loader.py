@@ -4,8 +4,8 @@ from importlib import metadata
 import inspect
 import logging
 
+from wfengine.core.lang import actions as lang_actions
 from wfengine import exceptions
-from wfengine.lang import actions as lang_actions
 
 LOG = logging.getLogger(__name__)
 

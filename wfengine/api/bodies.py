@@ -14,8 +14,8 @@ import re
 import uuid
 
 from wfengine.api import resources
+from wfengine.core.lang import cron
 from wfengine import exceptions
-from wfengine.lang import cron
 
 _EXECUTION_ID = re.compile(resources.EXECUTION_ID_PATTERN)
 _TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",

@@ -1,6 +1,6 @@
 """The size limit of stored fields, for what clients send.
 
-:mod:`wfengine.fieldsize` bounds every field stored for an execution; the
+:mod:`wfengine.core.fieldsize` bounds every field stored for an execution; the
 API applies it to what clients send. Input, params and variables over it
 are refused with 400 (nothing has started yet). An asynchronous action's
 output over it fails the action, as the executor fails a result over it
@@ -18,7 +18,7 @@ import io
 import json
 import re
 
-from wfengine import fieldsize
+from wfengine.core import fieldsize
 from wfengine import state_names as states
 
 # PUT /v2/action_executions/<id>: the completion of an asynchronous action.

@@ -11,8 +11,8 @@ import io
 from urllib import parse
 
 from wfengine.api import errors
+from wfengine.core import jsonsafe
 from wfengine import exceptions
-from wfengine import jsonsafe
 
 _JSON_TYPES = ("application/json", "application/javascript")
 

@@ -28,7 +28,7 @@ import operator
 from wfengine import action_params
 from wfengine.api import fieldsize
 from wfengine import exceptions
-from wfengine import jsonsafe
+from wfengine.core import jsonsafe
 from wfengine.api import wire
 from wfengine.db import models
 

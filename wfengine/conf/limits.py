@@ -8,9 +8,9 @@ Options keep Mistral's names where Mistral has the limit
 """
 from oslo_config import cfg
 
-from wfengine import expressions
-from wfengine import fieldsize
-from wfengine import yamlsafe
+from wfengine.core import expressions
+from wfengine.core import fieldsize
+from wfengine.core import yamlsafe
 
 EXPRESSIONS_GROUP = cfg.OptGroup(
     "expressions", title="Limits of YAQL and Jinja expressions")

@@ -7,8 +7,8 @@ import yaml
 from wfengine.console import execution
 from wfengine.console import graph
 from wfengine.console import web
+from wfengine.core import yamlsafe
 from wfengine import exceptions
-from wfengine import yamlsafe
 
 _PROBLEM = re.compile(r"^workflow '(?P<wf>[^']*)': (?P<path>[^:\s]*): ")
 _LINE = re.compile(r"\(line (\d+), column (\d+)\)")

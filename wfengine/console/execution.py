@@ -12,8 +12,8 @@ from wfengine.console import formatting
 from wfengine.console import graph
 from wfengine.console import masking
 from wfengine.console import web
+from wfengine.core.lang import parser
 from wfengine import exceptions
-from wfengine.lang import parser
 
 TASK_FIELDS = ("id,name,type,state,state_info,published,runtime_context,"
                "created_at,updated_at,started_at,finished_at")

@@ -1,6 +1,6 @@
 """A workflow spec drawn as a graph: where each node and edge goes.
 
-Pure: from a :class:`wfengine.lang.spec.WorkflowSpec` and the state of
+Pure: from a :class:`wfengine.core.lang.spec.WorkflowSpec` and the state of
 each task (name -> :class:`NodeState`) to a :class:`Graph` whose nodes
 and edges carry SVG coordinates; ``templates/_graph.html`` draws it.
 Tasks are laid out left to right in layers (the longest path from a

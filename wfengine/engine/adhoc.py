@@ -19,8 +19,8 @@ from wfengine import exceptions
 from wfengine.actions import loader
 from wfengine.db import definitions
 from wfengine.db import scope as db_scope
-from wfengine.engine.core import catalog as core_catalog
-from wfengine.lang import actions as lang_actions
+from wfengine.core.engine import catalog as core_catalog
+from wfengine.core.lang import actions as lang_actions
 
 MAX_DEPTH = core_catalog.MAX_DEPTH
 

@@ -13,8 +13,8 @@ from wfengine.db import api as db_api
 from wfengine.db import snapshots as db_snapshots
 from wfengine.engine import adhoc
 from wfengine.engine import snapshot
-from wfengine.engine.core import states
-from wfengine.engine.core import with_items
+from wfengine.core.engine import states
+from wfengine.core.engine import with_items
 
 
 def kept(unit, wf_ex, action_ex, result):

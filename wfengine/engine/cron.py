@@ -19,10 +19,10 @@ fails then). A trigger's last firing deletes its trust.
 import dataclasses
 import logging
 
+from wfengine.core.lang import cron as lang_cron
 from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session as db_session
-from wfengine.lang import cron as lang_cron
 from wfengine import periodic
 from wfengine.rpc import messages
 from wfengine import trusts

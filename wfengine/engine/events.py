@@ -17,7 +17,7 @@ from wfengine.db import models
 from wfengine.db import notifications
 from wfengine.db import statements
 from wfengine.engine import snapshot
-from wfengine.engine.core import states
+from wfengine.core.engine import states
 from wfengine.notifier import subscriptions
 
 WORKFLOW_EVENTS = {

@@ -13,7 +13,7 @@ from wfengine.db import api as db_api
 from wfengine.db import snapshots as db_snapshots
 from wfengine.db import outbox as db_outbox
 from wfengine.db import models
-from wfengine.engine.core import states
+from wfengine.core.engine import states
 
 LOG = logging.getLogger(__name__)
 

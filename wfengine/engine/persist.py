@@ -27,7 +27,7 @@ from wfengine.db import outbox as db_outbox
 from wfengine.db import models
 from wfengine.engine import events
 from wfengine.engine import outbox_rows
-from wfengine.engine.core import states
+from wfengine.core.engine import states
 
 LOG = logging.getLogger(__name__)
 

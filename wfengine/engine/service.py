@@ -23,19 +23,19 @@ from wfengine.db import snapshots as db_snapshots
 from wfengine.db import statements
 from wfengine.db import unit as db_unit
 from wfengine.engine import adhoc
-from wfengine.engine.core import conductor
-from wfengine.engine.core import context as ctx_lib
+from wfengine.core.engine import conductor
+from wfengine.core.engine import context as ctx_lib
 from wfengine.engine import events
 from wfengine.engine import outbox_rows
 from wfengine.engine import persist
-from wfengine.engine.core import ports
-from wfengine.engine.core import reverse
+from wfengine.core.engine import ports
+from wfengine.core.engine import reverse
 from wfengine.engine import service_actions
 from wfengine.engine import service_local
 from wfengine.engine import snapshot
-from wfengine.engine.core import states
-from wfengine.engine.core import with_items
-from wfengine.lang import spec as lang_spec
+from wfengine.core.engine import states
+from wfengine.core.engine import with_items
+from wfengine.core.lang import spec as lang_spec
 from wfengine.rpc import endpoints as rpc_endpoints
 
 LOG = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from wfengine.engine import adhoc
 from wfengine.engine import calls
 from wfengine.engine import outbox_rows
 from wfengine.engine import persist
-from wfengine.engine.core import states
+from wfengine.core.engine import states
 from wfengine.rpc import messages
 
 LOG = logging.getLogger(__name__)

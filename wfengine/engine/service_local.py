@@ -11,8 +11,8 @@ from wfengine.db import snapshots as db_snapshots
 from wfengine.db import outbox as db_outbox
 from wfengine.engine import calls
 from wfengine.engine import snapshot
-from wfengine.engine.core import states
-from wfengine.lang import spec as lang_spec
+from wfengine.core.engine import states
+from wfengine.core.lang import spec as lang_spec
 
 LOG = logging.getLogger(__name__)
 

@@ -6,15 +6,15 @@ fields only when needed.
 """
 
 from wfengine import cache
+from wfengine.core.engine import states
+from wfengine.core.engine import taskset
+from wfengine.core.engine import views
+from wfengine.core.engine import with_items
+from wfengine.core.lang import spec as lang_spec
 from wfengine.db import api as db_api
 from wfengine.db import definitions
 from wfengine.db import scope as db_scope
 from wfengine.db import snapshots as db_snapshots
-from wfengine.engine.core import states
-from wfengine.engine.core import taskset
-from wfengine.engine.core import views
-from wfengine.engine.core import with_items
-from wfengine.lang import spec as lang_spec
 
 
 # An execution's spec never changes; a definition's changes with its

@@ -1,7 +1,7 @@
 """The size limit of stored fields, applied to action results.
 
 An action's result becomes a stored field (the action execution's
-``output``, then its task's ``result``); :mod:`wfengine.fieldsize` bounds
+``output``, then its task's ``result``); :mod:`wfengine.core.fieldsize` bounds
 it. The executor checks each result before reporting it, so a result over
 the limit never travels to the engine nor reaches the database: the action
 fails instead, with a message that names the limit (the task fails with
@@ -10,7 +10,7 @@ an asynchronous action's output (``wfengine.api.fieldsize``).
 """
 import dataclasses
 
-from wfengine import fieldsize
+from wfengine.core import fieldsize
 from wfengine.rpc import messages
 
 

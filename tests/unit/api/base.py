@@ -9,7 +9,7 @@ from wfengine.db import snapshots as db_snapshots
 from wfengine.db import definitions
 from wfengine.db import models
 from wfengine.db import session
-from wfengine.engine.core import states
+from wfengine.core.engine import states
 from wfengine import exceptions
 
 

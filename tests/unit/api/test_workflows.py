@@ -168,7 +168,7 @@ def test_interface_from_stored_spec_form():
 def test_with_the_real_parser(db, engine_client):
     import pytest
     import webtest
-    pytest.importorskip("wfengine.lang.parser")
+    pytest.importorskip("wfengine.core.lang.parser")
     from wfengine.api import app as api_app
     app = webtest.TestApp(api_app.setup_app(engine_client))
     wf = conftest.create_workflow(app)[0]

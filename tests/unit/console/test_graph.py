@@ -1,6 +1,6 @@
 """The graph of a workflow spec: nodes, labelled edges, layers, loops."""
 from wfengine.console import graph
-from wfengine.lang import parser
+from wfengine.core.lang import parser
 
 TEXT = """version: '2.0'
 wf:

@@ -9,12 +9,12 @@ import dataclasses
 import heapq
 import itertools
 
-from wfengine.engine.core import conductor
-from wfengine.engine.core import context as ctx_lib
-from wfengine.engine.core import states
-from wfengine.engine.core import views
-from wfengine.engine.core import with_items
-from wfengine.lang import parser
+from wfengine.core.engine import conductor
+from wfengine.core.engine import context as ctx_lib
+from wfengine.core.engine import states
+from wfengine.core.engine import views
+from wfengine.core.engine import with_items
+from wfengine.core.lang import parser
 
 
 @dataclasses.dataclass

@@ -10,8 +10,8 @@ tasks and the execution end in.
 import pytest
 
 from tests.unit.engine import rehearsal
-from wfengine.engine.core import lifecycle
-from wfengine.engine.core import states
+from wfengine.core.engine import lifecycle
+from wfengine.core.engine import states
 
 WF = """
 version: '2.0'

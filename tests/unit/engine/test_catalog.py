@@ -2,12 +2,12 @@
 import pytest
 
 from wfengine import exceptions
-from wfengine.engine.core import catalog
-from wfengine.engine.core import conductor
-from wfengine.engine.core import states
-from wfengine.engine.core import views
-from wfengine.lang import actions as lang_actions
-from wfengine.lang import parser
+from wfengine.core.engine import catalog
+from wfengine.core.engine import conductor
+from wfengine.core.engine import states
+from wfengine.core.engine import views
+from wfengine.core.lang import actions as lang_actions
+from wfengine.core.lang import parser
 
 SPECS = {s.name: s.to_dict() for s in lang_actions.parse_actions("""
 version: '2.0'

@@ -2,9 +2,9 @@
 import pytest
 
 from wfengine import exceptions
-from wfengine.engine.core import context as ctx_lib
-from wfengine.engine.core import states
-from wfengine.lang import parser
+from wfengine.core.engine import context as ctx_lib
+from wfengine.core.engine import states
+from wfengine.core.lang import parser
 from tests.unit.engine import rehearsal
 
 SEQUENCE = """

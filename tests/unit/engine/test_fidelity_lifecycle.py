@@ -9,7 +9,7 @@ import pytest
 from tests.unit.engine import rehearsal
 from wfengine import exceptions
 from wfengine.engine import service_local
-from wfengine.engine.core import states
+from wfengine.core.engine import states
 
 WF = """
 version: '2.0'

@@ -5,7 +5,7 @@ the execution with it, as in Mistral 23.0.0 (conformance case
 import pytest
 
 from tests.unit.engine import rehearsal
-from wfengine.engine.core import states
+from wfengine.core.engine import states
 
 WF = """
 version: '2.0'

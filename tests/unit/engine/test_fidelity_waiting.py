@@ -7,8 +7,8 @@ state_info each task ends with (conformance cases
 import pytest
 
 from tests.unit.engine import rehearsal
-from wfengine.engine.core import endings
-from wfengine.engine.core import states
+from wfengine.core.engine import endings
+from wfengine.core.engine import states
 
 FANOUT = """
 version: '2.0'

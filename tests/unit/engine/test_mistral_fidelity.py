@@ -7,7 +7,7 @@ import pytest
 
 from tests.unit.engine import rehearsal
 from wfengine import exceptions
-from wfengine.engine.core import states
+from wfengine.core.engine import states
 
 ASYNC_TASK = """
 version: '2.0'

@@ -7,8 +7,8 @@ import pytest
 
 from tests.unit.engine import rehearsal
 from wfengine import exceptions
-from wfengine.engine.core import context as ctx_lib
-from wfengine.engine.core import states
+from wfengine.core.engine import context as ctx_lib
+from wfengine.core.engine import states
 
 JOIN_UNHANDLED = """
 version: '2.0'

@@ -1,8 +1,8 @@
 """Conductor scenarios for with-items, retry, waits, timeout and fail-on."""
 import pytest
 
-from wfengine.engine.core import states
-from wfengine.engine.core import with_items
+from wfengine.core.engine import states
+from wfengine.core.engine import with_items
 from tests.unit.engine import rehearsal
 
 ITEMS = """

@@ -4,12 +4,12 @@ import dataclasses
 import pytest
 
 from wfengine import exceptions
-from wfengine.engine.core import commands
-from wfengine.engine.core import conductor
-from wfengine.engine.core import records
-from wfengine.engine.core import states
-from wfengine.engine.core import views
-from wfengine.lang import parser
+from wfengine.core.engine import commands
+from wfengine.core.engine import conductor
+from wfengine.core.engine import records
+from wfengine.core.engine import states
+from wfengine.core.engine import views
+from wfengine.core.lang import parser
 
 WF = """
 version: '2.0'

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from wfengine import exceptions
-from wfengine.engine.core import states
+from wfengine.core.engine import states
 
 EVENTS = (states.START, states.WAIT, states.RUN, states.DELAY,
           states.SUCCEED, states.FAIL, states.CANCEL, states.PAUSE,

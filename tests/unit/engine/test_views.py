@@ -1,5 +1,5 @@
 """Views read their large fields lazily and say which ones changed."""
-from wfengine.engine.core import views
+from wfengine.core.engine import views
 
 
 def test_a_task_that_publishes_changes_only_its_published_data():

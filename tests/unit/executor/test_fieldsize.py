@@ -3,8 +3,8 @@ import pytest
 
 from wfengine import conf
 from wfengine.conf import limits
+from wfengine.core import fieldsize as fieldsize_lib
 from wfengine.executor import fieldsize
-from wfengine import fieldsize as fieldsize_lib
 from wfengine.rpc import messages
 
 

@@ -2,8 +2,8 @@ import dataclasses
 
 import pytest
 
-from wfengine import expressions
-from wfengine.expressions import bounds
+from wfengine.core import expressions
+from wfengine.core.expressions import bounds
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from wfengine.core import expressions
+from wfengine.core.expressions import bounds
 from wfengine import exceptions
-from wfengine import expressions
-from wfengine.expressions import bounds
 
 # Generous: the deadline is 0.5 s in these tests, the machine is shared.
 MARGIN = 3.0

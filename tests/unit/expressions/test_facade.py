@@ -2,8 +2,8 @@
 
 import pytest
 
+from wfengine.core import expressions
 from wfengine import exceptions
-from wfengine import expressions
 
 CTX = {"x": 1, "key": "k", "items": [1, 2]}
 
@@ -94,7 +94,7 @@ def test_extract_vars():
 
 
 def test_parsed_expressions_are_cached():
-    from wfengine.expressions import yaql_plugin
+    from wfengine.core.expressions import yaql_plugin
     expressions.evaluate("<% $.x * 7 %>", CTX)
     hits = yaql_plugin._parse.cache_info().hits
     expressions.evaluate("<% $.x * 7 %>", CTX)

@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
+from wfengine.core import expressions
 from wfengine import exceptions
-from wfengine import expressions
 
 RUNTIME = {
     "env": {"region": "eu"},

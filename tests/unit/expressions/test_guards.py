@@ -4,8 +4,8 @@ import time
 
 import pytest
 
+from wfengine.core import expressions
 from wfengine import exceptions
-from wfengine import expressions
 
 
 @pytest.mark.parametrize("text", [

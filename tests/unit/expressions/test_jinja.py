@@ -2,8 +2,8 @@
 
 import pytest
 
+from wfengine.core import expressions
 from wfengine import exceptions
-from wfengine import expressions
 
 CTX = {"x": 1, "name": "wf", "items": [1, 2, 3], "nested": {"a": [{"b": 2}]}}
 

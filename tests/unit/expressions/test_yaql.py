@@ -4,9 +4,9 @@ import time
 
 import pytest
 
+from wfengine.core import expressions
+from wfengine.core.expressions import yaql_plugin
 from wfengine import exceptions
-from wfengine import expressions
-from wfengine.expressions import yaql_plugin
 
 CTX = {"x": 1, "name": "wf", "items": [1, 2, 3],
        "nested": {"a": {"b": [10, {"c": "deep"}]}}}

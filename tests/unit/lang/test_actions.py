@@ -1,8 +1,8 @@
 """Ad-hoc actions: parsing, problems with their paths, resolving a call."""
 import pytest
 
+from wfengine.core.lang import actions
 from wfengine import exceptions
-from wfengine.lang import actions
 
 TEXT = """---
 version: '2.0'

@@ -3,8 +3,8 @@ import datetime
 
 import pytest
 
+from wfengine.core.lang import cron
 from wfengine import exceptions
-from wfengine.lang import cron
 
 
 def test_next_time_is_strictly_after():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from wfengine.lang import inline
+from wfengine.core.lang import inline
 
 
 @pytest.mark.parametrize("text, name, params", [

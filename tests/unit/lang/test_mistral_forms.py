@@ -6,7 +6,7 @@ import pytest
 
 from tests.unit.lang.test_parse import parse_one
 from tests.unit.lang.test_validation import problems_of
-from wfengine.lang import inline
+from wfengine.core.lang import inline
 
 
 @pytest.mark.parametrize("text, expected", [

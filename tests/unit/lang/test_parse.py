@@ -4,8 +4,8 @@ import textwrap
 
 import pytest
 
-from wfengine.lang import parser
-from wfengine.lang import spec
+from wfengine.core.lang import parser
+from wfengine.core.lang import spec
 
 
 def parse_one(body, name="wf"):

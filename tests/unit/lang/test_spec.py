@@ -5,8 +5,8 @@ import textwrap
 
 import pytest
 
-from wfengine.lang import parser
-from wfengine.lang import spec
+from wfengine.core.lang import parser
+from wfengine.core.lang import spec
 
 FULL = textwrap.dedent("""\
     version: '2.0'

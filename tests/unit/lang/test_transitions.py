@@ -2,8 +2,8 @@
 
 import textwrap
 
-from wfengine.lang import parser
-from wfengine.lang import spec
+from wfengine.core.lang import parser
+from wfengine.core.lang import spec
 
 T = spec.Transition
 

@@ -4,8 +4,8 @@ import textwrap
 
 import pytest
 
+from wfengine.core.lang import parser
 from wfengine import exceptions
-from wfengine.lang import parser
 
 
 def problems_of(body, extra_top=""):

@@ -1,8 +1,8 @@
 """Workbooks: parsing, full names and local references."""
 import pytest
 
+from wfengine.core.lang import workbooks
 from wfengine import exceptions
-from wfengine.lang import workbooks
 
 TEXT = """---
 version: '2.0'

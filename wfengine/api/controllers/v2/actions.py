@@ -16,10 +16,10 @@ from wfengine.api.controllers.v2 import workflows
 from wfengine.api.expose import expose
 from wfengine.api import resources
 from wfengine.api import wstypes
+from wfengine.core.lang import actions as lang_actions
 from wfengine.db import definitions
 from wfengine.db import session
 from wfengine import exceptions
-from wfengine.lang import actions as lang_actions
 
 SPEC = resources.ACTION
 

@@ -10,10 +10,10 @@ from wfengine.api.controllers import common
 from wfengine.api.expose import expose
 from wfengine.api import resources
 from wfengine.api import wstypes
+from wfengine.core.lang import workbooks as lang_workbooks
 from wfengine.db import definitions
 from wfengine.db import session
 from wfengine import exceptions
-from wfengine.lang import workbooks as lang_workbooks
 
 SPEC = resources.WORKBOOK
 

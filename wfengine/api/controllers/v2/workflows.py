@@ -14,10 +14,10 @@ from wfengine.api.controllers import common
 from wfengine.api.expose import expose
 from wfengine.api import resources
 from wfengine.api import wstypes
+from wfengine.core.lang import parser
 from wfengine.db import definitions
 from wfengine.db import session
 from wfengine import exceptions
-from wfengine.lang import parser
 
 SPEC = resources.WORKFLOW
 _TOP_LEVEL_KEY = re.compile(r"^(['\"]?)([^\s#'\"][^:]*?)\1\s*:")
