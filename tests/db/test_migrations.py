@@ -1,5 +1,6 @@
 """Migrations walk up and down, the models match them, and the rows a
 migration moves end where it says."""
+import contextlib
 import datetime
 
 import pytest
@@ -17,12 +18,28 @@ from wfengine.db import scope
 from wfengine.db import session as db_session
 
 
-def _tables(url):
+@contextlib.contextmanager
+def _engine(url):
+    """An engine of ``url``'s own, disposed of at the end."""
     engine = sa.create_engine(url)
     try:
-        return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+        yield engine
     finally:
         engine.dispose()
+
+
+@contextlib.contextmanager
+def _connection(url, write=False):
+    """A connection to ``url`` (a transaction committed at the end if
+    ``write``), its engine disposed of at the end."""
+    with _engine(url) as engine, \
+            (engine.begin() if write else engine.connect()) as conn:
+        yield conn
+
+
+def _tables(url):
+    with _engine(url) as engine:
+        return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
 
 
 def test_upgrade_downgrade_upgrade(db_url):
@@ -36,38 +53,26 @@ def test_upgrade_downgrade_upgrade(db_url):
 
 def test_models_match_migrations(db_url):
     migration.upgrade(db_url, "heads")
-    engine = sa.create_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            ctx = alembic_migration.MigrationContext.configure(
-                conn, opts={"compare_type": True})
-            diff = autogenerate.compare_metadata(ctx, models.Base.metadata)
-    finally:
-        engine.dispose()
+    with _connection(db_url) as conn:
+        ctx = alembic_migration.MigrationContext.configure(
+            conn, opts={"compare_type": True})
+        diff = autogenerate.compare_metadata(ctx, models.Base.metadata)
     assert diff == []
 
 
 def _compression(url):
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return dict(conn.exec_driver_sql(
-                "SELECT attname, attcompression FROM pg_attribute WHERE "
-                "attrelid = 'task_executions'::regclass AND attname IN "
-                "('published', 'in_context', 'name')").all())
-    finally:
-        engine.dispose()
+    with _connection(url) as conn:
+        return dict(conn.exec_driver_sql(
+            "SELECT attname, attcompression FROM pg_attribute WHERE "
+            "attrelid = 'task_executions'::regclass AND attname IN "
+            "('published', 'in_context', 'name')").all())
 
 
 def _has_lz4(url):
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return "lz4" in (conn.exec_driver_sql(
-                "SELECT enumvals FROM pg_settings "
-                "WHERE name = 'default_toast_compression'").scalar() or [])
-    finally:
-        engine.dispose()
+    with _connection(url) as conn:
+        return "lz4" in (conn.exec_driver_sql(
+            "SELECT enumvals FROM pg_settings "
+            "WHERE name = 'default_toast_compression'").scalar() or [])
 
 
 def test_large_json_columns_use_lz4_on_postgresql(postgresql_url):
@@ -82,25 +87,21 @@ def test_large_json_columns_use_lz4_on_postgresql(postgresql_url):
 
 def test_user_columns_keep_existing_rows(db_url):
     migration.upgrade(db_url, "0010")
-    engine = sa.create_engine(db_url)
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(
-                "INSERT INTO environments (id, name, variables, scope, "
-                "project_id, created_at) VALUES ('e1', 'old', '{}', "
-                "'private', 'p1', '2026-01-01 00:00:00')")
-        migration.upgrade(db_url, "heads")
-        with engine.connect() as conn:
-            assert conn.exec_driver_sql(
-                "SELECT id, project_id, user_id FROM environments").all() \
-                == [("e1", "p1", None)]
-        migration.downgrade(db_url, "0010")
-        with engine.connect() as conn:
-            assert conn.exec_driver_sql(
-                "SELECT id, project_id FROM environments").all() == [
-                ("e1", "p1")]
-    finally:
-        engine.dispose()
+    with _connection(db_url, write=True) as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO environments (id, name, variables, scope, "
+            "project_id, created_at) VALUES ('e1', 'old', '{}', "
+            "'private', 'p1', '2026-01-01 00:00:00')")
+    migration.upgrade(db_url, "heads")
+    with _connection(db_url) as conn:
+        assert conn.exec_driver_sql(
+            "SELECT id, project_id, user_id FROM environments").all() \
+            == [("e1", "p1", None)]
+    migration.downgrade(db_url, "0010")
+    with _connection(db_url) as conn:
+        assert conn.exec_driver_sql(
+            "SELECT id, project_id FROM environments").all() == [
+            ("e1", "p1")]
 
 
 # The tables migration 0009 puts in a project, as of its revision.
@@ -143,29 +144,21 @@ def _old_row(table, prefix, project):
 def _write_old_rows(url):
     """Rows as a deployment before 0009 left them: without a project
     (the columns are NOT NULL: an empty text), and another project's."""
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            meta = sa.MetaData()
-            meta.reflect(conn, only=_PROJECT_TABLES)
-            for name in _PROJECT_TABLES:  # parents before children
-                for prefix, project in (("old", ""), ("other", "p-other")):
-                    conn.execute(meta.tables[name].insert(),
-                                 _old_row(meta.tables[name], prefix, project))
-    finally:
-        engine.dispose()
+    with _connection(url, write=True) as conn:
+        meta = sa.MetaData()
+        meta.reflect(conn, only=_PROJECT_TABLES)
+        for name in _PROJECT_TABLES:  # parents before children
+            for prefix, project in (("old", ""), ("other", "p-other")):
+                conn.execute(meta.tables[name].insert(),
+                             _old_row(meta.tables[name], prefix, project))
 
 
 def _projects_of(url):
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return {(name, row_id): project
-                    for name in _PROJECT_TABLES
-                    for row_id, project in conn.exec_driver_sql(
-                        "SELECT id, project_id FROM %s" % name)}
-    finally:
-        engine.dispose()
+    with _connection(url) as conn:
+        return {(name, row_id): project
+                for name in _PROJECT_TABLES
+                for row_id, project in conn.exec_driver_sql(
+                    "SELECT id, project_id FROM %s" % name)}
 
 
 def _models_by_table():
