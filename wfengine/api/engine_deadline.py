@@ -87,6 +87,10 @@ def start_workflow(engine, wf_ex_id, **kwargs):
         return engine.start_workflow(wf_ex_id=wf_ex_id, **kwargs)
     seconds = CONF.api.engine_answer_timeout
     ticket = str(uuid.uuid4())
+    # A start lost on its way (an engine killed after RabbitMQ handed it
+    # over) is sent again within the deadline, not refused for that.
+    kwargs["resend_after"] = min(kwargs.get("resend_after") or seconds,
+                                 seconds / 2)
     try:
         return engine.start_workflow(wf_ex_id=wf_ex_id, ticket=ticket,
                                      within=seconds, **kwargs)

@@ -23,7 +23,8 @@ OPTS = [
                       "listening yet, a broker restart) is not lost. The "
                       "whole wait stays within [DEFAULT] "
                       "rpc_response_timeout; with a message broker, within "
-                      "engine_answer_timeout."),
+                      "engine_answer_timeout, and at most half of it "
+                      "apart."),
     cfg.FloatOpt("engine_answer_timeout", default=2.0, min=0.1,
                  help="With a message broker (transport_url set): seconds "
                       "the API waits for an engine to answer a start (POST "

@@ -80,6 +80,8 @@ def test_a_start_no_engine_answers_is_refused_for_good(app, engine_client):
     [sent] = engine_client.sent
     assert sent["wf_ex_id"] == "run-1" and sent["within"] == 0.5
     assert sent["ticket"]
+    # Sent again within the deadline if its message was lost.
+    assert sent["resend_after"] == 0.25
     assert _tickets() == [("run-1", tickets.REFUSED)]
 
 
