@@ -28,6 +28,7 @@ import types
 import uuid
 
 import oslo_messaging
+from sqlalchemy import exc as sa_exc
 
 from wfengine import callbacks
 from wfengine import exceptions
@@ -109,14 +110,21 @@ def start_workflow(engine, wf_ex_id, **kwargs):
 
 
 def _refuse(ticket, wf_ex_id, seconds):
+    """``tickets.refuse`` in a unit of work of its own. Whatever keeps the
+    refusal from being written (an outage, a bug) leaves the start
+    undecided, and the answer says so."""
     try:
         return session.unit_of_work(tickets.refuse, ticket, wf_ex_id,
                                     models.utcnow())
     except Exception as e:
-        if not session.is_transient(e):
-            raise
-        LOG.warning("The refusal of the start of %s could not be written "
-                    "(%s): it may still run", wf_ex_id, type(e).__name__)
+        if isinstance(e, sa_exc.DBAPIError) and session.is_transient(e) \
+                or isinstance(e, sa_exc.TimeoutError):
+            LOG.warning("The refusal of the start of %s could not be "
+                        "written (%s): it may still run", wf_ex_id,
+                        type(e).__name__)
+        else:
+            LOG.exception("The refusal of the start of %s failed: it may "
+                          "still run", wf_ex_id)
         raise StartUndecided(id=wf_ex_id, seconds=seconds) from e
 
 

@@ -211,3 +211,18 @@ def test_the_embedded_server_waits_for_its_engine(app, db, engine_client):
     resp = _complete(app, 503)
     assert "did not answer" in resp.json["faultstring"]
     assert _inbox() == [] and engine_client.sent[0]["within"] is None
+
+
+def test_a_start_whose_refusal_can_not_be_written_says_it_may_run(
+        app, engine_client, monkeypatch):
+    base.create_workflow(app)
+
+    def outage(*_args):
+        raise sa.exc.OperationalError(
+            "INSERT", {}, Exception("connection refused"))
+    monkeypatch.setattr(tickets, "refuse", outage)
+    monkeypatch.setattr(session, "_max_retries", 0)
+    resp = _start(app, 503)
+    assert resp.headers["Retry-After"]
+    text = resp.json["faultstring"]
+    assert "may still run" in text and '"id": "run-1"' in text
