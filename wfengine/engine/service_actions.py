@@ -110,6 +110,9 @@ class ActionsMixin:
         :returns: True if this result won; False for a duplicate or late one.
         :raises NotFound: no such action execution.
         :raises InputError: a state that is not a result state.
+        :raises Conflict: (``from_api``) the action can not be completed,
+            or another completion came first, such as one the API kept in
+            the result inbox while no engine answered.
         """
         if msg.state not in _RESULT_STATES:
             raise exceptions.NotAllowedValue(
