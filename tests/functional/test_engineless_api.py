@@ -10,6 +10,10 @@ in the result inbox and answered 200 within the same bound. Once an
 engine is back, the action, its task and its execution end as the
 completion said, a new start succeeds, and, past the lifetime of every
 start message, none of the refused starts exists.
+
+A start held by a frozen engine (SIGSTOP) past the deadline is refused
+too, and the engine, once thawed, drops it: a slow engine never runs a
+start the API refused.
 """
 import concurrent.futures
 import signal
@@ -180,3 +184,34 @@ def test_no_engine_completions_are_kept_and_starts_refused_for_good(
     assert deployment.db.query(
         "SELECT count(*) FROM start_tickets WHERE state = 'refused'")[0][
         0] >= 1
+
+
+def test_a_start_a_frozen_engine_holds_past_the_deadline_never_runs(
+        deployment):
+    """The engine has the start message in hand (RabbitMQ handed it over,
+    so no expiry applies to it any more) but is frozen: the API refuses
+    the start at its deadline, and the engine, thawed, drops it."""
+    definition, _ = harness.sequential_workflow("engineless", 1)
+    deployment.api.create_workflow(definition)
+    [engine] = deployment.by_name("engine")
+    engine.signal(signal.SIGSTOP)
+    try:
+        ex_id = str(uuid.uuid4())
+        resp, took = _timed(requests.post, deployment.url + "/executions",
+                            json={"id": ex_id, "workflow_name": "engineless"},
+                            timeout=60)
+        _assert_unavailable(resp)
+        assert "will not run" in resp.json()["faultstring"]
+        assert took < ANSWER_WITHIN, "the start took %.1fs" % took
+    finally:
+        engine.signal(signal.SIGCONT)
+    harness.wait_until(
+        lambda: "Start of workflow execution %s dropped" % ex_id
+        in engine.tail(2000), 60, "the thawed engine to drop the start")
+    deployment.api.request("GET", "/executions/%s" % ex_id, expect=(404,))
+    # The engine answers again: a start under the same id now runs.
+    harness.wait_until(lambda: deployment.api.request(
+        "POST", "/executions", expect=(201, 503), timeout=60,
+        json={"id": ex_id, "workflow_name": "engineless"}).status_code == 201,
+        90, "a start to be accepted", interval=1)
+    assert deployment.api.wait_all([ex_id], 60)[ex_id]["state"] == "SUCCESS"
