@@ -191,14 +191,15 @@ def test_a_start_a_frozen_engine_holds_past_the_deadline_never_runs(
     """The engine has the start message in hand (RabbitMQ handed it over,
     so no expiry applies to it any more) but is frozen: the API refuses
     the start at its deadline, and the engine, thawed, drops it."""
-    definition, _ = harness.sequential_workflow("engineless", 1)
+    name = "engineless_frozen"
+    definition, _ = harness.sequential_workflow(name, 1)
     deployment.api.create_workflow(definition)
     [engine] = deployment.by_name("engine")
     engine.signal(signal.SIGSTOP)
     try:
         ex_id = str(uuid.uuid4())
         resp, took = _timed(requests.post, deployment.url + "/executions",
-                            json={"id": ex_id, "workflow_name": "engineless"},
+                            json={"id": ex_id, "workflow_name": name},
                             timeout=60)
         _assert_unavailable(resp)
         assert "will not run" in resp.json()["faultstring"]
@@ -212,6 +213,6 @@ def test_a_start_a_frozen_engine_holds_past_the_deadline_never_runs(
     # The engine answers again: a start under the same id now runs.
     harness.wait_until(lambda: deployment.api.request(
         "POST", "/executions", expect=(201, 503), timeout=60,
-        json={"id": ex_id, "workflow_name": "engineless"}).status_code == 201,
+        json={"id": ex_id, "workflow_name": name}).status_code == 201,
         90, "a start to be accepted", interval=1)
     assert deployment.api.wait_all([ex_id], 60)[ex_id]["state"] == "SUCCESS"

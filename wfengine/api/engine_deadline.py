@@ -19,11 +19,15 @@ that will turn out false, and without writing execution state:
   meanwhile: 200 with the action execution as it will be.
 
 A call the engine gate refused before sending it (``engine_gate``) was
-never sent: a start is refused as it was, a completion kept at once. The
-embedded server (no ``transport_url``) has its engine in its own process:
+never sent: a start is refused as it was, a completion kept at once. A
+call runs in a thread of its own (``_Caller``), so that one the messaging
+layer holds (a broker that swallows every byte) does not hold the
+request past its deadline. The embedded server (no ``transport_url``) has its engine in its own process:
 it waits as before, and pays for none of this.
 """
+import concurrent.futures
 import logging
+import threading
 import types
 import uuid
 
@@ -69,6 +73,64 @@ class StartUndecided(exceptions.EngineUnavailable):
                 "an existing execution answers with it)")
 
 
+# Seconds beyond the deadline that a call may take to give its answer
+# back: its own timeout ends it in time, unless the messaging layer
+# blocks it (below).
+_GRACE = 0.5
+
+
+class _Caller:
+    """Runs engine calls in threads of their own, at most ``limit`` at
+    once. A broker that swallows every byte blocks a call in the
+    messaging layer, before its timeout even starts (oslo.messaging
+    retries the publish until it gets through): the request's thread
+    stops waiting at the deadline, and only one of these threads stays
+    with the call. When all are taken, a call is refused (``EngineBusy``)
+    once it waited ``[api] engine_call_wait`` for one. A start sent late
+    by such a thread finds its ticket refused, and is dropped."""
+
+    def __init__(self, limit):
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            limit, thread_name_prefix="engine-call")
+        self._free = threading.BoundedSemaphore(limit)
+
+    def call(self, method, seconds, *args, **kwargs):
+        """``method(*args, **kwargs)``'s answer, if it comes within
+        ``seconds`` (and the grace).
+
+        :raises EngineUnavailable: it did not.
+        :raises EngineBusy: every thread is taken.
+        """
+        if not self._free.acquire(timeout=CONF.api.engine_call_wait):
+            raise engine_gate.EngineBusy()
+        try:
+            future = self._pool.submit(method, *args, **kwargs)
+        except BaseException:
+            self._free.release()
+            raise
+        future.add_done_callback(lambda _f: self._free.release())
+        try:
+            return future.result(timeout=seconds + _GRACE)
+        except concurrent.futures.TimeoutError:
+            LOG.warning("The messaging layer held %s for %.1fs; not "
+                        "waiting for it any longer", method.__name__,
+                        seconds + _GRACE)
+            raise exceptions.EngineUnavailable() from None
+
+
+_caller = None
+_caller_lock = threading.Lock()
+
+
+def _call(method, seconds, *args, **kwargs):
+    global _caller
+    if _caller is None:
+        with _caller_lock:
+            if _caller is None:
+                _caller = _Caller(engine_gate.limit_for(CONF))
+    return _caller.call(method, seconds, *args, **kwargs)
+
+
 def applies():
     """Whether the API decides on its own when no engine answers: only
     with a message broker between the API and the engines."""
@@ -93,8 +155,8 @@ def start_workflow(engine, wf_ex_id, **kwargs):
     kwargs["resend_after"] = min(kwargs.get("resend_after") or seconds,
                                  seconds / 2)
     try:
-        return engine.start_workflow(wf_ex_id=wf_ex_id, ticket=ticket,
-                                     within=seconds, **kwargs)
+        return _call(engine.start_workflow, seconds, wf_ex_id=wf_ex_id,
+                     ticket=ticket, within=seconds, **kwargs)
     except (engine_gate.EngineBusy, engine_gate.NoEngine):
         raise  # never sent
     except UNANSWERED as e:
@@ -144,7 +206,8 @@ def complete_action(engine, action_ex_id, values):
         return None
     seconds = CONF.api.engine_answer_timeout
     try:
-        engine.complete_action(action_ex_id, within=seconds, **values)
+        _call(engine.complete_action, seconds, action_ex_id,
+              within=seconds, **values)
         return None
     except engine_gate.EngineBusy:
         raise  # engines answer, but many calls wait for them: retry soon

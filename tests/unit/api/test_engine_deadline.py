@@ -4,10 +4,14 @@ ticket unless an engine started it first; a completion is kept in the
 result inbox once checked; neither is ever answered with something that
 turns out false. The engine client is a fake, the database real SQLite.
 """
+import threading
+import time
+
 import pytest
 import sqlalchemy as sa
 
 from tests.unit.api import base
+from wfengine.api import engine_deadline
 from wfengine.api import engine_gate
 from wfengine.api import errors
 from wfengine import conf
@@ -226,3 +230,19 @@ def test_a_start_whose_refusal_can_not_be_written_says_it_may_run(
     assert resp.headers["Retry-After"]
     text = resp.json["faultstring"]
     assert "may still run" in text and '"id": "run-1"' in text
+
+
+def test_a_start_the_messaging_layer_holds_is_refused_at_the_deadline(
+        app, engine_client):
+    # A broker that swallows every byte holds the publish itself, before
+    # the call's own timeout starts.
+    base.create_workflow(app)
+    release = threading.Event()
+    engine_client.meanwhile = lambda _kw: release.wait(10)
+    started = time.monotonic()
+    resp = _start(app, 503)
+    took = time.monotonic() - started
+    assert "will not run" in resp.json["faultstring"]
+    assert took < 0.5 + engine_deadline._GRACE + 0.5, took
+    assert _tickets() == [("run-1", tickets.REFUSED)]
+    release.set()
