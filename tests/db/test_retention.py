@@ -25,7 +25,8 @@ def conf(**policy):
     values.update(policy.pop("expiration", {}))
     opts = dict(interval=3600, events_older_than=0, deliveries_older_than=0,
                 outbox_orphans_older_than=0, heartbeats_older_than=0,
-                start_tickets_older_than=0, chunk_size=2, chunk_pause=0.0, chunk_share=1.0)
+                start_tickets_older_than=0, chunk_size=2, chunk_pause=0.0,
+                chunk_share=1.0)
     opts.update(policy)
     return types.SimpleNamespace(
         execution_expiration_policy=types.SimpleNamespace(**values),

@@ -20,12 +20,12 @@ that will turn out false, and without writing execution state:
 
 A call the engine gate refused before sending it (``engine_gate``) was
 never sent: a start is refused as it was, a completion kept at once. A
-call runs in a thread of its own (``_Caller``), so that one the messaging
-layer holds (a broker that swallows every byte) does not hold the
-request past its deadline. The embedded server (no ``transport_url``) has its engine in its own process:
-it waits as before, and pays for none of this.
+call runs in a thread of its own (``_Caller``), so that one the
+messaging layer holds (a broker that swallows every byte) does not hold
+the request past its deadline. The embedded server (no
+``transport_url``) has its engine in its own process: it waits as
+before, and pays for none of this.
 """
-import concurrent.futures
 import logging
 import threading
 import types
@@ -87,11 +87,11 @@ class _Caller:
     stops waiting at the deadline, and only one of these threads stays
     with the call. When all are taken, a call is refused (``EngineBusy``)
     once it waited ``[api] engine_call_wait`` for one. A start sent late
-    by such a thread finds its ticket refused, and is dropped."""
+    by such a thread finds its ticket refused, and is dropped. The
+    threads are daemons: one stuck with the broker never keeps the
+    process from exiting."""
 
     def __init__(self, limit):
-        self._pool = concurrent.futures.ThreadPoolExecutor(
-            limit, thread_name_prefix="engine-call")
         self._free = threading.BoundedSemaphore(limit)
 
     def call(self, method, seconds, *args, **kwargs):
@@ -103,19 +103,31 @@ class _Caller:
         """
         if not self._free.acquire(timeout=CONF.api.engine_call_wait):
             raise engine_gate.EngineBusy()
+        outcome = {}
+        done = threading.Event()
+
+        def run():
+            try:
+                outcome["value"] = method(*args, **kwargs)
+            except BaseException as e:  # handed to the request's thread
+                outcome["error"] = e
+            finally:
+                self._free.release()
+                done.set()
         try:
-            future = self._pool.submit(method, *args, **kwargs)
+            threading.Thread(target=run, name="engine-call",
+                             daemon=True).start()
         except BaseException:
             self._free.release()
             raise
-        future.add_done_callback(lambda _f: self._free.release())
-        try:
-            return future.result(timeout=seconds + _GRACE)
-        except concurrent.futures.TimeoutError:
+        if not done.wait(seconds + _GRACE):
             LOG.warning("The messaging layer held %s for %.1fs; not "
                         "waiting for it any longer", method.__name__,
                         seconds + _GRACE)
-            raise exceptions.EngineUnavailable() from None
+            raise exceptions.EngineUnavailable()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
 
 
 _caller = None

@@ -1,9 +1,9 @@
 """``[retention]``: how long bookkeeping rows are kept.
 
 Events, delivery records, orphaned outbox rows, the heartbeats of
-executors long gone and old start tickets are removed in small batches by the engine holding
-the retention lease, every ``interval`` seconds. ``0`` keeps rows for
-ever.
+executors long gone and old start tickets are removed in small batches
+by the engine holding the retention lease, every ``interval`` seconds.
+``0`` keeps rows for ever.
 """
 from oslo_config import cfg
 
