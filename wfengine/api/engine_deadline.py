@@ -26,6 +26,7 @@ the request past its deadline. The embedded server (no
 ``transport_url``) has its engine in its own process: it waits as
 before, and pays for none of this.
 """
+import contextvars
 import logging
 import threading
 import types
@@ -115,7 +116,9 @@ class _Caller:
                 self._free.release()
                 done.set()
         try:
-            threading.Thread(target=run, name="engine-call",
+            # With the request's context: its ids in the log lines.
+            threading.Thread(target=contextvars.copy_context().run,
+                             args=(run,), name="engine-call",
                              daemon=True).start()
         except BaseException:
             self._free.release()
