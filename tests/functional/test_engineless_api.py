@@ -73,17 +73,6 @@ engineless_async:
 """
 
 
-def _waiting_action(api):
-    """The execution and the id of its asynchronous action execution
-    waiting for its completion."""
-    ex = harness.start_execution(api, "engineless_async")
-    return ex["id"], harness.wait_until(
-        lambda: next((a["id"] for task in api.tasks(ex["id"])
-                      for a in api.action_executions(task["id"])
-                      if a["state"] == "RUNNING"), None),
-        60, "the asynchronous action of %s" % ex["id"])
-
-
 def _assert_unavailable(resp):
     assert resp.status_code == 503, resp.text
     assert resp.headers.get("Retry-After", "").isdigit(), resp.headers
@@ -137,7 +126,8 @@ def test_no_engine_completions_are_kept_and_starts_refused_for_good(
     definition, _ = harness.sequential_workflow("engineless", 1)
     deployment.api.create_workflow(definition)
     deployment.api.create_workflow(ASYNC_WF)
-    waiting_ex, action_id = _waiting_action(deployment.api)
+    waiting_ex, action_id = harness.waiting_async_action(
+        deployment, "engineless_async")
     [engine] = deployment.by_name("engine")
     assert deployment.kill(engine, signal.SIGTERM, timeout=60) == 0
 

@@ -46,12 +46,8 @@ def test_a_start_and_a_completion_during_a_broker_blackhole(deployment):
     definition, _ = harness.sequential_workflow("blackholed", 1)
     deployment.api.create_workflow(definition)
     deployment.api.create_workflow(ASYNC_WF)
-    waiting = harness.start_execution(deployment.api, "blackholed_async")
-    action_id = harness.wait_until(
-        lambda: next((a["id"] for task in deployment.api.tasks(
-            waiting["id"]) for a in deployment.api.action_executions(
-            task["id"]) if a["state"] == "RUNNING"), None),
-        60, "the asynchronous action")
+    waiting, action_id = harness.waiting_async_action(deployment,
+                                                      "blackholed_async")
     ex_id = str(uuid.uuid4())
     with deployment.broker_proxy.cut("blackhole"):
         start, start_took = _timed(
@@ -70,6 +66,6 @@ def test_a_start_and_a_completion_during_a_broker_blackhole(deployment):
     assert done.status_code == 200, done.text
     # The broker passes traffic again: the completion is taken, and the
     # refused start, whose message got through late if at all, never ran.
-    ex = deployment.api.wait_all([waiting["id"]], 90)[waiting["id"]]
+    ex = deployment.api.wait_all([waiting], 90)[waiting]
     assert ex["state"] == "SUCCESS", ex
     deployment.api.request("GET", "/executions/%s" % ex_id, expect=(404,))
