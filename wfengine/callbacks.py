@@ -14,6 +14,34 @@ import urllib.parse
 from wfengine import exceptions
 from wfengine.db import api as db_api
 from wfengine.db import session as db_session
+from wfengine import state_names
+
+# The states an action may be completed in (one paused by request too).
+COMPLETABLE = (state_names.RUNNING, state_names.PAUSED)
+
+
+def check_completable(action_ex, what="complete"):
+    """A completion from outside (or a pause, or a resume) needs a
+    RUNNING (or PAUSED), claimed, asynchronous action. The engine applies
+    it when it takes the completion, the API when it keeps one that no
+    engine answered (``api.engine_deadline``).
+
+    :param action_ex: anything with ``id``, ``state``, ``is_sync`` and
+        ``claimed_by``.
+    :raises ConflictingState: naming the action, its state and the rule.
+    """
+    if action_ex.state not in COMPLETABLE:
+        raise exceptions.ConflictingState(
+            what=what, kind="action execution", id=action_ex.id,
+            state=action_ex.state,
+            rule="only a RUNNING or PAUSED asynchronous action can be "
+            "completed, paused or resumed")
+    if action_ex.is_sync or not action_ex.claimed_by:
+        raise exceptions.ConflictingState(
+            what=what, kind="action execution", id=action_ex.id,
+            state=action_ex.state,
+            rule="it is synchronous, or not started yet: its result comes "
+                 "from the executor that runs it")
 
 
 class Signer:

@@ -373,6 +373,14 @@ class LostRace(Conflict):
     template = "{kind} {id} was {what} by someone else just now"
 
 
+class StartRefused(Conflict):
+    """A start the API answered 503 before an engine took it (its start
+    ticket says ``refused``): the engine drops it."""
+
+    template = ("The start of workflow execution {id} was refused: no "
+                "engine answered it in time; send the start again")
+
+
 class ExistsOtherwise(Conflict):
     """An object asked for by id that exists, but not as asked."""
 

@@ -84,7 +84,7 @@ def test_a_pass_in_progress_elsewhere_is_not_joined(db,  # noqa: F811
 
 def test_nothing_set_says_so(db, tmp_path):  # noqa: F811
     config = "[retention]\noutbox_orphans_older_than = 0\n" \
-             "heartbeats_older_than = 0\n"
+             "heartbeats_older_than = 0\nstart_tickets_older_than = 0\n"
     code, out, err = purge(tmp_path, db, "--dry-run", config=config)
     assert code == 0, err
     assert "nothing; no age is set" in out

@@ -25,7 +25,8 @@ def conf(**policy):
     values.update(policy.pop("expiration", {}))
     opts = dict(interval=3600, events_older_than=0, deliveries_older_than=0,
                 outbox_orphans_older_than=0, heartbeats_older_than=0,
-                chunk_size=2, chunk_pause=0.0, chunk_share=1.0)
+                start_tickets_older_than=0, chunk_size=2, chunk_pause=0.0,
+                chunk_share=1.0)
     opts.update(policy)
     return types.SimpleNamespace(
         execution_expiration_policy=types.SimpleNamespace(**values),
@@ -171,6 +172,12 @@ def _bookkeeping(session):
         name="old", heartbeat_at=ago(days=3), started_at=ago(days=4)))
     session.add(models.ExecutorHeartbeat(
         name="alive", heartbeat_at=NOW, started_at=ago(days=4)))
+    for i, (age, state) in enumerate([(ago(hours=2), "refused"),
+                                      (ago(hours=2), "started"),
+                                      (ago(minutes=1), "refused")]):
+        session.add(models.StartTicket(id="t%d" % i,
+                                       workflow_execution_id="gone",
+                                       state=state, created_at=age))
 
 
 def test_purges_age_out_bookkeeping_rows_in_chunks(db):
@@ -180,9 +187,11 @@ def test_purges_age_out_bookkeeping_rows_in_chunks(db):
     db_session.unit_of_work(_bookkeeping)
     passes = retention.Retention(conf(
         events_older_than=24, deliveries_older_than=24,
-        outbox_orphans_older_than=24, heartbeats_older_than=24), "a")
+        outbox_orphans_older_than=24, heartbeats_older_than=24,
+        start_tickets_older_than=1), "a")
     assert passes.run_due() == {"events": 2, "deliveries": 2, "outbox": 3,
-                                "executor_heartbeats": 1}
+                                "executor_heartbeats": 1,
+                                "start_tickets": 2}
     # Event 3 has a pending delivery, event 4 is not fanned out yet, event
     # 5 is recent.
     assert db_session.reader(lambda s: sorted(s.execute(
@@ -192,6 +201,8 @@ def test_purges_age_out_bookkeeping_rows_in_chunks(db):
         models.OutboxMessage.ref_id)).scalars().all()) == [live.action_id]
     assert db_session.reader(lambda s: s.execute(sa.select(
         models.ExecutorHeartbeat.name)).scalars().all()) == ["alive"]
+    assert db_session.reader(lambda s: s.execute(sa.select(
+        models.StartTicket.id)).scalars().all()) == ["t2"]
 
 
 def _statements_during(fn):

@@ -755,6 +755,23 @@ def start_execution(api, workflow_name, wf_input=None, env=None):
                        json=body).json()
 
 
+def waiting_async_action(deployment, workflow_name, timeout=60):
+    """Start ``workflow_name``, whose first task runs an asynchronous
+    action; the execution's id and the action execution's, once its
+    executor has started it (claimed: before that, a completion is
+    refused)."""
+    ex = start_execution(deployment.api, workflow_name)
+
+    def started():
+        rows = deployment.db.query(
+            "SELECT id FROM action_executions WHERE workflow_execution_id"
+            " = %s AND state = 'RUNNING' AND NOT is_sync AND claimed_by IS"
+            " NOT NULL", (ex["id"],))
+        return rows[0][0] if rows else None
+    return ex["id"], wait_until(started, timeout,
+                                "the asynchronous action of %s" % ex["id"])
+
+
 def wait_execution_state(api, ex_id, wanted, timeout=60):
     """Wait until execution ``ex_id`` is in ``wanted`` (a state or a set of
     states); returns it. Fails at once if it ends in another terminal

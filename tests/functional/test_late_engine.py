@@ -1,8 +1,10 @@
 """A start (``POST /v2/executions``) that reaches RabbitMQ before any
 engine listens is dropped there: no queue takes it yet. The API sends it
 again under the same execution id, so the client gets its execution once
-an engine is up, not an error after the whole RPC timeout, and the
-execution runs once however many copies were sent."""
+an engine is up, within ``[api] engine_answer_timeout`` (long here: by
+default a start no engine answers within 2 s is refused, see
+``test_engineless_api.py``), and the execution runs once however many
+copies were sent."""
 import threading
 import time
 
@@ -22,7 +24,8 @@ def api_first(tmp_path, postgres_db):
     harness.require_tcp(harness.RABBIT_PORT, "RabbitMQ")
     deployment = harness.Deployment(
         tmp_path, database=postgres_db, transport_url=harness.RABBIT_URL,
-        config={"api": {"start_resend_after": RESEND_AFTER}})
+        config={"api": {"start_resend_after": RESEND_AFTER,
+                        "engine_answer_timeout": ANSWER_WITHIN / 2}})
     deployment.db_manage()
     try:
         deployment.start("api")

@@ -15,7 +15,10 @@ requests do not wait a timeout each.
 
 Reads never pass the gate, so they always find a thread. The engine
 stays the only writer of execution state, and a refused start may be
-sent again under the same id (starts are idempotent by id).
+sent again under the same id (starts are idempotent by id). With a
+message broker, a start or a completion that passed the gate waits
+``[api] engine_answer_timeout`` at most, not the whole timeout
+(``api.engine_deadline``).
 """
 import functools
 import logging

@@ -30,6 +30,8 @@ AGES = (
      "hours: outbox rows about executions that no longer exist"),
     ("--heartbeats-older-than", "retention", "heartbeats_older_than",
      "hours: heartbeats of executors silent that long"),
+    ("--start-tickets-older-than", "retention", "start_tickets_older_than",
+     "hours: start tickets (how the API and the engines decided a start)"),
 )
 
 ROWS = {
@@ -39,6 +41,7 @@ ROWS = {
     "deliveries": "delivery records",
     "outbox": "orphaned outbox rows",
     "executor_heartbeats": "executor heartbeats",
+    "start_tickets": "start tickets",
 }
 
 

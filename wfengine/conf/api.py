@@ -22,7 +22,22 @@ OPTS = [
                       "it runs once: a start lost on the way (no engine "
                       "listening yet, a broker restart) is not lost. The "
                       "whole wait stays within [DEFAULT] "
-                      "rpc_response_timeout."),
+                      "rpc_response_timeout; with a message broker, within "
+                      "engine_answer_timeout, and at most half of it "
+                      "apart."),
+    cfg.FloatOpt("engine_answer_timeout", default=2.0, min=0.1,
+                 help="With a message broker (transport_url set): seconds "
+                      "the API waits for an engine to answer a start (POST "
+                      "/v2/executions) or the completion of an "
+                      "asynchronous action (PUT /v2/action_executions/<id>) "
+                      "before it decides on its own. A start is then "
+                      "refused with 503 and Retry-After, and never runs "
+                      "later, unless an engine started it meanwhile (then "
+                      "201, as usual); a completion is kept in the "
+                      "database, which the engines drain, and answered "
+                      "200. The embedded server (no transport_url) has its "
+                      "engine in its own process and always waits for "
+                      "it."),
     cfg.IntOpt("max_engine_calls", default=0, min=0,
                help="Most requests that wait for an engine's answer "
                     "(starts, updates, completions, deletions) at once; 0 "

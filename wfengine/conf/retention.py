@@ -1,9 +1,9 @@
 """``[retention]``: how long bookkeeping rows are kept.
 
-Events, delivery records, orphaned outbox rows and the heartbeats of
-executors long gone are removed in small batches by the engine holding
-the retention lease, every ``interval`` seconds. ``0`` keeps rows for
-ever.
+Events, delivery records, orphaned outbox rows, the heartbeats of
+executors long gone and old start tickets are removed in small batches
+by the engine holding the retention lease, every ``interval`` seconds.
+``0`` keeps rows for ever.
 """
 from oslo_config import cfg
 
@@ -28,6 +28,15 @@ OPTS = [
                help="Hours after which the heartbeat row of an executor "
                     "silent that long, with no action RUNNING on it, is "
                     "removed; 0 keeps them."),
+    cfg.IntOpt("start_tickets_older_than", default=1, min=0,
+               help="Hours after which start tickets are removed: the rows "
+                    "on which the API and the engines decide a start that "
+                    "no engine answered within [api] engine_answer_timeout "
+                    "(one per start through the API of a deployment with "
+                    "a message broker). Keep it well above the time a "
+                    "start message can live ([DEFAULT] "
+                    "rpc_response_timeout) plus the time an engine may "
+                    "retry a start's unit of work; 0 keeps them."),
     cfg.IntOpt("chunk_size", default=200, min=1,
                help="Rows (or executions) removed per transaction."),
     cfg.FloatOpt("chunk_pause", default=0.05, min=0.0,

@@ -1,11 +1,14 @@
-"""The result inbox: the results a stopping executor could not hand to
-an engine, kept in the database until an engine takes them.
+"""The result inbox: results no engine answered for, kept in the
+database until an engine takes them.
 
-An executor writes here only when its graceful stop ends with results
-that no engine answered for (DESIGN.md rule 5: a graceful stop is not a
-death, and what finished must not be lost). Engines take the rows as
-they take reported results, in the same unit of work that deletes them,
-so the engine remains the only writer of execution state (rule 11).
+Two writers keep results here. An executor, when its graceful stop ends
+with results that no engine answered for (DESIGN.md rule 5: a graceful
+stop is not a death, and what finished must not be lost). The API, when
+no engine answered the completion of an asynchronous action within
+``[api] engine_answer_timeout`` (``api.engine_deadline``). Engines take
+the rows as they take reported results, in the same unit of work that
+deletes them, so the engine remains the only writer of execution state
+(rule 11).
 """
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -31,12 +34,39 @@ def keep(session, executor, results, now):
           "result": r, "created_at": now} for r in results])
 
 
-def take(session, limit):
+def keep_one(session, keeper, result, now):
+    """Store one result (a wire dict) unless a result is stored for its
+    action already; True if this one was stored."""
+    insert = _INSERTS[session.get_bind().dialect.name](_INBOX)
+    done = session.execute(insert.values(
+        action_execution_id=result["action_ex_id"], executor=keeper,
+        result=result, created_at=now).on_conflict_do_nothing(
+            index_elements=[_INBOX.c.action_execution_id]))
+    return done.rowcount == 1
+
+
+def lock_action(session, action_ex_id):
+    """The action execution ``action_ex_id`` (``id``, ``state``,
+    ``is_sync``, ``claimed_by``), its row locked against changes until
+    this transaction ends (an engine completing it meanwhile is waited
+    for), or None if there is none."""
+    action = models.ActionExecution.__table__
+    return session.execute(
+        sa.select(action.c.id, action.c.state, action.c.is_sync,
+                  action.c.claimed_by)
+        .where(action.c.id == action_ex_id)
+        .with_for_update(read=True)).first()
+
+
+def take(session, limit, action_ex_ids=None):
     """Up to ``limit`` stored results (wire dicts), oldest first, deleted
-    in this transaction; rows another engine is taking are skipped."""
+    in this transaction; rows another engine is taking are skipped.
+    ``action_ex_ids``: only the results of these actions."""
     stmt = (sa.select(_INBOX.c.action_execution_id, _INBOX.c.result)
             .order_by(_INBOX.c.created_at).limit(limit)
             .with_for_update(skip_locked=True))
+    if action_ex_ids is not None:
+        stmt = stmt.where(_INBOX.c.action_execution_id.in_(action_ex_ids))
     rows = session.execute(stmt).all()
     if rows:
         session.execute(sa.delete(_INBOX).where(

@@ -517,3 +517,25 @@ class ResultInbox(Base):
     # The ``messages.ActionResult`` as it would have travelled.
     result = _json(nullable=False)
     created_at = orm.mapped_column(sa.DateTime, nullable=False)
+
+
+class StartTicket(Base):
+    """Who decided a start that the API stopped waiting for: the engine
+    that ran it (``started``) or the API that refused it (``refused``).
+
+    One ticket per start request through the API (its id travels with
+    the start); the first of the two inserts wins on the primary key, so
+    a start answered 503 never runs and one that ran is answered 201
+    (``db.tickets``). Not execution state: the execution itself is
+    written by the engine only.
+    """
+
+    __tablename__ = "start_tickets"
+    __table_args__ = (
+        sa.Index("ix_start_tickets_created_at", "created_at"),
+    )
+
+    id = _id_column()
+    workflow_execution_id = orm.mapped_column(sa.String(36), nullable=False)
+    state = orm.mapped_column(sa.String(16), nullable=False)
+    created_at = orm.mapped_column(sa.DateTime, nullable=False)

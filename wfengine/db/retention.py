@@ -156,6 +156,13 @@ def _old_heartbeats(before):
     return sa.select(beat.name).where(beat.heartbeat_at < before, ~busy)
 
 
+def _old_tickets(before):
+    """Start tickets made before ``before``: long enough ago that no copy
+    of their start can still reach an engine."""
+    ticket = models.StartTicket
+    return sa.select(ticket.id).where(ticket.created_at < before)
+
+
 # table: (model, key column, rows aged out before a datetime)
 OLD_ROWS = {
     "events": (models.Event, models.Event.id, _old_events),
@@ -164,6 +171,8 @@ OLD_ROWS = {
                _orphaned_outbox),
     "executor_heartbeats": (models.ExecutorHeartbeat,
                             models.ExecutorHeartbeat.name, _old_heartbeats),
+    "start_tickets": (models.StartTicket, models.StartTicket.id,
+                      _old_tickets),
 }
 
 

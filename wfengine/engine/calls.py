@@ -4,8 +4,8 @@ An ad-hoc action's ``output`` is applied to its result (the call was
 turned into one of its base action when planned, with the conductor's
 ``ActionCatalog``); ``keep-result: false`` keeps no result (an item's,
 until its task ends); a result pushed through the API must be for a
-RUNNING, claimed, asynchronous action; a with-items task's results are
-read when its last item ends.
+RUNNING, claimed, asynchronous action (``callbacks.check_completable``);
+a with-items task's results are read when its last item ends.
 """
 from wfengine import action_params
 from wfengine import exceptions
@@ -66,27 +66,6 @@ def outcome(unit, action_ex, msg, wf_ex=None):
         text = "Failed to complete action [error=%s, action=%s, task=%s]" % (
             e, action_ex.name, action_ex.task_name)
         return states.ERROR, text, text, False
-
-
-# The states an action may be completed in (one paused by request too).
-COMPLETABLE = (states.RUNNING, states.PAUSED)
-
-
-def check_completable(action_ex, what="complete"):
-    """An API completion (or pause, or resume) needs a RUNNING (or
-    PAUSED), claimed, asynchronous action."""
-    if action_ex.state not in COMPLETABLE:
-        raise exceptions.ConflictingState(
-            what=what, kind="action execution", id=action_ex.id,
-            state=action_ex.state,
-            rule="only a RUNNING or PAUSED asynchronous action can be "
-            "completed, paused or resumed")
-    if action_ex.is_sync or not action_ex.claimed_by:
-        raise exceptions.ConflictingState(
-            what=what, kind="action execution", id=action_ex.id,
-            state=action_ex.state,
-            rule="it is synchronous, or not started yet: its result comes "
-                 "from the executor that runs it")
 
 
 def item_results(unit, task, succeeded):

@@ -8,7 +8,8 @@ Two policies share one background thread and one lease row:
   ``max_finished_executions`` newest; never a tree of which some
   execution still runs.
 - ``[retention]`` removes events, finished delivery records, orphaned
-  outbox rows and the heartbeats of executors long gone.
+  outbox rows, the heartbeats of executors long gone and old start
+  tickets (``db.tickets``).
 
 Whatever it removes goes a chunk per transaction (``[retention]
 chunk_size``) with a pause between chunks that grows with the time the
@@ -41,6 +42,7 @@ PURGES = {
     "deliveries": "deliveries_older_than",
     "outbox": "outbox_orphans_older_than",
     "executor_heartbeats": "heartbeats_older_than",
+    "start_tickets": "start_tickets_older_than",
 }
 
 

@@ -21,6 +21,7 @@ from wfengine.db import scope as db_scope
 from wfengine.db import session as db_session
 from wfengine.db import snapshots as db_snapshots
 from wfengine.db import statements
+from wfengine.db import tickets
 from wfengine.db import unit as db_unit
 from wfengine.engine import adhoc
 from wfengine.core.engine import conductor
@@ -77,6 +78,7 @@ class EngineService(service_actions.ActionsMixin,
         :raises InputError: unknown workflow, or input that does not fit.
         :raises Conflict: the execution named exists and runs another
             workflow.
+        :raises StartRefused: the API refused ``msg.ticket`` first.
         """
         try:
             return self._run(self._start, msg)
@@ -96,6 +98,14 @@ class EngineService(service_actions.ActionsMixin,
         if msg.wf_ex_id is not None and _started_before(
                 unit, msg.wf_ex_id, wf_def):
             return {"id": msg.wf_ex_id}, []
+        if msg.ticket is not None and not tickets.take(
+                unit.session, msg.ticket, msg.wf_ex_id, models.utcnow()):
+            # The API stopped waiting and answered 503: this start must
+            # never run (its client may send it again, under a new ticket).
+            LOG.warning("Start of workflow execution %s dropped: the API "
+                        "refused it after no engine answered in time",
+                        msg.wf_ex_id)
+            raise exceptions.StartRefused(id=msg.wf_ex_id)
         params = dict(msg.params or {})
         if isinstance(params.get("env"), str):
             params["env"] = _named_env(unit, params["env"], msg.project_id)

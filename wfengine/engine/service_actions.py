@@ -12,6 +12,7 @@ import logging
 import types
 
 from wfengine import action_params
+from wfengine import callbacks
 from wfengine import exceptions
 from wfengine import logcontext
 from wfengine.actions import loader
@@ -109,12 +110,32 @@ class ActionsMixin:
         :returns: True if this result won; False for a duplicate or late one.
         :raises NotFound: no such action execution.
         :raises InputError: a state that is not a result state.
+        :raises Conflict: (``from_api``) the action can not be completed,
+            or another completion came first, such as one the API kept in
+            the result inbox while no engine answered.
         """
         if msg.state not in _RESULT_STATES:
             raise exceptions.NotAllowedValue(
                 field="action result state",
                 allowed=", ".join(sorted(_RESULT_STATES)))
-        return self._run(self._complete_all, [msg])[0]
+        if not msg.from_api:
+            return self._run(self._complete_all, [msg])[0]
+        if not self._run(self._complete_from_api, msg):
+            raise exceptions.LostRace(kind="Action execution",
+                                      id=msg.action_ex_id, what="completed")
+        return True
+
+    def _complete_from_api(self, unit, msg):
+        """A completion through the API, unless the API kept an earlier
+        one in the result inbox while no engine answered: that one came
+        first, is taken now, and this one loses (False)."""
+        kept = [messages.ActionResult.from_dict(r) for r in db_inbox.take(
+            unit.session, 1, [msg.action_ex_id])]
+        if kept:
+            _won, rows = self._complete_all(unit, kept)
+            return False, rows
+        won, rows = self._complete_all(unit, [msg])
+        return won[0], rows
 
     def on_actions_complete(self, msgs):
         """Take several results in one unit of work (one commit, one
@@ -211,8 +232,8 @@ class ActionsMixin:
         for index, msg in enumerate(msgs):
             action_ex = action_exes[msg.action_ex_id]
             if msg.from_api:
-                calls.check_completable(action_ex)
-            if action_ex.state not in calls.COMPLETABLE or \
+                callbacks.check_completable(action_ex)
+            if action_ex.state not in callbacks.COMPLETABLE or \
                     action_ex.id in proposed:
                 continue
             wf_ex = wf_exes.get(action_ex.workflow_execution_id)
@@ -280,13 +301,13 @@ class ActionsMixin:
             return {"id": action_ex.id}, []     # as Mistral: no change
         # As Mistral: 400 for an action that ended, or that is not
         # asynchronous (its result comes from its executor).
-        if action_ex.state not in calls.COMPLETABLE or action_ex.is_sync \
+        if action_ex.state not in callbacks.COMPLETABLE or action_ex.is_sync \
                 or not action_ex.claimed_by:
             raise exceptions.WrongState(
                 what="set to %s" % msg.state, kind="action execution",
                 id=action_ex.id, state="%s%s" % (
                     action_ex.state, "" if action_ex.state not in
-                    calls.COMPLETABLE else " (not a started asynchronous "
+                    callbacks.COMPLETABLE else " (not a started asynchronous "
                     "action)"),
                 allowed="RUNNING or PAUSED, asynchronous")
         event = _UPDATE_EVENTS[msg.state]
@@ -300,8 +321,9 @@ class ActionsMixin:
                 action_ex.task_execution_id, action_ex.id))
 
     def drain_inbox(self, limit=64):
-        """Take the results that stopping executors left in the result
-        inbox (``db.inbox``), as if they had been reported; returns how
+        """Take the results that stopping executors, and the API when no
+        engine answered a completion, left in the result inbox
+        (``db.inbox``), as if they had been reported; returns how
         many it took (a result of an action deleted meanwhile is
         dropped)."""
         return self._run(self._drain_inbox, limit)

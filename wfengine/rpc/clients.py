@@ -42,15 +42,17 @@ class EngineClient:
         except messaging.MessagingTimeout as e:
             raise exceptions.EngineUnavailable() from e
 
-    def _call_resending(self, method, msg, resend_after):
+    def _call_resending(self, method, msg, resend_after, within=None):
         """``_call`` for a message the engine takes once however often it
         arrives: sent again after ``resend_after`` seconds without an
-        answer, until ``rpc_response_timeout`` has passed. A message
-        RabbitMQ dropped (no engine listening yet) or lost in a broker
-        restart costs one resend, not the whole timeout."""
+        answer, until ``within`` seconds (by default
+        ``rpc_response_timeout``) have passed. A message RabbitMQ dropped
+        (no engine listening yet) or lost in a broker restart costs one
+        resend, not the whole timeout."""
         # In-process calls are never lost and have no timeout option.
-        total = (CONF.rpc_response_timeout
-                 if "rpc_response_timeout" in CONF else resend_after)
+        total = within or (CONF.rpc_response_timeout
+                           if "rpc_response_timeout" in CONF
+                           else resend_after)
         deadline = time.monotonic() + total
         while True:
             left = deadline - time.monotonic()
@@ -64,13 +66,19 @@ class EngineClient:
 
     def start_workflow(self, wf_identifier, wf_namespace="", wf_input=None,
                        description="", params=None, wf_ex_id=None,
-                       resend_after=None, project_id=None, user_id=None):
+                       resend_after=None, project_id=None, user_id=None,
+                       ticket=None, within=None):
         """Create and start an execution; returns ``{"id": ...}``.
 
         :param wf_ex_id: the id the execution gets; a start naming an
             existing execution answers with it and starts nothing.
         :param resend_after: with ``wf_ex_id``: seconds to wait for an
             answer before sending the start again.
+        :param ticket: the start ticket the engine decides on
+            (``db.tickets``), for a sender that may refuse the start
+            itself once ``within`` seconds have passed.
+        :param within: seconds to wait for an answer in all (default
+            ``rpc_response_timeout``).
         :raises NotFound: no such workflow.
         :raises InputError: the input does not fit the workflow.
         :raises Conflict: ``wf_ex_id`` runs another workflow.
@@ -80,10 +88,11 @@ class EngineClient:
             wf_identifier=wf_identifier, wf_namespace=wf_namespace or "",
             wf_input=wf_input or {}, description=description or "",
             params=params or {}, wf_ex_id=wf_ex_id, project_id=project_id,
-            user_id=user_id)
+            user_id=user_id, ticket=ticket)
         if wf_ex_id is not None and resend_after is not None:
-            return self._call_resending("start_workflow", msg, resend_after)
-        return self._call("start_workflow", msg)
+            return self._call_resending("start_workflow", msg, resend_after,
+                                        within)
+        return self._call("start_workflow", msg, within)
 
     def update_execution(self, wf_ex_id, state=None, state_info=None,
                          env=None, description=None):
@@ -164,9 +173,11 @@ class EngineClient:
         return self._call_many("hand_back_actions", claims, timeout)
 
     def complete_action(self, action_ex_id, state, output=None,
-                        state_info=None):
+                        state_info=None, within=None):
         """Complete an asynchronous action from outside (the API).
 
+        :param within: seconds to wait for the answer (default
+            ``rpc_response_timeout``).
         :raises NotFound: no such action execution.
         :raises Conflict: the action is not a RUNNING asynchronous one.
         :raises InputError: a state that is not a result state.
@@ -174,7 +185,7 @@ class EngineClient:
         msg = messages.ActionResult(action_ex_id=action_ex_id, state=state,
                                     result=output, state_info=state_info,
                                     from_api=True)
-        return self._call("on_action_complete", msg)
+        return self._call("on_action_complete", msg, within)
 
     def update_action(self, action_ex_id, state):
         """Pause an asynchronous action (PAUSED: its task and execution

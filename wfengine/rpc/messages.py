@@ -21,6 +21,8 @@ RPC_VERSION changelog:
          starter's user, recorded on the rows it creates.
   1.11 - update_action (engine): pause an asynchronous action, or let a
          paused one run again (UpdateAction).
+  1.12 - StartWorkflow.ticket: the start is decided on a start ticket
+         (``db.tickets``), which the API may have refused meanwhile.
 
 A new field gets a default, so that older senders stay understood;
 ``from_dict`` ignores fields it does not know, so newer senders do too.
@@ -34,7 +36,7 @@ from typing import Any, ClassVar
 
 from wfengine import state_names
 
-RPC_VERSION = "1.11"
+RPC_VERSION = "1.12"
 
 
 class Message:
@@ -72,10 +74,15 @@ class StartWorkflow(Message):
     project_id: str | None = None
     # The user who started it (recorded, not shown); None: unknown.
     user_id: str | None = None
+    # The start ticket of this request (``db.tickets``): the engine starts
+    # the execution only if the API has not refused the ticket first.
+    # None: the sender waits for the answer whatever it takes.
+    ticket: str | None = None
 
     FIELDS_SINCE: ClassVar[dict[str, str]] = {"wf_ex_id": "1.7",
                                               "project_id": "1.8",
-                                              "user_id": "1.10"}
+                                              "user_id": "1.10",
+                                              "ticket": "1.12"}
 
 
 @dataclasses.dataclass(frozen=True)

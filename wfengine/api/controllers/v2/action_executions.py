@@ -9,6 +9,7 @@ from wfengine import callbacks
 from wfengine import exceptions
 from wfengine import state_names as states
 from wfengine.api.controllers import common
+from wfengine.api import engine_deadline
 from wfengine.api.expose import expose
 from wfengine.api import fieldsize
 from wfengine.api import resources
@@ -26,8 +27,12 @@ SPEC = resources.ACTION_EXECUTION
 _COLUMNS = tuple(SPEC.columns(SPEC.names()))
 
 
-def _get(conn, action_ex_id):
+def _get(conn, action_ex_id, kept=None):
+    """The action execution; with ``kept``, the completion kept for the
+    engines (``api.engine_deadline``), as it will be once taken."""
     row = queries.get_action_execution(conn, action_ex_id, fields=_COLUMNS)
+    if kept is not None:
+        row = engine_deadline.as_kept(row, kept)
     return resources.action_execution_dict(row)
 
 
@@ -134,16 +139,18 @@ class ActionExecutionsController(rest.RestController):
         _check_token(action_ex_id, token)
         completion = updates.parse_action_completion(wstypes.present(body),
                                                      action_ex_id)
+        kept = None
         if completion["state"] in updates.ACTION_UPDATE_STATES:
             pecan.request.engine.update_action(action_ex_id,
                                                completion["state"])
         else:
-            pecan.request.engine.complete_action(
-                action_ex_id, **fieldsize.completion(completion))
+            kept = engine_deadline.complete_action(
+                pecan.request.engine, action_ex_id,
+                fieldsize.completion(completion))
         if token is not None:  # a callback's capability, of any caller
             with scope.use(None):
-                return session.row_reader(_get, action_ex_id)
-        return session.row_reader(_get, action_ex_id)
+                return session.row_reader(_get, action_ex_id, kept)
+        return session.row_reader(_get, action_ex_id, kept)
 
 
 class TaskActionExecutionsController(rest.RestController):

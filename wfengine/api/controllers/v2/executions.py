@@ -11,6 +11,7 @@ from wfengine.api.controllers import common
 from wfengine.api.controllers.v2 import execution_report
 from wfengine.api.controllers.v2 import sub_executions
 from wfengine.api.controllers.v2 import tasks
+from wfengine.api import engine_deadline
 from wfengine.api.expose import expose
 from wfengine.api import listener_resources
 from wfengine.api import resources
@@ -89,12 +90,15 @@ class ExecutionsController(rest.RestController):
         an existing execution answers with that execution (Mistral's
         idempotent start), so a client may repeat a start whose answer it
         lost. Without an ``id`` the API picks one, and sends the start
-        again under it if no engine answers soon.
+        again under it if no engine answers soon. With a message broker,
+        a start no engine answered in time is refused (503) for good
+        (``api.engine_deadline``).
         """
         args = bodies.parse_execution_create(wstypes.present(body))
         args["params"] = listener_resources.check_notify(args["params"])
-        started = pecan.request.engine.start_workflow(
-            args["wf_identifier"], wf_namespace=args["wf_namespace"],
+        started = engine_deadline.start_workflow(
+            pecan.request.engine, wf_identifier=args["wf_identifier"],
+            wf_namespace=args["wf_namespace"],
             wf_input=args["wf_input"], description=args["description"],
             params=args["params"],
             wf_ex_id=args["wf_ex_id"] or str(uuid.uuid4()),
