@@ -11,10 +11,11 @@ The previous release is :data:`PREVIOUS_RELEASE`, commit 31de27d
 (2026-12-06 08:56 UTC): the tree that stop 23 landed on ``main`` after
 CI passed on it (``.ci/run``, 1,231 s), and the tree the next session's
 branches all started from. It is the last landed tree before migrations
-0011 (user columns), 0012 (the result inbox) and 0013 (event triggers),
-so its schema head is 0010 and the upgrade applies three migrations to
-tables that hold running executions; and its RPC contract is 1.9
-against 1.11 today, so the rolling test pairs two versions of it.
+0011 (user columns), 0012 (the result inbox), 0013 (event triggers) and
+0014 (start tickets), so its schema head is 0010 and the upgrade applies
+four migrations to tables that hold running executions; and its RPC
+contract is 1.9 against 1.12 today, so the rolling test pairs two
+versions of it.
 ``WFENGINE_UPGRADE_FROM=<commit>`` names another previous release.
 
 The tests fail (they do not skip) when there is nothing to upgrade from:
