@@ -1,11 +1,14 @@
-"""The leaf modules every layer shares: the bounded cache and the record
-of an action execution's params."""
+"""The leaf modules every layer shares: the bounded cache, the record of
+an action execution's params, the bounded wait for a call."""
+import contextvars
 import threading
+import time
 
 import pytest
 
 from wfengine import action_params
 from wfengine import cache
+from wfengine import waiting
 
 
 def test_the_cache_drops_the_least_recently_used_entry():
@@ -75,3 +78,31 @@ def test_the_latest_run_of_each_item_of_a_generation_counts():
     assert action_params.latest_item_runs(runs, 1) == {
         0: ("SUCCESS", {"result": "a"}), 1: ("SUCCESS", {"result": "b"})}
     assert action_params.latest_generation(r[0] for r in runs) == 2
+
+
+_WHO = contextvars.ContextVar("who", default=None)
+
+
+def test_a_call_that_returns_in_time_gives_its_value_and_context():
+    _WHO.set("the caller")
+    outcome = waiting.within(lambda: (_WHO.get(), 42), 5, "t")
+    assert outcome.finished and outcome.error is None
+    assert outcome.value == ("the caller", 42)
+
+
+def test_a_call_that_raises_in_time_gives_its_error():
+    def fail():
+        raise KeyError("k")
+    outcome = waiting.within(fail, 5, "t")
+    assert outcome.finished and isinstance(outcome.error, KeyError)
+
+
+def test_a_call_still_under_way_is_left_at_the_end_of_the_wait():
+    release = threading.Event()
+    started = time.monotonic()
+    outcome = waiting.within(lambda: release.wait(30), 0.2, "stuck")
+    assert time.monotonic() - started < 5
+    assert not outcome.finished and outcome.error is None
+    stuck = [t for t in threading.enumerate() if t.name == "stuck"]
+    assert stuck and stuck[0].daemon  # never keeps the process alive
+    release.set()

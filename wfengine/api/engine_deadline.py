@@ -26,7 +26,6 @@ the request past its deadline. The embedded server (no
 ``transport_url``) has its engine in its own process: it waits as
 before, and pays for none of this.
 """
-import contextvars
 import logging
 import threading
 import types
@@ -44,6 +43,7 @@ from wfengine.db import models
 from wfengine.db import session
 from wfengine.db import tickets
 from wfengine.rpc import messages
+from wfengine import waiting
 
 LOG = logging.getLogger(__name__)
 
@@ -104,33 +104,25 @@ class _Caller:
         """
         if not self._free.acquire(timeout=CONF.api.engine_call_wait):
             raise engine_gate.EngineBusy()
-        outcome = {}
-        done = threading.Event()
 
         def run():
             try:
-                outcome["value"] = method(*args, **kwargs)
-            except BaseException as e:  # handed to the request's thread
-                outcome["error"] = e
+                return method(*args, **kwargs)
             finally:
                 self._free.release()
-                done.set()
         try:
-            # With the request's context: its ids in the log lines.
-            threading.Thread(target=contextvars.copy_context().run,
-                             args=(run,), name="engine-call",
-                             daemon=True).start()
-        except BaseException:
+            outcome = waiting.within(run, seconds + _GRACE, "engine-call")
+        except BaseException:  # no thread started: the slot is free again
             self._free.release()
             raise
-        if not done.wait(seconds + _GRACE):
+        if not outcome.finished:
             LOG.warning("The messaging layer held %s for %.1fs; not "
                         "waiting for it any longer", method.__name__,
                         seconds + _GRACE)
             raise exceptions.EngineUnavailable()
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["value"]
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.value
 
 
 _caller = None

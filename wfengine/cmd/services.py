@@ -1,7 +1,6 @@
 """Builds and starts the services a process was asked to run."""
 import logging
 import os
-import threading
 
 import oslo_messaging as messaging
 
@@ -24,6 +23,7 @@ from wfengine.notifier import service as notifier_service
 from wfengine.ops import lifecycle as ops
 from wfengine.rpc import clients
 from wfengine.rpc import server as rpc_server
+from wfengine import waiting
 
 LOG = logging.getLogger(__name__)
 
@@ -99,18 +99,10 @@ def stop(running):
 
 def bounded(fn, what, timeout=MESSAGING_LET_GO):
     """Run ``fn`` for at most ``timeout`` seconds; True if it returned."""
-    done = threading.Event()
-
-    def run():
-        try:
-            fn()
-        except Exception:
-            LOG.exception("Error while stopping %s", what)
-        finally:
-            done.set()
-
-    threading.Thread(target=run, name="stopping", daemon=True).start()
-    if done.wait(timeout):
+    outcome = waiting.within(fn, timeout, "stopping")
+    if outcome.error is not None:
+        LOG.error("Error while stopping %s", what, exc_info=outcome.error)
+    if outcome.finished:
         return True
     LOG.warning("Stopping: %s did not let go within %.0f s (is the broker "
                 "out of reach?); leaving it", what, timeout)

@@ -37,6 +37,7 @@ from wfengine import exceptions
 from wfengine import logcontext
 from wfengine import metrics
 from wfengine import state_names as states
+from wfengine import waiting
 from wfengine.executor import fieldsize
 from wfengine.executor import runner
 from wfengine.rpc import endpoints as rpc_endpoints
@@ -370,26 +371,17 @@ class ExecutorService:
         claims = [messages.ClaimAction(action_ex_id=i, claim=claim,
                                        executor=self.name)
                   for i, claim in held]
-        outcome = []
-
-        def call():
-            try:
-                self._engine.hand_back_actions(claims, timeout=self._timeout)
-                outcome.append(None)
-            except Exception as e:
-                outcome.append(e)
-
         # A call into a broker out of reach waits for the broker whatever
         # its timeout: not waited for longer than the timeout.
-        asking = threading.Thread(target=call, daemon=True,
-                                  name="executor-hand-back")
-        asking.start()
-        asking.join(self._timeout + 1)
-        if outcome == [None]:
+        outcome = waiting.within(
+            lambda: self._engine.hand_back_actions(claims,
+                                                   timeout=self._timeout),
+            self._timeout + 1, "executor-hand-back")
+        if outcome.finished and outcome.error is None:
             return True
         LOG.error("Executor %s could not hand back %d actions (%s); the "
                   "engines' liveness check takes them over", self.name,
-                  len(held), type(outcome[0]).__name__ if outcome
+                  len(held), type(outcome.error).__name__ if outcome.finished
                   else "no answer in %.0fs" % self._timeout)
         return False
 
