@@ -53,6 +53,8 @@ UNANSWERED = (exceptions.EngineUnavailable, oslo_messaging.MessagingTimeout,
               oslo_messaging.MessageDeliveryFailure)
 # Who keeps a completion in the result inbox (its ``executor`` column).
 KEEPER = "api"
+# How an engine of an older RPC version refuses a message it can not read.
+_OLDER_ENGINE = "UnsupportedVersion"
 
 
 class StartRefused(exceptions.EngineUnavailable):
@@ -159,13 +161,25 @@ def start_workflow(engine, wf_ex_id, **kwargs):
     ticket = str(uuid.uuid4())
     # A start lost on its way (an engine killed after RabbitMQ handed it
     # over) is sent again within the deadline, not refused for that.
-    kwargs["resend_after"] = min(kwargs.get("resend_after") or seconds,
-                                 seconds / 2)
+    resend_after = kwargs.get("resend_after")
+    kwargs["resend_after"] = min(resend_after or seconds, seconds / 2)
     try:
         return _call(engine.start_workflow, seconds, wf_ex_id=wf_ex_id,
                      ticket=ticket, within=seconds, **kwargs)
     except (engine_gate.EngineBusy, engine_gate.NoEngine):
         raise  # never sent
+    except oslo_messaging.RemoteError as e:
+        if e.exc_type != _OLDER_ENGINE:
+            raise
+        # A rolling upgrade that put the API before the engines: an
+        # engine of RPC 1.11 or older knows no ticket and refused the
+        # message unread. The start goes as it went before tickets.
+        LOG.warning("An engine older than RPC %s refused the start of %s "
+                    "with a ticket; sent without one, waiting for the "
+                    "engine as before (upgrade the engines first)",
+                    messages.RPC_VERSION, wf_ex_id)
+        kwargs["resend_after"] = resend_after
+        return engine.start_workflow(wf_ex_id=wf_ex_id, **kwargs)
     except UNANSWERED as e:
         LOG.debug("No engine answered the start of %s within %.1fs (%s); "
                   "deciding on its ticket", wf_ex_id, seconds,

@@ -7,6 +7,7 @@ turns out false. The engine client is a fake, the database real SQLite.
 import threading
 import time
 
+import oslo_messaging
 import pytest
 import sqlalchemy as sa
 
@@ -122,6 +123,38 @@ def test_a_refused_start_may_be_sent_again_under_a_new_ticket(
     first, second = engine_client.sent
     assert first["ticket"] != second["ticket"]
     assert first["wf_ex_id"] == second["wf_ex_id"] == "run-1"
+
+
+class OlderEngine(base.FakeEngine):
+    """An engine of RPC 1.11: a start with a ticket is a version it does
+    not know; without one, it starts the execution."""
+
+    def __init__(self):
+        super().__init__()
+        self.sent = []
+
+    def start_workflow(self, wf_identifier, ticket=None, within=None,
+                       **kwargs):
+        self.sent.append(dict(kwargs, ticket=ticket, within=within))
+        if ticket is not None:
+            raise oslo_messaging.RemoteError(
+                "UnsupportedVersion", "Endpoint does not support RPC "
+                "version 1.12. Attempted method: start_workflow")
+        return super().start_workflow(wf_identifier, **kwargs)
+
+
+@pytest.mark.parametrize("engine_client", [OlderEngine()])
+def test_an_older_engine_gets_the_start_without_a_ticket(app, engine_client):
+    # A rolling upgrade in the wrong order (API before the engines)
+    # starts as before tickets, never answers 500.
+    older = engine_client
+    base.create_workflow(app)
+    resp = _start(app, 201)
+    assert resp.json["id"] == "run-1"
+    with_ticket, without = older.sent
+    assert with_ticket["ticket"] and without["ticket"] is None
+    assert without["wf_ex_id"] == "run-1" and without["within"] is None
+    assert _tickets() == []
 
 
 def _action(state="RUNNING", is_sync=False, claimed_by="claim-1"):
