@@ -102,15 +102,20 @@ def _in_thread(fn, *args):
     return thread, done
 
 
+# The races below wait on PostgreSQL's unique index (SQLite has one
+# writer, so they can not happen there): PostgreSQL only, never skipped.
+ON_POSTGRESQL = pytest.mark.parametrize("db_url", ["postgresql"],
+                                        indirect=True)
+
+
 def _blocked(thread):
     time.sleep(0.5)
     return thread.is_alive()
 
 
+@ON_POSTGRESQL
 def test_pg_an_engine_racing_an_uncommitted_refusal_waits_and_drops(
         engine, db_url):
-    if not db_url.startswith("postgresql"):
-        pytest.skip("the wait is PostgreSQL's; SQLite has one writer")
     commit = _held(tickets.refuse, "t1", "run-1", models.utcnow())
     thread, done = _in_thread(engine.start_workflow, _start("t1"))
     assert _blocked(thread), "the engine did not wait for the refusal"
@@ -121,10 +126,9 @@ def test_pg_an_engine_racing_an_uncommitted_refusal_waits_and_drops(
     assert engine.executors.sent == []
 
 
+@ON_POSTGRESQL
 def test_pg_a_refusal_racing_an_uncommitted_start_waits_and_yields(
         engine, db_url):
-    if not db_url.startswith("postgresql"):
-        pytest.skip("the wait is PostgreSQL's; SQLite has one writer")
     # The engine's side of the key, in a start not committed yet.
     commit = _held(tickets.take, "t1", "run-1", models.utcnow())
     thread, done = _in_thread(_refuse, "t1")
@@ -134,9 +138,8 @@ def test_pg_a_refusal_racing_an_uncommitted_start_waits_and_yields(
     assert done == {"value": False}
 
 
+@ON_POSTGRESQL
 def test_pg_a_refusal_racing_a_start_that_rolls_back_wins(engine, db_url):
-    if not db_url.startswith("postgresql"):
-        pytest.skip("the wait is PostgreSQL's; SQLite has one writer")
     session = db_session._sessionmaker()
     session.begin()
     tickets.take(session, "t1", "run-1", models.utcnow())
