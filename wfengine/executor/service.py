@@ -122,7 +122,7 @@ class ExecutorService:
     def drain(self, grace):
         """Stop gracefully: claim nothing more, let the actions in flight
         finish and their results be reported for up to ``grace`` seconds,
-        stop, hand the ones still running back to the engine and keep the
+        hand the ones still running back to the engine, stop, and keep the
         results no engine took in the result inbox. The hand-off after
         the grace takes at most ``report_timeout`` and a second (and the
         inbox's database write).
@@ -137,12 +137,12 @@ class ExecutorService:
         while (self._claims or self._claiming) and \
                 time.monotonic() < deadline:
             time.sleep(0.05)
-        # From here the stop takes at most one report timeout (and the
-        # inbox write): the report call under way, if any, ends while the
-        # hand back is asked, and neither is waited for past its timeout.
-        self.stop()
+        # From here the stop takes at most one report timeout and a second
+        # (and the inbox write): the hand back is asked while the results
+        # go on being reported, and neither is waited for past ``until``.
         until = time.monotonic() + self._timeout + 1
-        handed = self._hand_back()
+        handed = self._hand_back(until)
+        self.stop()
         self._keep_unreported(until)
         return handed
 
@@ -343,16 +343,16 @@ class ExecutorService:
                       "liveness check takes them over", self.name,
                       len(self._claims))
 
-    def _hand_back(self):
-        """Give the actions still running back to the engine; how many
-        it took."""
+    def _hand_back(self, until):
+        """Give the actions still running back to the engine, waiting for
+        its answer until ``until`` (monotonic); how many it took."""
         with self._lock:
             # A pure action holds no claim: the outbox sweeper sends it
             # again if its result never comes.
             left = [(i, self._claims[i]) for i in sorted(self._running)
                     if self._claims[i] is not None]
             self._handed_back.update(i for i, _ in left)
-        if not self._give_back(left):
+        if not self._give_back(left, max(0.0, until - time.monotonic())):
             return 0
         with self._lock:
             for action_ex_id, _ in left:
@@ -363,9 +363,10 @@ class ExecutorService:
                         len(left), ", ".join(i for i, _ in left))
         return len(left)
 
-    def _give_back(self, held):
+    def _give_back(self, held, wait=None):
         """Hand ``[(action_ex_id, claim)]`` back to the engine (once, best
-        effort); True if it answered."""
+        effort), waiting for its answer ``wait`` seconds (by default the
+        report timeout and a second); True if it answered."""
         if not held:
             return True
         claims = [messages.ClaimAction(action_ex_id=i, claim=claim,
@@ -376,7 +377,8 @@ class ExecutorService:
         outcome = waiting.within(
             lambda: self._engine.hand_back_actions(claims,
                                                    timeout=self._timeout),
-            self._timeout + 1, "executor-hand-back")
+            self._timeout + 1 if wait is None else wait,
+            "executor-hand-back")
         if outcome.finished and outcome.error is None:
             return True
         LOG.error("Executor %s could not hand back %d actions (%s); the "
