@@ -161,11 +161,12 @@ def start_workflow(engine, wf_ex_id, **kwargs):
     ticket = str(uuid.uuid4())
     # A start lost on its way (an engine killed after RabbitMQ handed it
     # over) is sent again within the deadline, not refused for that.
-    resend_after = kwargs.get("resend_after")
-    kwargs["resend_after"] = min(resend_after or seconds, seconds / 2)
+    resend_after = kwargs.pop("resend_after", None)
     try:
         return _call(engine.start_workflow, seconds, wf_ex_id=wf_ex_id,
-                     ticket=ticket, within=seconds, **kwargs)
+                     ticket=ticket, within=seconds,
+                     resend_after=min(resend_after or seconds, seconds / 2),
+                     **kwargs)
     except (engine_gate.EngineBusy, engine_gate.NoEngine):
         raise  # never sent
     except oslo_messaging.RemoteError as e:
@@ -178,8 +179,8 @@ def start_workflow(engine, wf_ex_id, **kwargs):
                     "with a ticket; sent without one, waiting for the "
                     "engine as before (upgrade the engines first)",
                     messages.RPC_VERSION, wf_ex_id)
-        kwargs["resend_after"] = resend_after
-        return engine.start_workflow(wf_ex_id=wf_ex_id, **kwargs)
+        return engine.start_workflow(wf_ex_id=wf_ex_id,
+                                     resend_after=resend_after, **kwargs)
     except UNANSWERED as e:
         LOG.debug("No engine answered the start of %s within %.1fs (%s); "
                   "deciding on its ticket", wf_ex_id, seconds,
