@@ -82,3 +82,57 @@ def test_without_a_kept_result_a_silent_executor_s_action_is_an_orphan(
         engine):
     _, action_ex_id = _claimed_action(engine)
     assert _orphans() == [action_ex_id]
+
+
+def _never_run(action_ex_id, claim="c"):
+    return messages.ClaimAction(action_ex_id=action_ex_id, claim=claim,
+                                executor="ex-1", started=False)
+
+
+def _claim_of(action_ex_id):
+    return base._read(lambda s: s.get(models.ActionExecution,
+                                      action_ex_id).claimed_by)
+
+
+def test_a_claim_handed_back_never_run_goes_to_another_executor(engine):
+    # "seq" runs std.echo without safe-rerun: had it run, at most once
+    # would forbid running it again; it never ran, so it is sent again.
+    _, action_ex_id = _claimed_action(engine)
+    assert engine.hand_back_actions([_never_run(action_ex_id)]) == [True]
+    assert _action(action_ex_id)[0] == "RUNNING"
+    assert _claim_of(action_ex_id) is None
+    assert [m.action_ex_id for m in engine.executors.sent] == [
+        action_ex_id, action_ex_id]
+    # Another executor claims it and its result moves the workflow on.
+    assert engine.claim_action(messages.ClaimAction(
+        action_ex_id=action_ex_id, claim="c2", executor="ex-2"))
+    assert engine.on_action_complete(_result(action_ex_id, 1))
+    assert _action(action_ex_id) == ("SUCCESS", {"result": 1})
+
+
+def test_a_claim_handed_back_under_another_token_changes_nothing(engine):
+    _, action_ex_id = _claimed_action(engine)
+    assert engine.hand_back_actions([_never_run(action_ex_id, "late")]) \
+        == [False]
+    assert _claim_of(action_ex_id) == "c"
+    assert len(engine.executors.sent) == 1
+
+
+def test_a_claim_handed_back_while_running_still_fails_without_safe_rerun(
+        engine):
+    _, action_ex_id = _claimed_action(engine)
+    assert engine.hand_back_actions([messages.ClaimAction(
+        action_ex_id=action_ex_id, claim="c", executor="ex-1")]) == [True]
+    assert _action(action_ex_id)[0] == "ERROR"
+
+
+def test_a_kept_claim_never_run_is_no_orphan_and_is_sent_again(engine):
+    _, action_ex_id = _claimed_action(engine)
+    executor_inbox.ResultInbox("ex-1").keep([_never_run(action_ex_id)])
+    assert _orphans() == []
+    assert engine.drain_inbox() == 1
+    assert base._read(_inbox_size) == 0
+    assert _action(action_ex_id)[0] == "RUNNING"
+    assert _claim_of(action_ex_id) is None
+    assert len(engine.executors.sent) == 2
+    assert engine.drain_inbox() == 0

@@ -3,27 +3,33 @@ database until an engine takes them.
 
 Two writers keep results here. An executor, when its graceful stop ends
 with results that no engine answered for (DESIGN.md rule 5: a graceful
-stop is not a death, and what finished must not be lost). The API, when
-no engine answered the completion of an asynchronous action within
-``[api] engine_answer_timeout`` (``api.engine_deadline``). Engines take
-the rows as they take reported results, in the same unit of work that
-deletes them, so the engine remains the only writer of execution state
-(rule 11).
+stop is not a death, and what finished must not be lost), and with the
+claims it never ran because no engine answered them in time: a claim
+the engine committed but whose answer the broker lost would otherwise
+look like the running action of a dead executor. The API, when no engine
+answered the completion of an asynchronous action within ``[api]
+engine_answer_timeout`` (``api.engine_deadline``). Engines take the rows
+as they take reported results, in the same unit of work that deletes
+them, so the engine remains the only writer of execution state (rule 11).
+
+A row holds the wire dict of a ``messages.ActionResult`` or, for a claim
+never run, of a ``messages.ClaimAction`` (``started`` False).
 """
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
 from wfengine.db import models
+from wfengine.rpc import messages
 
 _INBOX = models.ResultInbox.__table__
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def keep(session, executor, results, now):
-    """Store ``results`` (``messages.ActionResult`` wire dicts) of
-    ``executor``; a result already stored for an action stays as it is
-    (a duplicate is never taken twice anyway)."""
+    """Store ``results`` (wire dicts of ``messages.ActionResult`` or of
+    claims never run) of ``executor``; a row already stored for an action
+    stays as it is (a duplicate is never taken twice anyway)."""
     if not results:
         return
     insert = _INSERTS[session.get_bind().dialect.name](_INBOX)
@@ -45,6 +51,14 @@ def keep_one(session, keeper, result, now):
     return done.rowcount == 1
 
 
+def message(wire):
+    """The message a row holds: a ``messages.ClaimAction`` for a claim
+    never run, else a ``messages.ActionResult``."""
+    if "claim" in wire:
+        return messages.ClaimAction.from_dict(wire)
+    return messages.ActionResult.from_dict(wire)
+
+
 def lock_action(session, action_ex_id):
     """The action execution ``action_ex_id`` (``id``, ``state``,
     ``is_sync``, ``claimed_by``), its row locked against changes until
@@ -59,7 +73,7 @@ def lock_action(session, action_ex_id):
 
 
 def take(session, limit, action_ex_ids=None):
-    """Up to ``limit`` stored results (wire dicts), oldest first, deleted
+    """Up to ``limit`` stored rows (wire dicts), oldest first, deleted
     in this transaction; rows another engine is taking are skipped.
     ``action_ex_ids``: only the results of these actions."""
     stmt = (sa.select(_INBOX.c.action_execution_id, _INBOX.c.result)
@@ -77,6 +91,7 @@ def take(session, limit, action_ex_ids=None):
 
 def held():
     """A clause for ``find_orphaned_actions``: the action of
-    ``models.ActionExecution`` has a result waiting here."""
+    ``models.ActionExecution`` has a result, or its claim never run,
+    waiting here."""
     return sa.exists().where(
         _INBOX.c.action_execution_id == models.ActionExecution.id)

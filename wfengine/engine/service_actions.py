@@ -323,33 +323,57 @@ class ActionsMixin:
     def drain_inbox(self, limit=64):
         """Take the results that stopping executors, and the API when no
         engine answered a completion, left in the result inbox
-        (``db.inbox``), as if they had been reported; returns how
-        many it took (a result of an action deleted meanwhile is
-        dropped)."""
+        (``db.inbox``), as if they had been reported, and send the
+        claims stopping executors never ran to other executors; returns
+        how many rows it took (a result of an action deleted meanwhile
+        is dropped)."""
         return self._run(self._drain_inbox, limit)
 
     def _drain_inbox(self, unit, limit):
-        results = [messages.ActionResult.from_dict(r)
-                   for r in db_inbox.take(unit.session, limit)]
-        if not results:
+        kept = [db_inbox.message(r) for r in db_inbox.take(unit.session,
+                                                           limit)]
+        if not kept:
             return 0, []
+        returned = [m for m in kept if isinstance(m, messages.ClaimAction)]
+        results = [m for m in kept if isinstance(m, messages.ActionResult)]
+        rows = []
+        for msg in returned:
+            rows += self._return_unstarted(unit, msg)[1]
         # An action deleted meanwhile has nothing left to take.
         known = db_snapshots.get_action_executions_for_engine(
             unit.session, [m.action_ex_id for m in results])
         results = [m for m in results if m.action_ex_id in known]
-        won, rows = (self._complete_all(unit, results) if results
+        won, more = (self._complete_all(unit, results) if results
                      else ([], []))
-        LOG.info("Took %d results from the result inbox (%d of them "
-                 "new)", len(won), sum(won))
-        return len(won), rows
+        LOG.info("Took %d results (%d of them new) and %d claims never "
+                 "run from the result inbox", len(won), sum(won),
+                 len(returned))
+        return len(won) + len(returned), rows + more
 
     def hand_back_actions(self, msgs):
-        """A stopping executor gives back the actions it still runs
-        (``messages.ClaimAction`` with the claims it holds): each runs
-        again elsewhere with safe-rerun, else fails saying why. Returns a
-        bool for each: False when the claim was no longer current."""
-        return [self.recover_orphan(m.action_ex_id, m.claim, m.executor,
-                                    HANDED_BACK) for m in msgs]
+        """A stopping executor gives back the actions it holds
+        (``messages.ClaimAction`` with the claims it holds). One it never
+        ran (``started`` False) goes to another executor; one it still
+        runs runs again elsewhere with safe-rerun, else fails saying why.
+        Returns a bool for each: False when the claim was not current."""
+        return [self._run(self._return_unstarted, m) if not m.started
+                else self.recover_orphan(m.action_ex_id, m.claim,
+                                         m.executor, HANDED_BACK)
+                for m in msgs]
+
+    def _return_unstarted(self, unit, msg):
+        """Send the action of a claim its executor never ran to another
+        executor (at most once is kept: it never ran)."""
+        action_ex = db_snapshots.get_action_execution_for_engine(
+            unit.session, msg.action_ex_id)
+        if action_ex is None or action_ex.state != states.RUNNING or \
+                action_ex.claimed_by != msg.claim:
+            return False, []
+        LOG.info("Executor %s gave back action execution %s without "
+                 "running it; sending it to another executor",
+                 msg.executor, msg.action_ex_id)
+        rows = self._send_elsewhere(unit, action_ex, msg.claim)
+        return bool(rows), rows
 
     def recover_orphan(self, action_ex_id, claim, executor,
                        why=HEARTBEATS_STOPPED):
@@ -369,17 +393,12 @@ class ActionsMixin:
                 action_ex.claimed_by != claim:
             return False, []
         if action_params.ActionParams.from_row(action_ex.params).safe_rerun:
-            if not db_api.release_claim(unit.session, action_ex_id, claim):
-                return False, []
-            LOG.warning("Executor %s %s running action execution %s; "
-                        "safe-rerun: sending it to another executor",
-                        executor, why, action_ex_id)
-            # The row read above leaves the input out; the send needs it.
-            run = db_snapshots.get_action_run_inputs(unit.session,
-                                                     [action_ex_id])
-            return True, [outbox_rows.stage_run(
-                unit, _with_input(action_ex, run[action_ex_id].input),
-                self._outbox.send_at())]
+            rows = self._send_elsewhere(unit, action_ex, claim)
+            if rows:
+                LOG.warning("Executor %s %s running action execution %s; "
+                            "safe-rerun: sending it to another executor",
+                            executor, why, action_ex_id)
+            return bool(rows), rows
         message = ("Executor %s %s while running action %s; safe-rerun is "
                    "off, so it is not run again"
                    % (executor, why, action_ex.name))
@@ -388,6 +407,21 @@ class ActionsMixin:
             action_ex_id=action_ex_id, state=states.ERROR, result=message,
             state_info=message)])
         return won[0], rows
+
+
+    def _send_elsewhere(self, unit, action_ex, claim):
+        """Undo ``claim`` on ``action_ex`` (a row of
+        ``get_action_execution_for_engine``) and stage its send to
+        another executor; the rows to send, none if the claim was not
+        current."""
+        if not db_api.release_claim(unit.session, action_ex.id, claim):
+            return []
+        # The row read leaves the input out; the send needs it.
+        run = db_snapshots.get_action_run_inputs(unit.session,
+                                                 [action_ex.id])
+        return [outbox_rows.stage_run(
+            unit, _with_input(action_ex, run[action_ex.id].input),
+            self._outbox.send_at())]
 
 
 def _with_input(action_ex, action_input):

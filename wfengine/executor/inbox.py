@@ -2,8 +2,9 @@
 
 The second of the executor's two database writes (the first is its
 heartbeat): results that no engine answered for before a graceful stop
-ended are kept in the database, where engines take them, instead of
-being lost (DESIGN.md rule 5). The executor reads nothing there.
+ended, and the claims it never ran, are kept in the database, where
+engines take them, instead of being lost (DESIGN.md rule 5). The
+executor reads nothing there.
 """
 from wfengine.db import inbox as db_inbox
 from wfengine.db import models
@@ -17,8 +18,9 @@ class ResultInbox:
         self._name = name
 
     def keep(self, results):
-        """Store ``messages.ActionResult`` records (one transaction,
-        retried on transient errors like any unit of work)."""
+        """Store ``messages.ActionResult`` records and claims never run
+        (``messages.ClaimAction``, ``started`` False) in one transaction,
+        retried on transient errors like any unit of work."""
         db_session.unit_of_work(db_inbox.keep, self._name,
                                 [r.to_dict() for r in results],
                                 models.utcnow())

@@ -17,11 +17,14 @@ rule 5): the executor stops claiming, keeps reporting results (and the
 caller keeps its heartbeat) while the actions in flight finish within a
 grace period, then hands the ones still running back to the engine, which
 runs them again elsewhere (``safe-rerun: true``) or fails them saying the
-executor was stopped. Results that no engine took by then (the engines or
-the broker out of reach for the whole grace period) are kept in the
-database's result inbox, which engines drain: finished work is not lost,
-nor failed as the work of a dead executor. Action threads are daemons:
-one still running after the hand-back does not hold the process.
+executor was stopped, together with the claims whose answers had not come
+back (the engine may have granted them: they never ran here, so they go
+to another executor whatever safe-rerun says). Results that no engine
+took by then (the engines or the broker out of reach for the whole grace
+period), and the claims never run that no engine took back, are kept in
+the database's result inbox, which engines drain: finished work is not
+lost, nor is work failed as that of a dead executor. Action threads are
+daemons: one still running after the hand-back does not hold the process.
 """
 import logging
 import queue
@@ -76,7 +79,13 @@ class ExecutorService:
         self._claims = {}
         self._running = set()
         self._handed_back = set()
-        self._claiming = set()  # tokens of claim calls under way
+        # token -> action_ex_ids, of the claim calls under way
+        self._claiming = {}
+        # Tokens of claim calls the drain gave up waiting for: their
+        # actions are the drain's to give back, never run here.
+        self._given_up = set()
+        # Claims never run that no engine took back: for the inbox.
+        self._unreturned = []
         self._draining = threading.Event()
         self._stopping = threading.Event()
         self._reporter = threading.Thread(
@@ -213,42 +222,62 @@ class ExecutorService:
         # One token for the batch: the engine claims it in one statement,
         # and asking again after a lost answer gets the same answer.
         token = str(uuid.uuid4())
+        ids = [msg.action_ex_id for msg in batch]
         claims = [messages.ClaimAction(
             action_ex_id=msg.action_ex_id, claim=token,
             is_sync=runner.is_sync(msg.action_name), executor=self.name)
             for msg in batch]
         with self._lock:
-            self._claiming.add(token)
+            self._claiming[token] = ids
         try:
             allowed = self._ask(self._engine.claim_actions, claims)
         except _Stopping:
             # An earlier attempt may have been granted: give back whatever
             # this token holds, or it would wait for the liveness check.
-            self._give_back([(m.action_ex_id, token) for m in batch])
+            self._not_run(token, ids)
             raise
         except Exception:
+            with self._lock:
+                self._claiming.pop(token, None)
             # Unclaimed, they are sent again by the outbox sweeper.
             for _ in batch:
                 self._idle.release()
             raise
-        finally:
-            with self._lock:
-                self._claiming.discard(token)
-        if self._stopping.is_set():
-            # Granted after the drain ended: not run here.
-            self._give_back([(m.action_ex_id, token)
-                             for m, ok in zip(batch, allowed) if ok])
+        granted = [msg for msg, ok in zip(batch, allowed) if ok]
+        with self._lock:
+            # Decided with the drain's snapshot of the claims under way
+            # excluded: an action is either run here or given back.
+            self._claiming.pop(token, None)
+            run = token not in self._given_up and \
+                not self._stopping.is_set()
+            for msg in granted if run else ():
+                self._claims[msg.action_ex_id] = token
+                self._running.add(msg.action_ex_id)
+        if not run:
+            # Granted after the drain gave up on the claim, or ended.
+            self._not_run(token, [msg.action_ex_id for msg in granted])
             return
         for msg, ok in zip(batch, allowed):
             if ok:
-                with self._lock:
-                    self._claims[msg.action_ex_id] = token
-                    self._running.add(msg.action_ex_id)
                 self._work.put(msg)
             else:
                 LOG.debug("Action execution %s is taken or over; skipped",
                           msg.action_ex_id)
                 self._idle.release()
+
+    def _not_run(self, token, ids):
+        """Give back the claims ``token`` may hold on ``ids``, which were
+        not run here, unless the drain took that over."""
+        with self._lock:
+            self._claiming.pop(token, None)
+            if token in self._given_up:
+                return
+        self._give_back(self._unstarted(token, ids))
+
+    def _unstarted(self, token, ids):
+        return [messages.ClaimAction(action_ex_id=i, claim=token,
+                                     executor=self.name, started=False)
+                for i in ids]
 
     def _drop_incoming(self):
         dropped = len(self._take(self._incoming, BATCH, wait=False))
@@ -323,6 +352,8 @@ class ExecutorService:
             left = self._reporting + self._take(self._results, None,
                                                 wait=False)
             self._reporting = []
+            unreturned, self._unreturned = self._unreturned, []
+        self._keep_unreturned(unreturned)
         if left and self._keep is not None:
             try:
                 self._keep(left)
@@ -343,35 +374,62 @@ class ExecutorService:
                       "liveness check takes them over", self.name,
                       len(self._claims))
 
+    def _keep_unreturned(self, claims):
+        """Keep the claims never run that no engine took back in the
+        result inbox, so that an engine sends them elsewhere instead of
+        failing them as the running actions of a dead executor."""
+        if not claims or self._keep is None:
+            return
+        try:
+            self._keep(claims)
+        except Exception as e:
+            LOG.error("Executor %s could not keep %d claims it never ran "
+                      "in the result inbox (%s); the engines' liveness "
+                      "check takes them over", self.name, len(claims),
+                      type(e).__name__)
+        else:
+            LOG.warning("Executor %s stopping: no engine took back %d "
+                        "claims it never ran; kept them in the result "
+                        "inbox", self.name, len(claims))
+
     def _hand_back(self, until):
-        """Give the actions still running back to the engine, waiting for
-        its answer until ``until`` (monotonic); how many it took."""
+        """Give the actions still running, and those of the claims whose
+        answers have not come back, to the engine, waiting for its answer
+        until ``until`` (monotonic); how many running ones it took."""
         with self._lock:
             # A pure action holds no claim: the outbox sweeper sends it
             # again if its result never comes.
-            left = [(i, self._claims[i]) for i in sorted(self._running)
+            left = [messages.ClaimAction(action_ex_id=i,
+                                         claim=self._claims[i],
+                                         executor=self.name)
+                    for i in sorted(self._running)
                     if self._claims[i] is not None]
-            self._handed_back.update(i for i, _ in left)
-        if not self._give_back(left, max(0.0, until - time.monotonic())):
+            self._handed_back.update(c.action_ex_id for c in left)
+            # The engine may have granted these, its answer lost or late:
+            # they are given back as never run, and not run if granted.
+            unanswered = [c for token, ids in self._claiming.items()
+                          for c in self._unstarted(token, ids)]
+            self._given_up.update(self._claiming)
+        if not self._give_back(left + unanswered,
+                               max(0.0, until - time.monotonic())):
+            with self._lock:
+                self._unreturned = unanswered
             return 0
         with self._lock:
-            for action_ex_id, _ in left:
-                self._claims.pop(action_ex_id, None)
+            for claim in left:
+                self._claims.pop(claim.action_ex_id, None)
         if left:
             LOG.warning("Executor %s handed back %d actions still running "
                         "at the end of its grace period: %s", self.name,
-                        len(left), ", ".join(i for i, _ in left))
+                        len(left), ", ".join(c.action_ex_id for c in left))
         return len(left)
 
-    def _give_back(self, held, wait=None):
-        """Hand ``[(action_ex_id, claim)]`` back to the engine (once, best
+    def _give_back(self, claims, wait=None):
+        """Hand ``messages.ClaimAction`` back to the engine (once, best
         effort), waiting for its answer ``wait`` seconds (by default the
         report timeout and a second); True if it answered."""
-        if not held:
+        if not claims:
             return True
-        claims = [messages.ClaimAction(action_ex_id=i, claim=claim,
-                                       executor=self.name)
-                  for i, claim in held]
         # A call into a broker out of reach waits for the broker whatever
         # its timeout: not waited for longer than the timeout.
         outcome = waiting.within(
@@ -383,7 +441,7 @@ class ExecutorService:
             return True
         LOG.error("Executor %s could not hand back %d actions (%s); the "
                   "engines' liveness check takes them over", self.name,
-                  len(held), type(outcome.error).__name__ if outcome.finished
+                  len(claims), type(outcome.error).__name__ if outcome.finished
                   else "no answer in %.0fs" % self._timeout)
         return False
 

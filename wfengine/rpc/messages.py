@@ -23,6 +23,9 @@ RPC_VERSION changelog:
          paused one run again (UpdateAction).
   1.12 - StartWorkflow.ticket: the start is decided on a start ticket
          (``db.tickets``), which the API may have refused meanwhile.
+  1.13 - ClaimAction.started: a stopping executor hands back a claim it
+         never ran (its answer came too late, or never), which the
+         engine sends to another executor whatever safe-rerun says.
 
 A new field gets a default, so that older senders stay understood;
 ``from_dict`` ignores fields it does not know, so newer senders do too.
@@ -36,7 +39,7 @@ from typing import Any, ClassVar
 
 from wfengine import state_names
 
-RPC_VERSION = "1.12"
+RPC_VERSION = "1.13"
 
 
 class Message:
@@ -115,15 +118,20 @@ class ClaimAction(Message):
     ``claim`` is the executor's token for this one delivery, so that asking
     again after a lost answer is recognised, while a duplicate delivery
     (another token) is refused.
+
+    Handed back (``hand_back_actions``), ``started`` False says that the
+    executor never ran the action under this claim.
     """
 
     action_ex_id: str
     claim: str
     is_sync: bool = True
     executor: str | None = None
+    started: bool = True
 
     FIELDS_SINCE: ClassVar[dict[str, str]] = {"is_sync": "1.2",
-                                              "executor": "1.2"}
+                                              "executor": "1.2",
+                                              "started": "1.13"}
 
 
 SUCCESS = state_names.SUCCESS

@@ -200,3 +200,75 @@ def test_a_result_batch_the_engine_failed_is_reported_again():
         assert engine.failed
     finally:
         executor.stop()
+
+
+class LostAnswerEngine(HandBackEngine):
+    """Commits a claim, but its answer does not come back until
+    ``answer`` is set (the broker lost or holds it), and then grants it;
+    ``hand_back_ok`` False: the hand back fails too."""
+
+    def __init__(self, hand_back_ok=True):
+        super().__init__()
+        self.answer = threading.Event()
+        self.committed = []
+        self.hand_back_ok = hand_back_ok
+
+    def claim_actions(self, claims, timeout=None):
+        with self.lock:
+            self.committed += [(c.action_ex_id, c.claim) for c in claims]
+        self.answer.wait(30)
+        return super().claim_actions(claims, timeout)
+
+    def hand_back_actions(self, claims, timeout=None):
+        if not self.hand_back_ok:
+            raise exceptions.EngineUnavailable()
+        with self.lock:
+            self.handed_back += [(c.action_ex_id, c.claim, c.started)
+                                 for c in claims]
+        return [True] * len(claims)
+
+
+def test_a_claim_whose_answer_is_lost_is_handed_back_as_never_run():
+    engine = LostAnswerEngine()
+    executor = base._executor(engine)
+    executor.submit(_sleepy(0, 0))
+    assert base._until(lambda: engine.committed)
+    started = time.monotonic()
+    assert executor.drain(grace=0.3) == 0
+    assert time.monotonic() - started < 0.3 + 1 + 1 + 1
+    [(action_ex_id, token)] = engine.committed
+    assert engine.handed_back == [(action_ex_id, token, False)]
+    # The answer comes at last, granting the claim: the action is not
+    # run here, it is the engine's to send elsewhere.
+    engine.answer.set()
+    time.sleep(0.3)
+    assert executor.in_flight() == []
+    assert engine.result_calls == []
+
+
+def test_claims_never_run_that_no_engine_took_back_are_kept():
+    engine = LostAnswerEngine(hand_back_ok=False)
+    kept = []
+    executor = service.ExecutorService(
+        engine, 4, report_timeout=0.2, max_retry_delay=0.1, name="x1",
+        keep=kept.extend)
+    executor.submit(_sleepy(0, 0))
+    assert base._until(lambda: engine.committed)
+    executor.drain(grace=0.3)
+    [(action_ex_id, token)] = engine.committed
+    assert [(c.action_ex_id, c.claim, c.started, c.executor)
+            for c in kept] == [(action_ex_id, token, False, "x1")]
+    engine.answer.set()
+
+
+def test_a_claim_granted_after_a_stop_is_handed_back_as_never_run():
+    engine = LostAnswerEngine()
+    executor = base._executor(engine)
+    executor.submit(_sleepy(0, 0))
+    assert base._until(lambda: engine.committed)
+    executor.stop()
+    engine.answer.set()
+    assert base._until(lambda: engine.handed_back)
+    [(action_ex_id, token)] = engine.committed
+    assert engine.handed_back == [(action_ex_id, token, False)]
+    assert engine.result_calls == []

@@ -143,6 +143,8 @@ def _sample(cls):
      "1.11"),
     ("start_workflow", M.StartWorkflow(wf_identifier="wf", wf_ex_id="w",
                                        ticket="t"), "1.12"),
+    ("hand_back_actions", M.ClaimAction(action_ex_id="a", claim="c",
+                                        started=False), "1.13"),
 ])
 def test_a_call_is_sent_at_the_version_it_needs(method, msg, version):
     assert table.version_of(table.method(E, method),
