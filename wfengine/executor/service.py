@@ -342,9 +342,10 @@ class ExecutorService:
                 self._claims.pop(result.action_ex_id, None)
 
     def _keep_unreported(self, until):
-        """After :meth:`stop`: put the results no engine took into the
-        result inbox (the heartbeat still beats meanwhile), once the
-        report call under way ended or at ``until`` (monotonic)."""
+        """After :meth:`stop`: put the results no engine took, and the
+        claims never run that no engine took back, into the result inbox
+        (the heartbeat still beats meanwhile), once the report call under
+        way ended or at ``until`` (monotonic)."""
         self._reporter.join(max(0.0, until - time.monotonic()))
         with self._lock:
             # A call still under way may yet be taken: then the kept copy
@@ -352,19 +353,23 @@ class ExecutorService:
             left = self._reporting + self._take(self._results, None,
                                                 wait=False)
             self._reporting = []
-            unreturned, self._unreturned = self._unreturned, []
-        self._keep_unreturned(unreturned)
-        if left and self._keep is not None:
+            # The claims never run that no engine took back go with them:
+            # an engine sends those elsewhere instead of failing them as
+            # the running actions of a dead executor.
+            never_run, self._unreturned = self._unreturned, []
+        if (left or never_run) and self._keep is not None:
             try:
-                self._keep(left)
+                self._keep(left + never_run)
             except Exception as e:
-                LOG.error("Executor %s could not keep %d results in the "
-                          "result inbox (%s)", self.name, len(left),
+                LOG.error("Executor %s could not keep %d results and %d "
+                          "claims it never ran in the result inbox (%s)",
+                          self.name, len(left), len(never_run),
                           type(e).__name__)
             else:
                 LOG.warning("Executor %s stopping: no engine took %d "
-                            "results in its grace period; kept them in the "
-                            "result inbox", self.name, len(left))
+                            "results nor %d claims it never ran in its "
+                            "grace period; kept them in the result inbox",
+                            self.name, len(left), len(never_run))
                 with self._lock:
                     for result in left:
                         self._claims.pop(result.action_ex_id, None)
@@ -373,24 +378,6 @@ class ExecutorService:
                       "neither report, keep nor hand back; the engines' "
                       "liveness check takes them over", self.name,
                       len(self._claims))
-
-    def _keep_unreturned(self, claims):
-        """Keep the claims never run that no engine took back in the
-        result inbox, so that an engine sends them elsewhere instead of
-        failing them as the running actions of a dead executor."""
-        if not claims or self._keep is None:
-            return
-        try:
-            self._keep(claims)
-        except Exception as e:
-            LOG.error("Executor %s could not keep %d claims it never ran "
-                      "in the result inbox (%s); the engines' liveness "
-                      "check takes them over", self.name, len(claims),
-                      type(e).__name__)
-        else:
-            LOG.warning("Executor %s stopping: no engine took back %d "
-                        "claims it never ran; kept them in the result "
-                        "inbox", self.name, len(claims))
 
     def _hand_back(self, until):
         """Give the actions still running, and those of the claims whose
