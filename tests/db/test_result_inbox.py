@@ -136,3 +136,40 @@ def test_a_kept_claim_never_run_is_no_orphan_and_is_sent_again(engine):
     assert _claim_of(action_ex_id) is None
     assert len(engine.executors.sent) == 2
     assert engine.drain_inbox() == 0
+
+
+def _sent_action(svc):
+    """An action sent to the executors, which none has claimed yet."""
+    svc.start_workflow(messages.StartWorkflow(wf_identifier="seq"))
+    return svc.executors.sent[0].action_ex_id
+
+
+def test_a_claim_never_run_waits_while_its_claim_call_may_still_land(
+        engine):
+    engine._claim_ttl = 30
+    action_ex_id = _sent_action(engine)
+    executor_inbox.ResultInbox("ex-1").keep([_never_run(action_ex_id)])
+    # The claim has not landed: nothing to give back yet, the row stays.
+    assert engine.drain_inbox() == 0
+    assert base._read(_inbox_size) == 1
+    # It lands late, granted to an executor that has gone: the row keeps
+    # the action from the orphan search, and the next round sends it on.
+    assert engine.claim_action(messages.ClaimAction(
+        action_ex_id=action_ex_id, claim="c", executor="ex-1"))
+    assert _orphans() == []
+    assert engine.drain_inbox() == 1
+    assert base._read(_inbox_size) == 0
+    assert _claim_of(action_ex_id) is None
+    assert len(engine.executors.sent) == 2
+
+
+def test_a_claim_never_run_is_dropped_once_its_claim_call_expired(engine):
+    engine._claim_ttl = 30
+    action_ex_id = _sent_action(engine)
+    db_session.unit_of_work(
+        db_inbox.keep, "ex-1", [_never_run(action_ex_id).to_dict()],
+        models.utcnow() - datetime.timedelta(seconds=60))
+    assert engine.drain_inbox() == 0
+    assert base._read(_inbox_size) == 0
+    assert _claim_of(action_ex_id) is None
+    assert len(engine.executors.sent) == 1  # the sweeper's to send again

@@ -142,7 +142,8 @@ def _start_engine(conf):
                         callbacks.load_signer(callbacks.public_url(conf),
                                               conf))
     svc = engine_service.EngineService(
-        box, record_all_events=bool(conf.notifier.broadcast_publishers))
+        box, record_all_events=bool(conf.notifier.broadcast_publishers),
+        claim_ttl=conf.executor.report_timeout)
     box.set_local_handler(svc.handle_local)
     endpoint = engine_service.EngineEndpoint(svc)
     srv = rpc_server.get_server(conf.engine.topic,

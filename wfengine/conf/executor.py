@@ -20,7 +20,11 @@ OPTS = [
                       "to the database while it lives."),
     cfg.FloatOpt("report_timeout", default=10.0, min=0.5,
                  help="Seconds an executor waits for the engine to take "
-                      "a claim or a result before it asks again."),
+                      "a claim or a result before it asks again; also how "
+                      "long the broker holds such a call. Engines read it "
+                      "too, to know how long a claim a stopping executor "
+                      "never ran may still be granted: give engines and "
+                      "executors the same value."),
     cfg.FloatOpt("report_retry_max_delay", default=10.0, min=0.1,
                  help="Longest pause between two attempts to report to "
                       "the engine."),

@@ -76,7 +76,14 @@ def take(session, limit, action_ex_ids=None):
     """Up to ``limit`` stored rows (wire dicts), oldest first, deleted
     in this transaction; rows another engine is taking are skipped.
     ``action_ex_ids``: only the results of these actions."""
-    stmt = (sa.select(_INBOX.c.action_execution_id, _INBOX.c.result)
+    return [r.result for r in take_rows(session, limit, action_ex_ids)]
+
+
+def take_rows(session, limit, action_ex_ids=None):
+    """:func:`take`, with each row's ``executor`` and ``created_at``
+    beside its ``result``, to put it back with :func:`put_back`."""
+    stmt = (sa.select(_INBOX.c.action_execution_id, _INBOX.c.executor,
+                      _INBOX.c.result, _INBOX.c.created_at)
             .order_by(_INBOX.c.created_at).limit(limit)
             .with_for_update(skip_locked=True))
     if action_ex_ids is not None:
@@ -86,7 +93,12 @@ def take(session, limit, action_ex_ids=None):
         session.execute(sa.delete(_INBOX).where(
             _INBOX.c.action_execution_id.in_(
                 [r.action_execution_id for r in rows])))
-    return [r.result for r in rows]
+    return rows
+
+
+def put_back(session, row):
+    """Store a row of :func:`take_rows` again, as it was."""
+    keep(session, row.executor, [row.result], row.created_at)
 
 
 def held():

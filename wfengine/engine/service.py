@@ -49,12 +49,17 @@ class EngineService(service_actions.ActionsMixin,
     recovery in ``service_actions``; rows the engine sends itself in
     ``service_local``."""
 
-    def __init__(self, outbox, record_all_events=False):
+    def __init__(self, outbox, record_all_events=False, claim_ttl=0.0):
         """:param record_all_events: write every event, subscribed or not
-            (broadcast publishers take them all)."""
+            (broadcast publishers take them all).
+        :param claim_ttl: seconds an executor's claim call may wait in
+            the broker before it expires (its ``report_timeout``): how
+            long a claim never run is held in the result inbox while its
+            call may still land (``_claim_may_land``)."""
         self._outbox = outbox
         self._resend_after = outbox.resend_after
         self._record_all = record_all_events
+        self._claim_ttl = claim_ttl
 
     def _run(self, fn, *args):
         """One unit of work, then send what it staged."""

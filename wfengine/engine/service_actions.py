@@ -7,6 +7,7 @@ all of a batch's results); an action whose executor went silent runs
 again or fails. Mixed into ``service.EngineService``.
 """
 import collections
+import datetime
 import functools
 import logging
 import types
@@ -20,6 +21,7 @@ from wfengine.db import api as db_api
 from wfengine.db import snapshots as db_snapshots
 from wfengine.db import cas
 from wfengine.db import inbox as db_inbox
+from wfengine.db import models
 from wfengine.db import scope as db_scope
 from wfengine.db import outbox as db_outbox
 from wfengine.db import unit as db_unit
@@ -325,30 +327,54 @@ class ActionsMixin:
         engine answered a completion, left in the result inbox
         (``db.inbox``), as if they had been reported, and send the
         claims stopping executors never ran to other executors; returns
-        how many rows it took (a result of an action deleted meanwhile
-        is dropped)."""
+        how many results it took and claims it sent (a result of an
+        action deleted meanwhile is dropped, as is a claim no longer
+        held)."""
         return self._run(self._drain_inbox, limit)
 
     def _drain_inbox(self, unit, limit):
-        kept = [db_inbox.message(r) for r in db_inbox.take(unit.session,
-                                                           limit)]
+        kept = db_inbox.take_rows(unit.session, limit)
         if not kept:
             return 0, []
-        returned = [m for m in kept if isinstance(m, messages.ClaimAction)]
-        results = [m for m in kept if isinstance(m, messages.ActionResult)]
-        rows = []
-        for msg in returned:
-            rows += self._return_unstarted(unit, msg)[1]
+        results, rows, held, sent = [], [], 0, 0
+        for row in kept:
+            msg = db_inbox.message(row.result)
+            if isinstance(msg, messages.ActionResult):
+                results.append(msg)
+            elif self._claim_may_land(unit, msg, row.created_at):
+                db_inbox.put_back(unit.session, row)
+                held += 1
+            else:
+                done, staged = self._return_unstarted(unit, msg)
+                sent += done
+                rows += staged
         # An action deleted meanwhile has nothing left to take.
         known = db_snapshots.get_action_executions_for_engine(
             unit.session, [m.action_ex_id for m in results])
         results = [m for m in results if m.action_ex_id in known]
         won, more = (self._complete_all(unit, results) if results
                      else ([], []))
-        LOG.info("Took %d results (%d of them new) and %d claims never "
-                 "run from the result inbox", len(won), sum(won),
-                 len(returned))
-        return len(won) + len(returned), rows + more
+        LOG.info("Took %d results (%d of them new) from the result inbox "
+                 "and sent %d claims never run to other executors (%d "
+                 "kept there until their claim calls expire)", len(won),
+                 sum(won), sent, held)
+        return len(won) + sent, rows + more
+
+    def _claim_may_land(self, unit, msg, kept_at):
+        """True while the claim call of a claim never run may still be
+        delivered (the broker holds a call for the caller's timeout) to
+        an action nobody holds: granted then, to an executor that has
+        gone, it would look like a dead executor's running action. Its
+        row waits in the inbox until then (the orphan search skips it);
+        afterwards it is taken as any other."""
+        if self._claim_ttl and kept_at > models.utcnow() - \
+                datetime.timedelta(seconds=self._claim_ttl + 1):
+            action_ex = db_snapshots.get_action_execution_for_engine(
+                unit.session, msg.action_ex_id)
+            return (action_ex is not None
+                    and action_ex.state == states.RUNNING
+                    and action_ex.claimed_by is None)
+        return False
 
     def hand_back_actions(self, msgs):
         """A stopping executor gives back the actions it holds
