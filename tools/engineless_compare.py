@@ -17,7 +17,8 @@ pid file, so ``stop.sh`` stops it); frozen, it is thawed with SIGCONT.
 Run the tool with the ``OS_DEFAULT__*`` variables start.sh ran with, if
 any (oslo.config reads them over the config file), e.g.
 ``OS_DEFAULT__TRANSPORT_URL`` for a RabbitMQ vhost of one's own (start.sh
-always uses ``/``, where another peer's engine would answer) or
+always uses ``/``, where another peer's engine would answer; ``rabbitmqctl
+add_vhost`` and ``set_permissions`` for guest make one) or
 ``OS_DEFAULT__RPC_RESPONSE_TIMEOUT``. The engine is back once its topic
 queue has a consumer again (read with kombu on that transport URL).
 
