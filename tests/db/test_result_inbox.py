@@ -173,3 +173,19 @@ def test_a_claim_never_run_is_dropped_once_its_claim_call_expired(engine):
     assert base._read(_inbox_size) == 0
     assert _claim_of(action_ex_id) is None
     assert len(engine.executors.sent) == 1  # the sweeper's to send again
+
+
+def test_a_claim_handed_back_before_it_landed_is_held_until_it_may_not(
+        engine):
+    # The executor gave up on a claim call the broker still holds: the
+    # engine keeps the claim in the inbox until the call has expired.
+    engine._claim_ttl = 30
+    action_ex_id = _sent_action(engine)
+    assert engine.hand_back_actions([_never_run(action_ex_id)]) == [True]
+    assert base._read(_inbox_size) == 1
+    assert engine.claim_action(messages.ClaimAction(
+        action_ex_id=action_ex_id, claim="c", executor="ex-1"))
+    assert _orphans() == []
+    assert engine.drain_inbox() == 1
+    assert _claim_of(action_ex_id) is None
+    assert len(engine.executors.sent) == 2

@@ -80,10 +80,10 @@ def take(session, limit, action_ex_ids=None):
 
 
 def take_rows(session, limit, action_ex_ids=None):
-    """:func:`take`, with each row's ``executor`` and ``created_at``
-    beside its ``result``, to put it back with :func:`put_back`."""
-    stmt = (sa.select(_INBOX.c.action_execution_id, _INBOX.c.executor,
-                      _INBOX.c.result, _INBOX.c.created_at)
+    """:func:`take`, with each row's ``created_at`` beside its
+    ``result``."""
+    stmt = (sa.select(_INBOX.c.action_execution_id, _INBOX.c.result,
+                      _INBOX.c.created_at)
             .order_by(_INBOX.c.created_at).limit(limit)
             .with_for_update(skip_locked=True))
     if action_ex_ids is not None:
@@ -94,11 +94,6 @@ def take_rows(session, limit, action_ex_ids=None):
             _INBOX.c.action_execution_id.in_(
                 [r.action_execution_id for r in rows])))
     return rows
-
-
-def put_back(session, row):
-    """Store a row of :func:`take_rows` again, as it was."""
-    keep(session, row.executor, [row.result], row.created_at)
 
 
 def held():

@@ -54,8 +54,9 @@ class EngineService(service_actions.ActionsMixin,
             (broadcast publishers take them all).
         :param claim_ttl: seconds an executor's claim call may wait in
             the broker before it expires (its ``report_timeout``): how
-            long a claim never run is held in the result inbox while its
-            call may still land (``_claim_may_land``)."""
+            long a claim given back never run is held in the result inbox
+            while its call may still land (``_return_unstarted``); 0:
+            never held."""
         self._outbox = outbox
         self._resend_after = outbox.resend_after
         self._record_all = record_all_events

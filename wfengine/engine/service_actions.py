@@ -38,6 +38,8 @@ HEARTBEATS_STOPPED = "stopped sending heartbeats"
 HANDED_BACK = "was stopped and its grace period ended"
 
 _RESULT_STATES = set(states.RESULTS)
+# What became of a claim an executor gave back without running it.
+_SENT, _HELD = "sent", "held"
 # What an update of an action by request asks for, and its event.
 _UPDATE_EVENTS = {states.PAUSED: states.PAUSE, states.RUNNING: states.RESUME}
 
@@ -336,18 +338,16 @@ class ActionsMixin:
         kept = db_inbox.take_rows(unit.session, limit)
         if not kept:
             return 0, []
-        results, rows, held, sent = [], [], 0, 0
+        results, rows, outcomes = [], [], collections.Counter()
         for row in kept:
             msg = db_inbox.message(row.result)
             if isinstance(msg, messages.ActionResult):
                 results.append(msg)
-            elif self._claim_may_land(unit, msg, row.created_at):
-                db_inbox.put_back(unit.session, row)
-                held += 1
-            else:
-                done, staged = self._return_unstarted(unit, msg)
-                sent += done
-                rows += staged
+                continue
+            outcome, staged = self._return_unstarted(unit, msg,
+                                                     row.created_at)
+            outcomes[outcome] += 1
+            rows += staged
         # An action deleted meanwhile has nothing left to take.
         known = db_snapshots.get_action_executions_for_engine(
             unit.session, [m.action_ex_id for m in results])
@@ -357,24 +357,8 @@ class ActionsMixin:
         LOG.info("Took %d results (%d of them new) from the result inbox "
                  "and sent %d claims never run to other executors (%d "
                  "kept there until their claim calls expire)", len(won),
-                 sum(won), sent, held)
-        return len(won) + sent, rows + more
-
-    def _claim_may_land(self, unit, msg, kept_at):
-        """True while the claim call of a claim never run may still be
-        delivered (the broker holds a call for the caller's timeout) to
-        an action nobody holds: granted then, to an executor that has
-        gone, it would look like a dead executor's running action. Its
-        row waits in the inbox until then (the orphan search skips it);
-        afterwards it is taken as any other."""
-        if self._claim_ttl and kept_at > models.utcnow() - \
-                datetime.timedelta(seconds=self._claim_ttl + 1):
-            action_ex = db_snapshots.get_action_execution_for_engine(
-                unit.session, msg.action_ex_id)
-            return (action_ex is not None
-                    and action_ex.state == states.RUNNING
-                    and action_ex.claimed_by is None)
-        return False
+                 sum(won), outcomes[_SENT], outcomes[_HELD])
+        return len(won) + outcomes[_SENT], rows + more
 
     def hand_back_actions(self, msgs):
         """A stopping executor gives back the actions it holds
@@ -382,24 +366,43 @@ class ActionsMixin:
         ran (``started`` False) goes to another executor; one it still
         runs runs again elsewhere with safe-rerun, else fails saying why.
         Returns a bool for each: False when the claim was not current."""
-        return [self._run(self._return_unstarted, m) if not m.started
+        return [self._run(self._return_unstarted, m) is not None
+                if not m.started
                 else self.recover_orphan(m.action_ex_id, m.claim,
                                          m.executor, HANDED_BACK)
                 for m in msgs]
 
-    def _return_unstarted(self, unit, msg):
+    def _return_unstarted(self, unit, msg, given_back_at=None):
         """Send the action of a claim its executor never ran to another
-        executor (at most once is kept: it never ran)."""
+        executor (at most once is kept: it never ran); ``_SENT``,
+        ``_HELD`` or None (the claim is not current), and the rows.
+
+        A claim that has not landed may still be granted, to an executor
+        that has gone, while its call waits in the broker (RabbitMQ
+        holds a call for the caller's timeout, ``claim_ttl``): until
+        that time from ``given_back_at`` (now by default) has passed,
+        the claim is held in the result inbox, where the orphan search
+        leaves its action alone and a later inbox round looks again.
+        """
         action_ex = db_snapshots.get_action_execution_for_engine(
             unit.session, msg.action_ex_id)
-        if action_ex is None or action_ex.state != states.RUNNING or \
-                action_ex.claimed_by != msg.claim:
-            return False, []
+        if action_ex is None or action_ex.state != states.RUNNING:
+            return None, []
+        now = models.utcnow()
+        given_back_at = given_back_at or now
+        if action_ex.claimed_by is None and self._claim_ttl and \
+                given_back_at > now - datetime.timedelta(
+                    seconds=self._claim_ttl + 1):
+            db_inbox.keep(unit.session, msg.executor, [msg.to_dict()],
+                          given_back_at)
+            return _HELD, []
+        if action_ex.claimed_by != msg.claim:
+            return None, []
         LOG.info("Executor %s gave back action execution %s without "
                  "running it; sending it to another executor",
                  msg.executor, msg.action_ex_id)
         rows = self._send_elsewhere(unit, action_ex, msg.claim)
-        return bool(rows), rows
+        return (_SENT if rows else None), rows
 
     def recover_orphan(self, action_ex_id, claim, executor,
                        why=HEARTBEATS_STOPPED):
