@@ -25,7 +25,7 @@ def _sent(engine):
     return seen
 
 
-def test_a_row_read_runs_without_a_transaction_and_hands_back_a_normal_connection(pg):  # noqa: E501
+def test_a_row_read_runs_outside_a_transaction_then_pools_it_as_before(pg):
     def read(conn):
         raw = conn.connection.dbapi_connection
         # Outside a transaction: PostgreSQL's now() moves between
