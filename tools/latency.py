@@ -20,6 +20,11 @@ Run by itself, it starts a fresh wfengine of one shape and runs
 execution (status polls included) and the machine's load average::
 
     python tools/latency.py --shape embedded --runs 100
+
+``--get N`` runs ``get`` too, after ``alone``, with N reads (wfengine
+only; the side-by-side tool runs it against both servers)::
+
+    python tools/latency.py --shape multi --runs 60 --get 1000
 """
 import argparse
 import importlib.util
@@ -119,6 +124,8 @@ def main(argv=None):
                         default="embedded")
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--get", type=int, default=0, metavar="N",
+                        help="also run get with N reads, after alone")
     args = parser.parse_args(argv)
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="wfe-alone-"))
     server = sidebyside.WFEngine(args.shape, args.port or bench.free_port(),
@@ -128,6 +135,8 @@ def main(argv=None):
         load = os.getloadavg()[0]
         with sidebyside.Watch(server) as watch:
             figures = alone(server.url, runs=args.runs)
+        if args.get:  # after the CPU of alone was read
+            figures["get"] = get(server.url, n=args.get)
     finally:
         server.stop()
     figures["cpu_ms_per_execution"] = {
