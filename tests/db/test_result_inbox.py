@@ -189,3 +189,17 @@ def test_a_claim_handed_back_before_it_landed_is_held_until_it_may_not(
     assert engine.drain_inbox() == 1
     assert _claim_of(action_ex_id) is None
     assert len(engine.executors.sent) == 2
+
+
+def test_a_result_replaces_a_claim_held_for_its_action(engine):
+    # The claim held for a gone executor's late call; meanwhile another
+    # executor ran the action, and stopping, kept its result here.
+    engine._claim_ttl = 30
+    action_ex_id = _sent_action(engine)
+    assert engine.hand_back_actions([_never_run(action_ex_id)]) == [True]
+    assert engine.claim_action(messages.ClaimAction(
+        action_ex_id=action_ex_id, claim="c2", executor="ex-2"))
+    executor_inbox.ResultInbox("ex-2").keep([_result(action_ex_id, 5)])
+    assert base._read(_inbox_size) == 1
+    assert engine.drain_inbox() == 1
+    assert _action(action_ex_id) == ("SUCCESS", {"result": 5})

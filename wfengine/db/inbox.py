@@ -32,12 +32,28 @@ def keep(session, executor, results, now):
     stays as it is (a duplicate is never taken twice anyway)."""
     if not results:
         return
+    _drop_claims_of(session, [r["action_ex_id"] for r in results
+                              if "claim" not in r])
     insert = _INSERTS[session.get_bind().dialect.name](_INBOX)
     session.execute(
         insert.on_conflict_do_nothing(
             index_elements=[_INBOX.c.action_execution_id]),
         [{"action_execution_id": r["action_ex_id"], "executor": executor,
           "result": r, "created_at": now} for r in results])
+
+
+def _drop_claims_of(session, action_ex_ids):
+    """A result replaces a claim never run held for its action (the
+    action ran elsewhere since): delete such rows first."""
+    if not action_ex_ids:
+        return
+    claims = [row.action_execution_id for row in session.execute(
+        sa.select(_INBOX.c.action_execution_id, _INBOX.c.result).where(
+            _INBOX.c.action_execution_id.in_(action_ex_ids)))
+        if "claim" in row.result]
+    if claims:
+        session.execute(sa.delete(_INBOX).where(
+            _INBOX.c.action_execution_id.in_(claims)))
 
 
 def keep_one(session, keeper, result, now):

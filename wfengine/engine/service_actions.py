@@ -437,7 +437,6 @@ class ActionsMixin:
             state_info=message)])
         return won[0], rows
 
-
     def _send_elsewhere(self, unit, action_ex, claim):
         """Undo ``claim`` on ``action_ex`` (a row of
         ``get_action_execution_for_engine``) and stage its send to
