@@ -29,7 +29,8 @@ _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 def keep(session, executor, results, now):
     """Store ``results`` (wire dicts of ``messages.ActionResult`` or of
     claims never run) of ``executor``; a row already stored for an action
-    stays as it is (a duplicate is never taken twice anyway)."""
+    stays as it is (a duplicate is never taken twice anyway), but for a
+    claim never run, which a result of the action replaces."""
     if not results:
         return
     _drop_claims_of(session, [r["action_ex_id"] for r in results
