@@ -14,6 +14,7 @@ import argparse
 import configparser
 import datetime
 import json
+import os
 import pathlib
 import shutil
 import signal
@@ -34,7 +35,11 @@ SHARED = next((d / "shared" for d in (ROOT.parent, ROOT.parent.parent)
                if (d / "shared").is_dir()), ROOT.parent / "shared")
 WFBENCH = SHARED / "bench" / "wfbench.py"
 PERF_DOC = ROOT / "doc" / "source" / "performance.rst"
-PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/"
+# The PostgreSQL server and driver of the multi-process deployments
+# (``WFE_BENCH_PG=postgresql+psycopg://postgres@127.0.0.1:5432/`` to
+# measure through psycopg 3).
+PG_ADMIN = os.environ.get("WFE_BENCH_PG",
+                          "postgresql+psycopg2://postgres@127.0.0.1:5432/")
 
 
 def free_port():

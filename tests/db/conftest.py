@@ -5,6 +5,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+# psycopg2, the driver the documentation and the sample configuration
+# name; ``pg_driver_url`` runs a test through psycopg (3) too.
 PG_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 
 
@@ -47,6 +49,12 @@ def postgresql_url():
             conn.exec_driver_sql("DROP DATABASE IF EXISTS %s WITH (FORCE)"
                                  % name)
         admin.dispose()
+
+
+@pytest.fixture(params=["psycopg", "psycopg2"])
+def pg_driver_url(request, postgresql_url):
+    """A fresh PostgreSQL database, reached through each supported driver."""
+    return postgresql_url.replace("+psycopg2:", "+%s:" % request.param, 1)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,6 +1,7 @@
-"""``session.row_reader`` on PostgreSQL: its statements run outside a
-transaction (no ``BEGIN``/``ROLLBACK`` round trips), and the connection
-goes back to the pool ready for transactions again, whatever happened."""
+"""``session.row_reader`` on PostgreSQL, through psycopg (3) and psycopg2:
+its statements run outside a transaction (no ``BEGIN``/``ROLLBACK`` round
+trips), and the connection goes back to the pool ready for transactions
+again, whatever happened."""
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -10,11 +11,17 @@ from wfengine.db import session
 
 
 @pytest.fixture
-def pg(postgresql_url, monkeypatch):
-    session.configure(postgresql_url, pool_size=1, max_overflow=0)
+def pg(pg_driver_url, monkeypatch):
+    session.configure(pg_driver_url, pool_size=1, max_overflow=0)
     monkeypatch.setattr(session.time, "sleep", lambda _s: None)
     yield session.get_engine()
     session.dispose()
+
+
+def _idle(raw):
+    """Whether the driver's connection is outside a transaction (no
+    ``BEGIN`` sent): status 0 (``IDLE``) in either driver's terms."""
+    return int(raw.info.transaction_status) == 0
 
 
 def _sent(engine):
@@ -32,17 +39,17 @@ def test_a_row_read_runs_outside_a_transaction_then_pools_it_as_before(pg):
         # statements, which it never does inside one.
         first = conn.exec_driver_sql("SELECT statement_timestamp(), "
                                      "now()").one()
-        return raw.autocommit, raw.get_transaction_status(), first
+        return raw.autocommit, _idle(raw), first
 
-    autocommit, status, (stmt_ts, now) = session.row_reader(read)
+    autocommit, idle, (stmt_ts, now) = session.row_reader(read)
     assert autocommit is True
-    assert status == 0  # psycopg2 TRANSACTION_STATUS_IDLE: no BEGIN sent
+    assert idle  # no BEGIN sent
     assert stmt_ts == now
     with pg.connect() as conn:  # the one pooled connection, back again
         raw = conn.connection.dbapi_connection
         assert raw.autocommit is False
         conn.exec_driver_sql("SELECT 1")
-        assert raw.get_transaction_status() != 0  # BEGIN as usual
+        assert not _idle(raw)  # BEGIN as usual
         conn.rollback()
 
 

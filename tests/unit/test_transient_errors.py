@@ -1,4 +1,6 @@
 """Which database errors retry a unit of work whole (DESIGN.md rule 3)."""
+import psycopg
+from psycopg import errors as psycopg_errors
 import psycopg2
 import pytest
 from sqlalchemy import exc as sa_exc
@@ -104,3 +106,44 @@ def test_a_row_reader_is_retried_whole_and_reads_in_a_transaction(
         assert session.get_engine().pool.checkedout() == 0
     finally:
         session.dispose()
+
+
+# psycopg (3), the driver the documentation names, says the same things
+# in its own classes: ``sqlstate`` where psycopg2 has ``pgcode``.
+
+@pytest.mark.parametrize("sqlstate", ["40001", "40P01"])
+def test_psycopg_serialization_failures_and_deadlocks_are_transient(
+        sqlstate):
+    error = sa_exc.OperationalError(
+        "SELECT 1", {}, psycopg_errors.lookup(sqlstate)("whatever"))
+    assert session.is_transient(error)
+    assert not session.is_connection_error(error)
+
+
+@pytest.mark.parametrize("sqlstate", ["08006", "57P01", "57P03", "53300"])
+def test_psycopg_connection_sqlstates_are_transient(sqlstate):
+    error = sa_exc.OperationalError(
+        "SELECT 1", {}, psycopg_errors.lookup(sqlstate)("whatever"))
+    assert session.is_connection_error(error)
+    assert session.is_transient(error)
+
+
+@pytest.mark.parametrize("text", [
+    "the connection is closed",
+    "the connection is lost",
+    "consuming input failed: server closed the connection unexpectedly",
+    'connection failed: connection to server at "127.0.0.1", port 5432 '
+    'failed: Connection refused',
+])
+def test_psycopg_lost_or_refused_connections_are_transient(text):
+    error = sa_exc.OperationalError("SELECT 1", {},
+                                    psycopg.OperationalError(text))
+    assert session.is_connection_error(error)
+    assert session.is_transient(error)
+
+
+def test_psycopg_refused_statements_are_not_transient():
+    error = sa_exc.IntegrityError("INSERT", {}, psycopg_errors.lookup(
+        "23505")("duplicate key value violates unique constraint"))
+    assert not session.is_transient(error)
+    assert not session.is_connection_error(error)

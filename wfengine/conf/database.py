@@ -6,7 +6,11 @@ OPTS = [
     cfg.StrOpt("connection", secret=True,
                default="sqlite:///wfengine.sqlite",
                help="SQLAlchemy URL of the database, e.g. "
-                    "postgresql+psycopg2://user@127.0.0.1/wfengine."),
+                    "postgresql+psycopg2://user@127.0.0.1/wfengine. "
+                    "PostgreSQL through psycopg (3) is "
+                    "postgresql+psycopg://... (pip install "
+                    "'wfengine[psycopg]'): see the performance "
+                    "documentation for what each driver costs."),
     cfg.IntOpt("max_pool_size", default=10, min=1,
                help="Connections kept in the pool per process."),
     cfg.IntOpt("max_overflow", default=20, min=0,

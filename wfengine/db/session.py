@@ -127,9 +127,10 @@ def _make_sqlite_serial(engine):
 # ended a session idle in its transaction too long).
 _CONNECTION_PGCODE_PREFIXES = ("08", "57P0", "53300", "25P03")
 
-# What libpq and psycopg2 say when there is no usable connection. libpq's
-# wording differs between versions ("could not connect to server" before
-# 14, "connection to server at ... failed: Connection refused" since).
+# What libpq, psycopg2 and psycopg (3) say when there is no usable
+# connection. libpq's wording differs between versions ("could not connect
+# to server" before 14, "connection to server at ... failed: Connection
+# refused" since).
 _CONNECTION_TEXTS = (
     "could not connect", "connection refused", "server closed",
     "connection to server", "terminating connection",
@@ -138,6 +139,7 @@ _CONNECTION_TEXTS = (
     "no connection to the server", "ssl syscall error", "eof detected",
     "connection timed out", "timeout expired", "connection reset",
     "network is unreachable", "server conn crashed",
+    "the connection is closed", "the connection is lost",
     "cannot connect now", "too many clients", "broken pipe",
 )
 
@@ -155,11 +157,17 @@ def is_connection_error(error):
                               sa_exc.InterfaceError)):
         return False
     orig = getattr(error, "orig", None)
-    pgcode = getattr(orig, "pgcode", None) or ""
-    if pgcode.startswith(_CONNECTION_PGCODE_PREFIXES):
+    if _sqlstate(orig).startswith(_CONNECTION_PGCODE_PREFIXES):
         return True
     text = str(orig if orig is not None else error).lower()
     return any(marker in text for marker in _CONNECTION_TEXTS)
+
+
+def _sqlstate(orig):
+    """The SQLSTATE of a driver's error, "" if it has none: psycopg2 calls
+    it ``pgcode``, psycopg (3) ``sqlstate``."""
+    return (getattr(orig, "pgcode", None)
+            or getattr(orig, "sqlstate", None) or "")
 
 
 def is_transient(error):
@@ -169,7 +177,7 @@ def is_transient(error):
     if is_connection_error(error):
         return True
     orig = getattr(error, "orig", None)
-    if getattr(orig, "pgcode", None) in _RETRY_PGCODES:
+    if _sqlstate(orig) in _RETRY_PGCODES:
         return True
     if isinstance(error, sa_exc.OperationalError):
         text = str(orig).lower()
@@ -275,11 +283,12 @@ def row_reader(fn, *args, **kwargs):
     ``fn`` may run Core statements only (``connection.execute``), and
     only reads.
 
-    On PostgreSQL the statements run outside a transaction (psycopg2's
-    autocommit): a transaction at the default READ COMMITTED level gives
-    each statement its own snapshot anyway, so a read sees the same rows,
-    and it spares the ``BEGIN`` and ``ROLLBACK`` that are two of a
-    single-statement read's three round trips to the server.
+    On PostgreSQL the statements run outside a transaction (the driver's
+    autocommit, psycopg2's or psycopg's): a transaction at the default
+    READ COMMITTED level gives each statement its own snapshot anyway, so
+    a read sees the same rows, and it spares the ``BEGIN`` and
+    ``ROLLBACK`` that are two of a single-statement read's three round
+    trips to the server.
     """
     def once():
         conn = get_engine().connect()
@@ -288,7 +297,7 @@ def row_reader(fn, *args, **kwargs):
             if conn.dialect.name == "sqlite":
                 conn.execution_options(sqlite_begin="DEFERRED")
                 conn.begin()
-            elif conn.dialect.driver == "psycopg2":
+            elif conn.dialect.driver in _AUTOCOMMIT_DRIVERS:
                 # Set on the DBAPI connection itself: SQLAlchemy's
                 # AUTOCOMMIT isolation level would cost a round trip
                 # (``SET default_transaction_isolation``) at check-in.
@@ -307,8 +316,13 @@ def row_reader(fn, *args, **kwargs):
     return _retrying(once, "read")
 
 
+# PostgreSQL drivers whose connections take ``autocommit`` as a flag of
+# the client, sending nothing when it is set or cleared.
+_AUTOCOMMIT_DRIVERS = ("psycopg2", "psycopg")
+
+
 def _leave_autocommit(raw):
-    """Put a pooled psycopg2 connection back to transactions (a flag on
+    """Put a pooled connection back to transactions (a flag on
     the client: nothing is sent). False if it could not be (a connection
     that broke meanwhile): the caller invalidates it, so that the pool
     never hands out a connection left in autocommit."""
