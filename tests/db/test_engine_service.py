@@ -164,6 +164,46 @@ def test_only_the_subscribed_events_are_recorded(engine):
                                 ("TASK_SUCCEEDED", "t2")]
 
 
+def _listener_reads(fn):
+    """``(fn(), statements that read the listeners on their own)``: the
+    lock of an execution asks whether any listener takes its events, so
+    a unit only reads the listeners apart when one does."""
+    seen = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().startswith("SELECT listeners."):
+            seen.append(statement)
+    db_engine = db_session.get_engine()
+    sqlalchemy.event.listen(db_engine, "before_cursor_execute", count)
+    try:
+        return fn(), len(seen)
+    finally:
+        sqlalchemy.event.remove(db_engine, "before_cursor_execute", count)
+
+
+def test_a_result_nobody_listens_to_reads_no_listeners_apart(engine):
+    db_session.unit_of_work(_listen, ["TASK"], enabled=False)
+    engine.start_workflow(messages.StartWorkflow(wf_identifier="seq"))
+    msg = engine.executors.sent[0]
+    _claim(engine, msg)
+    won, reads = _listener_reads(lambda: _succeed(engine, msg, 1))
+    assert won and reads == 0
+
+
+def test_a_listener_added_during_a_run_takes_the_events_after_it(engine):
+    wf = engine.start_workflow(messages.StartWorkflow(wf_identifier="seq"))
+    first = engine.executors.sent[0]
+    _claim(engine, first)
+    assert _succeed(engine, first, 0)
+    db_session.unit_of_work(_listen, ["TASK", "EXECUTION"])
+    second = engine.executors.sent[1]
+    _claim(engine, second)
+    won, reads = _listener_reads(lambda: _succeed(engine, second, 1))
+    assert won and reads == 1
+    assert _read(_events, wf["id"]) == [("TASK_SUCCEEDED", "t2"),
+                                        ("WORKFLOW_SUCCEEDED", None)]
+
+
 def test_a_notify_entry_of_the_execution_records_its_events(engine):
     notify = [{"type": "webhook", "url": "http://127.0.0.1:1/",
                "event_types": ["WORKFLOW_SUCCEEDED"]}]

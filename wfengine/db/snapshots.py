@@ -16,6 +16,10 @@ from wfengine import state_names as states
 from wfengine.db import models
 from wfengine.db import statements as st
 
+# The column of a locked execution's row that says whether a listener
+# takes its workflow's events (see ``_LISTENED``).
+LISTENED = "listened"
+
 _WF = models.WorkflowExecution.__table__
 _TASK = models.TaskExecution.__table__
 _ACTION = models.ActionExecution.__table__
@@ -26,10 +30,19 @@ _ACTION = models.ActionExecution.__table__
 _WF_SMALL = [c for c in _WF.c if c.name not in (
     "spec", "context", "input", "output")]
 _WF_SMALL_NAMES = tuple(c.name for c in _WF_SMALL if c.name != "id")
-_LOCK_WF = (sa.select(*_WF_SMALL).where(_WF.c.id == sa.bindparam("id"))
-            .with_for_update())
+_LISTENER = models.Listener.__table__
+# Read with the lock: whether an enabled listener takes events of the
+# execution's workflow. Most executions have none, and then the unit of
+# work knows it without asking the listeners again (``Unit.lock_...``).
+_LISTENED = sa.exists().where(
+    _LISTENER.c.enabled.is_(True),
+    sa.or_(_LISTENER.c.workflow_name.is_(None),
+           _LISTENER.c.workflow_name == _WF.c.name)).label(
+               LISTENED)
+_LOCK_WF = (sa.select(*_WF_SMALL, _LISTENED)
+            .where(_WF.c.id == sa.bindparam("id")).with_for_update())
 _LOCK_WF_WITH_DATA = (sa.select(*[c for c in _WF.c if c.name not in (
-    "spec", "output")])
+    "spec", "output")], _LISTENED)
                       .where(_WF.c.id == sa.bindparam("id"))
                       .with_for_update())
 _WF_SPEC = sa.select(_WF.c.spec).where(_WF.c.id == sa.bindparam("id"))
@@ -60,7 +73,8 @@ def lock_workflow_executions(session, wf_ex_ids, with_data=False):
     id, locked in id order, so that two engines locking overlapping sets
     never deadlock. A missing id is missing from the answer."""
     names = _WF_SMALL_NAMES + (("context", "input") if with_data else ())
-    return st.rows_by_id(session, _WF, names, wf_ex_ids, lock=True)
+    return st.rows_by_id(session, _WF, names, wf_ex_ids, lock=True,
+                         extra=(_LISTENED,))
 
 
 def get_executions_data(session, wf_ex_ids):

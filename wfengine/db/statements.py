@@ -73,19 +73,21 @@ def in_params(name, values):
     return {"%s_%d" % (name, i): v for i, v in enumerate(values)}
 
 
-def rows_by_id(session, table, columns, ids, lock=False):
-    """``{id: row}`` of ``table``'s rows with these ids (``id`` and the
-    named ``columns``); a missing id is missing. One statement, built
-    once per shape; ``lock`` takes their row locks in id order."""
+def rows_by_id(session, table, columns, ids, lock=False, extra=()):
+    """``{id: row}`` of ``table``'s rows with these ids (``id``, the named
+    ``columns`` and the labelled expressions ``extra``); a missing id is
+    missing. One statement, built once per shape; ``lock`` takes their
+    row locks in id order."""
     if not ids:
         return {}
     ids = sorted(set(ids))
 
     def build():
-        stmt = sa.select(table.c.id, *[table.c[n] for n in columns]).where(
-            in_(table.c.id, "ids", arity(ids)))
+        stmt = sa.select(table.c.id, *[table.c[n] for n in columns],
+                         *extra).where(in_(table.c.id, "ids", arity(ids)))
         return stmt.order_by(table.c.id).with_for_update() if lock else stmt
-    stmt = once(("by id", table.name, columns, arity(ids), lock), build)
+    stmt = once(("by id", table.name, columns, arity(ids), lock,
+                 tuple(e.name for e in extra)), build)
     return {row.id: row for row in run(session, stmt,
                                        in_params("ids", ids))}
 

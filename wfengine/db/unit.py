@@ -129,16 +129,34 @@ class Unit:
         """``snapshots.lock_workflow_execution``, after writing what the
         unit staged for that execution."""
         self.write(wf_ex_id)
-        return db_snapshots.lock_workflow_execution(self.session, wf_ex_id,
-                                              with_data)
+        wf_ex = db_snapshots.lock_workflow_execution(self.session, wf_ex_id,
+                                                     with_data)
+        self._note_listened([wf_ex])
+        return wf_ex
 
     def lock_executions(self, wf_ex_ids, with_data=False):
         """``db_snapshots.lock_workflow_executions``, after writing what the
         unit staged for those executions."""
         for wf_ex_id in wf_ex_ids:
             self.write(wf_ex_id)
-        return db_snapshots.lock_workflow_executions(self.session, wf_ex_ids,
-                                                     with_data)
+        wf_exes = db_snapshots.lock_workflow_executions(
+            self.session, wf_ex_ids, with_data)
+        self._note_listened(wf_exes.values())
+        return wf_exes
+
+    def _note_listened(self, wf_exes):
+        """Remember, for the workflows of locked executions that no
+        listener takes events of, that none does (read with the lock):
+        the unit need not ask the listeners again."""
+        for wf_ex in wf_exes:
+            if not getattr(wf_ex, db_snapshots.LISTENED):
+                self.memo.setdefault(subscribed_key(wf_ex.name), set())
+
+
+def subscribed_key(workflow_name):
+    """The ``memo`` key of the events listeners take of a workflow's
+    executions (a set of event names; filled by ``engine.events``)."""
+    return ("subscribed", workflow_name)
 
 
 def _take(staged, wf_ex_id):

@@ -16,6 +16,7 @@ from wfengine.db import snapshots as db_snapshots
 from wfengine.db import models
 from wfengine.db import notifications
 from wfengine.db import statements
+from wfengine.db import unit as unit_lib
 from wfengine.engine import snapshot
 from wfengine.core.engine import states
 from wfengine.notifier import subscriptions
@@ -108,7 +109,7 @@ def _wanted(unit, wf_ex, name):
     if unit.record_all_events:
         return True
     info = unit.memo
-    key = ("subscribed", wf_ex.name)
+    key = unit_lib.subscribed_key(wf_ex.name)
     names = info.get(key)
     if names is None:
         names = info[key] = set()
