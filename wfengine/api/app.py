@@ -6,7 +6,9 @@ first use unless one is passed in, as tests do), the hook that shapes
 errors, the hook that checks the access rules and scopes the request to
 its project; in front of it a body-size limit, the checks of
 :mod:`wfengine.api.guards` (UTF-8 path and query, JSON depth) and the
-authentication of ``[api] auth_strategy`` (``api.auth``).
+authentication of ``[api] auth_strategy`` (``api.auth``). Right in
+front of Pecan, ``api.fast_reads`` answers the plain GET of one
+execution, task or action execution, the reads clients poll.
 """
 import dataclasses
 import functools
@@ -23,6 +25,7 @@ from wfengine.api.controllers import root
 from wfengine.api import engine_gate
 from wfengine.api import errors
 from wfengine.api import etag
+from wfengine.api import fast_reads
 from wfengine.api import fieldsize
 from wfengine.api import guards
 from wfengine.api import metrics_auth
@@ -159,7 +162,8 @@ def setup_app(engine_client=None, max_request_body_size=None):
     limit = max_request_body_size or conf.CONF.api.max_request_body_size
     auth.check_bind_address(conf.CONF)
     api = auth.wrap(metrics_auth.ProtectedMetrics(
-        BodySizeLimit(guards.RequestGuard(app), limit), conf.CONF),
+        BodySizeLimit(guards.RequestGuard(fast_reads.FastReads(app)),
+                      limit), conf.CONF),
         conf.CONF, _decide_admin)
     # The console calls the whole API, authentication included, with the
     # browser's credentials; probes (and /metrics unless [monitoring]

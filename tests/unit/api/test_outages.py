@@ -25,7 +25,7 @@ def test_refused_database_is_503_with_retry_after(app, monkeypatch):
     def refused(*_args):
         raise _db_error(REFUSED)
 
-    monkeypatch.setattr(executions, "_get", refused)
+    monkeypatch.setattr(executions, "shown_execution", refused)
     resp = app.get("/v2/executions/x", status=503)
     assert resp.headers["Retry-After"] == str(errors.RETRY_AFTER)
     assert resp.json["faultcode"] == "Server"

@@ -44,7 +44,7 @@ def test_unexpected_error_is_500_with_fault_body(app, monkeypatch):
     def boom(*_args):
         raise RuntimeError("canary-secret-7f3a")
 
-    monkeypatch.setattr(executions, "_get", boom)
+    monkeypatch.setattr(executions, "shown_execution", boom)
     resp = app.get("/v2/executions/x", status=500)
     assert resp.json["faultcode"] == "Server"
     # The type is named, the text (which may quote data) is not.
@@ -65,7 +65,7 @@ def test_client_errors_log_at_debug_server_errors_at_error(app, caplog,
     def boom(*_args):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(executions, "_get", boom)
+    monkeypatch.setattr(executions, "shown_execution", boom)
     app.get("/v2/executions/x", status=500)
     assert [r.levelno for r in caplog.records] == [logging.ERROR]
     assert caplog.records[0].exc_info is not None

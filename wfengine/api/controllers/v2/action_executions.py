@@ -27,7 +27,7 @@ SPEC = resources.ACTION_EXECUTION
 _COLUMNS = tuple(SPEC.columns(SPEC.names()))
 
 
-def _get(conn, action_ex_id, kept=None):
+def shown_action_execution(conn, action_ex_id, kept=None):
     """The action execution; with ``kept``, the completion kept for the
     engines (``api.engine_deadline``), as it will be once taken."""
     row = queries.get_action_execution(conn, action_ex_id, fields=_COLUMNS)
@@ -54,7 +54,7 @@ def _check_token(action_ex_id, token):
             raise exceptions.CallbackRefused(
                 problem="No credentials and no callback token",
                 id=action_ex_id)
-        session.row_reader(_get, action_ex_id)  # another project's: 404
+        session.row_reader(shown_action_execution, action_ex_id)  # another project's: 404
         return
     if not isinstance(token, str) or not token.isascii():
         raise exceptions.CallbackRefused(
@@ -83,7 +83,7 @@ def _wait_for_result(action_ex_id, timeout):
     """The action execution once it ended (or went async), or at timeout."""
     deadline = time.monotonic() + timeout
     while True:
-        body = session.row_reader(_get, action_ex_id)
+        body = session.row_reader(shown_action_execution, action_ex_id)
         finished = body["state"] != states.RUNNING
         if finished or time.monotonic() >= deadline:
             return body
@@ -98,7 +98,7 @@ class ActionExecutionsController(rest.RestController):
     @expose(wstypes.ActionExecution, wstypes.text, direct=True)
     def get_one(self, action_ex_id, **_params):
         """One action execution, with its input and output."""
-        return session.row_reader(_get, action_ex_id)
+        return session.row_reader(shown_action_execution, action_ex_id)
 
     @expose(wstypes.ActionExecutions, direct=True)
     def get_all(self, **params):
@@ -118,13 +118,13 @@ class ActionExecutionsController(rest.RestController):
             user_id=common.caller_user(), **kwargs)
         if run_sync:
             return _wait_for_result(started["id"], timeout)
-        return session.row_reader(_get, started["id"])
+        return session.row_reader(shown_action_execution, started["id"])
 
     @expose(None, wstypes.text, status_code=204)
     def delete(self, action_ex_id, **_params):
         """Delete a finished action execution (when the deployment allows
         it: ``[api] allow_action_execution_deletion``); 204."""
-        session.row_reader(_get, action_ex_id)  # another project's: 404
+        session.row_reader(shown_action_execution, action_ex_id)  # another project's: 404
         if not CONF.api.allow_action_execution_deletion:
             raise exceptions.TurnedOff(
                 what="Action execution deletion",
@@ -149,8 +149,8 @@ class ActionExecutionsController(rest.RestController):
                 fieldsize.completion(completion))
         if token is not None:  # a callback's capability, of any caller
             with scope.use(None):
-                return session.row_reader(_get, action_ex_id, kept)
-        return session.row_reader(_get, action_ex_id, kept)
+                return session.row_reader(shown_action_execution, action_ex_id, kept)
+        return session.row_reader(shown_action_execution, action_ex_id, kept)
 
 
 class TaskActionExecutionsController(rest.RestController):

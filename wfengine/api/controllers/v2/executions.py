@@ -30,13 +30,20 @@ _COLUMNS_GLOBALS = _COLUMNS + ("context", "spec")
 
 
 def _get(conn, wf_ex_id, with_globals=False):
+    return shown_execution(conn, wf_ex_id, common.caller_project(),
+                           with_globals)
+
+
+def shown_execution(conn, wf_ex_id, caller_project, with_globals=False):
+    """The execution as the API shows it to a caller acting in project
+    ``caller_project`` (its GET has ``published_global`` too)."""
     row = queries.get_workflow_execution(
         conn, wf_ex_id, fields=_COLUMNS_GLOBALS if with_globals
         else _COLUMNS)
     shown = resources.execution_dict(row)
     if with_globals:
         shown["published_global"] = json.dumps(_published_global(row))
-    if row.project_id != common.caller_project():
+    if row.project_id != caller_project:
         # An admin reading another project's execution: not its secrets.
         shown = secrets.masked_execution(shown)
     return shown

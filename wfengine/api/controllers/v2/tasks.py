@@ -21,7 +21,8 @@ MARKS = ("IDLE", "INITIAL", "SUCCESS", "DONE")
 _COLUMNS = tuple(SPEC.columns(SPEC.names()))
 
 
-def _get(conn, task_ex_id):
+def shown_task(conn, task_ex_id):
+    """The task execution as the API shows it, with its result."""
     row = queries.get_task_execution(conn, task_ex_id, fields=_COLUMNS)
     parts = queries.get_task_results_data(conn, [row.id])[row.id]
     return resources.task_dict(row, parts=parts)
@@ -53,7 +54,7 @@ class TasksController(rest.RestController):
     @expose(wstypes.Task, wstypes.text, direct=True)
     def get_one(self, task_ex_id, **_params):
         """One task execution, with its result."""
-        return session.row_reader(_get, task_ex_id)
+        return session.row_reader(shown_task, task_ex_id)
 
     @expose(wstypes.Tasks, direct=True)
     def get_all(self, **params):
@@ -66,12 +67,12 @@ class TasksController(rest.RestController):
         data = wstypes.present(body)
         # The task first, as Mistral: an unknown (or another project's)
         # task is a 404 whatever the body says.
-        session.row_reader(_get, task_ex_id)
+        session.row_reader(shown_task, task_ex_id)
         change = updates.parse_task_update(data, task_ex_id)
         if data.get("state") in MARKS:
             common.authorize("tasks:mark")
         pecan.request.engine.update_task(task_ex_id, **change)
-        return session.row_reader(_get, task_ex_id)
+        return session.row_reader(shown_task, task_ex_id)
 
 
 class ExecutionTasksController(rest.RestController):
