@@ -207,7 +207,8 @@ def _start_executor(conf):
     svc = executor_service.ExecutorService(
         clients.EngineClient(), conf.executor.workers,
         conf.executor.report_timeout, conf.executor.report_retry_max_delay,
-        name, keep=executor_inbox.ResultInbox(name).keep)
+        name, keep=executor_inbox.ResultInbox(name).keep,
+        reporters=conf.executor.report_calls)
     srv = rpc_server.get_server(conf.executor.topic, name,
                                 [executor_service.ExecutorEndpoint(svc)])
     srv.start()

@@ -25,6 +25,12 @@ OPTS = [
                       "too, to know how long a claim a stopping executor "
                       "never ran may still be granted: give engines and "
                       "executors the same value."),
+    cfg.IntOpt("report_calls", default=2, min=1,
+               help="Result reports one executor has under way at once. "
+                    "An engine takes the results of one report in one "
+                    "unit of work; with more than one report under way, "
+                    "engines take this executor's results in as many "
+                    "units at a time instead of one after the other."),
     cfg.FloatOpt("report_retry_max_delay", default=10.0, min=0.1,
                  help="Longest pause between two attempts to report to "
                       "the engine."),

@@ -56,16 +56,20 @@ class ExecutorService:
     """Runs actions on a bounded pool of threads."""
 
     def __init__(self, engine_client, workers, report_timeout,
-                 max_retry_delay, name, keep=None):
+                 max_retry_delay, name, keep=None, reporters=1):
         """:param keep: stores a list of ``messages.ActionResult`` durably
             (the result inbox) at the end of a graceful stop; None: the
-            results are left to the engines' liveness check."""
+            results are left to the engines' liveness check.
+        :param reporters: report calls under way at once (threads that
+            report results), so that engines can take this executor's
+            results in as many units of work at a time."""
         self._engine = engine_client
         self._keep = keep
-        # The results of the report call under way: kept at the end of a
-        # graceful stop if that call has not come back by then (a call
-        # into a cut broker waits for the broker, whatever its timeout).
-        self._reporting = []
+        # Reporter thread -> the results of its report call under way:
+        # kept at the end of a graceful stop if that call has not come
+        # back by then (a call into a cut broker waits for the broker,
+        # whatever its timeout).
+        self._reporting = {}
         self.name = name
         self._work = queue.SimpleQueue()
         self._idle = threading.Semaphore(workers)
@@ -88,13 +92,14 @@ class ExecutorService:
         self._unreturned = []
         self._draining = threading.Event()
         self._stopping = threading.Event()
-        self._reporter = threading.Thread(
-            target=self._loop, args=(self._report_some,),
-            name="executor-results", daemon=True)
+        self._reporters = [
+            threading.Thread(target=self._loop, args=(self._report_some,),
+                             name="executor-results-%d" % i, daemon=True)
+            for i in range(reporters)]
         self._threads = [
             threading.Thread(target=self._loop, args=(self._claim_some,),
-                             name="executor-claims", daemon=True),
-            self._reporter]
+                             name="executor-claims", daemon=True)]
+        self._threads += self._reporters
         self._threads += [
             threading.Thread(target=self._work_loop, daemon=True,
                              name="action-%d" % i) for i in range(workers)]
@@ -321,8 +326,9 @@ class ExecutorService:
         batch = self._take(self._results, BATCH)
         if not batch:
             return
+        me = threading.get_ident()
         with self._lock:
-            self._reporting = batch
+            self._reporting[me] = batch
         try:
             self._ask(self._engine.on_actions_complete, batch)
         except _Stopping:
@@ -333,26 +339,28 @@ class ExecutorService:
             with self._lock:
                 for result in batch:
                     self._results.put(result)
-                self._reporting = []
+                self._reporting.pop(me, None)
             self._stopping.wait(self._max_delay)
             raise
         with self._lock:
-            self._reporting = []
+            self._reporting.pop(me, None)
             for result in batch:
                 self._claims.pop(result.action_ex_id, None)
 
     def _keep_unreported(self, until):
         """After :meth:`stop`: put the results no engine took, and the
         claims never run that no engine took back, into the result inbox
-        (the heartbeat still beats meanwhile), once the report call under
+        (the heartbeat still beats meanwhile), once the report calls under
         way ended or at ``until`` (monotonic)."""
-        self._reporter.join(max(0.0, until - time.monotonic()))
+        for reporter in self._reporters:
+            reporter.join(max(0.0, until - time.monotonic()))
         with self._lock:
             # A call still under way may yet be taken: then the kept copy
             # is a duplicate, which the engine's compare-and-set refuses.
-            left = self._reporting + self._take(self._results, None,
-                                                wait=False)
-            self._reporting = []
+            left = [result for batch in self._reporting.values()
+                    for result in batch]
+            left += self._take(self._results, None, wait=False)
+            self._reporting = {}
             # The claims never run that no engine took back go with them:
             # an engine sends those elsewhere instead of failing them as
             # the running actions of a dead executor.

@@ -272,3 +272,57 @@ def test_a_claim_granted_after_a_stop_is_handed_back_as_never_run():
     [(action_ex_id, token)] = engine.committed
     assert engine.handed_back == [(action_ex_id, token, False)]
     assert engine.result_calls == []
+
+
+class SlowEngine(base.FakeEngine):
+    """Takes results only when let go, and counts the report calls it
+    holds at once."""
+
+    def __init__(self):
+        super().__init__()
+        self.let_go = threading.Event()
+        self.held = 0
+        self.most_held = 0
+
+    def on_actions_complete(self, results, timeout=None):
+        with self.lock:
+            self.held += 1
+            self.most_held = max(self.most_held, self.held)
+        try:
+            if not self.let_go.wait(30):
+                raise exceptions.EngineUnavailable()
+            return super().on_actions_complete(results, timeout)
+        finally:
+            with self.lock:
+                self.held -= 1
+
+
+def test_two_reports_go_at_once_and_every_result_is_taken_once():
+    engine = SlowEngine()
+    executor = service.ExecutorService(
+        engine, 4, report_timeout=1, max_retry_delay=0.1, name="x1",
+        reporters=2)
+    executor.submit(_sleepy(0, 0))
+    assert base._until(lambda: engine.held == 1)
+    executor.submit(_sleepy(1, 0))  # while the first report is held
+    assert base._until(lambda: engine.held == 2)
+    engine.let_go.set()
+    assert base._until(lambda: executor.in_flight() == [])
+    assert base._reported(engine) == [("a0", "SUCCESS", 0),
+                                      ("a1", "SUCCESS", 1)]
+    assert engine.most_held == 2
+    executor.drain(grace=1)
+
+
+def test_the_batches_of_every_report_under_way_are_kept_at_the_end():
+    kept = []
+    engine = SlowEngine()  # never lets go: an engine gone silent
+    executor = service.ExecutorService(
+        engine, 4, report_timeout=1, max_retry_delay=0.1, name="x1",
+        keep=kept.extend, reporters=2)
+    executor.submit(_sleepy(0, 0))
+    assert base._until(lambda: engine.held == 1)
+    executor.submit(_sleepy(1, 0))
+    assert base._until(lambda: engine.held == 2)
+    assert executor.drain(grace=0.2) == 0
+    assert sorted(r.action_ex_id for r in kept) == ["a0", "a1"]
