@@ -164,14 +164,12 @@ def test_only_the_subscribed_events_are_recorded(engine):
                                 ("TASK_SUCCEEDED", "t2")]
 
 
-def _listener_reads(fn):
-    """``(fn(), statements that read the listeners on their own)``: the
-    lock of an execution asks whether any listener takes its events, so
-    a unit only reads the listeners apart when one does."""
+def _statements_sent(fn, matches):
+    """``(fn(), how many statements sent meanwhile ``matches``)``."""
     seen = []
 
     def count(conn, cursor, statement, *args):
-        if statement.lstrip().startswith("SELECT listeners."):
+        if matches(statement):
             seen.append(statement)
     db_engine = db_session.get_engine()
     sqlalchemy.event.listen(db_engine, "before_cursor_execute", count)
@@ -179,6 +177,14 @@ def _listener_reads(fn):
         return fn(), len(seen)
     finally:
         sqlalchemy.event.remove(db_engine, "before_cursor_execute", count)
+
+
+def _listener_reads(fn):
+    """``(fn(), statements that read the listeners on their own)``: the
+    lock of an execution asks whether any listener takes its events, so
+    a unit only reads the listeners apart when one does."""
+    return _statements_sent(
+        fn, lambda stmt: stmt.lstrip().startswith("SELECT listeners."))
 
 
 def test_a_result_nobody_listens_to_reads_no_listeners_apart(engine):
@@ -388,17 +394,8 @@ calls_adhoc:
 
 def _definition_reads(fn):
     """``(fn(), statements that read action definitions)``."""
-    seen = []
-
-    def count(conn, cursor, statement, *args):
-        if "FROM action_definitions" in statement:
-            seen.append(statement)
-    db_engine = db_session.get_engine()
-    sqlalchemy.event.listen(db_engine, "before_cursor_execute", count)
-    try:
-        return fn(), len(seen)
-    finally:
-        sqlalchemy.event.remove(db_engine, "before_cursor_execute", count)
+    return _statements_sent(
+        fn, lambda stmt: "FROM action_definitions" in stmt)
 
 
 def test_a_result_of_an_ad_hoc_action_reads_the_definitions_once(engine):

@@ -54,7 +54,8 @@ def _check_token(action_ex_id, token):
             raise exceptions.CallbackRefused(
                 problem="No credentials and no callback token",
                 id=action_ex_id)
-        session.row_reader(shown_action_execution, action_ex_id)  # another project's: 404
+        # Another project's: 404.
+        session.row_reader(shown_action_execution, action_ex_id)
         return
     if not isinstance(token, str) or not token.isascii():
         raise exceptions.CallbackRefused(
@@ -124,7 +125,8 @@ class ActionExecutionsController(rest.RestController):
     def delete(self, action_ex_id, **_params):
         """Delete a finished action execution (when the deployment allows
         it: ``[api] allow_action_execution_deletion``); 204."""
-        session.row_reader(shown_action_execution, action_ex_id)  # another project's: 404
+        # Another project's: 404.
+        session.row_reader(shown_action_execution, action_ex_id)
         if not CONF.api.allow_action_execution_deletion:
             raise exceptions.TurnedOff(
                 what="Action execution deletion",
@@ -149,8 +151,10 @@ class ActionExecutionsController(rest.RestController):
                 fieldsize.completion(completion))
         if token is not None:  # a callback's capability, of any caller
             with scope.use(None):
-                return session.row_reader(shown_action_execution, action_ex_id, kept)
-        return session.row_reader(shown_action_execution, action_ex_id, kept)
+                return session.row_reader(shown_action_execution,
+                                          action_ex_id, kept)
+        return session.row_reader(shown_action_execution, action_ex_id,
+                                  kept)
 
 
 class TaskActionExecutionsController(rest.RestController):
