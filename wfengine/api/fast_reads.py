@@ -103,4 +103,9 @@ class FastReads:
         parts = environ.get("PATH_INFO", "").split("/")
         if len(parts) != 4 or parts[0] or parts[1] != "v2" or not parts[3]:
             return None, None
-        return _READS.get(parts[2]), parts[3]
+        try:
+            # WSGI gives the path as bytes in latin-1; Pecan reads UTF-8.
+            row_id = parts[3].encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return None, None
+        return _READS.get(parts[2]), row_id

@@ -5,6 +5,8 @@ for a read the policy refuses; every other request still reaches Pecan.
 
 A query string sends a GET through Pecan (the controllers ignore its
 parameters), which is how each case below gets Pecan's own answer."""
+import urllib.parse
+
 import pytest
 from pecan import core as pecan_core
 
@@ -52,12 +54,14 @@ def test_a_fast_read_is_pecan_s_answer(app, pecan_calls, url):
 
 @pytest.mark.parametrize("collection", [
     "executions", "tasks", "action_executions"])
-def test_a_missing_row_is_pecan_s_404(app, pecan_calls, collection):
-    url = "/v2/%s/no-such-id" % collection
+@pytest.mark.parametrize("row_id", ["no-such-id", "n\u00e9-\u2603"])
+def test_a_missing_row_is_pecan_s_404(app, pecan_calls, collection,
+                                      row_id):
+    url = "/v2/%s/%s" % (collection, urllib.parse.quote(row_id))
     fast = app.get(url, status=404)
     assert pecan_calls == []
     _same(fast, app.get(url + "?through=pecan", status=404))
-    assert "no-such-id" in fast.json["faultstring"]
+    assert row_id in fast.json["faultstring"]
 
 
 def test_a_read_the_policy_refuses_is_pecan_s_403(app, pecan_calls,
