@@ -60,6 +60,19 @@ def current(request):
     return getattr(request, "context", None)
 
 
+def enter(ctx, method, path, params):
+    """Check the policy rules of a request of ``ctx`` (``method`` on
+    ``path`` with query ``params``) and make its project the database
+    scope; returns the token ``scope.leave`` takes.
+
+    :raises PolicyForbids: a rule refuses the request.
+    """
+    rules, all_projects = policy.request_rules(method, path, params)
+    for rule in rules:
+        policy.enforce(rule, ctx)
+    return scope.enter(ctx.scope(all_projects))
+
+
 class ContextHook(hooks.PecanHook):
     """Makes the environ's context the request's, checks the policy rules
     of the request, and makes its project the database scope of
@@ -73,12 +86,8 @@ class ContextHook(hooks.PecanHook):
         request.context = ctx
         if ctx is None:
             return
-        rules, all_projects = policy.request_rules(
-            request.method, request.path, request.GET)
-        for rule in rules:
-            policy.enforce(rule, ctx)
-        token = scope.enter(ctx.scope(all_projects))
-        request.environ["wfengine.scope_token"] = token
+        request.environ["wfengine.scope_token"] = enter(
+            ctx, request.method, request.path, request.GET)
 
     def after(self, state):
         _reset(state)

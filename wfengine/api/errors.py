@@ -152,7 +152,13 @@ class ErrorHook(hooks.PecanHook):
     priority = 1000
 
     def on_error(self, state, e):
-        code, message = classify(e, state.request)
-        log_error(code, message, e)
-        return fault_response(code, message, short=code < 500 and
-                              is_definition_upload(state.request))
+        return error_response(e, state.request)
+
+
+def error_response(error, request=None):
+    """Mistral's error response for ``error`` raised by ``request``,
+    logged (what the error hook answers; ``api.fast_reads`` too)."""
+    code, message = classify(error, request)
+    log_error(code, message, error)
+    return fault_response(code, message, short=code < 500 and
+                          is_definition_upload(request))

@@ -16,11 +16,11 @@ form of these reads itself:
 - with the request context the authentication put in the environ.
 
 It does what the hooks do for such a request, with the same functions:
-the policy rules of the request (``policy.request_rules``), the
-project scope, the controller's own read (``shown_execution``,
+the policy rules of the request and the project scope
+(``context.enter``), the controller's own read (``shown_execution``,
 ``shown_task``, ``shown_action_execution``), Pecan's JSON encoding, the
-``ETag`` of ``api.etag``, and an error shaped by ``api.errors`` as the
-error hook shapes it. Every other request goes to Pecan untouched.
+``ETag`` of ``api.etag``, and the error hook's answer to an error
+(``errors.error_response``). Every other request goes to Pecan untouched.
 ``tests/unit/api/test_fast_reads.py`` holds the two paths to the same
 status, headers and body.
 """
@@ -32,7 +32,6 @@ from wfengine.api.controllers.v2 import tasks
 from wfengine.api import context
 from wfengine.api import errors
 from wfengine.api import etag
-from wfengine.api import policy
 from wfengine.db import scope
 from wfengine.db import session
 
@@ -72,16 +71,10 @@ class FastReads:
         path = environ.get("SCRIPT_NAME", "") + environ["PATH_INFO"]
         token = None
         try:
-            rules, _ = policy.request_rules("GET", path, {})
-            for rule in rules:
-                policy.enforce(rule, ctx)
-            token = scope.enter(ctx.scope(False))
+            token = context.enter(ctx, "GET", path, {})
             body = jsonify.encode(session.row_reader(read, row_id, ctx))
         except Exception as e:  # noqa: BLE001 - shaped as the hook does
-            code, message = errors.classify(e)
-            errors.log_error(code, message, e)
-            return errors.fault_response(code, message)(environ,
-                                                        start_response)
+            return errors.error_response(e)(environ, start_response)
         finally:
             if token is not None:
                 scope.leave(token)
