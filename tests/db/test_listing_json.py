@@ -34,8 +34,7 @@ def _add(session):
 def _listed(session):
     rows = listing.list_rows(session, models.WorkflowExecution,
                              json_as_text=True)
-    return resources.EXECUTION.to_dicts(rows, extra=resources.EXECUTION_EXTRA,
-                                        json_as_text=True)
+    return resources.EXECUTION.to_dicts(rows, json_as_text=True)
 
 
 def _read(session, wf_ex_id):

@@ -216,8 +216,7 @@ EXECUTION = ResourceSpec(
     (_f("id"), _f("workflow_id"), _f("workflow_name", "name"),
      _f("workflow_namespace"), _f("description"), _TAGS,
      _f("params", kind=JSON), _f("task_execution_id"),
-     _f("root_execution_id"), _f("source_execution_id", computed=True),
-     _f("state"), _f("state_info"), _f("input", kind=JSON),
+     _f("root_execution_id"), _f("state"), _f("state_info"), _f("input", kind=JSON),
      _f("output", kind=JSON, in_list=False),
      _f("created_at", kind=DATETIME), _f("updated_at", kind=DATETIME),
      _f("project_id")),
@@ -403,11 +402,7 @@ def workflow_dict(row, names=None):
 
 def execution_dict(row, names=None):
     """A workflow execution row as Mistral's Execution resource."""
-    return EXECUTION.to_dict(row, names, EXECUTION_EXTRA)
-
-
-# What an execution shows of Mistral fields wfengine does not keep.
-EXECUTION_EXTRA = {"source_execution_id": None}
+    return EXECUTION.to_dict(row, names)
 
 
 def task_dict(row, names=None, parts=None):

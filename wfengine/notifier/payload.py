@@ -16,7 +16,7 @@ TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 EXECUTION_FIELDS = (
     "id", "workflow_id", "workflow_name", "workflow_namespace",
     "description", "tags", "params", "task_execution_id",
-    "root_execution_id", "source_execution_id", "state", "state_info",
+    "root_execution_id", "state", "state_info",
     "input", "output", "created_at", "updated_at", "project_id")
 EXECUTION_JSON = frozenset({"params", "input", "output"})
 

@@ -14,7 +14,7 @@ DATETIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
 EXECUTION_FIELDS = {
     "id", "workflow_id", "workflow_name", "workflow_namespace",
     "description", "tags", "params", "task_execution_id",
-    "root_execution_id", "source_execution_id", "state", "state_info",
+    "root_execution_id", "state", "state_info",
     "input", "output", "created_at", "updated_at", "project_id"}
 
 
@@ -288,3 +288,18 @@ def test_sort_by_several_keys(app):
     body = app.get("/v2/executions?sort_keys=created_at,id"
                    "&sort_dirs=desc,desc").json
     assert [e["id"] for e in body["executions"]] == list(reversed(ids))
+
+
+def test_no_answer_shows_source_execution_id(app, wf, engine_client):
+    """Mistral 23.0.0 takes ``source_execution_id`` in a start's body only:
+    no answer about an execution shows it (start, GET, PUT, lists)."""
+    engine_client.update_execution = lambda wf_ex_id, **change: None
+    ex = base.start(app)
+    url = "/v2/executions/%s" % ex["id"]
+    shown = [ex, app.get(url).json,
+             app.put_json(url, {"description": "d"}).json]
+    for query in ("", "?include_output=true"):
+        shown += app.get("/v2/executions" + query).json["executions"]
+        shown += app.get(url + "/executions" + query).json["executions"]
+    assert all("source_execution_id" not in e for e in shown)
+    app.get("/v2/executions?fields=source_execution_id", status=400)

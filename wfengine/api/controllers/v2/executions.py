@@ -63,7 +63,6 @@ def list_executions(params, forced=None):
     """The body of a workflow execution list for query ``params`` (env
     values and notify headers masked: lists never carry secrets)."""
     return common.list_response(SPEC, params, forced=forced,
-                                extra=resources.EXECUTION_EXTRA,
                                 mask=secrets.masked_execution)
 
 

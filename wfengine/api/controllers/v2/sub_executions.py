@@ -175,17 +175,15 @@ def read_sub_executions(sess, origin, obj_id, query):
     ids, more = _page(_ordered_ids(sess, origin, obj_id, query), query)
     if not ids:
         return [], False
-    # Mistral's items: a list's fields without ``source_execution_id``.
-    names = [n for n in SPEC.list_names() if n != "source_execution_id"]
-    names += ["output"] if query.include_output else []
+    names = SPEC.list_names() + (["output"] if query.include_output
+                                 else [])
     with scope.widened():  # the tree of what the caller may read
         rows = db_listing.list_rows(
             sess, models.WorkflowExecution, filters={"id": ("in", ids)},
             fields=SPEC.columns(names), json_as_text=True)
     position = {ex_id: i for i, ex_id in enumerate(ids)}
     rows = sorted(rows, key=lambda r: position[r.id])
-    return SPEC.to_dicts(rows, names, resources.EXECUTION_EXTRA,
-                         json_as_text=True), more
+    return SPEC.to_dicts(rows, names, json_as_text=True), more
 
 
 def sub_executions(origin, obj_id, params):
