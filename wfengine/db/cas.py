@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from wfengine import cache
 from wfengine import state_names as states
 from wfengine.db import models
+from wfengine.db import prepared
 from wfengine.db import statements as st
 
 _ACTION = models.ActionExecution.__table__
@@ -78,7 +79,7 @@ def cas_update_many(session, table, columns, updates, constants=None):
                           for c in columns)
         sql = _cas_many_sql(dialect, table, columns, constant_names,
                             len(part))
-        won.update(row[0] for row in conn.exec_driver_sql(sql, params))
+        won.update(row[0] for row in prepared.execute_text(conn, sql, params))
     return won
 
 

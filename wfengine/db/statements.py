@@ -11,6 +11,7 @@ from sqlalchemy import exc as sa_exc
 
 from wfengine import cache
 from wfengine import exceptions
+from wfengine.db import prepared
 
 # Statements by shape: a few hundred at most, bounded all the same.
 _built = cache.BoundedCache(2048)
@@ -43,8 +44,9 @@ def connection(session):
 
 
 def run(session, stmt, params=None):
-    """Execute ``stmt`` on the unit of work's connection."""
-    return connection(session).execute(stmt, params or {})
+    """Execute ``stmt`` on the unit of work's connection (on the driver's
+    cursor where :mod:`wfengine.db.prepared` takes it)."""
+    return prepared.execute(connection(session), stmt, params or {})
 
 
 def once(key, build):
@@ -104,7 +106,9 @@ def insert(session, model, **values):
 
 def insert_many(session, table, rows):
     """Write ``rows`` (dicts of the same columns) in one statement."""
-    run(session, once(("insert", table.name), table.insert), rows)
+    prepared.execute(connection(session),
+                     once(("insert", table.name), table.insert), rows,
+                     new_key=False)
 
 
 @contextlib.contextmanager
