@@ -23,6 +23,7 @@ FULL = textwrap.dedent("""\
       tasks:
         t1:
           action: std.echo output="hi" n=1
+          tags: [x, y]
           publish: {r: <% task().result %>}
           publish-on-error: {err: 1}
           on-success:
@@ -78,6 +79,17 @@ def test_to_dict_is_plain_json_data(specs):
 def test_task_round_trip_alone(specs):
     task = specs[0].tasks["t1"]
     assert spec.TaskSpec.from_dict(task.to_dict()) == task
+
+
+def test_a_task_keeps_its_own_tags(specs):
+    tasks = specs[0].tasks
+    assert tasks["t1"].tags == ("x", "y")
+    assert tasks["t2"].tags == ()
+    assert tasks["t1"].to_dict()["tags"] == ["x", "y"]
+    # A spec stored before tasks kept their tags.
+    stored = dict(tasks["t2"].to_dict())
+    del stored["tags"]
+    assert spec.TaskSpec.from_dict(stored).tags == ()
 
 
 def test_specs_are_immutable(specs):

@@ -58,12 +58,17 @@ def build_workflow(name, body, problems):
     return spec.WorkflowSpec(
         name=name, version=spec.VERSION, type=_workflow_type(body),
         description=_text(body.get("description")),
-        tags=tuple(t for t in _sequence(body.get("tags"))
-                   if isinstance(t, str)),
+        tags=_tags(body.get("tags")),
         input=_build_input(body.get("input"), problems),
         output=body.get("output"),
         output_on_error=body.get("output-on-error"),
         vars=_mapping(body.get("vars")), task_defaults=defaults, tasks=tasks)
+
+
+def _tags(value):
+    """The strings of a ``tags`` list (a task's own only: Mistral does not
+    give a task those of ``task-defaults``)."""
+    return tuple(t for t in _sequence(value) if isinstance(t, str))
 
 
 def _workflow_type(body):
@@ -114,7 +119,8 @@ def _build_task(name, body, defaults, default_clauses, scope):
     fields.update(_policy_fields(body, defaults))
     return spec.TaskSpec(
         name=name, action=action, workflow=workflow,
-        description=_text(body.get("description")), input=task_input,
+        description=_text(body.get("description")),
+        tags=_tags(body.get("tags")), input=task_input,
         publish=_mapping(body.get("publish")),
         publish_on_error=_mapping(body.get("publish-on-error")),
         publish_on_skip=_mapping(body.get("publish-on-skip")),

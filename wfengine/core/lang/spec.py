@@ -93,6 +93,7 @@ class TaskSpec:
     action: typing.Optional[str] = None
     workflow: typing.Optional[str] = None
     description: str = ""
+    tags: tuple = ()
     input: dict = dataclasses.field(default_factory=dict)
     publish: dict = dataclasses.field(default_factory=dict)
     publish_on_error: dict = dataclasses.field(default_factory=dict)
@@ -141,6 +142,7 @@ class TaskSpec:
         for clause in CLAUSES:
             data[clause] = [t.to_dict() for t in data[clause]]
         data["requires"] = list(self.requires)
+        data["tags"] = list(self.tags)
         return data
 
     @classmethod
@@ -151,6 +153,7 @@ class TaskSpec:
             kwargs[clause] = tuple(Transition.from_dict(t)
                                    for t in kwargs.get(clause, ()))
         kwargs["requires"] = tuple(kwargs.get("requires", ()))
+        kwargs["tags"] = tuple(kwargs.get("tags", ()))
         return cls(**kwargs)
 
 
