@@ -164,6 +164,45 @@ def test_only_the_subscribed_events_are_recorded(engine):
                                 ("TASK_SUCCEEDED", "t2")]
 
 
+TAGGED = """
+version: '2.0'
+tagged:
+  tags: [w]
+  tasks:
+    t1:
+      action: std.echo output=1
+      tags: [a, b]
+      on-success: [t2]
+    t2:
+      action: std.echo output=2
+"""
+
+
+def _tags(session, wf_ex_id):
+    wf_ex = session.get(models.WorkflowExecution, wf_ex_id)
+    tasks = session.query(models.TaskExecution).filter_by(
+        workflow_execution_id=wf_ex_id)
+    events = session.query(models.Event).filter_by(
+        workflow_execution_id=wf_ex_id)
+    return (wf_ex.tags, {t.name: t.tags for t in tasks},
+            {(e.task_name, tuple(e.data["tags"])) for e in events})
+
+
+def test_executions_and_tasks_are_written_with_their_tags(engine):
+    """As Mistral: the workflow's tags on its execution, each task's own
+    on the task (``[]`` without), and in their events' data."""
+    db_session.unit_of_work(_define, TAGGED)
+    db_session.unit_of_work(_listen, ["EXECUTION", "TASK"], "tagged")
+    wf = engine.start_workflow(messages.StartWorkflow(wf_identifier="tagged"))
+    for index in range(2):
+        msg = engine.executors.sent[index]
+        _claim(engine, msg)
+        _succeed(engine, msg, index)
+    assert _read(_tags, wf["id"]) == (
+        ["w"], {"t1": ["a", "b"], "t2": []},
+        {(None, ("w",)), ("t1", ("a", "b")), ("t2", ())})
+
+
 def _statements_sent(fn, matches):
     """``(fn(), how many statements sent meanwhile ``matches``)``."""
     seen = []

@@ -61,7 +61,8 @@ def workflow_data(unit, wf_ex, state, state_info, output=None):
         "id": wf_ex.id, "workflow_id": wf_ex.workflow_id,
         "workflow_name": wf_ex.name,
         "workflow_namespace": wf_ex.workflow_namespace,
-        "description": wf_ex.description, "params": wf_ex.params,
+        "description": wf_ex.description,
+        "tags": getattr(wf_ex, "tags", None) or [], "params": wf_ex.params,
         "task_execution_id": wf_ex.task_execution_id,
         "root_execution_id": wf_ex.root_execution_id,
         "state": state, "state_info": state_info, "input": wf_input,
@@ -71,11 +72,12 @@ def workflow_data(unit, wf_ex, state, state_info, output=None):
     }
 
 
-def task_data(wf_ex, task, task_type):
+def task_data(wf_ex, task, task_spec):
     """Snapshot of a task execution (a conductor ``TaskView``; its times
-    are those ``persist`` writes)."""
+    are those ``persist`` writes; its type and tags from ``task_spec``)."""
     return {
-        "id": task.id, "name": task.name, "type": task_type,
+        "id": task.id, "name": task.name, "type": task_spec.type,
+        "tags": list(task_spec.tags),
         "created_at": _time(getattr(task, "created_at", None)),
         "started_at": _time(getattr(task, "started_at", None)),
         "finished_at": _time(getattr(task, "finished_at", None)),
@@ -98,9 +100,9 @@ def emit_workflow(unit, wf_ex, event, state, state_info, output=None):
 def emit_task(unit, wf_ex, task, event):
     name = TASK_EVENTS.get(event)
     if name and _wanted(unit, wf_ex, name):
-        task_type = snapshot.workflow_spec(unit, wf_ex).tasks[task.name].type
+        task_spec = snapshot.workflow_spec(unit, wf_ex).tasks[task.name]
         _add(unit, name, wf_ex, task, task.state, task.state_info,
-             task_data(wf_ex, task, task_type))
+             task_data(wf_ex, task, task_spec))
 
 
 def _wanted(unit, wf_ex, name):

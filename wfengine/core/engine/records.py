@@ -45,6 +45,9 @@ def _write(view, changes, new, spec):
         else view.data_changed
     for name in data:
         values[name] = getattr(view, name)
+    if new is not None:
+        # Written once: the task's own tags, as the API shows them.
+        values["tags"] = list(spec.tasks[view.name].tags)
     return commands.TaskWrite(
         id=view.id, name=view.name, type=spec.tasks[view.name].type,
         created=new is not None, start=start, state=view.state, moves=moves,
