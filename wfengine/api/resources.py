@@ -11,7 +11,9 @@ Every quirk of Mistral's JSON lives here:
   a task's ``result`` is a JSON string too;
 * a field without a value is ``null``, never missing (but for the
   ``updated_at`` of the answer to an environment's creation, which
-  Mistral leaves out);
+  Mistral leaves out), and the ``tags`` of an execution or a task are a
+  list, ``[]`` without tags (they are written from the workflow's and the
+  task's own ``tags`` when the execution or task is created);
 * a task waiting out a ``wait-before``/``wait-after``/retry delay is
   ``DELAYED`` (the engine's ``RUNNING_DELAYED``), as Mistral's API lists it.
 
@@ -41,6 +43,8 @@ TASK_STATE = "task_state"
 RUNTIME_CONTEXT = "runtime_context"
 # A JSON column shown as its value (a list of tags), not as JSON text.
 JSON_VALUE = "json_value"
+# The same, for a list that is never null: a row without one shows [].
+JSON_LIST = "json_list"
 
 SCOPES = ("private", "public")
 
@@ -135,20 +139,34 @@ class ResourceSpec:
         plan = self._plans.get(key)
         if plan is None:
             shows = _SHOW_JSON_TEXT if json_as_text else _SHOW
-            plan = tuple((name, self._reader(name, positions),
+            plan = tuple((name,
+                          self._reader(name, positions, json_as_text),
                           shows.get(self.field(name).kind))
                          for name in names or self.names())
             if len(self._plans) < _MAX_PLANS:  # ``fields`` is the client's
                 self._plans[key] = plan
         return plan
 
-    def _reader(self, name, positions):
-        column = self.field(name).column
-        if column is None:
+    def _reader(self, name, positions, json_as_text=False):
+        field = self.field(name)
+        if field.column is None:
             return None
-        if positions is not None and column in positions:
-            return operator.itemgetter(positions.index(column))
-        return operator.attrgetter(column)
+        if positions is not None and field.column in positions:
+            read = operator.itemgetter(positions.index(field.column))
+        else:
+            read = operator.attrgetter(field.column)
+        if field.kind == JSON_LIST:
+            return functools.partial(_or_empty_list, read, json_as_text)
+        return read
+
+
+def _or_empty_list(read, json_as_text, row):
+    """``read(row)``, or an empty list (as its text, if JSON columns are
+    read as text) when the column holds NULL or JSON's null."""
+    value = read(row)
+    if value is None or value == "null":
+        return "[]" if json_as_text else []
+    return value
 
 
 def _shown(plan, row, extra):
@@ -167,6 +185,8 @@ def _f(name, column=None, kind=PLAIN, in_list=True, computed=False,
 
 # Every resource's tags: a JSON list, shown as a list in lists too.
 _TAGS = _f("tags", kind=JSON_VALUE)
+# An execution's or a task's: ``[]`` rather than null.
+_LIST_TAGS = _f("tags", kind=JSON_LIST)
 
 
 def format_datetime(value):
@@ -193,6 +213,7 @@ _SHOW = {JSON: json.dumps, DATETIME: format_datetime,
          RUNTIME_CONTEXT: lambda v: json.dumps(wire.runtime_context(v))}
 _SHOW_JSON_TEXT = dict(_SHOW, **{JSON: _json_text,
                                  JSON_VALUE: json.loads,
+                                 JSON_LIST: json.loads,
                                  RUNTIME_CONTEXT: wire.runtime_context_text})
 # Shapes (lists of fields) a resource remembers how to show.
 _MAX_PLANS = 256
@@ -214,9 +235,10 @@ WORKFLOW = ResourceSpec(
 EXECUTION = ResourceSpec(
     "Execution", "executions", models.WorkflowExecution,
     (_f("id"), _f("workflow_id"), _f("workflow_name", "name"),
-     _f("workflow_namespace"), _f("description"), _TAGS,
+     _f("workflow_namespace"), _f("description"), _LIST_TAGS,
      _f("params", kind=JSON), _f("task_execution_id"),
-     _f("root_execution_id"), _f("state"), _f("state_info"), _f("input", kind=JSON),
+     _f("root_execution_id"), _f("state"), _f("state_info"),
+     _f("input", kind=JSON),
      _f("output", kind=JSON, in_list=False),
      _f("created_at", kind=DATETIME), _f("updated_at", kind=DATETIME),
      _f("project_id")),
@@ -228,7 +250,8 @@ TASK = ResourceSpec(
     "Task", "tasks", models.TaskExecution,
     (_f("id"), _f("name"), _f("type"), _f("workflow_name"),
      _f("workflow_namespace"), _f("workflow_id"),
-     _f("workflow_execution_id"), _f("state", kind=TASK_STATE),
+     _f("workflow_execution_id"), _LIST_TAGS,
+     _f("state", kind=TASK_STATE),
      _f("state_info"), _f("project_id"),
      _f("runtime_context", kind=RUNTIME_CONTEXT, in_list=False),
      _f("result", computed=True, needs=("runtime_context",)),

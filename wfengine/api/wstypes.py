@@ -98,7 +98,7 @@ Workflow = _resource(resources.WORKFLOW, tags=TAGS)
 # fields).
 Execution = _resource(resources.EXECUTION, extra=("published_global",),
                       tags=TAGS)
-Task = _resource(resources.TASK, processed=bool)
+Task = _resource(resources.TASK, processed=bool, tags=TAGS)
 ActionExecution = _resource(resources.ACTION_EXECUTION, tags=TAGS,
                             accepted=bool)
 Environment = _resource(resources.ENVIRONMENT)

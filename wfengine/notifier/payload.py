@@ -22,7 +22,7 @@ EXECUTION_JSON = frozenset({"params", "input", "output"})
 
 TASK_FIELDS = (
     "id", "name", "type", "workflow_name", "workflow_namespace",
-    "workflow_id", "workflow_execution_id", "state", "state_info",
+    "workflow_id", "workflow_execution_id", "tags", "state", "state_info",
     "project_id", "runtime_context", "result", "published", "processed",
     "created_at", "updated_at", "started_at", "finished_at")
 TASK_JSON = frozenset({"runtime_context", "published"})

@@ -63,7 +63,8 @@ def _add_tasks_and_actions():
             id="task-full", name="t\u00e9", type="ACTION",
             workflow_name="wf", workflow_namespace="ns", workflow_id="wf-1",
             workflow_execution_id="ex-full", state="RUNNING_DELAYED",
-            state_info="waiting", published={"p": [1, {"q": None}]},
+            state_info="waiting", tags=["a", "\u00fc"],
+            published={"p": [1, {"q": None}]},
             runtime_context={"retry_no": 2, "with_items_count": 2},
             processed=True, created_at=T0, updated_at=T0, started_at=T0,
             finished_at=T0),
@@ -133,7 +134,9 @@ def test_the_rows_are_shown_as_mistral_shows_them(app):
     assert full["input"] == (
         '{"n": 1, "nested": {"l": [1, 2.5, null, true]}}')
     nulls = app.get("/v2/executions/ex-nulls").json
-    assert nulls["tags"] is None and nulls["output"] is None
+    # Tags are a list, also where a row has none (Mistral's are never
+    # null).
+    assert nulls["tags"] == [] and nulls["output"] is None
     assert nulls["updated_at"] is None
     assert nulls["published_global"] == "{}"
     other = app.get("/v2/executions/ex-other_project").json
@@ -143,6 +146,8 @@ def test_the_rows_are_shown_as_mistral_shows_them(app):
     assert task["state"] == "DELAYED" and task["processed"] is True
     # A with-items task: its items' results by index.
     assert task["result"] == '["second", [1, null]]'
+    assert task["tags"] == ["a", "\u00fc"]
+    assert app.get("/v2/tasks/task-nulls").json["tags"] == []
     action = app.get("/v2/action_executions/action-nulls").json
     assert action["accepted"] is False and action["input"] is None
 

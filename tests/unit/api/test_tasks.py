@@ -9,7 +9,7 @@ from wfengine.db import models
 WF_EX = "11111111-1111-1111-1111-111111111111"
 TASK_FIELDS = {
     "id", "name", "type", "workflow_name", "workflow_namespace",
-    "workflow_id", "workflow_execution_id", "state", "state_info",
+    "workflow_id", "workflow_execution_id", "tags", "state", "state_info",
     "project_id", "runtime_context", "result", "published", "processed",
     "created_at", "updated_at", "started_at", "finished_at"}
 ACTION_FIELDS = {
@@ -125,6 +125,25 @@ def test_list_tasks_filters_and_result_field(app, rows):
                                "result": "[1, 2]"}]}
     body = app.get("/v2/tasks?name=one&workflow_name=wf1").json
     assert [t["id"] for t in body["tasks"]] == ["t1"]
+
+
+def test_tags_are_a_list_in_every_answer(app, rows):
+    """As Mistral 23.0.0: the task's own tags, ``[]`` without (never
+    null), in its GET and in both lists, in Mistral's place (after
+    ``workflow_execution_id``); ``fields=tags`` asks for them alone."""
+    base.add_rows(_task("t8", "tagged", tags=["a", "b"]))
+    tagged = app.get("/v2/tasks/t8").json
+    assert tagged["tags"] == ["a", "b"]
+    assert list(tagged).index("tags") == list(tagged).index(
+        "workflow_execution_id") + 1
+    assert app.get("/v2/tasks/t1").json["tags"] == []   # NULL in the row
+    for url in ("/v2/tasks?workflow_execution_id=%s" % WF_EX,
+                "/v2/executions/%s/tasks" % WF_EX):
+        listed = {t["name"]: t["tags"] for t in app.get(url).json["tasks"]}
+        assert listed == {"one": [], "many": [], "waiting": [],
+                          "tagged": ["a", "b"]}
+    body = app.get("/v2/tasks?name=tagged&fields=tags").json
+    assert body == {"tasks": [{"id": "t8", "tags": ["a", "b"]}]}
 
 
 def test_nested_task_list_pages_to_plain_task_list(app, rows):
