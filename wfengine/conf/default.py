@@ -16,9 +16,24 @@ STOP_OPTS = [
                       "result inbox, which the engines drain."),
 ]
 
-OPTS = log.list_opts() + STOP_OPTS
+MESSAGING_OPTS = [
+    cfg.FloatOpt("messaging_ack_wait", default=0.02, min=0.001, max=1.0,
+                 help="Seconds oslo.messaging's RabbitMQ consumer threads "
+                      "wait at least before looking again for the "
+                      "acknowledgements other threads left them to send. "
+                      "A message that arrives ends the wait at once; only "
+                      "acknowledgements wait, at most this long. After "
+                      "each message a consumer wakes at this interval, "
+                      "then twice, four times as long...: the driver's "
+                      "own 0.001 cost each process a dozen wake-ups per "
+                      "message, about a quarter of an executor's CPU "
+                      "(doc/source/performance.rst)."),
+]
+
+OPTS = log.list_opts() + STOP_OPTS + MESSAGING_OPTS
 
 
 def register_opts(conf):
     log.register_opts(conf)
     conf.register_opts(STOP_OPTS)
+    conf.register_opts(MESSAGING_OPTS)
