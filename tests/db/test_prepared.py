@@ -63,11 +63,15 @@ def test_rows_written_and_read_on_the_cursor_are_sqlalchemys(engine):
             prepared.execute(conn, _INSERT, {"id": "b"}),   # defaults
             prepared.execute(conn, _INSERT, [
                 {"id": "c%d" % i, "data": {"i": i}, "n": i}
-                for i in range(3)], new_key=False)])
+                for i in range(3)], new_key=False),
+            # a key the database makes, which the caller does not want
+            prepared.execute(conn, _SERIAL.insert(), {"v": "x"},
+                             new_key=False)])
     with engine.begin() as conn:
         by_sqlalchemy = conn.execute(_BY_ID, {"id": "a"}).one()
         defaults = conn.execute(_BY_ID, {"id": "b"}).one()
         many = conn.execute(_ALL).all()
+        serial = conn.execute(sa.select(_SERIAL.c.id, _SERIAL.c.v)).all()
         fast = _with_cursor_only(lambda: (
             prepared.execute(conn, _BY_ID, {"id": "a"}).one(),
             prepared.execute(conn, _ALL, {}).all()))
@@ -81,6 +85,7 @@ def test_rows_written_and_read_on_the_cursor_are_sqlalchemys(engine):
     assert isinstance(defaults.at, datetime.datetime)
     assert [tuple(r) for r in fast[1]] == [tuple(r) for r in many]
     assert [r.seven for r in fast[1]] == [7] * 5
+    assert [tuple(r) for r in serial] == [(1, "x")]
 
 
 def test_an_update_counts_its_rows_and_sets_the_onupdate_column(engine):

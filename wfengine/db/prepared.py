@@ -120,15 +120,18 @@ def _compile(dialect, stmt, keys, new_key):
     """A :class:`Prepared`, or None for a statement left to SQLAlchemy."""
     if not isinstance(stmt, (sa.Select, sa.Insert, sa.Update, sa.Delete)):
         return None
-    compiled = stmt.compile(dialect=dialect, column_keys=list(keys))
-    if (compiled.post_compile_params or compiled.literal_execute_params
-            or compiled.effective_returning):
-        return None
     is_insert = isinstance(stmt, sa.Insert)
     if is_insert:
         auto = stmt.table.autoincrement_column
         if new_key and auto is not None and auto.key not in keys:
             return None   # the caller may want inserted_primary_key
+    # Compiled as for several rows, an INSERT has no implicit RETURNING
+    # of its new key (PostgreSQL's), which nobody here reads.
+    compiled = stmt.compile(dialect=dialect, column_keys=list(keys),
+                            for_executemany=is_insert)
+    if (compiled.post_compile_params or compiled.literal_execute_params
+            or compiled.effective_returning):
+        return None
     names = (compiled.positiontup if dialect.positional
              else list(compiled.bind_names.values()))
     by_name = {name: bind for bind, name in compiled.bind_names.items()}
