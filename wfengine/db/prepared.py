@@ -84,14 +84,26 @@ def execute_text(conn, sql, params):
     style, run with ``params`` as they are (converted by the caller)."""
     if not ENABLED:
         return list(conn.exec_driver_sql(sql, params))
+    return _on_cursor(conn, sql, params, False, lambda cursor: (
+        cursor.fetchall() if cursor.description else []))
+
+
+def _on_cursor(conn, sql, args, many, answer):
+    """``answer(cursor)`` once ``sql`` ran with ``args`` on a cursor of
+    ``conn``'s driver connection (``executemany`` if ``many``), the
+    ``before_cursor_execute`` listeners told first; a driver error
+    handled by the connection as SQLAlchemy handles it."""
     cursor = conn.connection.cursor()
     try:
         for listener in conn.dispatch.before_cursor_execute:
-            listener(conn, cursor, sql, params, None, False)
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
+            listener(conn, cursor, sql, args, None, many)
+        if many:
+            cursor.executemany(sql, args)
+        else:
+            cursor.execute(sql, args)
+        return answer(cursor)
     except conn.dialect.loaded_dbapi.Error as e:
-        conn._handle_dbapi_exception(e, sql, params, cursor, None)
+        conn._handle_dbapi_exception(e, sql, args, cursor, None)
         raise   # not reached: the line above raises
     finally:
         cursor.close()
@@ -142,6 +154,8 @@ def _compile(dialect, stmt, keys, new_key):
         if default is None or not (default.is_scalar or default.is_callable):
             return None
         defaults[column.key] = default
+    if set(defaults) - set(names):
+        return None   # a default whose parameter is named otherwise
     binds = []
     for name in names:
         bind = by_name.get(name)
@@ -213,23 +227,12 @@ class Prepared:
                 many, args = True, values
             else:   # one INSERT of every row, as SQLAlchemy sends it
                 sql, args = self._insert_many(values)
-        dispatch = conn.dispatch.before_cursor_execute
-        cursor = conn.connection.cursor()
-        try:
-            for listener in dispatch:
-                listener(conn, cursor, sql, args, None, many)
-            if many:
-                cursor.executemany(sql, args)
-            else:
-                cursor.execute(sql, args)
-            if self.columns is None:
-                return Result((), cursor.rowcount)
-            return Result(self._rows(cursor), -1)
-        except conn.dialect.loaded_dbapi.Error as e:
-            conn._handle_dbapi_exception(e, sql, args, cursor, None)
-            raise   # not reached: the line above raises
-        finally:
-            cursor.close()
+        return _on_cursor(conn, sql, args, many, self._result)
+
+    def _result(self, cursor):
+        if self.columns is None:
+            return Result((), cursor.rowcount)
+        return Result(self._rows(cursor), -1)
 
     def _rows(self, cursor):
         raw = cursor.fetchall()
