@@ -8,8 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 
+from wfengine import exceptions
+from wfengine.db import _common
 from wfengine.db import models
 from wfengine.db import prepared
+from wfengine.db import scope
 from wfengine.db import session
 
 _MD = sa.MetaData()
@@ -195,3 +198,22 @@ def _with_cursor_only(fn):
         return fn()
     finally:
         sa.engine.Connection.execute = original
+
+
+def test_the_apis_read_of_one_row_runs_on_the_cursor(engine):
+    """``GET /v2/executions/<id>`` and the answer to a start read the row
+    with ``_common.read_by_id``; another project's row is not found."""
+    models.Base.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(models.WorkflowExecution.__table__.insert(), {
+            "id": "e1", "name": "wf", "workflow_id": "w", "state": "SUCCESS",
+            "input": {"n": 1}, "tags": ["t"], "project_id": "p1"})
+    with engine.connect() as conn, scope.of_project("p1"):
+        row = _with_cursor_only(lambda: _common.read_by_id(
+            conn, models.WorkflowExecution, "e1", "Workflow execution"))
+    assert (row.id, row.state, row.input, row.tags) == (
+        "e1", "SUCCESS", {"n": 1}, ["t"])
+    with engine.connect() as conn, scope.of_project("p2"):
+        with pytest.raises(exceptions.NotFound):
+            _with_cursor_only(lambda: _common.read_by_id(
+                conn, models.WorkflowExecution, "e1", "Workflow execution"))

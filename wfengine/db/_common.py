@@ -10,6 +10,7 @@ from sqlalchemy import orm
 from wfengine import exceptions
 from wfengine.db import api as db_api
 from wfengine.db import models
+from wfengine.db import prepared
 from wfengine.db import scope
 
 
@@ -83,7 +84,7 @@ def read_by_id(session, model, obj_id, label, fields=None):
                          scoped)
     conn = session.connection() if isinstance(session, orm.Session) \
         else session
-    row = conn.execute(stmt, params).first()
+    row = prepared.execute(conn, stmt, params).first()
     if row is None:
         raise exceptions.NotFound(kind=label, id=obj_id)
     return row
