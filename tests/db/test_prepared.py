@@ -217,3 +217,21 @@ def test_the_apis_read_of_one_row_runs_on_the_cursor(engine):
         with pytest.raises(exceptions.NotFound):
             _with_cursor_only(lambda: _common.read_by_id(
                 conn, models.WorkflowExecution, "e1", "Workflow execution"))
+
+
+def test_many_rows_go_in_statements_of_bounded_size(engine, monkeypatch):
+    monkeypatch.setattr(prepared, "_PARAMS_PER_INSERT", 5 * 50)
+    sent = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _c, _cur, stmt, *_a: sent.append(stmt.split()[0]))
+    rows = [{"id": "r%04d" % i, "n": i} for i in range(120)]
+    with engine.begin() as conn:
+        _with_cursor_only(lambda: prepared.execute(conn, _INSERT, rows,
+                                                   new_key=False))
+        found = conn.execute(sa.select(_T.c.id, _T.c.n).order_by(
+            _T.c.id)).all()
+    assert [tuple(r) for r in found] == [(r["id"], r["n"]) for r in rows]
+    # five values a row (two given, three defaults): 50 rows a statement
+    # where the driver takes one statement of many rows
+    expected = 1 if engine.dialect.positional else 3
+    assert sent.count("INSERT") == expected

@@ -52,6 +52,10 @@ _prepared = cache.BoundedCache(4096)
 # A ``SELECT``'s rows: tuple classes by column names.
 _row_classes = cache.BoundedCache(1024)
 
+# The most rows, and values, one INSERT of several rows carries.
+_ROWS_PER_INSERT = 1000
+_PARAMS_PER_INSERT = 30000
+
 # One placeholder of psycopg's named style.
 _NAMED = re.compile(r"%\((\w+)\)s")
 
@@ -221,13 +225,19 @@ class Prepared:
         return {b.escaped: b.of(params) for b in self.binds}
 
     def run(self, conn, values):
-        sql, args, many = self.sql, values[0], False
-        if len(values) > 1:
-            if self.positional:
-                many, args = True, values
-            else:   # one INSERT of every row, as SQLAlchemy sends it
-                sql, args = self._insert_many(values)
-        return _on_cursor(conn, sql, args, many, self._result)
+        if len(values) == 1:
+            return _on_cursor(conn, self.sql, values[0], False, self._result)
+        if self.positional:
+            return _on_cursor(conn, self.sql, values, True, self._result)
+        # One INSERT of many rows, as SQLAlchemy sends them: at most
+        # _ROWS_PER_INSERT rows and _PARAMS_PER_INSERT values a statement
+        # (psycopg binds on the server, which takes 65,535 at most).
+        per = max(1, min(_ROWS_PER_INSERT,
+                         _PARAMS_PER_INSERT // max(1, len(self.binds))))
+        for start in range(0, len(values), per):
+            result = _on_cursor(conn, *self._insert_many(
+                values[start:start + per]), False, self._result)
+        return result
 
     def _result(self, cursor):
         if self.columns is None:
