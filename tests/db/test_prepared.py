@@ -45,11 +45,20 @@ _DROP = _T.delete().where(_T.c.state == "GONE")
 
 @pytest.fixture(params=["sqlite", "psycopg2", "psycopg"])
 def engine(request):
-    if request.param == "sqlite":
+    yield from _engine(request, request.param)
+
+
+@pytest.fixture(params=["psycopg2", "psycopg"])
+def pg_engine(request):
+    yield from _engine(request, request.param)
+
+
+def _engine(request, driver):
+    if driver == "sqlite":
         url = request.getfixturevalue("sqlite_url")
     else:
         url = request.getfixturevalue("postgresql_url").replace(
-            "+psycopg2:", "+%s:" % request.param, 1)
+            "+psycopg2:", "+%s:" % driver, 1)
     session.configure(url, pool_size=2, max_overflow=0)
     engine = session.get_engine()
     _MD.create_all(engine)
@@ -171,9 +180,9 @@ def test_a_refused_row_fails_as_sqlalchemy_fails_it_values_hidden(engine):
         assert prepared.execute(conn, _BY_ID, {"id": "a"}).one().id == "a"
 
 
-def test_a_lost_connection_is_told_and_replaced_as_sqlalchemy_does(engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("a connection to cut is PostgreSQL's")
+def test_a_lost_connection_is_told_and_replaced_as_sqlalchemy_does(
+        pg_engine):
+    engine = pg_engine
     with pytest.raises(sa_exc.DBAPIError) as caught:
         with engine.begin() as conn:
             pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
