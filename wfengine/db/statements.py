@@ -43,10 +43,12 @@ def connection(session):
     return conn
 
 
-def run(session, stmt, params=None):
+def run(session, stmt, params=None, new_key=True):
     """Execute ``stmt`` on the unit of work's connection (on the driver's
-    cursor where :mod:`wfengine.db.prepared` takes it)."""
-    return prepared.execute(connection(session), stmt, params or {})
+    cursor where :mod:`wfengine.db.prepared` takes it; ``new_key`` as
+    there)."""
+    return prepared.execute(connection(session), stmt, params or {},
+                            new_key=new_key)
 
 
 def once(key, build):
@@ -106,9 +108,8 @@ def insert(session, model, **values):
 
 def insert_many(session, table, rows):
     """Write ``rows`` (dicts of the same columns) in one statement."""
-    prepared.execute(connection(session),
-                     once(("insert", table.name), table.insert), rows,
-                     new_key=False)
+    run(session, once(("insert", table.name), table.insert), rows,
+        new_key=False)
 
 
 @contextlib.contextmanager
