@@ -4,8 +4,9 @@ Pure: from a :class:`wfengine.core.lang.spec.WorkflowSpec` and the state of
 each task (name -> :class:`NodeState`) to a :class:`Graph` whose nodes
 and edges carry SVG coordinates; ``templates/_graph.html`` draws it.
 Tasks are laid out left to right in layers (the longest path from a
-start task); a transition that leads back to an earlier layer (a loop)
-is drawn as an arc below the nodes. Engine commands (``fail``,
+start task); a transition that skips layers passes each of them in a lane
+of its own, between the boxes; one that leads back to an earlier layer (a
+loop) is drawn as an arc below the nodes. Engine commands (``fail``,
 ``succeed``, ``pause``) are small nodes of their own.
 """
 import dataclasses
@@ -14,6 +15,7 @@ NODE_W, NODE_H = 184, 58
 COMMAND_W, COMMAND_H = 84, 28
 GAP_X, GAP_Y, PAD = 96, 26, 20
 LOOP_DIP = 46
+LANE_H = 14
 MAX_LABEL = 22
 CLAUSE_LABELS = (("on_success", "success"), ("on_error", "error"),
                  ("on_complete", "complete"), ("on_skip", "skip"))
@@ -65,6 +67,7 @@ class Edge:
     target: str
     kinds: list
     condition: bool = False
+    lanes: list = dataclasses.field(default_factory=list)
     path: str = ""
     label_x: float = 0
     label_y: float = 0
@@ -78,6 +81,19 @@ class Edge:
     def css(self):
         """The CSS class of the edge (its first kind)."""
         return "edge-" + self.kinds[0]
+
+
+@dataclasses.dataclass
+class Lane:
+    """Where an edge that skips layers crosses one: a slot in the layer's
+    column, so that the edge passes between the boxes, not through them."""
+
+    key: tuple
+    rank: int
+    x: float = 0
+    y: float = 0
+    w: float = NODE_W
+    h: float = LANE_H
 
 
 @dataclasses.dataclass
@@ -101,7 +117,8 @@ def build(spec, statuses=None):
     for key, node in nodes.items():
         node.status = statuses.get(key, NodeState())
     _rank(spec, nodes, edges)
-    height = _place(nodes, edges)
+    lanes = _lanes(nodes, edges)
+    height = _place(nodes, lanes, edges)
     loops = False
     for edge in edges:
         loops = _route(edge, nodes[edge.source], nodes[edge.target]) or loops
@@ -200,15 +217,31 @@ def _topological(nodes, outgoing, back):
     return order
 
 
-def _place(nodes, edges):
-    """Columns by rank, rows ordered by their predecessors' rows; returns
-    the height of the drawing."""
+def _lanes(nodes, edges):
+    """Give each forward edge that skips layers a :class:`Lane` in every
+    layer it crosses; returns them all."""
+    lanes = []
+    for edge in edges:
+        first, last = nodes[edge.source].rank, nodes[edge.target].rank
+        edge.lanes = [Lane((edge.source, edge.target, rank), rank)
+                      for rank in range(first + 1, last)]
+        lanes.extend(edge.lanes)
+    return lanes
+
+
+def _place(nodes, lanes, edges):
+    """Columns by rank (boxes and lanes), rows ordered by their
+    predecessors' rows; returns the height of the drawing."""
     columns = {}
-    for node in nodes.values():
+    for node in list(nodes.values()) + lanes:
         columns.setdefault(node.rank, []).append(node)
     preds = {key: [] for key in nodes}
     for edge in edges:
-        preds[edge.target].append(edge.source)
+        previous = edge.source
+        for lane in edge.lanes:
+            preds[lane.key] = [previous]
+            previous = lane.key
+        preds[edge.target].append(previous)
     row = {}
     for rank in sorted(columns):
         column = columns[rank]
@@ -236,20 +269,36 @@ def _column_height(column):
 
 def _route(edge, source, target):
     """Set the edge's SVG path and label position; True for a loop."""
-    if target.rank > source.rank:
-        x1, y1 = source.x + source.w, source.y + source.h / 2
-        x2, y2 = target.x, target.y + target.h / 2
-        bend = (x2 - x1) / 2
-        c1, c2 = (x1 + bend, y1), (x2 - bend, y2)
-        loop = False
-    else:
+    if target.rank <= source.rank:
         x1, y1 = source.x + source.w / 2, source.y + source.h
         x2, y2 = target.x + target.w / 2, target.y + target.h
         bottom = max(y1, y2) + LOOP_DIP
         c1, c2 = (x1, bottom), (x2, bottom)
-        loop = True
-    edge.path = "M%.1f,%.1f C%.1f,%.1f %.1f,%.1f %.1f,%.1f" % (
-        x1, y1, c1[0], c1[1], c2[0], c2[1], x2, y2)
-    edge.label_x = (x1 + 3 * c1[0] + 3 * c2[0] + x2) / 8
-    edge.label_y = (y1 + 3 * c1[1] + 3 * c2[1] + y2) / 8 - 4
-    return loop
+        edge.path = "M%.1f,%.1f" % (x1, y1) + _curve(c1, c2, (x2, y2))
+        _label(edge, (x1, y1), c1, c2, (x2, y2))
+        return True
+    # Left to right: a curve from each box or lane to the next; straight
+    # through each lane. The label goes on the first curve.
+    start = (source.x + source.w, source.y + source.h / 2)
+    edge.path = "M%.1f,%.1f" % start
+    for index, stop in enumerate(edge.lanes + [target]):
+        end = (stop.x, stop.y + stop.h / 2)
+        bend = (end[0] - start[0]) / 2
+        c1, c2 = (start[0] + bend, start[1]), (end[0] - bend, end[1])
+        edge.path += _curve(c1, c2, end)
+        if index == 0:
+            _label(edge, start, c1, c2, end)
+        if stop is not target:
+            start = (stop.x + stop.w, end[1])
+            edge.path += " L%.1f,%.1f" % start
+    return False
+
+
+def _curve(c1, c2, end):
+    return " C%.1f,%.1f %.1f,%.1f %.1f,%.1f" % (c1 + c2 + end)
+
+
+def _label(edge, p0, c1, c2, p3):
+    """Put the edge's label at the middle of the curve p0..p3."""
+    edge.label_x = (p0[0] + 3 * c1[0] + 3 * c2[0] + p3[0]) / 8
+    edge.label_y = (p0[1] + 3 * c1[1] + 3 * c2[1] + p3[1]) / 8 - 4

@@ -84,3 +84,32 @@ def test_long_names_are_cut():
     node = graph.Node("x" * 40, "x" * 40, "", "task")
     assert len(node.short_label) == graph.MAX_LABEL
     assert node.short_label.endswith("\u2026")
+
+
+def test_an_edge_that_skips_layers_passes_between_the_boxes():
+    spec = parser.parse_workflows("""version: '2.0'
+wf:
+  tasks:
+    audit: {action: std.noop, on-complete: [call, report]}
+    call: {action: std.noop, on-success: [step], on-error: [cleanup]}
+    step: {action: std.noop, on-success: [report]}
+    cleanup: {action: std.noop}
+    report: {action: std.noop, join: all}
+""")[0]
+    drawing = graph.build(spec)
+    nodes = _by_key(drawing)
+    edge = [e for e in drawing.edges
+            if (e.source, e.target) == ("audit", "report")][0]
+    assert [lane.rank for lane in edge.lanes] == [1, 2]
+    for lane in edge.lanes:
+        for node in nodes.values():
+            if node.rank == lane.rank:
+                # Above or below every box of the layer it crosses.
+                assert (lane.y + lane.h <= node.y or
+                        node.y + node.h <= lane.y), (lane, node)
+    # Into the first lane, across both, then on to the join.
+    assert edge.path.count(" C") == 3 and edge.path.count(" L") == 2
+    assert edge.path.endswith("%.1f,%.1f" % (
+        nodes["report"].x, nodes["report"].y + nodes["report"].h / 2))
+    assert drawing.height >= max(
+        lane.y + lane.h for lane in edge.lanes) + graph.PAD
