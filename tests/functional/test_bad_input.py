@@ -90,6 +90,11 @@ def test_invalid_workflow_definition(api, unchanged, text, patterns):
 @pytest.mark.parametrize("body, statuses, patterns", [
     pytest.param({"workflow_name": "no_such_workflow"}, (400, 404),
                  [r"no_such_workflow"], id="unknown-workflow"),
+    pytest.param({"workflow_name": "needs_input",
+                  "workflow_namespace": "elsewhere",
+                  "input": {"required_arg": 1}}, (400, 404),
+                 [r"needs_input", r"namespace=elsewhere"],
+                 id="workflow-not-in-that-namespace"),
     pytest.param({"workflow_name": "needs_input", "input": "{not json"},
                  (400,), [r"json|input"], id="malformed-input-json"),
     pytest.param({"workflow_name": "needs_input", "input": "[1, 2]"},

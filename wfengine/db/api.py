@@ -10,6 +10,8 @@ writes in ``unit``, the statement helpers in ``statements``. The API's
 reads and definition writes are in ``listing``, ``queries`` and
 ``definitions``; listeners and deliveries in ``notifications``.
 """
+import uuid
+
 import sqlalchemy as sa
 from sqlalchemy import orm
 
@@ -18,6 +20,7 @@ from wfengine import state_names as states
 from wfengine.db import inbox
 from wfengine.db import models
 from wfengine.db import outbox
+from wfengine.db import scope
 from wfengine.db import statements as st
 
 _WF = models.WorkflowExecution.__table__
@@ -36,25 +39,57 @@ _FIND_DEF = sa.select(*[c for c in _DEF.c if c.name not in (
 _DEF_SPEC = sa.select(_DEF.c.spec).where(_DEF.c.id == sa.bindparam("id"))
 
 
-def find_workflow_definition(session, identifier, namespace=""):
-    """A workflow definition (without its text and spec, as a read-only
-    row) by id, or by name within ``namespace``.
+def looks_like_uuid(value):
+    """True if ``value`` reads as a UUID: an identifier that may be a
+    row's id rather than its name (Mistral looks such ones up by id)."""
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
-    A name not found in ``namespace`` is looked up in the default (empty)
-    namespace, as Mistral does.
+
+def find_workflow_definition(session, identifier, namespace="",
+                             project_id=None, default_namespace_too=False):
+    """A workflow definition (without its text and spec, as a read-only
+    row) by id (an identifier that reads as a UUID, as Mistral looks
+    them up), or by name within ``namespace``, among those project
+    ``project_id`` sees (its own and shared ones, its own first; every
+    project's when None).
+
+    With ``default_namespace_too``, a name not found in ``namespace`` is
+    looked up in the default (empty) namespace too: how Mistral finds a
+    sub-workflow, not a workflow started through its API.
 
     :raises NotFound: naming the identifier and the namespace.
     """
-    rows = st.run(session, _FIND_DEF, {
-        "ident": identifier, "ns": namespace or "", "default_ns": ""}).all()
-    for wanted in (lambda r: r.id == identifier,
-                   lambda r: r.namespace == (namespace or ""),
-                   lambda r: r.namespace == ""):
+    namespace = namespace or ""
+    params = {"ident": identifier, "ns": namespace,
+              "default_ns": "" if default_namespace_too else namespace}
+    if project_id is None:
+        rows = st.run(session, _FIND_DEF, params).all()
+    else:
+        params[scope.PARAM] = project_id
+        rows = sorted(st.run(session, st.once(
+            "visible definitions", _visible_definitions), params),
+            key=lambda r: r.project_id != project_id)
+    by_id = looks_like_uuid(identifier)
+    for wanted in (lambda r: by_id and r.id == identifier,
+                   lambda r: r.namespace == namespace,
+                   lambda r: r.namespace == params["default_ns"]):
         found = [r for r in rows if wanted(r)]
         if found:
             return found[0]
     raise exceptions.NamedNotFound(kind="Workflow", name=identifier,
-                                   where=", namespace=%s" % (namespace or ""))
+                                   where=", namespace=%s" % namespace)
+
+
+def _visible_definitions():
+    """``_FIND_DEF`` among the rows a project sees, by ``db.scope``'s own
+    rule; the project is the statement's ``scope.PARAM`` parameter."""
+    with scope.of_project(""):
+        visible = scope.visible_condition(models.WorkflowDefinition)
+    return _FIND_DEF.where(visible)
 
 
 def get_definition_spec(session, wf_def_id):
@@ -92,12 +127,11 @@ def flush(session):
         session.flush()
 
 
-def get_execution_workflow_id(session, wf_ex_id):
-    """The ``workflow_id`` of a workflow execution; None if there is no
-    execution with this id."""
-    row = st.rows_by_id(session, _WF, ("workflow_id",), [wf_ex_id]).get(
-        wf_ex_id)
-    return None if row is None else row.workflow_id
+def workflow_ids_of_executions(session, wf_ex_ids):
+    """``{id: workflow_id}`` of those of the executions ``wf_ex_ids``
+    that exist, in one statement."""
+    rows = st.rows_by_id(session, _WF, ("workflow_id",), wf_ex_ids)
+    return {wf_ex_id: row.workflow_id for wf_ex_id, row in rows.items()}
 
 
 def update_description(session, wf_ex_id, description):

@@ -4,7 +4,8 @@ and cron triggers; and the cron scheduler's compare-and-set claims.
 Every function takes the session; none commits. Rows are found by id or
 by name (within a namespace where the kind has one). The engine's own
 lookup of a workflow to run is ``wfengine.db.api.find_workflow_definition``
-(it falls back to the default namespace).
+(it falls back to the default namespace, and sees what the execution's
+project sees, as the API's reads do).
 """
 import uuid
 
@@ -17,14 +18,6 @@ from wfengine.db import api as db_api
 from wfengine.db import event_triggers
 from wfengine.db import models
 from wfengine.db import scope
-
-
-def _looks_like_uuid(value):
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 def _by_name(session, model, label, name, namespace=None, fields=None,
@@ -42,7 +35,7 @@ def _by_name(session, model, label, name, namespace=None, fields=None,
     :raises Forbidden: ``change`` and the row is another project's.
     """
     row = None
-    if _looks_like_uuid(name):
+    if db_api.looks_like_uuid(name):
         row = _common.find_by_id(session, model, name, fields)
     if row is None:
         row = _find_named(session, model, name, namespace, fields)
@@ -102,26 +95,6 @@ def get_workflow_definition(session, identifier, namespace="", fields=None):
     """
     return _by_name(session, models.WorkflowDefinition, "Workflow",
                     identifier, namespace or "", fields)
-
-
-def find_runnable_workflow(session, identifier, namespace=""):
-    """The workflow a start names: by id, or by name in ``namespace`` and
-    then in the default namespace (as Mistral looks it up), among those
-    the current scope sees (its project's and shared ones).
-
-    :raises NotFound: no such workflow.
-    """
-    try:
-        return get_workflow_definition(session, identifier, namespace)
-    except exceptions.NotFound:
-        if not namespace:
-            raise
-    try:
-        return get_workflow_definition(session, identifier, "")
-    except exceptions.NotFound:
-        raise exceptions.NamedNotFound(
-            kind="Workflow", name=identifier,
-            where=", namespace=%s" % namespace) from None
 
 
 def create_workflow_definitions(session, values_list):

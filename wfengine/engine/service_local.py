@@ -125,14 +125,14 @@ def _find_subworkflow(unit, parent, name):
     the workbook's own short names are resolved when it is stored)."""
     try:
         return snapshot.find_workflow(unit, name, parent.workflow_namespace,
-                                      parent.project_id)
+                                      parent.project_id, True)
     except exceptions.NotFound:
         prefixes = parent.name.split(".")[:-1]
         for end in range(len(prefixes), 0, -1):
             try:
                 return snapshot.find_workflow(
                     unit, ".".join(prefixes[:end] + [name]),
-                    parent.workflow_namespace, parent.project_id)
+                    parent.workflow_namespace, parent.project_id, True)
             except exceptions.NotFound:
                 continue
         raise

@@ -12,8 +12,6 @@ from wfengine.core.engine import views
 from wfengine.core.engine import with_items
 from wfengine.core.lang import spec as lang_spec
 from wfengine.db import api as db_api
-from wfengine.db import definitions
-from wfengine.db import scope as db_scope
 from wfengine.db import snapshots as db_snapshots
 
 
@@ -186,15 +184,14 @@ def _time(value):
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else None
 
 
-def find_workflow(unit, identifier, namespace, project_id):
+def find_workflow(unit, identifier, namespace, project_id,
+                  default_namespace_too=False):
     """The workflow a start names, as the project ``project_id`` sees it
-    (its own, or shared); any project's when None.
+    (its own, or shared); any project's when None. A sub-workflow's
+    (``default_namespace_too``) may also be in the default namespace.
 
     :raises NotFound: no such workflow.
     """
-    if project_id is None:
-        return db_api.find_workflow_definition(unit.session, identifier,
-                                               namespace)
-    with db_scope.of_project(project_id):
-        return definitions.find_runnable_workflow(unit.session, identifier,
-                                                  namespace)
+    return db_api.find_workflow_definition(unit.session, identifier,
+                                           namespace, project_id,
+                                           default_namespace_too)
