@@ -8,10 +8,12 @@ executor: each action the engine sends is run with the executor's own
 reports a lone result. Nothing waits: what is measured is CPU.
 
 Prints, per execution and per transition (one task: its result taken and
-the next task started): the process CPU (ms), SQL statements, commits,
-and messages the engine sent. ``--profile FILE`` writes a cProfile of the
-measured runs (read it with ``python -m pstats FILE``); ``--statements``
-prints the statements of one execution, counted by shape.
+the next task started): the process CPU (ms), SQL statements, the
+driver's calls that carried them (several statements may go in one),
+commits, and messages the engine sent. ``--profile FILE`` writes a
+cProfile of the measured runs (read it with ``python -m pstats FILE``);
+``--statements`` prints the statements of one execution, counted by
+shape.
 
 Usage::
 
@@ -67,18 +69,27 @@ class Executors:
 
 
 class Counter:
-    """SQL statements (by first words) and commits on the engine."""
+    """SQL statements (by first words), calls of the driver and commits
+    on the engine. Statements told to listeners with the same cursor
+    went to the server in one call (``db.prepared.defer``); a commit is
+    one more call, and psycopg2's own ``BEGIN`` (not told) one more per
+    transaction."""
 
     def __init__(self, engine):
         self.statements = collections.Counter()
+        self.calls = 0
         self.commits = 0
         self.on = False
+        self._cursor = None
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine, "commit", self._commit)
 
     def _statement(self, conn, cursor, statement, *_args):
         if self.on:
             self.statements[" ".join(statement.split()[:4])] += 1
+            if cursor is not self._cursor:
+                self.calls += 1
+            self._cursor = cursor   # held: its id is not taken again
 
     def _commit(self, conn):
         if self.on:
@@ -181,8 +192,9 @@ def bus_shape(args, url, name):
 
 
 def count_statements(engine, svc, executors, name, args, runs=10):
-    """Statements, commits and messages per task over ``runs``
-    executions (counted apart from the timed runs: counting costs)."""
+    """Statements, driver calls, commits and messages per task over
+    ``runs`` executions (counted apart from the timed runs: counting
+    costs)."""
     counter = Counter(engine)
     counter.on = True
     sent = sum(one_execution(svc, executors, name) for _ in range(runs))
@@ -195,6 +207,7 @@ def count_statements(engine, svc, executors, name, args, runs=10):
             print("%7.2f  %s" % (n / runs, shape))
         print("%7.2f  commits" % (counter.commits / runs))
     return [("statements", sum(counter.statements.values()) / tasks),
+            ("driver calls", counter.calls / tasks),
             ("commits", counter.commits / tasks),
             ("messages", sent / tasks)]
 

@@ -33,6 +33,9 @@ shared:
 """
 
 
+_ID = "5f0c3a52-7d3c-4f59-9a53-0d5b2d8f4a11"
+
+
 def _define(session, text, project, scope="private"):
     for spec in parser.parse_workflows(text):
         db_api.add(session, models.WorkflowDefinition(
@@ -119,6 +122,30 @@ def test_each_project_runs_its_own_workflow_of_a_shared_name(defined):
     defined.start_workflow(messages.StartWorkflow(
         wf_identifier="outer", project_id="p-owner"))
     assert defined.executors.sent[-1].action_input == {"output": 1}
+
+
+def test_a_projects_own_workflow_comes_before_a_shared_one_of_its_name(
+        defined):
+    db_session.unit_of_work(_define, SHARED.replace(
+        "env().colour", "'mine'"), "p-other", "public")
+    defined.start_workflow(messages.StartWorkflow(
+        wf_identifier="shared", project_id="p-other",
+        params={"env": {"colour": "blue"}}))
+    assert defined.executors.sent[-1].action_input == {"output": "mine"}
+    defined.start_workflow(messages.StartWorkflow(
+        wf_identifier="shared", project_id="p-owner",
+        params={"env": {"colour": "blue"}}))
+    assert defined.executors.sent[-1].action_input == {"output": "blue"}
+    # by id (a UUID, as Mistral looks ids up), another project's shared
+    # workflow is found too
+    db_session.unit_of_work(lambda s: s.add(models.WorkflowDefinition(
+        id=_ID, name="by-id", namespace="", definition=SHARED,
+        spec=parser.parse_workflows(SHARED)[0].to_dict(), input="",
+        scope="public", project_id="p-owner")))
+    defined.start_workflow(messages.StartWorkflow(
+        wf_identifier=_ID, project_id="p-other",
+        params={"env": {"colour": "red"}}))
+    assert defined.executors.sent[-1].action_input == {"output": "red"}
 
 
 def _users(session):

@@ -5,10 +5,13 @@ engine sends and answers with claims and results, in any order, twice,
 or too late, as a real one might.
 """
 import datetime
+import threading
 import uuid
 
 import pytest
 import sqlalchemy
+
+from tests.functional import harness
 
 from wfengine import callbacks
 from wfengine import exceptions
@@ -299,12 +302,12 @@ def test_a_start_racing_its_copy_answers_with_the_copy_s_execution(
     # The copy's look for the execution comes before the first start's
     # commit: it inserts too, and the database refuses the second row.
     looks = []
-    real = db_api.get_execution_workflow_id
+    real = db_api.workflow_ids_of_executions
 
-    def late_look(session, wf_ex_id):
-        looks.append(wf_ex_id)
-        return None if len(looks) == 1 else real(session, wf_ex_id)
-    monkeypatch.setattr(db_api, "get_execution_workflow_id", late_look)
+    def late_look(session, wf_ex_ids):
+        looks.extend(wf_ex_ids)
+        return {} if len(looks) == 1 else real(session, wf_ex_ids)
+    monkeypatch.setattr(db_api, "workflow_ids_of_executions", late_look)
     assert engine.start_workflow(start) == {"id": "run-1"}
     assert looks == ["run-1", "run-1"]
     assert _read(_executions) == 1
@@ -676,6 +679,67 @@ def test_a_result_that_can_not_be_taken_does_not_hold_back_the_others(
     assert [m.task_name for m in engine.executors.sent] == ["t1", "t2"]
 
 
+FAN = """
+version: '2.0'
+fan:
+  tasks:
+    t1:
+      action: std.echo output=1
+      on-success: [a, b, c, far]
+    a:
+      action: std.echo output=a
+    b:
+      action: std.echo output=b
+    c:
+      action: std.echo output=c
+    far:
+      action: std.echo output=far
+      target: exec-9
+"""
+
+
+def _report(msg, room=0):
+    """An executor's report that ``msg``'s action succeeded, with
+    ``room`` for more."""
+    return messages.ResultReport(results=[messages.ActionResult(
+        action_ex_id=msg.action_ex_id, state="SUCCESS",
+        result=1).to_dict()], room=room)
+
+
+def test_a_report_is_answered_with_the_actions_it_started_up_to_its_room(
+        engine):
+    db_session.unit_of_work(_define, FAN)
+    engine.start_workflow(messages.StartWorkflow(wf_identifier="fan"))
+    t1 = engine.executors.sent.pop()
+    _claim(engine, t1)
+    answer = engine.report_results(_report(t1, room=2))
+    assert answer["taken"] == [True]
+    handed = [messages.RunAction.from_dict(a) for a in answer["actions"]]
+    cast = engine.executors.sent
+    # Two in the answer; the third and the one with a target were cast.
+    assert len(handed) == 2 and not any(m.target for m in handed)
+    assert sorted(m.task_name for m in handed + cast) == [
+        "a", "b", "c", "far"]
+    assert [m.target for m in cast if m.task_name == "far"] == ["exec-9"]
+    assert all(m.callback_url for m in handed)
+    # Handed or cast, each keeps its outbox row until its result comes.
+    waiting = _read(lambda s: {r.ref_id for r in s.query(
+        models.OutboxMessage)})
+    assert waiting == {m.action_ex_id for m in handed + cast}
+    # The same report again: nothing taken, nothing handed.
+    again = engine.report_results(_report(t1, room=2))
+    assert again == {"taken": [False], "actions": []}
+
+
+def test_a_report_with_no_room_has_every_action_cast(engine):
+    engine.start_workflow(messages.StartWorkflow(wf_identifier="seq"))
+    t1 = engine.executors.sent[0]
+    _claim(engine, t1)
+    answer = engine.report_results(_report(t1))
+    assert answer == {"taken": [True], "actions": []}
+    assert [m.task_name for m in engine.executors.sent] == ["t1", "t2"]
+
+
 def test_results_pushed_through_the_api_are_not_taken_in_batches(engine):
     with pytest.raises(exceptions.InputError):
         engine.on_actions_complete([messages.ActionResult(
@@ -963,3 +1027,114 @@ def test_an_action_run_with_input_it_can_not_take_is_refused(engine):
     assert "missing required output" in str(err.value)
     assert "unexpected nope" in str(err.value)
     assert engine.executors.sent == []
+
+
+NAMESPACED_PARENT = """
+version: '2.0'
+ns_parent:
+  tasks:
+    call:
+      workflow: seq
+"""
+
+
+def _define_in(session, text, namespace):
+    for spec in parser.parse_workflows(text):
+        db_api.add(session, models.WorkflowDefinition(
+            id=str(uuid.uuid4()), name=spec.name, namespace=namespace,
+            definition=text, spec=spec.to_dict(), input=""))
+
+
+def test_a_start_finds_its_workflow_in_its_namespace_only(engine):
+    # As Mistral answers POST /v2/executions: "seq" is in the default
+    # namespace, not in "ops".
+    with pytest.raises(exceptions.InputError, match="seq.*namespace=ops"):
+        engine.start_workflow(messages.StartWorkflow(
+            wf_identifier="seq", wf_namespace="ops"))
+    assert _read(lambda s: s.query(models.WorkflowExecution).count()) == 0
+
+
+def test_a_sub_workflow_is_looked_for_in_the_default_namespace_too(engine):
+    db_session.unit_of_work(_define_in, NAMESPACED_PARENT, "ops")
+    wf = engine.start_workflow(messages.StartWorkflow(
+        wf_identifier="ns_parent", wf_namespace="ops"))
+    children = _read(lambda s: [
+        (c.name, c.workflow_namespace)
+        for c in s.query(models.WorkflowExecution).filter_by(
+            root_execution_id=wf["id"])])
+    assert children == [("seq", "")]
+
+
+def test_starts_that_wait_together_share_a_unit_and_keep_their_refusals(
+        engine, monkeypatch):
+    # The first start is held inside the engine while four more queue; they
+    # are then served in one batch, in which "nope" is refused: it alone
+    # fails, the others run, and nothing of the refused start is kept.
+    release, units = threading.Event(), []
+    starts = engine._starts
+    alone, many = starts._serve_one, starts._serve_many
+
+    def held(msg):
+        units.append(1)
+        assert release.wait(10)
+        return alone(msg)
+
+    def counted(msgs):
+        units.append(len(msgs))
+        return many(msgs)
+    monkeypatch.setattr(starts, "_serve_one", held)
+    monkeypatch.setattr(starts, "_serve_many", counted)
+    answers = {}
+
+    def start(name):
+        try:
+            answers[name] = engine.start_workflow(
+                messages.StartWorkflow(wf_identifier=name.split("-")[0]))
+        except exceptions.InputError as e:
+            answers[name] = e
+    first = threading.Thread(target=start, args=("seq-0",))
+    first.start()
+    harness.wait_until(lambda: units, 10, "the first start")
+    monkeypatch.setattr(starts, "_serve_one", alone)
+    others = [threading.Thread(target=start, args=(name,))
+              for name in ("seq-1", "seq-2", "nope", "seq-3")]
+    for thread in others:
+        thread.start()
+    harness.wait_until(lambda: len(starts._waiting) == 4, 10,
+                       "four starts to queue")
+    release.set()
+    for thread in [first] + others:
+        thread.join(30)
+    assert isinstance(answers.pop("nope"), exceptions.InputError)
+    ids = {a["id"] for a in answers.values()}
+    assert len(ids) == 4
+    # The batch of four was tried, refused, and served again one by one.
+    assert units[:2] == [1, 4]
+    rows = _read(lambda s: {r.id: r.state for r in
+                            s.query(models.WorkflowExecution)})
+    assert rows == {i: "RUNNING" for i in ids}
+    assert sorted(m.task_name for m in engine.executors.sent) == ["t1"] * 4
+
+
+def test_a_batch_of_starts_is_one_commit(engine):
+    commits = []
+    sqlalchemy.event.listen(db_session.get_engine(), "commit",
+                            lambda conn: commits.append(1))
+    msgs = [messages.StartWorkflow(wf_identifier="seq") for _ in range(3)]
+    answers = engine._starts._serve_many(msgs)
+    assert len(commits) == 1
+    assert len({a["id"] for a in answers}) == 3
+    assert len(engine.executors.sent) == 3
+
+
+def test_a_batch_answers_a_start_sent_again_with_its_execution(engine):
+    earlier = engine.start_workflow(messages.StartWorkflow(
+        wf_identifier="seq", wf_ex_id=str(uuid.uuid4())))
+    again = str(uuid.uuid4())
+    msgs = [messages.StartWorkflow(wf_identifier="seq", wf_ex_id=i)
+            for i in (earlier["id"], again, again, None)]
+    answers = engine._starts._serve_many(msgs)
+    assert [a["id"] for a in answers[:3]] == [earlier["id"], again, again]
+    ids = _read(lambda s: [r.id for r in s.query(models.WorkflowExecution)])
+    assert sorted(ids) == sorted([earlier["id"], again, answers[3]["id"]])
+    assert len(engine.executors.sent) == 3

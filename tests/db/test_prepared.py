@@ -157,6 +157,7 @@ def test_statements_it_does_not_take_go_through_sqlalchemy(engine):
 
 
 def test_a_listener_sees_each_statement_sent_on_the_cursor(engine):
+    """Writes that waited included (prepared.defer), in the order sent."""
     seen = []
     event.listen(engine, "before_cursor_execute",
                  lambda _c, _cur, stmt, *_a: seen.append(stmt.split()[0]))
@@ -164,8 +165,11 @@ def test_a_listener_sees_each_statement_sent_on_the_cursor(engine):
         prepared.execute(conn, _INSERT, {"id": "a"})
         prepared.execute(conn, _BY_ID, {"id": "a"})
         prepared.execute_text(conn, "SELECT 1", {})
-    assert [s for s in seen if s != "BEGIN"] == ["INSERT", "SELECT",
-                                                  "SELECT"]
+        prepared.defer(conn, _INSERT, {"id": "b"})
+        prepared.defer(conn, _DROP, {})
+        prepared.execute(conn, _BY_ID, {"id": "b"})
+    assert [s for s in seen if s != "BEGIN"] == [
+        "INSERT", "SELECT", "SELECT", "INSERT", "DELETE", "SELECT"]
 
 
 def test_a_refused_row_fails_as_sqlalchemy_fails_it_values_hidden(engine):
@@ -180,20 +184,27 @@ def test_a_refused_row_fails_as_sqlalchemy_fails_it_values_hidden(engine):
         assert prepared.execute(conn, _BY_ID, {"id": "a"}).one().id == "a"
 
 
+@pytest.mark.parametrize("waiting", [False, True])
 def test_a_lost_connection_is_told_and_replaced_as_sqlalchemy_does(
-        pg_engine):
+        pg_engine, waiting):
+    """Cut under a statement, or under the commit of writes that waited
+    (prepared.defer): nothing of them kept on the connection in its
+    place."""
     engine = pg_engine
     with pytest.raises(sa_exc.DBAPIError) as caught:
         with engine.begin() as conn:
             pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            if waiting:
+                prepared.defer(conn, _INSERT, {"id": "a"})
             with engine.connect() as other:
                 other.exec_driver_sql("SELECT pg_terminate_backend(%d)"
                                       % pid)
-            prepared.execute(conn, _BY_ID, {"id": "a"})
+            if not waiting:
+                prepared.execute(conn, _BY_ID, {"id": "a"})
     assert caught.value.connection_invalidated
     assert session.is_connection_error(caught.value)
     with engine.begin() as conn:   # a new connection in its place
-        assert prepared.execute(conn, _BY_ID, {"id": "a"}).all() == []
+        assert prepared.execute(conn, _ALL, {}).all() == []
 
 
 def _with_cursor_only(fn):
@@ -244,3 +255,107 @@ def test_many_rows_go_in_statements_of_bounded_size(engine, monkeypatch):
     # where the driver takes one statement of many rows
     expected = 1 if engine.dialect.positional else 3
     assert sent.count("INSERT") == expected
+
+
+# ---- writes that wait for the next statement (prepared.defer) ----------
+
+def _round_trips(engine):
+    """A list of the driver's calls on ``engine``'s connections from now
+    on (each a cursor: the statements told to listeners with the same
+    cursor went in one call), BEGIN left out."""
+    calls = []
+
+    def count(_conn, cursor, statement, *_args):
+        if not statement.startswith("BEGIN") and (
+                not calls or calls[-1] is not cursor):
+            calls.append(cursor)
+    event.listen(engine, "before_cursor_execute", count)
+    return calls
+
+
+def _waits(engine):
+    """True where writes wait (psycopg2), False where they run at once."""
+    return engine.dialect.driver == "psycopg2"
+
+
+def test_a_write_that_waits_goes_with_the_next_statement(engine):
+    calls = _round_trips(engine)
+    with engine.begin() as conn:
+        _with_cursor_only(lambda: [
+            prepared.defer(conn, _INSERT, [
+                {"id": "a", "data": {"k": "50%"}, "n": 1},
+                {"id": "b", "data": None, "n": 2}]),
+            prepared.defer(conn, _MOVE, {"_id": "a", "_from": "NEW",
+                                         "_to": "DONE"})])
+        before = len(calls)
+        rows = _with_cursor_only(lambda: prepared.execute(conn, _ALL, {}))
+    # the read saw the writes, sent with it in one call of the driver
+    assert [(r.id, r.data) for r in rows] == [("a", {"k": "50%"}),
+                                              ("b", None)]
+    assert before == (0 if _waits(engine) else 2)
+    assert len(calls) == (1 if _waits(engine) else 3)
+    with engine.connect() as conn:
+        assert conn.execute(_BY_ID, {"id": "a"}).one().state == "DONE"
+
+
+def test_writes_left_waiting_are_sent_before_the_commit(engine):
+    with engine.begin() as conn:
+        prepared.defer(conn, _INSERT, {"id": "a"})
+        prepared.defer(conn, _INSERT, {"id": "b", "data": [1]})
+    with engine.connect() as conn:
+        assert [r.id for r in conn.execute(_ALL)] == ["a", "b"]
+
+
+def test_sqlalchemys_own_statements_see_the_writes_waiting(engine):
+    with engine.begin() as conn:
+        prepared.defer(conn, _INSERT, {"id": "a", "n": 1})
+        # Core through Connection.execute, and SQL text
+        assert conn.execute(_BY_ID, {"id": "a"}).one().n == 1
+        prepared.defer(conn, _INSERT, {"id": "b", "n": 2})
+        assert conn.exec_driver_sql(
+            "SELECT count(*) FROM prepared_rows").scalar() == 2
+    with session.get_engine().connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(
+            _T)).scalar() == 2
+
+
+def test_a_savepoint_keeps_what_waited_before_it(engine):
+    with engine.begin() as conn:
+        prepared.defer(conn, _INSERT, {"id": "kept"})
+        nested = conn.begin_nested()
+        prepared.defer(conn, _INSERT, {"id": "dropped"})
+        nested.rollback()
+        prepared.defer(conn, _INSERT, {"id": "after"})
+    with engine.connect() as conn:
+        assert [r.id for r in conn.execute(_ALL)] == ["after", "kept"]
+
+
+def test_a_rollback_drops_the_writes_waiting(engine):
+    with pytest.raises(RuntimeError):
+        with engine.begin() as conn:
+            prepared.defer(conn, _INSERT, {"id": "a"})
+            raise RuntimeError("the unit fails")
+    with engine.begin() as conn:   # the same pooled connection, clean
+        prepared.defer(conn, _INSERT, {"id": "b"})
+    with engine.connect() as conn:
+        assert [r.id for r in conn.execute(_ALL)] == ["b"]
+
+
+@pytest.mark.parametrize("then", ["commit", "statement"])
+def test_a_refused_write_that_waited_fails_what_it_went_with(engine, then):
+    """The commit, or the statement it went to the server with: the
+    error SQLAlchemy gives, values hidden, nothing of the unit kept, the
+    pool's connection usable."""
+    with engine.begin() as conn:
+        conn.execute(_INSERT, {"id": "a"})
+    with pytest.raises(sa_exc.IntegrityError) as caught:
+        with engine.begin() as conn:
+            prepared.defer(conn, _INSERT, {"id": "new", "data": "s3cret"})
+            prepared.defer(conn, _INSERT, {"id": "a", "data": "s3cret"})
+            if then == "statement":
+                prepared.execute(conn, _BY_ID, {"id": "a"})
+    assert "s3cret" not in str(caught.value)
+    assert not caught.value.connection_invalidated
+    with engine.begin() as conn:
+        assert [r.id for r in prepared.execute(conn, _ALL, {})] == ["a"]
+

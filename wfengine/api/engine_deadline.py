@@ -42,6 +42,7 @@ from wfengine.db import inbox
 from wfengine.db import models
 from wfengine.db import session
 from wfengine.db import tickets
+from wfengine.rpc import clients
 from wfengine.rpc import messages
 from wfengine import waiting
 
@@ -53,8 +54,6 @@ UNANSWERED = (exceptions.EngineUnavailable, oslo_messaging.MessagingTimeout,
               oslo_messaging.MessageDeliveryFailure)
 # Who keeps a completion in the result inbox (its ``executor`` column).
 KEEPER = "api"
-# How an engine of an older RPC version refuses a message it can not read.
-_OLDER_ENGINE = "UnsupportedVersion"
 
 
 class StartRefused(exceptions.EngineUnavailable):
@@ -170,7 +169,7 @@ def start_workflow(engine, wf_ex_id, **kwargs):
     except (engine_gate.EngineBusy, engine_gate.NoEngine):
         raise  # never sent
     except oslo_messaging.RemoteError as e:
-        if e.exc_type != _OLDER_ENGINE:
+        if not clients.refused_as_older(e):
             raise
         # A rolling upgrade that put the API before the engines: an
         # engine of RPC 1.11 or older knows no ticket and refused the

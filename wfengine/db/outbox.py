@@ -58,7 +58,7 @@ def ack(session, kind, ref_ids):
         st.in_(_OUTBOX.c.ref_id, "refs", st.arity(ref_ids))))
     params = {"kind": kind}
     params.update(st.in_params("refs", ref_ids))
-    st.run(session, stmt, params)
+    st.write_later(session, stmt, params)
 
 
 def take(session, row_id):

@@ -29,13 +29,23 @@ before: an expanding ``IN``, ``RETURNING``, a generated primary key
 (``inserted_primary_key``), a multi-row ``UPDATE``, a parameter missing,
 anything but a ``SELECT``, ``INSERT``, ``UPDATE`` or ``DELETE``. If the
 installed SQLAlchemy lacks what this relies on, everything does.
-Private to ``wfengine.db``.
+
+A write whose outcome nobody reads (a unit's staged rows, an outbox
+acknowledgement) may also wait (:func:`defer`): on psycopg2, which sends
+several statements in one call, it goes to the server with the
+transaction's next statement, one round trip for both, and at the
+latest before the commit. Each round trip saved is a wake-up of the
+database's backend and of the engine's thread, which on two busy cores
+is where much of a unit's wall time went. Private to ``wfengine.db``.
 """
 import collections
 import keyword
 import re
+import threading
+import weakref
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
 from wfengine import cache
@@ -58,6 +68,14 @@ _PARAMS_PER_INSERT = 30000
 
 # One placeholder of psycopg's named style.
 _NAMED = re.compile(r"%\((\w+)\)s")
+
+# Where a connection keeps the writes that wait for its next statement
+# (its ``info``, which is the pooled connection's): a list of
+# ``(sql, args, rendered)``.
+_PENDING = "wfengine.pending"
+# Engines whose connections let writes wait (see :func:`install`).
+_deferring = weakref.WeakSet()
+_install_lock = threading.Lock()
 
 
 def execute(conn, stmt, params, new_key=True):
@@ -96,21 +114,136 @@ def _on_cursor(conn, sql, args, many, answer):
     """``answer(cursor)`` once ``sql`` ran with ``args`` on a cursor of
     ``conn``'s driver connection (``executemany`` if ``many``), the
     ``before_cursor_execute`` listeners told first; a driver error
-    handled by the connection as SQLAlchemy handles it."""
-    cursor = conn.connection.cursor()
+    handled by the connection as SQLAlchemy handles it. The writes
+    waiting on the connection (:func:`defer`) go first, in the same
+    call (``sql`` None: only they)."""
+    fairy = conn.connection
+    cursor = fairy.cursor()
+    # Only psycopg2's connections hold waiting writes (install), and no
+    # statement runs there with executemany (Prepared.run).
+    pending = fairy.info.pop(_PENDING, None)
+    shown, shown_args = sql, args
     try:
-        for listener in conn.dispatch.before_cursor_execute:
-            listener(conn, cursor, sql, args, None, many)
-        if many:
-            cursor.executemany(sql, args)
-        else:
-            cursor.execute(sql, args)
-        return answer(cursor)
+        if pending:
+            shown, shown_args = _shown(pending, sql), None
+            _send(conn, cursor, pending, sql, args)
+        elif sql is not None:
+            for listener in conn.dispatch.before_cursor_execute:
+                listener(conn, cursor, sql, args, None, many)
+            if many:
+                cursor.executemany(sql, args)
+            else:
+                cursor.execute(sql, args)
+        return None if sql is None else answer(cursor)
     except conn.dialect.loaded_dbapi.Error as e:
-        conn._handle_dbapi_exception(e, sql, args, cursor, None)
+        # Several statements sent as one are shown by their text, never
+        # their values (the engine hides parameters: inputs carry
+        # secrets).
+        conn._handle_dbapi_exception(e, shown, shown_args, cursor, None)
         raise   # not reached: the line above raises
     finally:
         cursor.close()
+
+
+def _send(conn, cursor, pending, sql, args):
+    """The waiting writes, then ``sql`` if not None, in one call of the
+    driver; each statement told to the listeners."""
+    parts = [rendered for _, _, rendered in pending]
+    for one_sql, one_args, _ in pending:
+        for listener in conn.dispatch.before_cursor_execute:
+            listener(conn, cursor, one_sql, one_args, None, False)
+    if sql is not None:
+        for listener in conn.dispatch.before_cursor_execute:
+            listener(conn, cursor, sql, args, None, False)
+        parts.append(cursor.mogrify(sql, args))
+    cursor.execute(b";\n".join(parts))
+
+
+def _shown(pending, sql):
+    return ";\n".join([one_sql for one_sql, _, _ in pending]
+                      + ([sql] if sql is not None else []))
+
+
+def defer(conn, stmt, params):
+    """Write ``stmt`` with ``params`` (as :func:`execute` takes them) on
+    ``conn``, now or with the transaction's next statement: a write
+    whose outcome (row count, error) the caller does not read.
+
+    It waits only where the driver sends several statements in one
+    call (psycopg2), on an engine made ready by :func:`install`, inside
+    a transaction. A statement of this module sends the waiting writes
+    first in its own call; any other statement (a savepoint's too) and
+    the commit send them on their own just before (listeners on the
+    engine); a rollback drops them. A refused write fails the statement
+    it went with, or the commit, with the error SQLAlchemy gives, and
+    the transaction rolls back as for any error. Anywhere else the write
+    runs now.
+    """
+    rows = params if isinstance(params, list) else [params]
+    if (not ENABLED or conn.engine not in _deferring
+            or not isinstance(rows[0], dict) or not conn.in_transaction()):
+        execute(conn, stmt, params, new_key=False)
+        return
+    prepared = _prepare(conn.dialect, stmt, rows[0], False)
+    if prepared is None or (len(rows) > 1 and not prepared.is_insert):
+        execute(conn, stmt, params, new_key=False)
+        return
+    try:
+        values = [prepared.values(row) for row in rows]
+    except KeyError:   # a parameter missing: SQLAlchemy says which, now
+        execute(conn, stmt, params, new_key=False)
+        return
+    fairy = conn.connection
+    cursor = fairy.cursor()
+    try:
+        waiting = [(sql, args, cursor.mogrify(sql, args))
+                   for sql, args in prepared.statements(values)]
+    finally:
+        cursor.close()
+    fairy.info.setdefault(_PENDING, []).extend(waiting)
+
+
+def flush(conn):
+    """Send the writes waiting on ``conn`` (:func:`defer`), if any."""
+    if _PENDING in conn.connection.info:
+        _on_cursor(conn, None, None, False, None)
+
+
+def install(engine):
+    """Let writes wait on ``engine``'s connections (:func:`defer`) if
+    its driver sends several statements in one call (psycopg2): they
+    are sent before any other statement (a savepoint's too) and before
+    the commit, and dropped at a rollback."""
+    if not ENABLED or engine.dialect.driver != "psycopg2":
+        return
+    with _install_lock:
+        if engine in _deferring:
+            return
+        # First among the statement listeners: the others see the
+        # waiting writes before the statement, in the order sent.
+        event.listen(engine, "before_cursor_execute", _flush_before,
+                     insert=True)
+        event.listen(engine, "commit", _flush_before)
+        for name in ("rollback", "rollback_savepoint"):
+            event.listen(engine, name, _drop)
+        event.listen(engine.pool, "checkin", _drop_checked_in)
+        _deferring.add(engine)
+
+
+def _flush_before(conn, *_args):
+    if conn.invalidated or conn.closed:
+        return
+    flush(conn)
+
+
+def _drop(conn, *_args):
+    if not (conn.invalidated or conn.closed):
+        conn.connection.info.pop(_PENDING, None)
+
+
+def _drop_checked_in(_dbapi_connection, record):
+    if record is not None:
+        record.info.pop(_PENDING, None)
 
 
 def _prepare(dialect, stmt, params, new_key):
@@ -229,15 +362,22 @@ class Prepared:
             return _on_cursor(conn, self.sql, values[0], False, self._result)
         if self.positional:
             return _on_cursor(conn, self.sql, values, True, self._result)
-        # One INSERT of many rows, as SQLAlchemy sends them: at most
-        # _ROWS_PER_INSERT rows and _PARAMS_PER_INSERT values a statement
-        # (psycopg binds on the server, which takes 65,535 at most).
+        for sql, args in self.statements(values):
+            result = _on_cursor(conn, sql, args, False, self._result)
+        return result
+
+    def statements(self, values):
+        """``(sql, args)`` of each statement that writes ``values`` (a
+        list of rows' values) in the named style: one for one row; for
+        several, INSERTs of many rows as SQLAlchemy sends them, at most
+        _ROWS_PER_INSERT rows and _PARAMS_PER_INSERT values a statement
+        (psycopg binds on the server, which takes 65,535 at most)."""
+        if len(values) == 1:
+            return [(self.sql, values[0])]
         per = max(1, min(_ROWS_PER_INSERT,
                          _PARAMS_PER_INSERT // max(1, len(self.binds))))
-        for start in range(0, len(values), per):
-            result = _on_cursor(conn, *self._insert_many(
-                values[start:start + per]), False, self._result)
-        return result
+        return [self._insert_many(values[start:start + per])
+                for start in range(0, len(values), per)]
 
     def _result(self, cursor):
         if self.columns is None:

@@ -18,6 +18,7 @@ from sqlalchemy import orm
 
 from wfengine import crashpoints
 from wfengine import metrics
+from wfengine.db import prepared
 
 LOG = logging.getLogger(__name__)
 
@@ -88,9 +89,12 @@ def _create_engine(url, pool_size, max_overflow, idle_timeout=0):
         connect_args["options"] = (
             "-c idle_in_transaction_session_timeout=%d"
             % int(idle_timeout * 1000))
-    return sa.create_engine(url, pool_size=pool_size,
-                            max_overflow=max_overflow, hide_parameters=True,
-                            connect_args=connect_args)
+    engine = sa.create_engine(url, pool_size=pool_size,
+                              max_overflow=max_overflow,
+                              hide_parameters=True,
+                              connect_args=connect_args)
+    prepared.install(engine)
+    return engine
 
 
 def _make_sqlite_serial(engine):

@@ -107,9 +107,16 @@ def insert(session, model, **values):
 
 
 def insert_many(session, table, rows):
-    """Write ``rows`` (dicts of the same columns) in one statement."""
-    run(session, once(("insert", table.name), table.insert), rows,
-        new_key=False)
+    """Write ``rows`` (dicts of the same columns) in one statement, now or
+    with the transaction's next statement (:func:`write_later`)."""
+    write_later(session, once(("insert", table.name), table.insert), rows)
+
+
+def write_later(session, stmt, params):
+    """Write ``stmt`` with ``params`` in the unit of work, now or with its
+    next statement (``prepared.defer``): for a write whose row count and
+    errors the caller does not read. A refused write fails the unit."""
+    prepared.defer(connection(session), stmt, params)
 
 
 @contextlib.contextmanager

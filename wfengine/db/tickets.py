@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
 from wfengine.db import models
+from wfengine.db import statements
 
 STARTED = "started"
 REFUSED = "refused"
@@ -26,10 +27,14 @@ _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 def _insert(session, ticket, wf_ex_id, state, now):
     """Insert the ticket in ``state``; the state it has now (this one
     if the insert won, else the one of the insert that came first)."""
-    insert = _INSERTS[session.get_bind().dialect.name](_TICKETS)
-    done = session.execute(insert.values(
-        id=ticket, workflow_execution_id=wf_ex_id, state=state,
-        created_at=now).on_conflict_do_nothing(index_elements=[_TICKETS.c.id]))
+    dialect = statements.connection(session).dialect.name
+    done = statements.run(session, statements.once(
+        ("ticket", dialect), lambda: _INSERTS[dialect](_TICKETS).values(
+            id=sa.bindparam("id"),
+            workflow_execution_id=sa.bindparam("wf_ex_id"),
+            state=sa.bindparam("state"), created_at=sa.bindparam("now"))
+        .on_conflict_do_nothing(index_elements=[_TICKETS.c.id])),
+        {"id": ticket, "wf_ex_id": wf_ex_id, "state": state, "now": now})
     if done.rowcount == 1:
         return state
     return session.execute(sa.select(_TICKETS.c.state).where(

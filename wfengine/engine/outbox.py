@@ -57,8 +57,14 @@ class Outbox:
         """``handler(row_id, kind, payload)`` processes engine-bound rows."""
         self._local = handler
 
-    def flush(self, rows):
-        """Send rows that were just committed (the sweeper backs this up)."""
+    def flush(self, rows, keep=0):
+        """Send rows that were just committed (the sweeper backs this up).
+
+        Up to ``keep`` of the actions that name no executor are not sent
+        but returned (``messages.RunAction``), for the caller to hand to
+        the executor that asked for them; their rows stay until their
+        results come, like those of the actions sent.
+        """
         now = models.utcnow()
         actions = []
         for row in rows:
@@ -68,16 +74,27 @@ class Outbox:
                 self._schedule(row, (row.next_send_at - now).total_seconds())
             else:
                 self._send(row.id, row.kind, row.payload)
-        self._send_actions(actions)
+        kept, sent = [], []
+        for row in actions:
+            if len(kept) < keep and not row.payload.get("target"):
+                kept.append(row)
+            else:
+                sent.append(row)
+        self._send_actions(sent)
+        return [self._run_action(row) for row in kept]
+
+    def _run_action(self, row):
+        return messages.RunAction.from_dict(dict(
+            row.payload,
+            callback_url=self._signer.url(row.payload["action_ex_id"])))
 
     def _send_actions(self, rows):
         """Hand actions to the executors, a batch per message."""
         for start in range(0, len(rows), ACTIONS_PER_MESSAGE):
             batch = rows[start:start + ACTIONS_PER_MESSAGE]
             try:
-                self._executor.run_actions([messages.RunAction.from_dict(
-                    dict(row.payload, callback_url=self._signer.url(
-                        row.payload["action_ex_id"]))) for row in batch])
+                self._executor.run_actions(
+                    [self._run_action(row) for row in batch])
             except Exception:
                 # The rows stay; the sweeper sends them again when due.
                 LOG.warning("Sending %d actions failed; the sweeper will "

@@ -24,6 +24,7 @@ from wfengine.db import statements
 from wfengine.db import tickets
 from wfengine.db import unit as db_unit
 from wfengine.engine import adhoc
+from wfengine.engine import combine
 from wfengine.core.engine import conductor
 from wfengine.core.engine import context as ctx_lib
 from wfengine.engine import events
@@ -40,6 +41,8 @@ from wfengine.core.lang import spec as lang_spec
 from wfengine.rpc import endpoints as rpc_endpoints
 
 LOG = logging.getLogger(__name__)
+# Most starts that share one unit of work.
+START_BATCH = 32
 
 
 class EngineService(service_actions.ActionsMixin,
@@ -61,14 +64,22 @@ class EngineService(service_actions.ActionsMixin,
         self._resend_after = outbox.resend_after
         self._record_all = record_all_events
         self._claim_ttl = claim_ttl
+        self._starts = combine.Combiner(
+            functools.partial(self._run, self._start_many),
+            self._start_alone, _may_be_one_starts, START_BATCH)
 
     def _run(self, fn, *args):
         """One unit of work, then send what it staged."""
+        return self._run_keeping(0, fn, *args)[0]
+
+    def _run_keeping(self, keep, fn, *args):
+        """``_run``, keeping up to ``keep`` of the actions it staged
+        unsent: ``(result, [messages.RunAction, ...])`` (``Outbox.flush``).
+        """
         result, rows = db_unit.run(_crash_before_commit, fn, *args,
                                    record_all_events=self._record_all)
         crashpoints.hit("engine-after-commit")
-        self._outbox.flush(rows)
-        return result
+        return result, self._outbox.flush(rows, keep)
 
     # ---- starting executions ----
 
@@ -85,7 +96,13 @@ class EngineService(service_actions.ActionsMixin,
         :raises Conflict: the execution named exists and runs another
             workflow.
         :raises StartRefused: the API refused ``msg.ticket`` first.
+
+        Starts that wait at the same time share one unit of work
+        (``combine``); if one of them is refused, each runs again alone.
         """
+        return self._starts(msg)
+
+    def _start_alone(self, msg):
         try:
             return self._run(self._start, msg)
         except exceptions.DBDuplicateEntry:
@@ -95,14 +112,22 @@ class EngineService(service_actions.ActionsMixin,
             # for the execution and our insert: now the look finds it.
             return self._run(self._start, msg)
 
-    def _start(self, unit, msg):
-        try:
-            wf_def = snapshot.find_workflow(unit, msg.wf_identifier,
-                                   msg.wf_namespace, msg.project_id)
-        except exceptions.NotFound as e:
-            raise exceptions.InputError(str(e)) from e
-        if msg.wf_ex_id is not None and _started_before(
-                unit, msg.wf_ex_id, wf_def):
+    def _start_many(self, unit, msgs):
+        """Several starts in one unit of work; what they all look up is
+        looked up once (``_Lookups``)."""
+        lookups = _Lookups(unit, msgs)
+        answers, rows = [], []
+        for msg in msgs:
+            answer, staged = self._start(unit, msg, lookups)
+            answers.append(answer)
+            rows += staged
+        return answers, rows
+
+    def _start(self, unit, msg, lookups=None):
+        lookups = lookups or _Lookups(unit, [msg])
+        wf_def = lookups.workflow(msg)
+        if msg.wf_ex_id is not None and lookups.started_before(
+                msg.wf_ex_id, wf_def):
             return {"id": msg.wf_ex_id}, []
         if msg.ticket is not None and not tickets.take(
                 unit.session, msg.ticket, msg.wf_ex_id, models.utcnow()):
@@ -120,6 +145,7 @@ class EngineService(service_actions.ActionsMixin,
         wf_ex, rows = self._create_and_start(
             unit, wf_def, msg.wf_input, params, msg.description,
             wf_ex_id=msg.wf_ex_id, owner=(msg.project_id, msg.user_id))
+        lookups.created(wf_ex.id, wf_def)
         return {"id": wf_ex.id}, rows
 
     def fire_cron_trigger(self, trigger_id, due, nxt, remaining, msg):
@@ -350,20 +376,57 @@ def _crash_before_commit(unit, fn, *args):
     return done
 
 
-def _started_before(unit, wf_ex_id, wf_def):
-    """True if execution ``wf_ex_id`` exists (a start sent again).
+def _may_be_one_starts(error):
+    """Whether a batch of starts that failed with ``error`` should run
+    again one by one: yes, unless the database itself failed (every start
+    of the batch would meet it again)."""
+    return not db_session.is_transient(error)
 
-    :raises Conflict: it exists and runs another workflow than ``wf_def``.
-    """
-    workflow_id = db_api.get_execution_workflow_id(unit.session, wf_ex_id)
-    if workflow_id is None:
-        return False
-    if workflow_id != wf_def.id:
-        raise exceptions.ExistsOtherwise(
-            kind="Workflow execution", id=wf_ex_id,
-            differs="runs another workflow than %s [workflow_id=%s]"
-            % (wf_def.name, workflow_id))
-    return True
+
+class _Lookups:
+    """What the starts of one unit of work look up once for all: the
+    workflows they name, and which of the executions they name exist
+    (read in one statement before the first start, then added to as the
+    unit creates them, so an id named twice is one execution)."""
+
+    def __init__(self, unit, msgs):
+        self._unit = unit
+        self._workflows = {}
+        self._existing = db_api.workflow_ids_of_executions(
+            unit.session, [m.wf_ex_id for m in msgs if m.wf_ex_id])
+
+    def workflow(self, msg):
+        """The workflow ``msg`` starts.
+
+        :raises InputError: no such workflow.
+        """
+        key = (msg.wf_identifier, msg.wf_namespace, msg.project_id)
+        if key not in self._workflows:
+            try:
+                self._workflows[key] = snapshot.find_workflow(self._unit,
+                                                              *key)
+            except exceptions.NotFound as e:
+                raise exceptions.InputError(str(e)) from e
+        return self._workflows[key]
+
+    def started_before(self, wf_ex_id, wf_def):
+        """True if execution ``wf_ex_id`` exists (a start sent again).
+
+        :raises Conflict: it exists and runs another workflow than
+            ``wf_def``.
+        """
+        workflow_id = self._existing.get(wf_ex_id)
+        if workflow_id is None:
+            return False
+        if workflow_id != wf_def.id:
+            raise exceptions.ExistsOtherwise(
+                kind="Workflow execution", id=wf_ex_id,
+                differs="runs another workflow than %s [workflow_id=%s]"
+                % (wf_def.name, workflow_id))
+        return True
+
+    def created(self, wf_ex_id, wf_def):
+        self._existing[wf_ex_id] = wf_def.id
 
 
 def _named_env(unit, name, project_id=None):

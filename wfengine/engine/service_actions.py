@@ -148,16 +148,32 @@ class ActionsMixin:
         If one of them can not be taken (say, its execution was deleted),
         each is taken alone, so that the others are not held back.
         """
+        return self._complete_reported(msgs, 0)[0]
+
+    def report_results(self, report):
+        """``on_actions_complete`` of ``messages.ResultReport``'s results,
+        answered with the actions they started, up to the report's room:
+        ``{"taken": [bool, ...], "actions": [RunAction wire dict, ...]}``.
+
+        The executor that reported runs those itself: a transition then
+        costs the reply it waits for anyway, not a cast more. Actions
+        beyond the room, and those that name an executor, are cast.
+        """
+        msgs = [messages.ActionResult.from_dict(r) for r in report.results]
+        taken, kept = self._complete_reported(msgs, max(report.room, 0))
+        return {"taken": taken, "actions": [m.to_dict() for m in kept]}
+
+    def _complete_reported(self, msgs, keep):
         for msg in msgs:
             if msg.state not in _RESULT_STATES or msg.from_api:
                 raise exceptions.InputError(
                     "Only executors' results can be reported together")
         try:
-            return self._run(self._complete_all, msgs)
+            return self._run_keeping(keep, self._complete_all, msgs)
         except exceptions.WFEngineException as e:
             LOG.info("A batch of %d results is taken one by one: %s",
                      len(msgs), e)
-        return [self._complete_alone(msg) for msg in msgs]
+        return [self._complete_alone(msg) for msg in msgs], []
 
     def _complete_alone(self, msg):
         try:

@@ -11,6 +11,10 @@ while the previous claim was on its way (at most as many actions as there
 are idle workers, so that nothing claimed waits in a queue), and one
 thread reports whatever results are ready. Under load one call carries
 many; alone, an action travels by itself without waiting for company.
+A report says how many more actions the executor would start at once,
+and the engine's answer carries up to that many of the actions the
+results started (``report_results``): a sequence's next action comes
+with the reply to its predecessor's result instead of a cast of its own.
 
 A graceful stop (:meth:`ExecutorService.drain`) is not a death (DESIGN.md
 rule 5): the executor stops claiming, keeps reporting results (and the
@@ -43,6 +47,7 @@ from wfengine import state_names as states
 from wfengine import waiting
 from wfengine.executor import fieldsize
 from wfengine.executor import runner
+from wfengine.rpc import clients as rpc_clients
 from wfengine.rpc import endpoints as rpc_endpoints
 from wfengine.rpc import messages
 
@@ -50,6 +55,8 @@ LOG = logging.getLogger(__name__)
 
 # Most results or claims one call carries.
 BATCH = 64
+# Seconds results go the older way after an engine refused a report.
+_OLDER_ENGINE_HOLD = 60.0
 
 
 class ExecutorService:
@@ -64,6 +71,10 @@ class ExecutorService:
             report results), so that engines can take this executor's
             results in as many units of work at a time."""
         self._engine = engine_client
+        self._workers = workers
+        # Until when (monotonic) results go without asking for actions:
+        # an engine of RPC 1.13 or older refused a report.
+        self._older_engine_until = 0.0
         self._keep = keep
         # Reporter thread -> the results of its report call under way:
         # kept at the end of a graceful stop if that call has not come
@@ -330,7 +341,7 @@ class ExecutorService:
         with self._lock:
             self._reporting[me] = batch
         try:
-            self._ask(self._engine.on_actions_complete, batch)
+            _taken, actions = self._ask(self._report, batch)
         except _Stopping:
             raise  # the batch stays in _reporting, for the inbox
         except Exception:
@@ -346,6 +357,40 @@ class ExecutorService:
             self._reporting.pop(me, None)
             for result in batch:
                 self._claims.pop(result.action_ex_id, None)
+        for msg in actions:
+            self.submit(msg)
+
+    def _report(self, results, timeout):
+        """Report ``results``, asking for as many of the actions they
+        start as this executor has room for: ``(taken, [RunAction])``.
+        An engine older than RPC 1.14 gets them the older way, and casts
+        the actions."""
+        if time.monotonic() >= self._older_engine_until:
+            try:
+                return self._engine.report_results(results, self._room(),
+                                                   timeout=timeout)
+            except rpc_clients.REFUSED_AS_OLDER as e:
+                if not rpc_clients.refused_as_older(e):
+                    raise
+                LOG.warning("An engine older than RPC %s refused a report "
+                            "of results; reporting them without asking "
+                            "for actions for %.0fs (upgrade the engines "
+                            "first)", messages.RPC_VERSION,
+                            _OLDER_ENGINE_HOLD)
+                self._older_engine_until = \
+                    time.monotonic() + _OLDER_ENGINE_HOLD
+        return self._engine.on_actions_complete(results,
+                                                timeout=timeout), []
+
+    def _room(self):
+        """How many more actions this executor would start at once: its
+        idle workers less what waits for one (none while stopping)."""
+        if self._draining.is_set():
+            return 0
+        with self._lock:
+            busy = len(self._running)
+        return max(0, min(BATCH, self._workers - busy
+                          - self._incoming.qsize()))
 
     def _keep_unreported(self, until):
         """After :meth:`stop`: put the results no engine took, and the

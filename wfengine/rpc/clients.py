@@ -8,6 +8,7 @@ import logging
 import time
 
 import oslo_messaging as messaging
+from oslo_messaging.rpc import dispatcher
 
 from wfengine import exceptions
 from wfengine.conf import CONF
@@ -16,6 +17,20 @@ from wfengine.rpc import server
 from wfengine.rpc import table
 
 LOG = logging.getLogger(__name__)
+
+
+# How an engine of an older RPC version refuses a message it can not read.
+REFUSED_AS_OLDER = (messaging.RemoteError, dispatcher.UnsupportedVersion)
+
+
+def refused_as_older(error):
+    """Whether ``error`` (one of :data:`REFUSED_AS_OLDER`) is an engine's
+    refusal of a message newer than its RPC version, unread: a
+    ``RemoteError`` naming ``UnsupportedVersion`` over a broker, the
+    exception itself in-process."""
+    older = dispatcher.UnsupportedVersion
+    return isinstance(error, older) or \
+        getattr(error, "exc_type", None) == older.__name__
 
 
 class EngineClient:
@@ -211,6 +226,20 @@ class EngineClient:
         """``on_action_complete`` for several results in one call; returns
         a bool for each, in order."""
         return self._call_many("on_actions_complete", results, timeout)
+
+    def report_results(self, results, room, timeout=None):
+        """``on_actions_complete`` that also asks for up to ``room`` of the
+        actions the results start (``messages.ResultReport``): returns
+        ``(taken, actions)``, a bool for each result and a list of
+        ``messages.RunAction`` for the caller to run.
+
+        :raises oslo_messaging.RemoteError: ``UnsupportedVersion`` from an
+            engine older than RPC 1.14.
+        """
+        answer = self._call("report_results", messages.ResultReport(
+            results=[r.to_dict() for r in results], room=room), timeout)
+        return answer["taken"], [messages.RunAction.from_dict(a)
+                                 for a in answer["actions"]]
 
 
 class ExecutorClient:

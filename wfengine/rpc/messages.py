@@ -26,6 +26,9 @@ RPC_VERSION changelog:
   1.13 - ClaimAction.started: a stopping executor hands back a claim it
          never ran (its answer came too late, or never), which the
          engine sends to another executor whatever safe-rerun says.
+  1.14 - report_results (engine): results reported with the room the
+         executor has (ResultReport); the answer carries the actions
+         that follow, up to that room, instead of a cast of each.
 
 A new field gets a default, so that older senders stay understood;
 ``from_dict`` ignores fields it does not know, so newer senders do too.
@@ -39,7 +42,7 @@ from typing import Any, ClassVar
 
 from wfengine import state_names
 
-RPC_VERSION = "1.13"
+RPC_VERSION = "1.14"
 
 
 class Message:
@@ -132,6 +135,22 @@ class ClaimAction(Message):
     FIELDS_SINCE: ClassVar[dict[str, str]] = {"is_sync": "1.2",
                                               "executor": "1.2",
                                               "started": "1.13"}
+
+
+@dataclasses.dataclass(frozen=True)
+class ResultReport(Message):
+    """Executor -> engine: results (``ActionResult`` wire dicts), and how
+    many more actions the executor would start at once (``room``).
+
+    The answer is ``{"taken": [bool, ...], "actions": [RunAction wire
+    dict, ...]}``: for each result, whether it was taken (as
+    ``on_actions_complete`` answers), and at most ``room`` of the actions
+    those results started, which the executor runs as if they had been
+    cast to it. The others go to the executors as casts.
+    """
+
+    results: list
+    room: int = 0
 
 
 SUCCESS = state_names.SUCCESS

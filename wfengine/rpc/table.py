@@ -59,6 +59,7 @@ METHODS = (
     Method(ENGINE, "hand_back_actions", messages.ClaimAction, CALL, "1.9",
            many=True),
     Method(ENGINE, "update_action", messages.UpdateAction, CALL, "1.11"),
+    Method(ENGINE, "report_results", messages.ResultReport, CALL, "1.14"),
     Method(EXECUTOR, "run_action", messages.RunAction, CAST, "1.0"),
     Method(EXECUTOR, "run_actions", messages.RunAction, CAST, "1.6",
            many=True),

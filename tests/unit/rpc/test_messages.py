@@ -58,6 +58,9 @@ WIRE = [
      {"action_ex_id": "a1"}),
     (messages.UpdateAction(action_ex_id="a1", state="PAUSED"),
      {"action_ex_id": "a1", "state": "PAUSED"}),
+    (messages.ResultReport(results=[{"action_ex_id": "a1",
+                                     "state": "SUCCESS"}], room=3),
+     {"results": [{"action_ex_id": "a1", "state": "SUCCESS"}], "room": 3}),
 ]
 IDS = [type(msg).__name__ for msg, _ in WIRE]
 

@@ -29,6 +29,7 @@ PINNED = [
     (E, "on_actions_complete", M.ActionResult, "call", "1.6", True),
     (E, "hand_back_actions", M.ClaimAction, "call", "1.9", True),
     (E, "update_action", M.UpdateAction, "call", "1.11", False),
+    (E, "report_results", M.ResultReport, "call", "1.14", False),
     (X, "run_action", M.RunAction, "cast", "1.0", False),
     (X, "run_actions", M.RunAction, "cast", "1.6", True),
 ]

@@ -92,3 +92,21 @@ def test_the_engines_errors_reach_the_caller_as_they_were(engine_at):
     client = engine_at(messages.RPC_VERSION)
     with pytest.raises(exceptions.NotFound):
         client.delete_execution("missing")
+
+
+def test_an_executor_reports_the_older_way_to_an_engine_before_1_14(
+        engine_at):
+    """A new executor beside an engine not yet upgraded: the report that
+    asks for actions is refused unread, and the results go as before."""
+    from wfengine.executor import service as executor_service
+    client = engine_at("1.13")
+    result = messages.ActionResult(action_ex_id="a", state="SUCCESS")
+    with pytest.raises(dispatcher.UnsupportedVersion, match="1.14"):
+        client.report_results([result], 4)
+    executor = executor_service.ExecutorService(
+        client, 1, report_timeout=10, max_retry_delay=0.1, name="x1")
+    try:
+        assert executor._report([result], 10) == (
+            {"method": "on_actions_complete"}, [])
+    finally:
+        executor.stop()
