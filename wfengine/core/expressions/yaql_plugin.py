@@ -4,13 +4,16 @@ One YAQL engine and one root context (standard library plus the custom
 functions of :mod:`wfengine.core.expressions.functions`) are built at import
 time. Each evaluate() call gets a :class:`Scope`, whose cheap child
 context holds the data (``$``) and the runtime dict. Parsed expressions
-are kept in a bounded LRU cache keyed by their text.
+are kept in a bounded LRU cache keyed by their text; the parse itself
+takes a lock, because the engine's one ply lexer and parser hold the
+text they work on (threads parsing at once read each other's tokens).
 """
 
 import collections.abc  # noqa: F401  (yaql needs it loaded first)
 import functools
 import inspect
 import re
+import threading
 
 import yaql
 from yaql.language import exceptions as yaql_exc
@@ -168,9 +171,18 @@ def _build_root_context():
 _ROOT_CONTEXT = _build_root_context()
 
 
+# yaql's engine parses with one ply lexer and one ply parser, which keep
+# the text, position and stacks of the parse under way on themselves: two
+# threads parsing at once (two API requests creating workflows, an engine
+# thread meeting an expression for the first time) read each other's
+# tokens and fail with a parse error that is not in either expression.
+_PARSING = threading.Lock()
+
+
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _parse(expression):
-    return _ENGINE(expression)
+    with _PARSING:
+        return _ENGINE(expression)
 
 
 # ``$.a.b``, ``task().result``, ``env().url``: names read from the data
