@@ -18,7 +18,6 @@ import logging
 
 from wfengine.api import context
 from wfengine.api import errors
-from wfengine.api import jwks
 from wfengine import exceptions
 
 LOG = logging.getLogger(__name__)
@@ -77,7 +76,7 @@ class _Middleware:
             return self.app(environ, start_response)
         try:
             ctx = self.authenticate(environ)
-        except jwks.TokenError as e:
+        except exceptions.Unauthorized as e:
             if is_callback(environ):
                 # The callback URL's token is the credential: the
                 # controller checks it (and refuses a completion without).
@@ -138,13 +137,12 @@ class JwtAuth(_Middleware):
         token = request_token(environ)
         claims = self._verifier.claims(token)
         opts = self._opts
-        project = jwks.claim(claims, opts.project_claim) or \
-            opts.default_project
+        project = claim(claims, opts.project_claim) or opts.default_project
         if not project or not isinstance(project, str):
             raise exceptions.TokenRefused(
                 problem="has no project (claim %s)" % opts.project_claim)
-        user = jwks.claim(claims, opts.user_claim)
-        roles = jwks.roles_of(jwks.claim(claims, opts.roles_claim))
+        user = claim(claims, opts.user_claim)
+        roles = roles_of(claim(claims, opts.roles_claim))
         return self._admin_check(context.RequestContext(
             project, None if user is None else str(user), roles,
             auth_token=token))
@@ -192,8 +190,30 @@ def wrap(app, conf, admin_check=lambda ctx: ctx):
     raise ConfigError("Unknown [api] auth_strategy %r" % strategy)
 
 
+def claim(claims, path):
+    """The value at a dotted ``path`` of ``claims`` (None if missing)."""
+    value = claims
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def roles_of(value):
+    """Roles from a claim: a list, or a comma- or space-separated string."""
+    if isinstance(value, str):
+        return tuple(r for r in value.replace(",", " ").split() if r)
+    if isinstance(value, (list, tuple)):
+        return tuple(str(r) for r in value)
+    return ()
+
+
 def build_verifier(opts):
     """The JWT verifier of the ``[jwt]`` options."""
+    # PyJWT and the cryptography it loads take about 9 MiB of every
+    # process that imports them: only in jwt mode.
+    from wfengine.api import jwks
     if not opts.jwks_url:
         raise ConfigError("[api] auth_strategy = jwt needs [jwt] jwks_url")
     try:

@@ -161,21 +161,3 @@ def refusal(error):
             return problem
     return "is not valid"
 
-
-def claim(claims, path):
-    """The value at a dotted ``path`` of ``claims`` (None if missing)."""
-    value = claims
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
-def roles_of(value):
-    """Roles from a claim: a list, or a comma- or space-separated string."""
-    if isinstance(value, str):
-        return tuple(r for r in value.replace(",", " ").split() if r)
-    if isinstance(value, (list, tuple)):
-        return tuple(str(r) for r in value)
-    return ()

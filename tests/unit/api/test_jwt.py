@@ -7,6 +7,7 @@ import jwt
 import pytest
 
 from tests.unit.api import idp
+from wfengine.api import auth
 from wfengine.api import jwks
 
 
@@ -149,10 +150,10 @@ def test_an_unreachable_jwks_refuses_tokens_without_crashing():
     (42, ()),
 ])
 def test_roles_come_from_a_list_or_a_string(value, roles):
-    assert jwks.roles_of(value) == roles
+    assert auth.roles_of(value) == roles
 
 
 def test_a_dotted_claim_reads_nested_objects():
     claims = {"realm_access": {"roles": ["a"]}, "p": "x"}
-    assert jwks.claim(claims, "realm_access.roles") == ["a"]
-    assert jwks.claim(claims, "p.q") is None
+    assert auth.claim(claims, "realm_access.roles") == ["a"]
+    assert auth.claim(claims, "p.q") is None
