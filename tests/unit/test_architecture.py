@@ -83,3 +83,17 @@ def test_a_server_process_runs_without_eventlet():
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode == 0, "eventlet was imported: %s" % proc.stderr
+
+
+def test_the_default_server_loads_no_library_it_does_not_use():
+    # PyJWT with cryptography (about 9 MiB of every process) and
+    # keystonemiddleware are loaded by the jwt and keystone modes only;
+    # Pygments (4.6 MiB, for Mako's error pages) never.
+    code = ("import sys; import wfengine.cmd.launch, wfengine.cmd.services; "
+            "from wfengine.api import app; import mako.exceptions; "
+            "print(' '.join(m for m in ('jwt', 'cryptography', "
+            "'keystonemiddleware', 'pygments') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == []
