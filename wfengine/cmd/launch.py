@@ -58,6 +58,30 @@ def _fewer_malloc_arenas(arenas=2):
         pass
 
 
+# How often the main thread, which only waits for a signal to stop, hands
+# the free pages inside the malloc heap back to the system.
+TRIM_INTERVAL = 5.0
+
+
+def _heap_trimmer():
+    """glibc's ``malloc_trim`` (None elsewhere).
+
+    Python frees its larger objects (a result, a context, a response body)
+    to malloc, which keeps the pages; between the blocks still in use they
+    stay resident until the heap's top is free, which a busy heap seldom
+    is. Trimming every few seconds (a few milliseconds on a heap of a
+    hundred MiB) lets a burst's leftovers stay resident a few seconds at
+    most: about 6 MiB of the embedded server's RSS after wfbench's
+    workloads.
+    """
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    return trim
+
+
 def _refuse_to_start(conf, error):
     """One line on stderr (and in the log file, if there is one)."""
     LOG.error("%s", error)
@@ -106,7 +130,9 @@ def main(argv=None):
     gc.collect()
     gc.freeze()
     LOG.info("wfengine running: %s", ", ".join(names))
-    stop.wait()
+    trim = _heap_trimmer()
+    while not stop.wait(TRIM_INTERVAL if trim else None):
+        trim(0)
     LOG.info("Stopping")
     if not services.stop(running):
         # The work is handed over; threads of the messaging layer still
