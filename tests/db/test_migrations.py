@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import autogenerate
 from alembic import migration as alembic_migration
+from alembic import script as alembic_script
 
 from wfengine import exceptions
 from wfengine.db import definitions
@@ -49,6 +50,47 @@ def test_upgrade_downgrade_upgrade(db_url):
     assert _tables(db_url) == set()
     migration.upgrade(db_url, "heads")
     assert _tables(db_url) == set(models.Base.metadata.tables)
+
+
+def test_head_is_the_head_of_the_migrations():
+    # A new migration moves migration.HEAD on: what a server compares the
+    # database with, without reading the migrations through Alembic.
+    scripts = alembic_script.ScriptDirectory(migration.script_location())
+    assert set(scripts.get_heads()) == {migration.HEAD}
+
+
+def test_upgrade_apart_brings_the_database_to_head_once(db_url,
+                                                        monkeypatch):
+    migration.upgrade_apart(db_url)
+    with _connection(db_url) as conn:
+        assert migration.database_heads(conn) == {migration.HEAD}
+    assert _tables(db_url) == set(models.Base.metadata.tables)
+
+    def no_child(*args, **kwargs):
+        raise AssertionError("a database at head needs no child process")
+
+    monkeypatch.setattr(migration.subprocess, "run", no_child)
+    migration.upgrade_apart(db_url)
+
+
+def test_upgrade_apart_takes_an_older_database_to_head(db_url):
+    migration.upgrade(db_url, "0010")
+    migration.upgrade_apart(db_url)
+    with _connection(db_url) as conn:
+        assert migration.database_heads(conn) == {migration.HEAD}
+
+
+def test_a_failed_upgrade_apart_says_why(tmp_path):
+    # A database the child can read but not migrate: a schema at a
+    # revision that no migration knows.
+    url = "sqlite:///%s" % (tmp_path / "odd.sqlite")
+    with _connection(url, write=True) as conn:
+        conn.execute(sa.text(
+            "CREATE TABLE alembic_version (version_num VARCHAR(32))"))
+        conn.execute(sa.text(
+            "INSERT INTO alembic_version VALUES ('9999')"))
+    with pytest.raises(RuntimeError, match=r"upgrade failed.*9999"):
+        migration.upgrade_apart(url)
 
 
 def test_models_match_migrations(db_url):

@@ -131,7 +131,7 @@ def _setup_database(conf, embedded):
                          idle_in_transaction_timeout=(
                              conf.database.idle_in_transaction_timeout))
     if conf.database.auto_upgrade or (embedded and url.startswith("sqlite")):
-        migration.upgrade(url, "heads")
+        migration.upgrade_apart(url)
 
 
 def _start_engine(conf):

@@ -14,8 +14,6 @@ import urllib.parse
 
 import kombu
 import sqlalchemy as sa
-from alembic import script as alembic_script
-from alembic.runtime import migration as alembic_migration
 
 from wfengine.db import migration
 from wfengine.db import session as db_session
@@ -25,7 +23,6 @@ _pool = concurrent.futures.ThreadPoolExecutor(
 _state = {"started": False, "stopping": False, "services": ()}
 _cache = {"at": 0.0, "reasons": None}
 _cache_lock = threading.Lock()
-_heads = {}
 
 
 def mark_started(services):
@@ -92,11 +89,10 @@ def _check_database():
 
 def _check_migrations():
     engine = db_session.get_engine()
-    expected = script_heads()
+    expected = {migration.HEAD}
     try:
         with engine.connect() as conn:
-            current = set(alembic_migration.MigrationContext.configure(
-                conn).get_current_heads())
+            current = migration.database_heads(conn)
     except sa.exc.DBAPIError as e:
         return "database does not answer: %s" % _one_line(e.orig or e)
     if current != expected:
@@ -105,14 +101,6 @@ def _check_migrations():
                     ",".join(sorted(current)) or "nothing",
                     ",".join(sorted(expected))))
     return None
-
-
-def script_heads():
-    """The head revisions of the migrations this code ships (cached)."""
-    if "heads" not in _heads:
-        scripts = alembic_script.ScriptDirectory(migration.script_location())
-        _heads["heads"] = set(scripts.get_heads())
-    return _heads["heads"]
 
 
 def broker_address(transport_url):
