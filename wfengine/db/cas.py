@@ -73,12 +73,15 @@ def cas_update_many(session, table, columns, updates, constants=None):
     for start in range(0, len(items), _CAS_CHUNK):
         part = items[start:start + _CAS_CHUNK]
         params = {"c_" + c: convert[c](constants[c]) for c in constant_names}
+        # A statement per padded size: the last row repeated reads the
+        # same (its id once more in the IN list and in each CASE).
+        size = st.padded(len(part))
+        part += part[-1:] * (size - len(part))
         for k, (row_id, (from_state, values)) in enumerate(part):
             params["i%d" % k], params["f%d" % k] = row_id, from_state
             params.update(("v%d_%s" % (k, c), convert[c](values[c]))
                           for c in columns)
-        sql = _cas_many_sql(dialect, table, columns, constant_names,
-                            len(part))
+        sql = _cas_many_sql(dialect, table, columns, constant_names, size)
         won.update(row[0] for row in prepared.execute_text(conn, sql, params))
     return won
 

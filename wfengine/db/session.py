@@ -75,12 +75,12 @@ def is_sqlite():
 
 
 # Prepared statements each SQLite connection keeps (the driver's default is
-# 128). The engine's batches make a statement per batch size (an IN list
-# of 7 ids, a CASE of 3 rows), each used seldom, and a compiled statement
-# of a wide INSERT or UPDATE holds tens of KiB: 128 of them on each of
-# the pool's connections were 7 MiB of the embedded server's peak after
-# wfbench's workloads. The dozen statements of every transition stay
-# cached among 32 (least recently used goes first).
+# 128). The engine's batches make a statement per padded batch size (an
+# IN list of 4 ids, a CASE of 8 rows: statements.padded), and a compiled
+# statement of a wide INSERT or UPDATE holds tens of KiB: 128 of them on
+# each of the pool's connections were 7 MiB of the embedded server's
+# peak after wfbench's workloads. The twenty-odd statements of a busy
+# engine stay cached among 32 (least recently used goes first).
 SQLITE_STATEMENTS = 32
 
 

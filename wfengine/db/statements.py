@@ -17,8 +17,8 @@ from wfengine.db import prepared
 _built = cache.BoundedCache(2048)
 
 # Up to this many values, ``IN`` binds one parameter per value and the
-# statement is built per count; longer lists use an expanding parameter,
-# which SQLAlchemy rewrites on every call.
+# statement is built per size (see padded); longer lists use an expanding
+# parameter, which SQLAlchemy rewrites on every call.
 _FIXED_IN = 8
 
 
@@ -56,9 +56,19 @@ def once(key, build):
     return _built.get_or_make(key, build)
 
 
+def padded(count):
+    """The size a statement for ``count`` values (or rows) is built for:
+    the next power of two, the values beyond ``count`` repeating the
+    last one. ``IN (a, b, c, c)`` reads as ``IN (a, b, c)``, and a
+    statement per power of two instead of per count keeps fewer of them
+    prepared: on SQLite each connection keeps the statements it ran, a
+    wide one holding tens of KiB."""
+    return 1 << (count - 1).bit_length() if count > 1 else count
+
+
 def arity(values):
     """What a statement with ``IN values`` is built for (part of its key)."""
-    return len(values) if len(values) <= _FIXED_IN else None
+    return padded(len(values)) if len(values) <= _FIXED_IN else None
 
 
 def in_(column, name, count, negate=False):
@@ -72,8 +82,11 @@ def in_(column, name, count, negate=False):
 
 def in_params(name, values):
     """The parameters of ``in_(column, name, arity(values))``."""
-    if arity(values) is None:
+    size = arity(values)
+    if size is None:
         return {name: list(values)}
+    values = list(values)
+    values += values[-1:] * (size - len(values))
     return {"%s_%d" % (name, i): v for i, v in enumerate(values)}
 
 
