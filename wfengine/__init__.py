@@ -1,4 +1,5 @@
 """wfengine: a workflow engine speaking OpenStack Mistral's v2 API."""
+import importlib
 import sys
 
 from oslo_service import backend as _oslo_service_backend
@@ -33,7 +34,7 @@ def _mako_without_pygments():
     hidden = sys.modules.get("pygments", _ABSENT)
     sys.modules["pygments"] = None
     try:
-        import mako.exceptions  # noqa: F401
+        importlib.import_module("mako.exceptions")
     except ImportError:
         pass
     finally:
