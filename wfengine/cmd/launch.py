@@ -52,10 +52,17 @@ def _fewer_malloc_arenas(arenas=2):
     the embedded server's peak). Like MALLOC_ARENA_MAX=2, set before the
     threads start. Not glibc: nothing to do.
     """
+    mallopt = _glibc("mallopt")
+    if mallopt is not None:
+        mallopt(_M_ARENA_MAX, arenas)
+
+
+def _glibc(name):
+    """The C library's function ``name``; None where it is not glibc."""
     try:
-        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, arenas)
+        return getattr(ctypes.CDLL("libc.so.6"), name)
     except (OSError, AttributeError):
-        pass
+        return None
 
 
 # How often the main thread, which only waits for a signal to stop, hands
@@ -74,11 +81,9 @@ def _heap_trimmer():
     most: about 6 MiB of the embedded server's RSS after wfbench's
     workloads.
     """
-    try:
-        trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
-    trim.argtypes = [ctypes.c_size_t]
+    trim = _glibc("malloc_trim")
+    if trim is not None:
+        trim.argtypes = [ctypes.c_size_t]
     return trim
 
 

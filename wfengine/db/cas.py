@@ -75,13 +75,13 @@ def cas_update_many(session, table, columns, updates, constants=None):
         params = {"c_" + c: convert[c](constants[c]) for c in constant_names}
         # A statement per padded size: the last row repeated reads the
         # same (its id once more in the IN list and in each CASE).
-        size = st.padded(len(part))
-        part += part[-1:] * (size - len(part))
+        part = st.pad(part)
         for k, (row_id, (from_state, values)) in enumerate(part):
             params["i%d" % k], params["f%d" % k] = row_id, from_state
             params.update(("v%d_%s" % (k, c), convert[c](values[c]))
                           for c in columns)
-        sql = _cas_many_sql(dialect, table, columns, constant_names, size)
+        sql = _cas_many_sql(dialect, table, columns, constant_names,
+                            len(part))
         won.update(row[0] for row in prepared.execute_text(conn, sql, params))
     return won
 

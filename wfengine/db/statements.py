@@ -66,6 +66,12 @@ def padded(count):
     return 1 << (count - 1).bit_length() if count > 1 else count
 
 
+def pad(items):
+    """``items`` as a list of :func:`padded` length, the last repeated."""
+    items = list(items)
+    return items + items[-1:] * (padded(len(items)) - len(items))
+
+
 def arity(values):
     """What a statement with ``IN values`` is built for (part of its key)."""
     return padded(len(values)) if len(values) <= _FIXED_IN else None
@@ -82,12 +88,9 @@ def in_(column, name, count, negate=False):
 
 def in_params(name, values):
     """The parameters of ``in_(column, name, arity(values))``."""
-    size = arity(values)
-    if size is None:
+    if arity(values) is None:
         return {name: list(values)}
-    values = list(values)
-    values += values[-1:] * (size - len(values))
-    return {"%s_%d" % (name, i): v for i, v in enumerate(values)}
+    return {"%s_%d" % (name, i): v for i, v in enumerate(pad(values))}
 
 
 def rows_by_id(session, table, columns, ids, lock=False, extra=()):
