@@ -89,11 +89,16 @@ def test_the_default_server_loads_no_library_it_does_not_use():
     # PyJWT with cryptography (about 9 MiB of every process) and
     # keystonemiddleware are loaded by the jwt and keystone modes only;
     # Pygments (4.6 MiB, for Mako's error pages) never; Alembic (5 MiB)
-    # in a child process only (wfengine.db.migration.upgrade_apart).
+    # in a child process only (wfengine.db.migration.upgrade_apart);
+    # requests (with charset_normalizer, for std.http and oslo.policy's
+    # http checks) and smtplib (std.email) when first used.
     code = ("import sys; import wfengine.cmd.launch, wfengine.cmd.services; "
-            "from wfengine.api import app; import mako.exceptions; "
+            "from wfengine.api import app, policy; import mako.exceptions; "
+            "from wfengine.actions import loader; "
+            "policy.get_enforcer(); loader.preload(import_classes=True); "
             "print(' '.join(m for m in ('jwt', 'cryptography', "
-            "'keystonemiddleware', 'pygments', 'alembic') "
+            "'keystonemiddleware', 'pygments', 'alembic', 'requests', "
+            "'charset_normalizer', 'smtplib') "
             "if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT,
                           capture_output=True, text=True)

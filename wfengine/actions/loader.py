@@ -68,13 +68,23 @@ def check_input(name, action_input):
     lang_actions.check_input_names(name, parameters(name), action_input)
 
 
+# The module an executor imports at its start: the actions nearly every
+# workflow runs. The others (std.http and std.mistral_http with requests
+# and urllib3, std.email with smtplib, any plug-in's) are imported when
+# first run or checked, by whichever process needs them: about 9 MiB that
+# a process whose workflows never call them does not carry.
+EAGER_MODULE = "wfengine.actions.std"
+
+
 def preload(import_classes=False):
     """Read the entry points now (and, with ``import_classes``, import
-    every action class), so that the first workflows a service runs do
-    not wait for it. An action that fails to import is logged here and
-    fails when it is run."""
-    installed = names()
-    for name in installed if import_classes else ():
+    the classes of :data:`EAGER_MODULE`), so that the first workflows a
+    service runs do not wait for it. An action that fails to import is
+    logged here and fails when it is run."""
+    points = _entry_points()
+    for name in sorted(points) if import_classes else ():
+        if points[name].module != EAGER_MODULE:
+            continue
         try:
             get_action_class(name)
         except Exception:

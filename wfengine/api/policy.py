@@ -7,14 +7,48 @@ The rules answer *whether* a caller may use an endpoint at all; *which*
 rows it reaches is the project scope (``db.scope``), which no rule
 widens except the ``...:list:all_projects`` ones for lists.
 """
+import importlib.metadata
 import os
 import threading
 import time
 
 from oslo_config import cfg
+from oslo_policy import _checks
 from oslo_policy import policy
 
 from wfengine import exceptions
+
+
+def _load_rule_checks_on_use():
+    """Let oslo.policy load a plug-in check kind (``http:``, ``https:``)
+    only when a rule uses it.
+
+    Parsing the first rule makes oslo.policy load every plug-in of
+    ``oslo.policy.rule_checks`` through stevedore; its own ``http`` and
+    ``https`` bring in requests, urllib3 and charset_normalizer, about
+    9 MiB in every process, for a kind no default rule uses. The same
+    entry points, each imported on its first use, keep every kind a
+    policy file may name.
+    """
+    if _checks.extension_checks is not None:    # already loaded
+        return
+    _checks.extension_checks = {
+        point.name: _OnUse(point) for point in
+        importlib.metadata.entry_points(group="oslo.policy.rule_checks")}
+
+
+class _OnUse:
+    """A check kind's class, imported when a rule first names it."""
+
+    def __init__(self, point):
+        self._point = point
+
+    def __call__(self, kind, match):
+        return self._point.load()(kind, match)
+
+
+# Before the first rule below is parsed.
+_load_rule_checks_on_use()
 
 ADMIN_ONLY = "rule:admin_only"
 ADMIN_OR_OWNER = "rule:admin_or_owner"
