@@ -71,7 +71,7 @@ def check_input(name, action_input):
 # The module an executor imports at its start: the actions nearly every
 # workflow runs. The others (std.http and std.mistral_http with requests
 # and urllib3, std.email with smtplib, any plug-in's) are imported when
-# first run or checked, by whichever process needs them: about 9 MiB that
+# first run or checked, by whichever process needs them: about 4 MiB that
 # a process whose workflows never call them does not carry.
 EAGER_MODULE = "wfengine.actions.std"
 

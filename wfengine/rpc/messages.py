@@ -56,8 +56,8 @@ class Message:
         """The plain dict that travels: the message's own values, not
         copies. Every way a message goes serializes it (JSON on the
         broker, on the in-process bus and in the result inbox), which
-        copies them; ``dataclasses.asdict`` copied them once more, deep,
-        for about a tenth of a lone transition's CPU."""
+        copies them; ``dataclasses.asdict`` copied them once more, deep:
+        17 to 35 us a message, several messages a transition."""
         return {name: getattr(self, name) for name in _names(type(self))}
 
     @classmethod
